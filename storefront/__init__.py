@@ -1,0 +1,77 @@
+"""OCOP Market: create_app reads as the list of what the app is made of."""
+from flask import Flask
+
+from config import Config, INSTANCE_DIR
+
+
+def create_app(config_class: type = Config) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(config_class)
+    refuse_insecure_production(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def refuse_insecure_production(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        if app.config["APP_ENV"] == "production":
+            raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+        app.config["SECRET_KEY"] = "dev-only-not-secret"
+
+
+def register_extensions(app: Flask) -> None:
+    from storefront import i18n
+    from storefront.accounts.services import load_user
+    from storefront.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from storefront.search import index as search_index
+    import storefront.models  # noqa: F401  (the whole schema, for migrations)
+
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.user_loader(load_user)
+    search_index.init_app(app)
+    i18n.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from storefront.accounts import bp as accounts_bp
+    from storefront.admin import bp as admin_bp
+    from storefront.api import bp as api_bp
+    from storefront.catalog import bp as catalog_bp
+    from storefront.i18n import bp as i18n_bp
+
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(i18n_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from storefront.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from storefront.accounts.commands import users_cli
+    from storefront.search.commands import search_cli
+    from storefront.seed.commands import seed_cli
+
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(search_cli)
+    app.cli.add_command(users_cli)

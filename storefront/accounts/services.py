@@ -1,0 +1,41 @@
+"""Accounts: creating users and checking their passwords."""
+from sqlalchemy import func
+
+from storefront.accounts.models import ROLES, User
+from storefront.extensions import db
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class AccountError(Exception):
+    pass
+
+
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(db.select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def create_user(*, email: str, password: str, role: str = "customer", name: str = "") -> User:
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if find_user(email) is not None:
+        raise AccountError(f"An account for {email} already exists.")
+    user = User(email=email, role=role, name=name.strip())
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(*, email: str, password: str) -> User | None:
+    user = find_user(email)
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    return user

@@ -1,0 +1,302 @@
+"""Reading the catalogue: the filters of /products and the API, and the SQL listing.
+
+With a text query the search index finds, ranks, filters and counts
+(storefront.search.index.search_products); without one, SQL does it here. Both
+return the same Listing so pages and the API do not care which one answered.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from math import ceil
+
+from flask_babel import gettext as _
+from sqlalchemy import func
+from sqlalchemy.orm import selectinload
+
+from storefront.catalog.models import (
+    CERTIFIED_MIN_STARS,
+    PRODUCT_GROUPS,
+    Area,
+    Evaluation,
+    Producer,
+    Product,
+    vietnam_today,
+)
+from storefront.extensions import db
+
+MAX_QUERY_LENGTH = 200
+SORTS = ("relevance", "price_asc", "price_desc", "stars", "newest")
+FACETS = ("stars", "group", "area")
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    q: str = ""
+    stars: tuple[int, ...] = ()
+    group: str | None = None
+    area: Area | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    sort: str = "relevance"
+    page: int = 1
+    # Staff also see registered products that are not (or no longer) certified.
+    include_uncertified: bool = False
+
+    def without(self, facet: str) -> ProductFilters:
+        return replace(self, **{facet: () if facet == "stars" else None})
+
+    def query_args(self, **overrides) -> dict:
+        """The URL arguments that reproduce these filters, for links and pagination."""
+        args = {
+            "q": self.q or None,
+            "stars": list(self.stars) or None,
+            "group": self.group,
+            "area": self.area.code if self.area else None,
+            "min_price": self.min_price,
+            "max_price": self.max_price,
+            "sort": self.sort if self.sort != "relevance" else None,
+            "page": self.page if self.page > 1 else None,
+            "all": 1 if self.include_uncertified else None,
+        }
+        args.update(overrides)
+        return {key: value for key, value in args.items() if value not in (None, "", [])}
+
+
+@dataclass
+class FacetValue:
+    key: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Listing:
+    products: list[Product]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    highlights: dict[int, str] = field(default_factory=dict)
+    typo_fallback: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+
+def parse_int(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def parse_filters(args, *, staff: bool = False) -> tuple[ProductFilters, list[str]]:
+    """Read filters from request arguments; a bad value is dropped with a notice, never a 500."""
+    notices: list[str] = []
+    q = " ".join((args.get("q") or "").split())
+    if len(q) > MAX_QUERY_LENGTH:
+        q = q[:MAX_QUERY_LENGTH]
+        notices.append(_("Your search was shortened to %(n)d characters.", n=MAX_QUERY_LENGTH))
+
+    stars: list[int] = []
+    for raw in args.getlist("stars"):
+        value = parse_int(raw)
+        if value is not None and CERTIFIED_MIN_STARS <= value <= 5 or (
+            staff and value is not None and 1 <= value <= 5
+        ):
+            stars.append(value)
+        else:
+            notices.append(_("Ignored the star filter %(value)s: OCOP stars are 3, 4 or 5.", value=raw[:20]))
+
+    group = args.get("group") or None
+    if group is not None and group not in PRODUCT_GROUPS:
+        notices.append(_("Ignored an unknown product group."))
+        group = None
+
+    area = None
+    if area_code := args.get("area"):
+        area = db.session.scalar(db.select(Area).where(Area.code == area_code[:20]))
+        if area is None or area.level == "commune":
+            notices.append(_("Ignored an unknown area."))
+            area = None
+
+    prices = {}
+    for name, label in (("min_price", _("minimum price")), ("max_price", _("maximum price"))):
+        raw = args.get(name)
+        value = parse_int(raw)
+        if raw not in (None, "") and (value is None or value < 0):
+            notices.append(_("Ignored the %(label)s: enter a whole number of đồng.", label=label))
+            value = None
+        prices[name] = value
+
+    sort = args.get("sort") or "relevance"
+    if sort not in SORTS:
+        sort = "relevance"
+    page = parse_int(args.get("page"))
+    if page is None or page < 1:
+        page = 1
+
+    filters = ProductFilters(
+        q=q,
+        stars=tuple(sorted(set(stars))),
+        group=group,
+        area=area,
+        sort=sort,
+        page=min(page, 10_000),
+        include_uncertified=staff and args.get("all") == "1",
+        **prices,
+    )
+    return filters, notices
+
+
+def visibility_conditions(filters: ProductFilters) -> list:
+    if filters.include_uncertified:
+        return []
+    today = vietnam_today()
+    return [
+        Product.active.is_(True),
+        Evaluation.stars >= CERTIFIED_MIN_STARS,
+        Evaluation.revoked_at.is_(None),
+        Evaluation.issued_on <= today,
+        Evaluation.expires_on > today,
+    ]
+
+
+def filter_conditions(filters: ProductFilters) -> list:
+    conditions = visibility_conditions(filters)
+    if filters.stars:
+        conditions.append(Evaluation.stars.in_(filters.stars))
+    if filters.group:
+        conditions.append(Product.group == filters.group)
+    if filters.area is not None:
+        column = Product.province_id if filters.area.level == "province" else Product.district_id
+        conditions.append(column == filters.area.id)
+    if filters.min_price is not None:
+        conditions.append(Product.price >= filters.min_price)
+    if filters.max_price is not None:
+        conditions.append(Product.price <= filters.max_price)
+    return conditions
+
+
+def joined(statement):
+    return statement.select_from(Product).outerjoin(
+        Evaluation, Product.certification_id == Evaluation.id
+    )
+
+
+ORDERINGS = {
+    "relevance": (Evaluation.stars.desc(), Product.created_at.desc(), Product.id.desc()),
+    "stars": (Evaluation.stars.desc(), Product.created_at.desc(), Product.id.desc()),
+    "price_asc": (Product.price.asc(), Product.id.asc()),
+    "price_desc": (Product.price.desc(), Product.id.desc()),
+    "newest": (Product.created_at.desc(), Product.id.desc()),
+}
+
+
+def sql_listing(filters: ProductFilters, per_page: int) -> Listing:
+    conditions = filter_conditions(filters)
+    total = db.session.scalar(joined(db.select(func.count(Product.id))).where(*conditions))
+    statement = (
+        joined(db.select(Product))
+        .where(*conditions)
+        .order_by(*ORDERINGS[filters.sort])
+        .limit(per_page)
+        .offset((filters.page - 1) * per_page)
+    )
+    products = load_products_in_order(db.session.scalars(statement).all())
+    return Listing(
+        products=products,
+        total=total,
+        page=filters.page,
+        per_page=per_page,
+        facets=sql_facets(filters),
+    )
+
+
+def count_by(column, filters: ProductFilters) -> dict:
+    statement = (
+        joined(db.select(column, func.count(Product.id)))
+        .where(*filter_conditions(filters))
+        .group_by(column)
+    )
+    return {key: count for key, count in db.session.execute(statement) if key is not None}
+
+
+def area_facet_scope(filters: ProductFilters) -> tuple[object, ProductFilters]:
+    """Provinces until one is chosen, then the districts of that province."""
+    area = filters.area
+    if area is None:
+        return Product.province_id, filters
+    if area.level == "province":
+        return Product.district_id, filters
+    return Product.district_id, replace(filters, area=area.parent)
+
+
+def sql_facets(filters: ProductFilters) -> dict[str, list[FacetValue]]:
+    """Counts per facet value, each facet ignoring its own selection (so choices can widen)."""
+    area_column, area_filters = area_facet_scope(filters)
+    return build_facets(
+        filters,
+        stars=count_by(Evaluation.stars, filters.without("stars")),
+        groups=count_by(Product.group, filters.without("group")),
+        areas=count_by(area_column, area_filters),
+    )
+
+
+def build_facets(
+    filters: ProductFilters, *, stars: dict, groups: dict, areas: dict[int, int]
+) -> dict[str, list[FacetValue]]:
+    from storefront.catalog.labels import group_label
+
+    area_names = {}
+    if areas:
+        rows = db.session.execute(db.select(Area.id, Area.code, Area.name).where(Area.id.in_(areas)))
+        area_names = {row.id: (row.code, row.name) for row in rows}
+    selected_area = filters.area.code if filters.area else None
+    return {
+        "stars": [
+            FacetValue(str(s), "★" * s, stars[s], s in filters.stars)
+            for s in sorted(stars, reverse=True)
+        ],
+        "group": [
+            FacetValue(g, group_label(g), groups[g], g == filters.group)
+            for g in PRODUCT_GROUPS
+            if g in groups
+        ],
+        "area": sorted(
+            (
+                FacetValue(code, name, areas[area_id], code == selected_area)
+                for area_id, (code, name) in area_names.items()
+            ),
+            key=lambda value: (-value.count, value.label),
+        ),
+    }
+
+
+def load_products_in_order(products_or_ids: list) -> list[Product]:
+    """Load a page of products with what their cards show, in one query per relation."""
+    ids = [p if isinstance(p, int) else p.id for p in products_or_ids]
+    if not ids:
+        return []
+    rows = db.session.scalars(
+        db.select(Product)
+        .where(Product.id.in_(ids))
+        .options(
+            selectinload(Product.certification),
+            selectinload(Product.province),
+            selectinload(Product.district),
+            selectinload(Product.producer).selectinload(Producer.area),
+        )
+    ).all()
+    by_id = {product.id: product for product in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def list_products(filters: ProductFilters, per_page: int) -> Listing:
+    if filters.q:
+        from storefront.search.index import search_products
+
+        return search_products(filters, per_page=per_page)
+    return sql_listing(filters, per_page)

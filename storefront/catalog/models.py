@@ -1,0 +1,216 @@
+"""The certified catalogue: areas, producers, products, evaluations and trace lots."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storefront.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def vietnam_today() -> date:
+    """Certificates run by Vietnamese calendar days, whatever the server's clock zone."""
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+AREA_LEVELS = ("province", "district", "commune")
+
+PRODUCT_GROUPS = ("food", "beverage", "herbal", "handicraft", "ornamental", "tourism")
+
+PRODUCER_KINDS = ("cooperative", "enterprise", "cooperative_group", "household")
+
+COUNCIL_LEVELS = ("district", "province", "central")
+
+CERTIFIED_MIN_STARS = 3
+CERTIFICATE_MONTHS = 36
+
+
+def stars_for_score(score: float) -> int:
+    """Decision 148/QĐ-TTg (2023) bands: 90+ 5★, 70+ 4★, 50+ 3★, 30+ 2★, else 1★."""
+    if score >= 90:
+        return 5
+    if score >= 70:
+        return 4
+    if score >= 50:
+        return 3
+    if score >= 30:
+        return 2
+    return 1
+
+
+class Area(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(10))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+
+    parent: Mapped[Area | None] = relationship(remote_side=[id])
+
+    def lineage(self) -> list[Area]:
+        """This area and its ancestors, province first."""
+        chain, area = [], self
+        while area is not None:
+            chain.append(area)
+            area = area.parent
+        return list(reversed(chain))
+
+    def find_level(self, level: str) -> Area | None:
+        return next((a for a in self.lineage() if a.level == level), None)
+
+    @property
+    def full_name(self) -> str:
+        return ", ".join(a.name for a in reversed(self.lineage()))
+
+
+class Producer(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    registration_no: Mapped[str] = mapped_column(String(40), unique=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    address: Mapped[str] = mapped_column(String(255), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    women_led: Mapped[bool] = mapped_column(default=False)
+    ethnic_minority_led: Mapped[bool] = mapped_column(default=False)
+
+    area: Mapped[Area] = relationship()
+
+
+class Product(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    description_vi: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str | None] = mapped_column(Text)
+    group: Mapped[str] = mapped_column(String(20), index=True)
+    subgroup: Mapped[str] = mapped_column(String(80), default="")
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(60))
+    price: Mapped[int]
+    unit_cost: Mapped[int]
+    image_path: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Copied from the producer's area so listings filter by place without walking the tree.
+    province_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    # Latest non-revoked 3★+ evaluation (possibly expired); kept by catalog.services.
+    certification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("evaluation.id", use_alter=True), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    producer: Mapped[Producer] = relationship()
+    province: Mapped[Area] = relationship(foreign_keys=[province_id])
+    district: Mapped[Area | None] = relationship(foreign_keys=[district_id])
+    certification: Mapped[Evaluation | None] = relationship(foreign_keys=[certification_id])
+    evaluations: Mapped[list[Evaluation]] = relationship(
+        back_populates="product",
+        foreign_keys="Evaluation.product_id",
+        order_by="Evaluation.issued_on.desc()",
+    )
+    lots: Mapped[list[TraceLot]] = relationship(
+        back_populates="product", order_by="TraceLot.produced_on.desc()"
+    )
+
+    def name(self, locale: str) -> str:
+        return (self.name_en if locale == "en" and self.name_en else None) or self.name_vi
+
+    def description(self, locale: str) -> str:
+        return (self.description_en if locale == "en" and self.description_en else None) or (
+            self.description_vi
+        )
+
+    @property
+    def valid_certification(self) -> Evaluation | None:
+        cert = self.certification
+        return cert if cert is not None and cert.is_valid() else None
+
+    @property
+    def is_sellable(self) -> bool:
+        """Only active products with a valid 3★+ certificate are sold."""
+        return self.active and self.valid_certification is not None and self.group != "tourism"
+
+    @property
+    def is_public(self) -> bool:
+        return self.active and self.valid_certification is not None
+
+
+class Evaluation(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    score: Mapped[float]
+    stars: Mapped[int]
+    council_level: Mapped[str] = mapped_column(String(10))
+    decision_no: Mapped[str] = mapped_column(String(60), default="")
+    certificate_no: Mapped[str | None] = mapped_column(String(60))
+    issued_on: Mapped[date]
+    expires_on: Mapped[date]
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(255))
+
+    product: Mapped[Product] = relationship(back_populates="evaluations", foreign_keys=[product_id])
+
+    @staticmethod
+    def expiry_for(issued_on: date) -> date:
+        return issued_on + relativedelta(months=CERTIFICATE_MONTHS)
+
+    @property
+    def certified(self) -> bool:
+        return self.stars >= CERTIFIED_MIN_STARS
+
+    def is_valid(self, on: date | None = None) -> bool:
+        on = on or vietnam_today()
+        return (
+            self.certified
+            and self.revoked_at is None
+            and self.issued_on <= on < self.expires_on
+        )
+
+
+class TraceLot(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    lot_code: Mapped[str] = mapped_column(String(40), unique=True)
+    produced_on: Mapped[date]
+    best_before: Mapped[date | None]
+    material_area: Mapped[str] = mapped_column(String(200), default="")
+    material_place: Mapped[str] = mapped_column(String(200), default="")
+    material_hectares: Mapped[float | None]
+    standards: Mapped[str] = mapped_column(String(200), default="")
+
+    product: Mapped[Product] = relationship(back_populates="lots")
+    events: Mapped[list[TraceEvent]] = relationship(
+        back_populates="lot", order_by="TraceEvent.happened_on, TraceEvent.id"
+    )
+
+    @property
+    def standard_list(self) -> list[str]:
+        return [s.strip() for s in self.standards.split(",") if s.strip()]
+
+
+TRACE_EVENT_KINDS = ("planting", "harvest", "processing", "packaging", "inspection", "shipping")
+
+
+class TraceEvent(db.Model):
+    __table_args__ = (UniqueConstraint("lot_id", "happened_on", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("trace_lot.id"), index=True)
+    happened_on: Mapped[date]
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    place: Mapped[str] = mapped_column(String(200), default="")
+
+    lot: Mapped[TraceLot] = relationship(back_populates="events")

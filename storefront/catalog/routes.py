@@ -1,0 +1,5 @@
+from storefront.catalog import bp
+
+@bp.get("/")
+def home():
+    return "ok"

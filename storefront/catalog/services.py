@@ -1,0 +1,156 @@
+"""Catalogue rules: creating products, recording evaluations, revoking certificates.
+
+Each function is one transaction. The search index follows the commit on its own
+(storefront.search.index listens to the session), so none of these touch it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from storefront.catalog.models import (
+    COUNCIL_LEVELS,
+    PRODUCT_GROUPS,
+    Area,
+    Evaluation,
+    Producer,
+    Product,
+    stars_for_score,
+    utcnow,
+)
+from storefront.extensions import db
+
+
+class CatalogError(ValueError):
+    pass
+
+
+def slugify(text: str) -> str:
+    """'Rượu Ngô Cải Vân' -> 'ruou-ngo-cai-van' (đ folds to d like every other mark)."""
+    text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def unique_slug(name: str, code: str) -> str:
+    base = slugify(name)[:120] or slugify(code)
+    taken = db.session.scalar(db.select(Product.id).where(Product.slug == base))
+    return base if taken is None else f"{base}-{slugify(code)}"
+
+
+def origin_of(producer: Producer) -> tuple[Area, Area | None]:
+    area = producer.area
+    province = area.find_level("province") or area.lineage()[0]
+    return province, area.find_level("district")
+
+
+def create_product(
+    *,
+    code: str,
+    name_vi: str,
+    group: str,
+    producer: Producer,
+    unit: str,
+    price: int,
+    unit_cost: int,
+    subgroup: str = "",
+    name_en: str | None = None,
+    description_vi: str = "",
+    description_en: str | None = None,
+    image_path: str | None = None,
+    commit: bool = True,
+) -> Product:
+    if group not in PRODUCT_GROUPS:
+        raise CatalogError(f"Unknown product group {group!r}.")
+    if price < 0 or unit_cost < 0:
+        raise CatalogError("Price and unit cost cannot be negative.")
+    province, district = origin_of(producer)
+    product = Product(
+        code=code,
+        slug=unique_slug(name_vi, code),
+        name_vi=name_vi,
+        name_en=name_en,
+        description_vi=description_vi,
+        description_en=description_en,
+        group=group,
+        subgroup=subgroup,
+        producer=producer,
+        unit=unit,
+        price=price,
+        unit_cost=unit_cost,
+        image_path=image_path,
+        province_id=province.id,
+        district_id=district.id if district else None,
+    )
+    db.session.add(product)
+    if commit:
+        db.session.commit()
+    return product
+
+
+def update_product(product: Product, **changes) -> Product:
+    """Change a product's fields (name, price, active…); the index follows the commit."""
+    allowed = {
+        "name_vi", "name_en", "description_vi", "description_en", "subgroup", "unit",
+        "price", "unit_cost", "image_path", "active",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise CatalogError(f"Cannot change {', '.join(sorted(unknown))} here.")
+    for field, value in changes.items():
+        setattr(product, field, value)
+    product.updated_at = utcnow()
+    db.session.commit()
+    return product
+
+
+def refresh_certification(product: Product) -> None:
+    """Point the product at its latest non-revoked 3★+ evaluation, expired or not."""
+    candidates = [e for e in product.evaluations if e.certified and e.revoked_at is None]
+    latest = max(candidates, key=lambda e: (e.issued_on, e.id or 0), default=None)
+    product.certification = latest
+    product.updated_at = utcnow()
+
+
+def record_evaluation(
+    *,
+    product: Product,
+    score: float,
+    council_level: str,
+    issued_on: date,
+    decision_no: str = "",
+    certificate_no: str | None = None,
+    commit: bool = True,
+) -> Evaluation:
+    """A council's evaluation; 3★+ makes it the product's certificate for 36 months."""
+    if not 0 <= score <= 100:
+        raise CatalogError("A score is between 0 and 100.")
+    if council_level not in COUNCIL_LEVELS:
+        raise CatalogError(f"Unknown council level {council_level!r}.")
+    stars = stars_for_score(score)
+    evaluation = Evaluation(
+        product=product,
+        score=score,
+        stars=stars,
+        council_level=council_level,
+        issued_on=issued_on,
+        expires_on=Evaluation.expiry_for(issued_on),
+        decision_no=decision_no,
+        certificate_no=certificate_no if stars >= 3 else None,
+    )
+    db.session.add(evaluation)
+    db.session.flush()
+    refresh_certification(product)
+    if commit:
+        db.session.commit()
+    return evaluation
+
+
+def revoke_certification(*, evaluation: Evaluation, reason: str) -> None:
+    if not reason.strip():
+        raise CatalogError("A revocation needs a reason.")
+    evaluation.revoked_at = utcnow()
+    evaluation.revoked_reason = reason.strip()
+    refresh_certification(evaluation.product)
+    db.session.commit()

@@ -1,0 +1,67 @@
+"""Language choice (Vietnamese first, English selectable) and display formats."""
+from datetime import date, datetime, timezone
+
+from babel.numbers import format_currency
+from flask import Blueprint, current_app, redirect, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from markupsafe import Markup
+
+bp = Blueprint("i18n", __name__)
+
+LANG_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    lang = request.cookies.get(LANG_COOKIE)
+    return lang if lang in current_app.config["LANGUAGES"] else "vi"
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def current_language() -> str:
+    return str(get_locale() or "vi")
+
+
+def vnd(amount: int | None) -> str:
+    """VND the way Vietnamese shops write it, in both languages: 150.000 ₫."""
+    if amount is None:
+        return ""
+    return format_currency(amount, "VND", locale="vi_VN")
+
+
+def local_date(value: date | None, fmt: str = "medium") -> str:
+    return format_date(value, fmt) if value else ""
+
+
+def local_datetime(value: datetime | None, fmt: str = "short") -> str:
+    """Stored naive in UTC; shown in Asia/Ho_Chi_Minh by Flask-Babel."""
+    if value is None:
+        return ""
+    return format_datetime(value.replace(tzinfo=timezone.utc), fmt)
+
+
+def safe_next(target: str | None) -> str:
+    """Only follow same-site relative paths, never another host."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("catalog.home")
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    response = redirect(safe_next(request.args.get("next")))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
+    return response
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["vnd"] = vnd
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["Markup"] = Markup

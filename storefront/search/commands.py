@@ -1,0 +1,2 @@
+from flask.cli import AppGroup
+search_cli = AppGroup("search")

@@ -1,0 +1,2 @@
+from flask.cli import AppGroup
+seed_cli = AppGroup("seed")
