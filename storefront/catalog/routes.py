@@ -1,5 +1,92 @@
+from flask import abort, current_app, jsonify, render_template, request, url_for
+from flask_login import current_user
+
 from storefront.catalog import bp
+from storefront.catalog.labels import (
+    COUNCIL_LABELS,
+    GROUP_LABELS,
+    PRODUCER_KIND_LABELS,
+    SORT_LABELS,
+    TRACE_EVENT_LABELS,
+)
+from storefront.catalog.listing import list_products, parse_filters
+from storefront.catalog.services import (
+    featured_products,
+    find_lot,
+    find_product,
+    lot_qr_svg,
+    public_counts_by_group,
+)
+from storefront.search.index import suggest
+
+
+def viewer_is_staff() -> bool:
+    return current_user.is_authenticated and current_user.is_staff
+
+
+@bp.app_context_processor
+def catalogue_vocabulary() -> dict:
+    return {
+        "group_labels": GROUP_LABELS,
+        "council_labels": COUNCIL_LABELS,
+        "kind_labels": PRODUCER_KIND_LABELS,
+        "event_labels": TRACE_EVENT_LABELS,
+        "staff": viewer_is_staff(),
+    }
+
 
 @bp.get("/")
 def home():
-    return "ok"
+    return render_template(
+        "catalog/home.html",
+        featured=featured_products(limit=8),
+        group_counts=public_counts_by_group(),
+    )
+
+
+@bp.get("/products")
+@bp.get("/search", endpoint="search")
+def products():
+    filters, notices = parse_filters(request.args, staff=viewer_is_staff())
+    listing = list_products(filters, per_page=current_app.config["PRODUCTS_PER_PAGE"])
+    return render_template(
+        "catalog/products.html",
+        filters=filters,
+        listing=listing,
+        notices=notices,
+        sort_labels=SORT_LABELS,
+    )
+
+
+@bp.get("/search/suggest")
+def search_suggest():
+    query = (request.args.get("q") or "")[:100]
+    suggestions = [
+        item | {"url": url_for("catalog.product_detail", slug=item["slug"])}
+        for item in suggest(query, limit=8)
+    ]
+    return jsonify(suggestions=suggestions)
+
+
+@bp.get("/products/<slug>")
+def product_detail(slug: str):
+    product = find_product(slug)
+    if product is None or not (product.is_public or viewer_is_staff()):
+        abort(404)
+    return render_template("catalog/product.html", product=product)
+
+
+@bp.get("/trace/<lot_code>")
+def trace(lot_code: str):
+    lot = find_lot(lot_code)
+    if lot is None:
+        abort(404)
+    return render_template("catalog/trace.html", lot=lot, qr_svg=lot_qr_svg(lot, scale=5))
+
+
+@bp.get("/trace/<lot_code>/qr.svg")
+def trace_qr(lot_code: str):
+    lot = find_lot(lot_code)
+    if lot is None:
+        abort(404)
+    return current_app.response_class(lot_qr_svg(lot, scale=10), mimetype="image/svg+xml")

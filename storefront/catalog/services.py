@@ -9,6 +9,9 @@ import re
 import unicodedata
 from datetime import date
 
+import segno
+from flask import url_for
+
 from storefront.catalog.models import (
     COUNCIL_LEVELS,
     PRODUCT_GROUPS,
@@ -16,9 +19,13 @@ from storefront.catalog.models import (
     Evaluation,
     Producer,
     Product,
+    TRACE_EVENT_KINDS,
+    TraceEvent,
+    TraceLot,
     stars_for_score,
     utcnow,
 )
+from storefront.catalog.listing import ProductFilters, count_by, sql_listing
 from storefront.extensions import db
 
 
@@ -154,3 +161,69 @@ def revoke_certification(*, evaluation: Evaluation, reason: str) -> None:
     evaluation.revoked_reason = reason.strip()
     refresh_certification(evaluation.product)
     db.session.commit()
+
+
+def create_trace_lot(
+    *,
+    product: Product,
+    lot_code: str,
+    produced_on: date,
+    best_before: date | None = None,
+    material_area: str = "",
+    material_place: str = "",
+    material_hectares: float | None = None,
+    standards: list[str] | tuple[str, ...] = (),
+    events: list[dict] | tuple[dict, ...] = (),
+    commit: bool = True,
+) -> TraceLot:
+    """A production lot and its dated story; events are dicts of TraceEvent fields."""
+    lot_code = lot_code.strip().upper()
+    if not re.fullmatch(r"[A-Z0-9][A-Z0-9-]{2,39}", lot_code):
+        raise CatalogError("A lot code has 3–40 letters, digits or dashes.")
+    if db.session.scalar(db.select(TraceLot.id).where(TraceLot.lot_code == lot_code)):
+        raise CatalogError(f"Lot {lot_code} already exists.")
+    if best_before is not None and best_before < produced_on:
+        raise CatalogError("Best before cannot be earlier than the production date.")
+    lot = TraceLot(
+        product=product,
+        lot_code=lot_code,
+        produced_on=produced_on,
+        best_before=best_before,
+        material_area=material_area,
+        material_place=material_place,
+        material_hectares=material_hectares,
+        standards=", ".join(standards),
+    )
+    for event in events:
+        if event.get("kind") not in TRACE_EVENT_KINDS:
+            raise CatalogError(f"Unknown trace event kind {event.get('kind')!r}.")
+        lot.events.append(TraceEvent(**event))
+    db.session.add(lot)
+    if commit:
+        db.session.commit()
+    return lot
+
+
+def find_product(slug: str) -> Product | None:
+    return db.session.scalar(db.select(Product).where(Product.slug == slug[:160]))
+
+
+def find_lot(lot_code: str) -> TraceLot | None:
+    return db.session.scalar(
+        db.select(TraceLot).where(TraceLot.lot_code == lot_code.strip().upper()[:40])
+    )
+
+
+def lot_qr_svg(lot: TraceLot, *, scale: int) -> str:
+    """The QR printed on the package: it opens the lot's public traceability page."""
+    url = url_for("catalog.trace", lot_code=lot.lot_code, _external=True)
+    return segno.make(url, error="m").svg_inline(scale=scale, title=lot.lot_code)
+
+
+def featured_products(*, limit: int) -> list[Product]:
+    filters = ProductFilters(stars=(5, 4))
+    return sql_listing(filters, per_page=limit).products
+
+
+def public_counts_by_group() -> dict[str, int]:
+    return count_by(Product.group, ProductFilters())

@@ -1,0 +1,33 @@
+# The two commands a new user runs: `make run` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app storefront
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install translations serve reindex
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) seed demo --if-empty
+	$(FLASK) search reindex
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install translations
+	$(BIN)/pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -d storefront/translations -f -q
+
+# Refresh the catalogue of translatable strings after changing templates or code.
+extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o storefront/translations/messages.pot .
+	$(BIN)/pybabel update -i storefront/translations/messages.pot -d storefront/translations --no-fuzzy-matching

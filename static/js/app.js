@@ -1,0 +1,71 @@
+// Progressive enhancement only: every feature here also works without JavaScript.
+(function () {
+  "use strict";
+
+  // Sort menus submit on change (a <noscript> button covers no-JS visitors).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // As-you-type suggestions on the search box.
+  var form = document.querySelector("form[data-suggest-url]");
+  if (!form) return;
+  var input = form.querySelector("input[name=q]");
+  var list = form.querySelector(".suggestions");
+  var timer = null;
+  var latest = 0;
+
+  function close() { list.hidden = true; list.innerHTML = ""; input.setAttribute("aria-expanded", "false"); }
+
+  function render(items) {
+    list.innerHTML = "";
+    items.forEach(function (item) {
+      var li = document.createElement("li");
+      li.setAttribute("role", "option");
+      var a = document.createElement("a");
+      a.href = item.url;
+      var name = document.createElement("span");
+      name.textContent = item.name;  // textContent: names are data, never markup
+      var stars = document.createElement("span");
+      stars.className = "stars";
+      stars.textContent = "★".repeat(item.stars);
+      a.appendChild(name);
+      a.appendChild(stars);
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    list.hidden = items.length === 0;
+    input.setAttribute("aria-expanded", items.length ? "true" : "false");
+  }
+
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    var q = input.value.trim();
+    if (q.length < 2) { close(); return; }
+    timer = setTimeout(function () {
+      var ticket = ++latest;
+      fetch(form.dataset.suggestUrl + "?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
+        .then(function (data) { if (ticket === latest) render(data.suggestions); })
+        .catch(close);
+    }, 120);
+  });
+
+  input.addEventListener("keydown", function (event) {
+    var links = Array.prototype.slice.call(list.querySelectorAll("a"));
+    if (!links.length) return;
+    var current = links.findIndex(function (a) { return a.getAttribute("aria-selected") === "true"; });
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      var next = event.key === "ArrowDown" ? Math.min(current + 1, links.length - 1) : Math.max(current - 1, 0);
+      links.forEach(function (a, i) { a.setAttribute("aria-selected", i === next ? "true" : "false"); });
+    } else if (event.key === "Enter" && current >= 0) {
+      event.preventDefault();
+      window.location.href = links[current].href;
+    } else if (event.key === "Escape") {
+      close();
+    }
+  });
+
+  document.addEventListener("click", function (event) { if (!form.contains(event.target)) close(); });
+})();

@@ -1,0 +1,58 @@
+"""JSON shapes of the public API (documented in openapi.py)."""
+from flask import url_for
+
+from storefront.catalog.models import Evaluation, Product, TraceLot
+
+
+def certification_json(cert: Evaluation | None) -> dict | None:
+    if cert is None:
+        return None
+    return {
+        "stars": cert.stars,
+        "score": cert.score,
+        "council_level": cert.council_level,
+        "certificate_no": cert.certificate_no,
+        "decision_no": cert.decision_no,
+        "issued_on": cert.issued_on.isoformat(),
+        "expires_on": cert.expires_on.isoformat(),
+        "valid": cert.is_valid(),
+    }
+
+
+def product_summary_json(product: Product) -> dict:
+    return {
+        "slug": product.slug,
+        "code": product.code,
+        "name": product.name_vi,
+        "name_en": product.name_en,
+        "group": product.group,
+        "subgroup": product.subgroup,
+        "unit": product.unit,
+        "price_vnd": product.price,
+        "producer": {"name": product.producer.name, "kind": product.producer.kind},
+        "origin": {
+            "province": product.province.name,
+            "district": product.district.name if product.district else None,
+        },
+        "certification": certification_json(product.certification),
+        "sellable": product.is_sellable,
+        "url": url_for("catalog.product_detail", slug=product.slug, _external=True),
+    }
+
+
+def lot_json(lot: TraceLot) -> dict:
+    return {
+        "lot_code": lot.lot_code,
+        "produced_on": lot.produced_on.isoformat(),
+        "best_before": lot.best_before.isoformat() if lot.best_before else None,
+        "standards": lot.standard_list,
+        "trace_url": url_for("catalog.trace", lot_code=lot.lot_code, _external=True),
+    }
+
+
+def product_detail_json(product: Product) -> dict:
+    return product_summary_json(product) | {
+        "description": product.description_vi,
+        "description_en": product.description_en,
+        "lots": [lot_json(lot) for lot in product.lots],
+    }

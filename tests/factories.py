@@ -1,0 +1,86 @@
+"""Small builders for a hand-made world; each returns committed rows."""
+from datetime import date, timedelta
+from itertools import count
+
+from storefront.catalog.models import Area, Producer, Product
+from storefront.catalog.services import create_product, create_trace_lot, record_evaluation
+from storefront.extensions import db
+
+_serial = count(1)
+
+SCORES = {5: 92, 4: 80, 3: 60, 2: 40, 1: 20}
+
+
+def make_area(name: str, level: str, parent: Area | None = None, code: str | None = None) -> Area:
+    area = Area(code=code or f"T{next(_serial)}", name=name, level=level, parent=parent)
+    db.session.add(area)
+    db.session.commit()
+    return area
+
+
+def make_place(province="Quảng Nam", district="Tiên Phước", commune="Tiên Cảnh") -> Area:
+    """A commune with its district and province, reusing ones that exist."""
+    def get_or_make(name, level, parent):
+        found = db.session.scalar(db.select(Area).where(Area.name == name, Area.level == level))
+        return found or make_area(name, level, parent)
+
+    p = get_or_make(province, "province", None)
+    d = get_or_make(district, "district", p)
+    return get_or_make(commune, "commune", d)
+
+
+def make_producer(area: Area | None = None, name: str = "HTX Nông nghiệp Tiên Cảnh", **fields) -> Producer:
+    producer = Producer(
+        name=name,
+        kind=fields.pop("kind", "cooperative"),
+        registration_no=f"REG-{next(_serial)}",
+        area=area or make_place(),
+        **fields,
+    )
+    db.session.add(producer)
+    db.session.commit()
+    return producer
+
+
+def make_product(
+    name: str = "Nước mắm Cửa Khe",
+    *,
+    stars: int | None = 4,
+    issued_days_ago: int = 30,
+    group: str = "food",
+    price: int = 150_000,
+    unit_cost: int = 90_000,
+    producer: Producer | None = None,
+    **fields,
+) -> Product:
+    """A product, certified at `stars` (None: registered, never evaluated)."""
+    n = next(_serial)
+    product = create_product(
+        code=fields.pop("code", f"P{n:05d}"),
+        name_vi=name,
+        group=group,
+        producer=producer or make_producer(),
+        unit=fields.pop("unit", "chai 500 ml"),
+        price=price,
+        unit_cost=unit_cost,
+        **fields,
+    )
+    if stars is not None:
+        record_evaluation(
+            product=product,
+            score=SCORES[stars],
+            council_level="province",
+            issued_on=date.today() - timedelta(days=issued_days_ago),
+            certificate_no=f"CN-{n}" if stars >= 3 else None,
+            decision_no=f"{n}/QĐ-UBND",
+        )
+    return product
+
+
+def make_lot(product: Product, lot_code: str = "QN-TEST-01", **fields):
+    return create_trace_lot(
+        product=product,
+        lot_code=lot_code,
+        produced_on=fields.pop("produced_on", date.today() - timedelta(days=20)),
+        **fields,
+    )
