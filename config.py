@@ -27,6 +27,9 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
 
+    # Uploads (stock-takes, imports) are small; refuse anything larger before reading it.
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+
     PRODUCTS_PER_PAGE = int(os.environ.get("PRODUCTS_PER_PAGE", "24"))
     API_MAX_PER_PAGE = 100
 
@@ -35,6 +38,8 @@ class Config:
     SESSION_COOKIE_SECURE = APP_ENV == "production"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SECURE = APP_ENV == "production"
+
+    PASSWORD_HASH_METHOD = "scrypt"
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
@@ -47,3 +52,5 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL")) or "sqlite://"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    # Tests log in hundreds of times; scrypt's half second each is not what they test.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

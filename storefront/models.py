@@ -8,3 +8,5 @@ from storefront.catalog.models import (  # noqa: F401
     TraceEvent,
     TraceLot,
 )
+from storefront.outlets.models import Outlet, StockLevel, StockMove, outlet_managers  # noqa: F401
+from storefront.sales.models import PosSale, SaleLine  # noqa: F401

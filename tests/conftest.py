@@ -36,12 +36,20 @@ def app(tmp_path, monkeypatch):
     app = create_app(TestConfig)
     app.test_client_class = FreshContextClient
     with app.app_context():
-        _db.drop_all()
-        _db.create_all()
+        reset_database()
         yield app
         _db.session.remove()
-        _db.drop_all()
         _db.engine.dispose()
+
+
+def reset_database() -> None:
+    """Start from empty tables, whatever an interrupted earlier run left behind."""
+    if _db.engine.dialect.name == "postgresql":
+        with _db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    else:
+        _db.drop_all()
+    _db.create_all()
 
 
 @pytest.fixture

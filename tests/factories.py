@@ -84,3 +84,43 @@ def make_lot(product: Product, lot_code: str = "QN-TEST-01", **fields):
         produced_on=fields.pop("produced_on", date.today() - timedelta(days=20)),
         **fields,
     )
+
+
+# Sales points and their stock (appended after the catalog builders above).
+from storefront.outlets.models import Outlet  # noqa: E402
+from storefront.outlets.services import ReceiptLine, receive_stock  # noqa: E402
+
+
+def make_outlet(code: str = "QN-TP-01", *, area: Area | None = None, name: str | None = None,
+                kind: str = "district_point", **fields) -> Outlet:
+    """An active sales point, by default in make_place()'s commune."""
+    outlet = Outlet(
+        code=code,
+        name=name or f"Điểm bán OCOP {code}",
+        kind=kind,
+        area=area or make_place(),
+        address=fields.pop("address", f"1 Đường Chính, {code}"),
+        **fields,
+    )
+    db.session.add(outlet)
+    db.session.commit()
+    return outlet
+
+
+def stock(outlet: Outlet, product: Product, qty: int, user=None) -> None:
+    """Receive `qty` units of `product` at `outlet` through the ledger."""
+    receive_stock(outlet=outlet, lines=[ReceiptLine(product=product, qty=qty)], user=user)
+
+
+# Users without the slow password hash (appended after the sales-point builders above).
+from storefront.accounts.models import User  # noqa: E402
+
+
+def make_user(role: str = "manager", *, email: str | None = None, outlets: list[Outlet] | None = None) -> User:
+    """A user row for services that only need someone to record; it cannot log in
+    (use create_user or login_as for that: hashing a password takes a noticeable while)."""
+    user = User(email=email or f"{role}{next(_serial)}@example.vn", role=role, password_hash="!")
+    user.outlets.extend(outlets or [])
+    db.session.add(user)
+    db.session.commit()
+    return user

@@ -42,3 +42,13 @@ def test_openapi_describes_every_route(client):
     document = client.get("/api/v1/openapi.json").json
     assert document["openapi"].startswith("3.")
     assert {"/products", "/products/{slug}", "/search"} <= set(document["paths"])
+
+
+def test_product_detail_lists_where_it_is_available(client):
+    from tests.factories import make_outlet, stock
+
+    product = make_product("Nước mắm Cửa Khe")
+    stock(make_outlet("QN-TK-01", name="Điểm bán OCOP Tam Kỳ"), product, 7)
+    make_outlet("QN-HA-01")  # carries nothing: not listed
+    body = client.get(f"/api/v1/products/{product.slug}").json
+    assert body["availability"] == [{"outlet": "QN-TK-01", "name": "Điểm bán OCOP Tam Kỳ", "available": 7}]

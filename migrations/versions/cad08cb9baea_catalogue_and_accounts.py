@@ -81,7 +81,6 @@ def upgrade():
     sa.Column('certification_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['certification_id'], ['evaluation.id'], name=op.f('fk_product_certification_id_evaluation'), use_alter=True),
     sa.ForeignKeyConstraint(['district_id'], ['area.id'], name=op.f('fk_product_district_id_area')),
     sa.ForeignKeyConstraint(['producer_id'], ['producer.id'], name=op.f('fk_product_producer_id_producer')),
     sa.ForeignKeyConstraint(['province_id'], ['area.id'], name=op.f('fk_product_province_id_area')),
@@ -114,6 +113,12 @@ def upgrade():
     )
     with op.batch_alter_table('evaluation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_evaluation_product_id'), ['product_id'], unique=False)
+
+    # product and evaluation point at each other: this key can only come once both exist.
+    with op.batch_alter_table('product', schema=None) as batch_op:
+        batch_op.create_foreign_key(
+            batch_op.f('fk_product_certification_id_evaluation'), 'evaluation',
+            ['certification_id'], ['id'])
 
     op.create_table('trace_lot',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -159,6 +164,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_trace_lot_product_id'))
 
     op.drop_table('trace_lot')
+    with op.batch_alter_table('product', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_product_certification_id_evaluation'), type_='foreignkey')
+
     with op.batch_alter_table('evaluation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evaluation_product_id'))
 

@@ -5,19 +5,37 @@ from flask.cli import AppGroup
 
 from storefront.accounts.models import ROLES
 from storefront.accounts.services import AccountError, create_user
+from storefront.outlets.services import OutletError, assign_outlets
 
 users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+def read_password() -> str:
+    """One line from standard input; typed at a terminal, it is hidden and asked twice."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice(ROLES), default="customer", show_default=True)
 @click.option("--name", default="")
-def create_command(email: str, role: str, name: str) -> None:
+@click.option(
+    "--outlet", "outlet_codes", multiple=True, metavar="CODE",
+    help="Code of an outlet this manager runs; repeat for several.",
+)
+def create_command(email: str, role: str, name: str, outlet_codes: tuple[str, ...]) -> None:
     """Create a user; the password is read from standard input."""
-    password = sys.stdin.readline().rstrip("\n")
+    password = read_password()
     try:
-        user = create_user(email=email, password=password, role=role, name=name)
-    except AccountError as error:
+        user = create_user(email=email, password=password, role=role, name=name, commit=False)
+        # Commits the user and the links together: an unknown outlet code creates nothing.
+        outlets = assign_outlets(user=user, codes=list(outlet_codes))
+    except (AccountError, OutletError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Created {user.role} {user.email}")
+    if outlets:
+        click.echo(f"Runs {', '.join(outlet.code for outlet in outlets)}")
+    elif user.role == "manager":
+        click.echo("Warning: this manager runs no outlet yet; add one with --outlet CODE.", err=True)

@@ -19,7 +19,10 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def create_user(*, email: str, password: str, role: str = "customer", name: str = "") -> User:
+def create_user(
+    *, email: str, password: str, role: str = "customer", name: str = "", commit: bool = True
+) -> User:
+    """A new account; commit=False leaves it in the session for the caller to commit with more."""
     email = email.strip().lower()
     if role not in ROLES:
         raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
@@ -30,7 +33,8 @@ def create_user(*, email: str, password: str, role: str = "customer", name: str 
     user = User(email=email, role=role, name=name.strip())
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return user
 
 

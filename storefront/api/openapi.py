@@ -1,6 +1,7 @@
 """The OpenAPI description of /api/v1, kept beside the routes it describes."""
 from storefront.catalog.listing import SORTS
 from storefront.catalog.models import PRODUCT_GROUPS
+from storefront.outlets.models import OUTLET_KINDS
 
 
 def query_param(name: str, schema: dict, description: str) -> dict:
@@ -103,6 +104,56 @@ ERROR = {
 }
 
 
+OUTLET = {
+    "type": "object",
+    "required": ["code", "name", "kind", "province", "address", "pickup_enabled", "url"],
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "kind": {"type": "string", "enum": list(OUTLET_KINDS)},
+        "district": {"type": ["string", "null"], "description": "Null where the province has no districts."},
+        "province": {"type": "string"},
+        "address": {"type": "string"},
+        "latitude": {"type": ["number", "null"]},
+        "longitude": {"type": ["number", "null"]},
+        "phone": {"type": "string"},
+        "opening_hours": {"type": "string"},
+        "pickup_enabled": {"type": "boolean", "description": "Online orders can be collected here."},
+        "url": {"type": "string", "format": "uri"},
+    },
+}
+
+OUTLET_LIST = {
+    "type": "object",
+    "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Outlet"}}},
+}
+
+STOCKED_PRODUCT = {
+    "type": "object",
+    "required": ["slug", "name", "price_vnd", "stars", "available"],
+    "properties": {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "price_vnd": {"type": "integer", "description": "Whole đồng (VND has no minor unit)."},
+        "stars": {"type": "integer", "minimum": 3, "maximum": 5},
+        "available": {"type": "integer", "minimum": 1, "description": "On hand less reserved."},
+        "url": {"type": "string", "format": "uri"},
+    },
+}
+
+OUTLET_STOCK_PAGE = {
+    "type": "object",
+    "properties": {
+        "outlet": {"type": "string", "description": "The outlet's code."},
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/StockedProduct"}},
+        "page": {"type": "integer"},
+        "per_page": {"type": "integer"},
+        "total": {"type": "integer"},
+        "pages": {"type": "integer"},
+    },
+}
+
+
 def json_response(description: str, schema_name: str) -> dict:
     return {
         "description": description,
@@ -151,6 +202,29 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/outlets": {
+                "get": {
+                    "summary": "Every open OCOP sales point",
+                    "responses": {"200": json_response("The sales points, by code.", "OutletList")},
+                }
+            },
+            "/outlets/{code}/stock": {
+                "get": {
+                    "summary": "Certified products available at one sales point, best rated first",
+                    "parameters": [
+                        {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                        query_param("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
+                        query_param(
+                            "per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Items per page."
+                        ),
+                    ],
+                    "responses": {
+                        "200": json_response("A page of products in stock.", "OutletStockPage"),
+                        "404": json_response("No open sales point with that code.", "Error"),
+                    }
+                    | ERRORS,
+                }
+            },
         },
         "components": {
             "schemas": {
@@ -165,6 +239,18 @@ def openapi_document() -> dict:
                                 "description": {"type": "string"},
                                 "description_en": {"type": ["string", "null"]},
                                 "lots": {"type": "array", "items": {"$ref": "#/components/schemas/Lot"}},
+                                "availability": {
+                                    "type": "array",
+                                    "description": "Sales points with the product available, nearest to its origin first.",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "outlet": {"type": "string"},
+                                            "name": {"type": "string"},
+                                            "available": {"type": "integer"},
+                                        },
+                                    },
+                                },
                             },
                         },
                     ]
@@ -172,6 +258,10 @@ def openapi_document() -> dict:
                 "Lot": LOT,
                 "FacetValue": FACET_VALUE,
                 "ProductPage": PRODUCT_PAGE,
+                "Outlet": OUTLET,
+                "OutletList": OUTLET_LIST,
+                "StockedProduct": STOCKED_PRODUCT,
+                "OutletStockPage": OUTLET_STOCK_PAGE,
                 "Error": ERROR,
             }
         },

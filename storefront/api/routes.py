@@ -2,23 +2,47 @@ from flask import abort, current_app, jsonify, request
 
 from storefront.api import bp
 from storefront.api.openapi import openapi_document
-from storefront.api.serializers import product_detail_json, product_summary_json
+from storefront.api.serializers import (
+    outlet_json,
+    product_detail_json,
+    product_summary_json,
+    stocked_product_json,
+)
 from storefront.catalog.listing import list_products, parse_filters, parse_int
 from storefront.catalog.services import find_product
 from storefront.extensions import csrf
+from storefront.outlets.directory import (
+    MAX_PAGE,
+    active_outlets,
+    find_active_outlet,
+    outlet_stock,
+    product_availability,
+)
 
 csrf.exempt(bp)  # read-only JSON API: no forms, no cookies-based writes
+
+
+def per_page_arg() -> int:
+    raw_per_page = request.args.get("per_page")
+    per_page = parse_int(raw_per_page) if raw_per_page else 24
+    if per_page is None or not 1 <= per_page <= current_app.config["API_MAX_PER_PAGE"]:
+        abort(400, description="per_page must be a whole number from 1 to 100.")
+    return per_page
+
+
+def page_arg() -> int:
+    raw_page = request.args.get("page")
+    page = parse_int(raw_page) if raw_page else 1
+    if page is None or not 1 <= page <= MAX_PAGE:
+        abort(400, description=f"page must be a whole number from 1 to {MAX_PAGE}.")
+    return page
 
 
 def listing_response():
     filters, notices = parse_filters(request.args)
     if notices:
         abort(400, description=" ".join(str(n) for n in notices))
-    raw_per_page = request.args.get("per_page")
-    per_page = parse_int(raw_per_page) if raw_per_page else 24
-    if per_page is None or not 1 <= per_page <= current_app.config["API_MAX_PER_PAGE"]:
-        abort(400, description="per_page must be a whole number from 1 to 100.")
-    listing = list_products(filters, per_page=per_page)
+    listing = list_products(filters, per_page=per_page_arg())
     return jsonify(
         items=[product_summary_json(p) for p in listing.products],
         page=listing.page,
@@ -50,7 +74,28 @@ def product(slug: str):
     found = find_product(slug)
     if found is None or not found.is_public:
         abort(404, description=f"No certified product with slug {slug[:160]!r}.")
-    return jsonify(product_detail_json(found))
+    return jsonify(product_detail_json(found, product_availability(found)))
+
+
+@bp.get("/outlets")
+def outlets():
+    return jsonify(items=[outlet_json(outlet) for outlet in active_outlets()])
+
+
+@bp.get("/outlets/<code>/stock")
+def outlet_stock_list(code: str):
+    outlet = find_active_outlet(code)
+    if outlet is None:
+        abort(404, description=f"No open sales point with code {code[:20]!r}.")
+    stock = outlet_stock(outlet, page=page_arg(), per_page=per_page_arg())
+    return jsonify(
+        outlet=outlet.code,
+        items=[stocked_product_json(item) for item in stock.items],
+        page=stock.page,
+        per_page=stock.per_page,
+        total=stock.total,
+        pages=stock.pages,
+    )
 
 
 @bp.get("/openapi.json")

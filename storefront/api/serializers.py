@@ -2,6 +2,8 @@
 from flask import url_for
 
 from storefront.catalog.models import Evaluation, Product, TraceLot
+from storefront.outlets.directory import StockedProduct, province_of
+from storefront.outlets.models import Outlet
 
 
 def certification_json(cert: Evaluation | None) -> dict | None:
@@ -50,9 +52,42 @@ def lot_json(lot: TraceLot) -> dict:
     }
 
 
-def product_detail_json(product: Product) -> dict:
+def product_detail_json(product: Product, availability: list) -> dict:
     return product_summary_json(product) | {
         "description": product.description_vi,
         "description_en": product.description_en,
         "lots": [lot_json(lot) for lot in product.lots],
+        "availability": [
+            {"outlet": entry.outlet.code, "name": entry.outlet.name, "available": entry.available}
+            for entry in availability
+        ],
+    }
+
+
+def outlet_json(outlet: Outlet) -> dict:
+    district = outlet.district
+    return {
+        "code": outlet.code,
+        "name": outlet.name,
+        "kind": outlet.kind,
+        "district": district.name if district else None,
+        "province": province_of(outlet).name,
+        "address": outlet.address,
+        "latitude": outlet.latitude,
+        "longitude": outlet.longitude,
+        "phone": outlet.phone,
+        "opening_hours": outlet.opening_hours,
+        "pickup_enabled": outlet.pickup_enabled,
+        "url": url_for("outlets.outlet_detail", code=outlet.code, _external=True),
+    }
+
+
+def stocked_product_json(item: StockedProduct) -> dict:
+    return {
+        "slug": item.product.slug,
+        "name": item.product.name_vi,
+        "price_vnd": item.product.price,
+        "stars": item.product.certification.stars,
+        "available": item.available,
+        "url": url_for("catalog.product_detail", slug=item.product.slug, _external=True),
     }

@@ -1,23 +1,14 @@
 """The certified catalogue: areas, producers, products, evaluations and trace lots."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storefront.clock import utcnow, vietnam_today  # noqa: F401  (re-exported)
 from storefront.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def vietnam_today() -> date:
-    """Certificates run by Vietnamese calendar days, whatever the server's clock zone."""
-    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
 AREA_LEVELS = ("province", "district", "commune")

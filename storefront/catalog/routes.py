@@ -17,7 +17,8 @@ from storefront.catalog.services import (
     lot_qr_svg,
     public_counts_by_group,
 )
-from storefront.search.index import suggest
+from storefront.outlets.directory import product_availability
+from storefront.search import index as search_index  # a module: the index imports catalog too
 
 
 def viewer_is_staff() -> bool:
@@ -63,7 +64,7 @@ def search_suggest():
     query = (request.args.get("q") or "")[:100]
     suggestions = [
         item | {"url": url_for("catalog.product_detail", slug=item["slug"])}
-        for item in suggest(query, limit=8)
+        for item in search_index.suggest(query, limit=8)
     ]
     return jsonify(suggestions=suggestions)
 
@@ -73,7 +74,9 @@ def product_detail(slug: str):
     product = find_product(slug)
     if product is None or not (product.is_public or viewer_is_staff()):
         abort(404)
-    return render_template("catalog/product.html", product=product)
+    return render_template(
+        "catalog/product.html", product=product, availability=product_availability(product)
+    )
 
 
 @bp.get("/trace/<lot_code>")

@@ -33,6 +33,9 @@ class CatalogError(ValueError):
     pass
 
 
+LOT_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,39}")  # printed under the QR code on packages
+
+
 def slugify(text: str) -> str:
     """'Rượu Ngô Cải Vân' -> 'ruou-ngo-cai-van' (đ folds to d like every other mark)."""
     text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
@@ -178,7 +181,7 @@ def create_trace_lot(
 ) -> TraceLot:
     """A production lot and its dated story; events are dicts of TraceEvent fields."""
     lot_code = lot_code.strip().upper()
-    if not re.fullmatch(r"[A-Z0-9][A-Z0-9-]{2,39}", lot_code):
+    if not LOT_CODE.fullmatch(lot_code):
         raise CatalogError("A lot code has 3–40 letters, digits or dashes.")
     if db.session.scalar(db.select(TraceLot.id).where(TraceLot.lot_code == lot_code)):
         raise CatalogError(f"Lot {lot_code} already exists.")

@@ -3,11 +3,12 @@
 The index follows commits: session listeners collect the ids of changed products while
 flushing and re-index them once the transaction has committed (a rollback forgets them).
 Several worker processes share one index directory: writers wait for Whoosh's lock with a
-timeout, and each thread keeps a searcher that it refreshes when another process committed.
+timeout, and each thread keeps a searcher that it reopens once any process has committed.
 """
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -18,10 +19,12 @@ from flask import Flask, current_app
 from markupsafe import Markup, escape
 from sqlalchemy import event, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload
-from whoosh.index import Index, create_in
-from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.query import And, AndMaybe, FuzzyTerm, NumericRange, Or, Phrase, Query, Term
+from whoosh.index import Index, create_in
+from whoosh.query import And, AndMaybe, FuzzyTerm, Or, Query, Term
+from whoosh.reading import IndexReader
 from whoosh.searching import Results, Searcher
 from whoosh.sorting import Count, FieldFacet, ScoreFacet
 from whoosh.writing import CLEAR, SegmentWriter
@@ -58,27 +61,30 @@ logger = logging.getLogger(__name__)
 SCHEMA = Schema(
     id=ID(unique=True, stored=True),
     slug=STORED,
-    name=TEXT(analyzer=plain_analyzer(), stored=True, field_boost=3.0),
+    # No positions (phrase=False): no query here needs them, and they slow indexing down.
+    name=TEXT(analyzer=plain_analyzer(), phrase=False, stored=True, field_boost=3.0),
     # The name as written, to rank "cá" above "cà" when the shopper typed the marks.
     name_exact=TEXT(analyzer=EXACT, phrase=False),
     name_ngram=TEXT(analyzer=prefix_analyzer(), phrase=False),
-    body=TEXT(analyzer=plain_analyzer()),
+    body=TEXT(analyzer=plain_analyzer(), phrase=False),
     group=ID(stored=True, sortable=True),
-    # The current certification (non-revoked by construction, see refresh_certification);
-    # 0 when the product has none. Dates are yyyymmdd, compared with today at query time.
-    stars=NUMERIC(int, stored=True, sortable=True),
-    cert_issued=NUMERIC(int),
-    cert_expires=NUMERIC(int),
-    active=BOOLEAN,
-    province_id=NUMERIC(int, sortable=True),
-    district_id=NUMERIC(int, sortable=True),
-    price=NUMERIC(int, bits=64, sortable=True),
-    created=NUMERIC(int, bits=64, sortable=True),
+    # Stars of the current certification, 0 without one. Fields matched only by exact value
+    # have no numeric tiers (shift_step=0): tiers cost ~8 postings per value when indexing.
+    stars=NUMERIC(int, stored=True, sortable=True, shift_step=0),
+    province_id=NUMERIC(int, sortable=True, shift_step=0),
+    district_id=NUMERIC(int, sortable=True, shift_step=0),
+    # Columns only: compared per document (Whoosh numeric range queries over most of the
+    # index are slow) or used for sorting. Dates are yyyymmdd; 0 means never shown.
+    visible_from=COLUMN(NumericColumn("i")),
+    visible_until=COLUMN(NumericColumn("i")),
+    price=COLUMN(NumericColumn("q")),
+    created=COLUMN(NumericColumn("q")),
 )
 
 PENDING_KEY = "search_pending"
-FUZZY_MAX_WORDS = 8  # typo fallback costs ~30× a plain query per word
-LOAD_BATCH = 500
+# Fuzzy terms are expanded against the whole vocabulary: long queries would be slow.
+FUZZY_MAX_WORDS = 8
+LOAD_BATCH = 500  # ids per IN (...) query, well under SQLite's parameter limit
 
 SORTINGS = {
     "relevance": [ScoreFacet(), FieldFacet("stars", reverse=True)],
@@ -89,8 +95,48 @@ SORTINGS = {
 }
 
 
+class Snapshot:
+    """A searcher and the document sets read from its columns, kept until the index changes."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.visible_day = 0
+        self.visible: set[int] = set()
+        self.prices: list[tuple[int, int]] | None = None
+
+    def visible_docs(self) -> set[int]:
+        """Documents shoppers see today (certificates expire by the calendar, not by commits)."""
+        today = day_number(vietnam_today())
+        if today != self.visible_day:
+            reader = self.searcher.reader()
+            starts = column_values(reader, "visible_from")
+            ends = column_values(reader, "visible_until")
+            self.visible = {
+                doc
+                for (doc, start), (_, end) in zip(starts, ends)
+                if start and start <= today < end
+            }
+            self.visible_day = today
+        return self.visible
+
+    def price_docs(self, low: int | None, high: int | None) -> set[int]:
+        if self.prices is None:
+            self.prices = list(column_values(self.searcher.reader(), "price"))
+        low = -math.inf if low is None else low
+        high = math.inf if high is None else high
+        return {doc for doc, price in self.prices if low <= price <= high}
+
+
+def column_values(reader: IndexReader, field: str) -> Iterator[tuple[int, int]]:
+    """(document number, value) pairs read segment by segment: a segment without the column
+    reads as defaults, and an empty index has no segment to read at all."""
+    for segment, offset in reader.leaf_readers():
+        if segment.doc_count_all():
+            yield from enumerate(segment.column_reader(field), offset)
+
+
 class SearchIndex:
-    """One index directory, shared by every process; searchers are kept per thread."""
+    """One index directory, shared by every process; snapshots are kept per thread."""
 
     def __init__(self, dirname: str, lock_timeout: float) -> None:
         self.dirname = dirname
@@ -98,17 +144,24 @@ class SearchIndex:
         self.local = threading.local()
         self.index = open_or_create(dirname)
 
-    def searcher(self) -> Searcher:
-        current = getattr(self.local, "searcher", None)
-        current = self.index.searcher() if current is None else current.refresh()
-        self.local.searcher = current
+    def snapshot(self) -> Snapshot:
+        """This thread's snapshot, renewed when any process has committed since."""
+        current: Snapshot | None = getattr(self.local, "snapshot", None)
+        if current is not None and current.searcher.up_to_date():
+            return current
+        # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it keeps the segments a merge
+        # replaced, so documents show up twice. Opening a new searcher is cheap.
+        if current is not None:
+            current.searcher.close()
+        current = Snapshot(self.index.searcher())
+        self.local.snapshot = current
         return current
 
     def writer(self, **options) -> SegmentWriter:
         return self.index.writer(timeout=self.lock_timeout, **options)
 
     def recreate(self) -> None:
-        """Start over with the current schema (only when the stored one differs)."""
+        """An empty index with the current schema, replacing what the directory held."""
         self.index = create_in(self.dirname, SCHEMA)
 
 
@@ -162,18 +215,27 @@ def current_index() -> SearchIndex:
 
 def collect_changes(session: Session, flush_context) -> None:
     """Remember what this flush changed; the index is updated only once it is committed."""
-    pending = session.info.setdefault(PENDING_KEY, {"products": set(), "producers": set(), "areas": set()})
+    pending = session.info.setdefault(
+        PENDING_KEY, {"products": set(), "producers": set(), "areas": set()}
+    )
     for obj in chain(session.new, session.dirty, session.deleted):
-        # Read loaded values only: touching an expired attribute of a deleted row would fail.
-        values = inspect(obj).dict
         if isinstance(obj, Product):
-            pending["products"].add(values.get("id") or inspect(obj).identity[0])
-        elif isinstance(obj, Evaluation) and values.get("product_id") is not None:
-            pending["products"].add(values["product_id"])
+            pending["products"].add(row_id(obj))
+        elif isinstance(obj, Evaluation):
+            # Loaded values only: loading an expired attribute of a deleted row would fail.
+            if (product_id := inspect(obj).dict.get("product_id")) is not None:
+                pending["products"].add(product_id)
         elif isinstance(obj, Producer):
-            pending["producers"].add(values.get("id") or inspect(obj).identity[0])
+            pending["producers"].add(row_id(obj))
         elif isinstance(obj, Area):
-            pending["areas"].add(values.get("id") or inspect(obj).identity[0])
+            pending["areas"].add(row_id(obj))
+
+
+def row_id(obj) -> int:
+    """The primary key without loading anything: new rows have it set by the flush,
+    deleted ones keep it in their identity."""
+    state = inspect(obj)
+    return state.dict.get("id") or state.identity[0]
 
 
 def forget_changes(session: Session) -> None:
@@ -183,7 +245,7 @@ def forget_changes(session: Session) -> None:
 def index_committed(session: Session) -> None:
     """Re-index what the committed transaction changed; a failure here never fails the request."""
     pending = session.info.pop(PENDING_KEY, None)
-    if not pending:
+    if not pending or not any(pending.values()):
         return
     try:
         # The committed session cannot run SQL inside after_commit: read with a new one.
@@ -291,6 +353,7 @@ def load_products(session: Session, ids: Iterable[int]) -> list[Product]:
 
 def document_for(product: Product) -> dict:
     cert = product.certification
+    shown = product.active and cert is not None and cert.stars >= CERTIFIED_MIN_STARS
     places = dict.fromkeys(
         area.name for area in (product.producer.area, product.district, product.province) if area
     )
@@ -307,9 +370,9 @@ def document_for(product: Product) -> dict:
         "body": "\n".join(text for text in body if text),
         "group": product.group,
         "stars": cert.stars if cert else 0,
-        "cert_issued": day_number(cert.issued_on) if cert else 0,
-        "cert_expires": day_number(cert.expires_on) if cert else 0,
-        "active": product.active,
+        # The certification is non-revoked by construction (see refresh_certification).
+        "visible_from": day_number(cert.issued_on) if shown else 0,
+        "visible_until": day_number(cert.expires_on) if shown else 0,
         "province_id": product.province_id,
         "district_id": product.district_id or 0,
         "price": product.price,
@@ -329,42 +392,40 @@ def microseconds(moment: datetime) -> int:
 
 
 def search_products(filters: ProductFilters, *, per_page: int) -> Listing:
-    words = plain_words(filters.q[:MAX_QUERY_LENGTH])
-    searcher = current_index().searcher()
-    query = words_query(words, filters.q[:MAX_QUERY_LENGTH])
-    results = run_search(searcher, query, filters, per_page)
+    text = filters.q[:MAX_QUERY_LENGTH]
+    words = plain_words(text)
+    snapshot = current_index().snapshot()
+    query = words_query(words, text)
+    results = run_search(snapshot, query, filters, per_page)
     typo_fallback = False
     if results.is_empty() and 0 < len(words) <= FUZZY_MAX_WORDS:
         fuzzy = fuzzy_query(words)
-        fuzzy_results = run_search(searcher, fuzzy, filters, per_page)
+        fuzzy_results = run_search(snapshot, fuzzy, filters, per_page)
         if not fuzzy_results.is_empty():
             query, results, typo_fallback = fuzzy, fuzzy_results, True
 
     start = (filters.page - 1) * per_page
     hits = results[start : start + per_page] if start < results.scored_length() else []
-    ids = [int(hit["id"]) for hit in hits]
-    marked = name_terms(searcher, query)
-    products = load_products_in_order(ids)
+    products = load_products_in_order([int(hit["id"]) for hit in hits])
+    marked = name_terms(snapshot.searcher, query)
     return Listing(
         products=products,
         total=len(results),
         page=filters.page,
         per_page=per_page,
-        facets=count_facets(searcher, query, filters, results),
+        facets=count_facets(snapshot, query, filters, results),
         highlights={p.id: highlight(p.name_vi, marked) for p in products},
         typo_fallback=typo_fallback,
     )
 
 
 def words_query(words: list[str], text: str) -> Query:
-    """Every word must appear in the name or the text; exact marks and word order rank higher."""
+    """Every word must appear in the name or the text; names with the marks typed rank higher."""
     if not words:
         return Or([])  # matches nothing
     required = And([Or([Term("name", word), Term("body", word)]) for word in words])
-    preferred: list[Query] = [Term("name_exact", word) for word in exact_words(text)]
-    if len(words) > 1:
-        preferred.append(Phrase("name", words))
-    return AndMaybe(required, Or(preferred))
+    preferred = Or([Term("name_exact", word) for word in exact_words(text)])
+    return AndMaybe(required, preferred)
 
 
 def fuzzy_query(words: list[str]) -> Query:
@@ -376,44 +437,49 @@ def fuzzy_query(words: list[str]) -> Query:
     )
 
 
-def run_search(searcher: Searcher, query: Query, filters: ProductFilters, per_page: int) -> Results:
+def run_search(snapshot: Snapshot, query: Query, filters: ProductFilters, per_page: int) -> Results:
     """The page's hits, plus counts for the facets whose scope is exactly these filters."""
-    return searcher.search(
+    return snapshot.searcher.search(
         query,
-        filter=filter_query(filters),
+        filter=allowed_docs(snapshot, filters),
         limit=filters.page * per_page,
         sortedby=SORTINGS[filters.sort],
         groupedby={
-            name: FieldFacet(field) for name, (field, scope) in facet_scopes(filters).items()
+            name: FieldFacet(field)
+            for name, (field, scope) in facet_scopes(filters).items()
             if scope == filters
         },
         maptype=Count,
     )
 
 
-def filter_query(filters: ProductFilters) -> Query | None:
-    parts = [] if filters.include_uncertified else visibility_queries()
+def allowed_docs(snapshot: Snapshot, filters: ProductFilters) -> set[int] | None:
+    """The documents these filters let through; None lets every document through."""
+    sets = [] if filters.include_uncertified else [snapshot.visible_docs()]
+    if terms := filter_terms(filters):
+        sets.append(set(snapshot.searcher.docs_for_query(And(terms))))
+    if filters.min_price is not None or filters.max_price is not None:
+        sets.append(snapshot.price_docs(filters.min_price, filters.max_price))
+    if not sets:
+        return None
+    return as_filter(set.intersection(*sets))
+
+
+def as_filter(docs: set[int]) -> set[int]:
+    """Whoosh reads an empty filter set as no filter at all; -1 is no document's number."""
+    return docs or {-1}
+
+
+def filter_terms(filters: ProductFilters) -> list[Query]:
+    terms: list[Query] = []
     if filters.stars:
-        parts.append(Or([NumericRange("stars", s, s) for s in filters.stars]))
+        terms.append(Or([Term("stars", stars) for stars in filters.stars]))
     if filters.group:
-        parts.append(Term("group", filters.group))
+        terms.append(Term("group", filters.group))
     if filters.area is not None:
         field = "province_id" if filters.area.level == "province" else "district_id"
-        parts.append(NumericRange(field, filters.area.id, filters.area.id))
-    if filters.min_price is not None or filters.max_price is not None:
-        parts.append(NumericRange("price", filters.min_price, filters.max_price))
-    return And(parts) if parts else None
-
-
-def visibility_queries() -> list[Query]:
-    """Mirrors listing.visibility_conditions: active, with a 3★+ certificate valid today."""
-    today = day_number(vietnam_today())
-    return [
-        Term("active", True),
-        NumericRange("stars", CERTIFIED_MIN_STARS, None),
-        NumericRange("cert_issued", None, today),
-        NumericRange("cert_expires", today, None, startexcl=True),
-    ]
+        terms.append(Term(field, filters.area.id))
+    return terms
 
 
 def facet_scopes(filters: ProductFilters) -> dict[str, tuple[str, ProductFilters]]:
@@ -426,16 +492,19 @@ def facet_scopes(filters: ProductFilters) -> dict[str, tuple[str, ProductFilters
     }
 
 
-def count_facets(searcher: Searcher, query: Query, filters: ProductFilters, results: Results) -> dict:
+def count_facets(
+    snapshot: Snapshot, query: Query, filters: ProductFilters, results: Results
+) -> dict:
     counts = {}
     for name, (field, scope) in facet_scopes(filters).items():
+        scoped = results
         if scope != filters:
-            results = searcher.search(
-                query, filter=filter_query(scope), limit=1, scored=False,
+            scoped = snapshot.searcher.search(
+                query, filter=allowed_docs(snapshot, scope), limit=1, scored=False,
                 groupedby={name: FieldFacet(field)}, maptype=Count,
             )
         # 0 stands for "none" (no certificate, no district), which SQL counts leave out too.
-        counts[name] = {key: n for key, n in results.groups(name).items() if key not in (0, "")}
+        counts[name] = {key: n for key, n in scoped.groups(name).items() if key not in (0, "")}
     return build_facets(filters, **counts)
 
 
@@ -469,8 +538,12 @@ def suggest(prefix: str, limit: int = 8) -> list[dict]:
         return []
     *whole, last = words
     query = And([Term("name", word) for word in whole] + [Term("name_ngram", last[:NGRAM_MAX])])
-    hits = current_index().searcher().search(
-        query, filter=And(visibility_queries()), limit=limit, sortedby=SORTINGS["relevance"]
+    snapshot = current_index().snapshot()
+    hits = snapshot.searcher.search(
+        query,
+        filter=as_filter(snapshot.visible_docs()),
+        limit=limit,
+        sortedby=SORTINGS["relevance"],
     )
     return [
         {"slug": hit["slug"], "name": hit["name"], "stars": hit["stars"], "group": hit["group"]}

@@ -1,0 +1,115 @@
+"""Search latency and catalogue throughput at 20,000 and 100,000 products.
+
+    .venv/bin/python bench/catalogue.py [--sizes 20000 100000] [--queries 300]
+
+For each size: a fresh SQLite database seeded by `flask seed synthetic`, the search index
+rebuilt, then (1) search latency in process, median and p95, for realistic plain queries
+(product words typed without diacritics) and for misspelt ones that take the typo fallback,
+and (2) requests per second of /products and of a search page under gunicorn (2 workers)
+beside the minimal Flask page on the same machine; the ratio is the figure.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import flask, gunicorn, percentiles, requests_per_second, scratch_env  # noqa: E402
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def misspell(word: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(word))
+    return word[:i] + word[i] + word[i:]  # a doubled letter, the commonest phone typo
+
+
+def realistic_queries(names: list[str], count: int, rng: random.Random) -> tuple[list[str], list[str]]:
+    plain, typos = [], []
+    for name in rng.sample(names, count):
+        words = [w for w in fold(name).split() if w.isalpha() and len(w) > 2]
+        if len(words) < 2:
+            continue
+        start = rng.randrange(len(words) - 1)
+        pair = words[start:start + 2]
+        plain.append(" ".join(pair))
+        typos.append(" ".join([misspell(pair[0], rng), pair[1]]))
+    return plain, typos
+
+
+def search_latency(env: dict, query_count: int) -> dict:
+    os.environ.update(INSTANCE_DIR=env["INSTANCE_DIR"])
+    os.environ.pop("DATABASE_URL", None)
+    from config import Config
+    from storefront import create_app
+    from storefront.catalog.listing import ProductFilters
+    from storefront.catalog.models import Product
+    from storefront.extensions import db
+    from storefront.search.index import search_products
+
+    Config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{env['INSTANCE_DIR']}/ocop.db"
+    Config.SEARCH_INDEX_DIR = f"{env['INSTANCE_DIR']}/search-index"
+    app = create_app(Config)
+    rng = random.Random(7)
+    with app.test_request_context():
+        names = list(db.session.scalars(db.select(Product.name_vi)))
+        plain, typos = realistic_queries(names, query_count, rng)
+        figures = {}
+        for label, queries in (("plain", plain), ("typo", typos)):
+            samples, fallbacks = [], 0
+            for q in queries:
+                started = time.perf_counter()
+                listing = search_products(ProductFilters(q=q), per_page=24)
+                samples.append((time.perf_counter() - started) * 1000)
+                fallbacks += listing.typo_fallback
+                db.session.remove()
+            med, p95 = percentiles(samples)
+            figures[label] = (med, p95, len(queries), fallbacks)
+        sample_query = plain[0]
+    return {"latency": figures, "sample_query": sample_query}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+
+    print(f"# catalogue bench · {time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} cores")
+    minimal_env = scratch_env("minimal")
+    with gunicorn(minimal_env, "bench.minimal_app:app") as url:
+        minimal_rps = requests_per_second(url + "/", args.seconds)
+    print(f"minimal Flask page: {minimal_rps:,.0f} req/s")
+
+    for size in args.sizes:
+        env = scratch_env(f"catalogue-{size}")
+        flask(env, "db", "upgrade")
+        seed_s = flask(env, "seed", "synthetic", "--products", str(size), "--seed", "1")
+        index_s = flask(env, "search", "reindex")
+        print(f"\n## {size:,} products (seed {seed_s:.0f} s, search reindex {index_s:.0f} s)")
+        result = search_latency(env, args.queries)
+        for label, (med, p95, n, fallbacks) in result["latency"].items():
+            print(f"search {label:5}: median {med:6.1f} ms · p95 {p95:6.1f} ms "
+                  f"({n} queries, {fallbacks} took the typo fallback)")
+        with gunicorn(env, "storefront:create_app()") as url:
+            for label, path in (
+                ("/products", "/products"),
+                ("/products?stars=4&sort=price_asc", "/products?stars=4&sort=price_asc"),
+                (f"/search?q={result['sample_query']}", "/search?q=" + result["sample_query"].replace(" ", "+")),
+            ):
+                rps = requests_per_second(url + path, args.seconds)
+                print(f"{label:40} {rps:8,.0f} req/s  = {rps / minimal_rps:.3f} × minimal page")
+
+
+if __name__ == "__main__":
+    main()

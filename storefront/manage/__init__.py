@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("manage", __name__)
+
+from storefront.manage import routes, pos  # noqa: E402,F401

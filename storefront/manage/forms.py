@@ -1,0 +1,150 @@
+"""Forms of the manager's workspace. Products are named by code, looked up once per form;
+an unknown code is an error on its field, never a 500."""
+from __future__ import annotations
+
+from flask_babel import format_number, gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import FieldList, Form, FormField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation, ValidationError
+
+from storefront.catalog.models import Product
+from storefront.catalog.services import LOT_CODE
+from storefront.manage.services import find_product_by_code, lot_owners, products_by_code
+from storefront.outlets.services import MAX_QTY, ReceiptLine
+
+DEFAULT_RECEIVE_ROWS = 5
+MAX_RECEIVE_ROWS = 100
+
+
+def stripped(value: str | None) -> str:
+    return value.strip() if value else ""
+
+
+def stripped_upper(value: str | None) -> str:
+    return stripped(value).upper()
+
+
+class WholeNumber:
+    """One clear message whether the input is empty, not a number, or out of range."""
+
+    def __init__(self, minimum: int, maximum: int = MAX_QTY, message: str | None = None):
+        self.minimum, self.maximum, self.message = minimum, maximum, message
+
+    def __call__(self, form, field) -> None:
+        if field.data is None or not self.minimum <= field.data <= self.maximum:
+            field.errors[:] = []  # replaces IntegerField's own "Not a valid integer value."
+            raise StopValidation(
+                self.message
+                or _("Enter a whole number from %(min)s to %(max)s.",
+                     min=format_number(self.minimum), max=format_number(self.maximum))
+            )
+
+
+class ProductCodeMixin:
+    """A `product_code` field whose product is found while validating (form.product)."""
+
+    product: Product | None = None
+
+    def validate_product_code(self, field) -> None:
+        self.product = find_product_by_code(field.data)
+        if self.product is None:
+            raise ValidationError(_("Unknown product code %(code)s.", code=field.data[:30]))
+
+
+def product_code_field() -> StringField:
+    return StringField(
+        _l("Product code"), filters=[stripped],
+        validators=[DataRequired(_l("Enter a product code.")), Length(max=30)],
+    )
+
+
+class ReceiveLineForm(Form):
+    product_code = StringField(_l("Product code"), filters=[stripped], validators=[Length(max=30)])
+    qty = IntegerField(_l("Quantity"), validators=[Optional(), WholeNumber(1)])
+    lot_code = StringField(
+        _l("Lot code"), filters=[stripped_upper],
+        validators=[Optional(), Regexp(LOT_CODE.pattern + "$", message=_l("A lot code has 3–40 letters, digits or dashes."))],
+    )
+    product: Product | None = None
+
+    def is_blank(self) -> bool:
+        typed_qty = (self.qty.raw_data or [""])[0].strip()
+        return not (self.product_code.data or typed_qty or self.lot_code.data)
+
+
+class ReceiveForm(FlaskForm):
+    lines = FieldList(FormField(ReceiveLineForm), max_entries=MAX_RECEIVE_ROWS)
+    reference = StringField(
+        _l("Delivery note or reference (optional)"), filters=[stripped], validators=[Length(max=40)]
+    )
+
+    def filled_lines(self) -> list[ReceiveLineForm]:
+        return [entry.form for entry in self.lines if not entry.form.is_blank()]
+
+    def validate(self, extra_validators=None) -> bool:
+        """Each line on its own, then what needs the database: codes and lots, in one query each."""
+        valid = super().validate(extra_validators)
+        lines = self.filled_lines()
+        if not lines:
+            self.form_errors.append(_("Fill in at least one line."))
+            return False
+        products = products_by_code({line.product_code.data for line in lines})
+        owners = lot_owners({line.lot_code.data for line in lines if line.lot_code.data})
+        for line in lines:
+            line.product = products.get(line.product_code.data)
+            if not line.product_code.data:
+                line.product_code.errors.append(_("Enter a product code."))
+            elif line.product is None:
+                line.product_code.errors.append(_("Unknown product code %(code)s.", code=line.product_code.data))
+            if line.qty.data is None and not line.qty.errors:
+                line.qty.errors.append(_("Enter a quantity."))
+            owner = owners.get(line.lot_code.data)
+            if line.product and owner is not None and owner != line.product.id:
+                line.lot_code.errors.append(_("Lot %(lot)s belongs to another product.", lot=line.lot_code.data))
+        return valid and not any(line.errors for line in lines)
+
+    def receipt_lines(self) -> list[ReceiptLine]:
+        return [
+            ReceiptLine(product=line.product, qty=line.qty.data, lot_code=line.lot_code.data or None)
+            for line in self.filled_lines()
+        ]
+
+
+class AdjustForm(ProductCodeMixin, FlaskForm):
+    product_code = product_code_field()
+    change = IntegerField(
+        _l("Change (+ adds, − removes)"),
+        validators=[WholeNumber(-MAX_QTY, MAX_QTY, _l("Enter the change as a whole number, such as 5 or -3."))],
+    )
+    reason = StringField(
+        _l("Reason"), filters=[stripped],
+        validators=[DataRequired(_l("Give a reason for the adjustment.")), Length(max=255)],
+    )
+
+    def validate_change(self, field) -> None:
+        if field.data == 0:
+            raise ValidationError(_("A change of 0 changes nothing."))
+
+
+class TransferForm(ProductCodeMixin, FlaskForm):
+    product_code = product_code_field()
+    qty = IntegerField(_l("Quantity"), validators=[WholeNumber(1)])
+    destination = SelectField(
+        _l("Send to"), validators=[DataRequired(_l("Choose the outlet to send to."))]
+    )
+    reason = StringField(_l("Note (optional)"), filters=[stripped], validators=[Length(max=255)])
+
+
+class ThresholdForm(FlaskForm):
+    threshold = IntegerField(_l("Low-stock threshold"), validators=[WholeNumber(0)])
+
+
+class StockTakeForm(FlaskForm):
+    file = FileField(
+        _l("Stock-take file (CSV or XLSX)"),
+        validators=[
+            FileRequired(_l("Choose a file to upload.")),
+            FileAllowed(["csv", "xlsx"], _l("Upload a CSV or XLSX file.")),
+        ],
+    )

@@ -1,0 +1,83 @@
+"""Forms of the till. Numbers are read the way a cashier types them, with plain messages."""
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import NumberInput, TextInput
+
+# Above this a "cash received" is a typing slip, and PostgreSQL's integer column ends at 2^31.
+MAX_CASH = 1_000_000_000
+
+PAYMENT_LABELS = {"cash": _l("Cash"), "card": _l("Card"), "transfer": _l("Bank transfer")}
+
+
+class QuantityField(IntegerField):
+    """A number of items: digits only, 1 or more (whether there are that many is the sale's job)."""
+
+    widget = NumberInput(min=1, step=1)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = valuelist[0].strip()
+        # 100 digits is far past any stock and well inside what int() accepts.
+        if not re.fullmatch(r"\d{1,100}", raw) or int(raw) < 1:
+            self.data = None
+            raise ValueError(str(_l("Enter a whole number of 1 or more.")))
+        self.data = int(raw)
+
+
+class MoneyField(IntegerField):
+    """Đồng as typed at a till: '500000', '500.000', '500,000' or '500 000 ₫'."""
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = re.sub(r"[\s.,₫]", "", valuelist[0])
+        if raw == "":
+            self.data = None
+        elif re.fullmatch(r"\d{1,12}", raw):
+            self.data = int(raw)
+        else:
+            self.data = None
+            raise ValueError(str(_l("Enter an amount in đồng, such as 500000 or 500.000.")))
+
+
+class PosAddForm(FlaskForm):
+    product_code = StringField(_l("Product code"), validators=[DataRequired(), Length(max=30)])
+    qty = QuantityField(_l("Quantity"), default=1)
+    # The search the cashier came from, to show its results again after adding.
+    q = HiddenField()
+
+
+class PosLineForm(FlaskForm):
+    qty = QuantityField(_l("Quantity"))
+
+
+class PosCheckoutForm(FlaskForm):
+    # The sale and the total the cashier saw; the view compares them with the sale as it is
+    # now (see pos.checkout_problem), so a missing or stale value gets a visible message.
+    sale_number = HiddenField()
+    expected_total = HiddenField()
+    payment_kind = RadioField(
+        _l("Payment"),
+        choices=[SelectChoice(kind, label) for kind, label in PAYMENT_LABELS.items()],
+        default="cash",
+        validators=[DataRequired()],
+    )
+    cash_received = MoneyField(_l("Cash received"))
+    preview = SubmitField(_l("Show change"))
+    complete = SubmitField(_l("Complete sale"))
+
+    def validate_cash_received(self, field) -> None:
+        if field.errors:  # not an amount at all: that message says it
+            return
+        if field.data is None and self.payment_kind.data == "cash":
+            raise ValidationError(_l("Enter the cash received."))
+        if field.data is not None and field.data > MAX_CASH:
+            raise ValidationError(_l("That is more cash than a till takes; check the amount."))

@@ -1,0 +1,188 @@
+"""The sales-point manager's stock workspace. Every route checks the role, then that the
+outlet in the URL is one this user runs (outlet_or_403), before reading or changing anything."""
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_number, gettext as _, ngettext
+from flask_login import current_user
+from werkzeug.utils import secure_filename
+
+from storefront.accounts.access import role_required
+from storefront.catalog.models import vietnam_today
+from storefront.manage import bp
+from storefront.manage.access import managed_outlets, manager_roles, outlet_or_403
+from storefront.manage.forms import (
+    DEFAULT_RECEIVE_ROWS,
+    MAX_RECEIVE_ROWS,
+    AdjustForm,
+    ReceiveForm,
+    StockTakeForm,
+    ThresholdForm,
+    TransferForm,
+)
+from storefront.manage.services import (
+    MAX_COUNT_LINES,
+    MAX_UPLOAD_BYTES,
+    StockTakeError,
+    find_product_by_code,
+    move_history,
+    other_active_outlets,
+    parse_stock_take,
+    stock_page,
+    stock_take_csv,
+    stock_take_xlsx,
+    todays_sales,
+)
+from storefront.outlets.services import (
+    StockError,
+    adjust_stock,
+    count_stock,
+    find_level,
+    receive_stock,
+    set_low_stock_threshold,
+    transfer_stock,
+)
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/")
+@role_required(*manager_roles)
+def index():
+    outlets = managed_outlets()
+    if len(outlets) == 1:
+        return redirect(url_for("manage.dashboard", code=outlets[0].code))
+    return render_template("manage/index.html", outlets=outlets)
+
+
+@bp.get("/<code>/")
+@role_required(*manager_roles)
+def dashboard(code: str):
+    outlet = outlet_or_403(code)
+    q = " ".join(request.args.get("q", "").split())[:100]
+    low_only = request.args.get("low") == "1"
+    return render_template(
+        "manage/dashboard.html",
+        outlet=outlet,
+        q=q,
+        low_only=low_only,
+        stock=stock_page(outlet, q=q, low_only=low_only),
+        sales=todays_sales(outlet),
+    )
+
+
+@bp.route("/<code>/receive", methods=["GET", "POST"])
+@role_required(*manager_roles)
+def receive(code: str):
+    outlet = outlet_or_403(code)
+    form = ReceiveForm()
+    rows = request.args.get("rows", DEFAULT_RECEIVE_ROWS, type=int)
+    if "more_rows" in request.form:
+        rows = len(form.lines) + DEFAULT_RECEIVE_ROWS  # keeps what was typed; saves nothing
+    elif form.validate_on_submit():
+        lines = form.receipt_lines()
+        try:
+            receive_stock(outlet=outlet, lines=lines, user=current_user, reference=form.reference.data)
+        except StockError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(ngettext("Received %(num)d line, %(units)s units, into stock.",
+                           "Received %(num)d lines, %(units)s units, into stock.",
+                           len(lines), units=sum(line.qty for line in lines)), "success")
+            return redirect(url_for("manage.dashboard", code=outlet.code))
+    while len(form.lines) < min(max(rows, 1), MAX_RECEIVE_ROWS):
+        form.lines.append_entry()
+    return render_template("manage/receive.html", outlet=outlet, form=form, max_rows=MAX_RECEIVE_ROWS)
+
+
+@bp.route("/<code>/adjust", methods=["GET", "POST"])
+@role_required(*manager_roles)
+def adjust(code: str):
+    outlet = outlet_or_403(code)
+    form = AdjustForm(product_code=request.args.get("product", "")[:30])
+    if form.validate_on_submit():
+        try:
+            adjust_stock(outlet=outlet, product=form.product, change=form.change.data,
+                         reason=form.reason.data, user=current_user)
+        except StockError as error:
+            form.change.errors.append(str(error))
+        else:
+            flash(_("Adjusted %(product)s by %(change)s.", product=form.product.name_vi,
+                    change=f"{form.change.data:+d}"), "success")
+            return redirect(url_for("manage.history", code=outlet.code, product_code=form.product.code))
+    return render_template("manage/adjust.html", outlet=outlet, form=form)
+
+
+@bp.route("/<code>/transfer", methods=["GET", "POST"])
+@role_required(*manager_roles)
+def transfer(code: str):
+    outlet = outlet_or_403(code)
+    destinations = {other.code: other for other in other_active_outlets(outlet)}
+    form = TransferForm(product_code=request.args.get("product", "")[:30])
+    form.destination.choices = [("", _("Choose an outlet…"))] + [
+        (other.code, f"{other.code} — {other.name}") for other in destinations.values()
+    ]
+    if form.validate_on_submit():
+        destination = destinations[form.destination.data]
+        try:
+            transfer_stock(source=outlet, destination=destination, product=form.product,
+                           qty=form.qty.data, user=current_user, reason=form.reason.data)
+        except StockError as error:
+            form.qty.errors.append(str(error))
+        else:
+            flash(_("Sent %(qty)d × %(product)s to %(outlet)s.", qty=form.qty.data,
+                    product=form.product.name_vi, outlet=destination.name), "success")
+            return redirect(url_for("manage.dashboard", code=outlet.code))
+    return render_template("manage/transfer.html", outlet=outlet, form=form)
+
+
+@bp.route("/<code>/stock-take", methods=["GET", "POST"])
+@role_required(*manager_roles)
+def stock_take(code: str):
+    outlet = outlet_or_403(code)
+    form = StockTakeForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            counts = parse_stock_take(filename=upload.filename, data=upload.read(MAX_UPLOAD_BYTES + 1))
+            moves = count_stock(outlet=outlet, counts=counts, user=current_user,
+                                reference=secure_filename(upload.filename)[:40])
+        except StockTakeError as error:
+            problems = error.problems
+        except StockError as error:  # e.g. counted below what is reserved for orders
+            problems = [str(error)]
+        else:
+            flash(_("Stock-take saved: %(counted)d products counted, %(changed)d changed.",
+                    counted=len(counts), changed=len(moves)), "success")
+            return redirect(url_for("manage.dashboard", code=outlet.code))
+    return render_template("manage/stock_take.html", outlet=outlet, form=form, problems=problems,
+                           max_megabytes=MAX_UPLOAD_BYTES // (1024 * 1024), max_lines=format_number(MAX_COUNT_LINES))
+
+
+@bp.get("/<code>/stock-take/template.<any(csv, xlsx):extension>")
+@role_required(*manager_roles)
+def stock_take_template(code: str, extension: str):
+    outlet = outlet_or_403(code)
+    data, mimetype = (
+        (stock_take_csv(outlet), "text/csv") if extension == "csv" else (stock_take_xlsx(outlet), XLSX_MIMETYPE)
+    )
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=f"stock-take-{outlet.code}-{vietnam_today():%Y%m%d}.{extension}")
+
+
+@bp.route("/<code>/products/<product_code>/history", methods=["GET", "POST"])
+@role_required(*manager_roles)
+def history(code: str, product_code: str):
+    outlet = outlet_or_403(code)
+    product = find_product_by_code(product_code)
+    if product is None:
+        abort(404)
+    level = find_level(outlet, product)
+    form = ThresholdForm(threshold=level.low_stock_threshold if level else None)
+    if form.validate_on_submit():
+        set_low_stock_threshold(outlet=outlet, product=product, threshold=form.threshold.data)
+        flash(_("Low-stock threshold set to %(n)d.", n=form.threshold.data), "success")
+        return redirect(url_for("manage.history", code=outlet.code, product_code=product.code))
+    return render_template("manage/history.html", outlet=outlet, product=product, level=level,
+                           form=form, moves=move_history(outlet, product))

@@ -1,0 +1,207 @@
+"""Reading the sales-point network: outlets by place, what one outlet stocks, where a product is.
+
+Only active outlets are public, and only products a visitor may see (see
+`catalog.listing.visibility_conditions`) with available stock (on hand − reserved > 0).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import groupby
+from math import ceil
+
+from sqlalchemy import case, func
+from sqlalchemy.orm import aliased, contains_eager, selectinload
+
+from storefront.catalog.listing import ProductFilters, visibility_conditions
+from storefront.catalog.models import Area, Evaluation, Product
+from storefront.extensions import db
+from storefront.outlets.models import Outlet, StockLevel
+
+MAX_PAGE = 10_000
+
+available_quantity = StockLevel.on_hand - StockLevel.reserved
+
+
+def with_places(statement):
+    """Load each outlet's area up to its province (at most three levels), so
+    `outlet.district` and `outlet.province` never query row by row."""
+    return statement.options(
+        selectinload(Outlet.area).selectinload(Area.parent).selectinload(Area.parent)
+    )
+
+
+def province_of(outlet: Outlet) -> Area:
+    return outlet.area.lineage()[0]
+
+
+def outlet_places():
+    """Subquery (outlet_id, district_id, province_id), worked out in SQL from the area tree.
+
+    An outlet sits in a commune, a district or directly in a province; a commune's parent is
+    a district, or the province itself where the province has no district level.
+    """
+    own, parent, grandparent = aliased(Area), aliased(Area), aliased(Area)
+    return (
+        db.select(
+            Outlet.id.label("outlet_id"),
+            case(
+                (own.level == "district", own.id),
+                (parent.level == "district", parent.id),
+            ).label("district_id"),
+            case(
+                (own.level == "province", own.id),
+                (parent.level == "province", parent.id),
+                else_=grandparent.id,
+            ).label("province_id"),
+        )
+        .join(own, Outlet.area_id == own.id)
+        .outerjoin(parent, own.parent_id == parent.id)
+        .outerjoin(grandparent, parent.parent_id == grandparent.id)
+        .subquery("outlet_place")
+    )
+
+
+# --- The network -------------------------------------------------------------------------
+
+
+@dataclass
+class DistrictOutlets:
+    district: Area | None  # None: outlets placed at province level
+    outlets: list[Outlet]
+
+
+@dataclass
+class ProvinceOutlets:
+    province: Area
+    districts: list[DistrictOutlets]
+
+
+def active_outlets() -> list[Outlet]:
+    return list(
+        db.session.scalars(
+            with_places(db.select(Outlet).where(Outlet.active.is_(True)).order_by(Outlet.code))
+        )
+    )
+
+
+def network_by_district() -> list[ProvinceOutlets]:
+    """Active outlets grouped province > district, in the official order of area codes;
+    within a district, provincial centres first, then by name."""
+    kind_order = {"provincial_centre": 0, "district_point": 1, "partner_shop": 2}
+
+    def place_key(outlet: Outlet) -> tuple:
+        district = outlet.district
+        return (province_of(outlet).code, district.code if district else "")
+
+    outlets = sorted(
+        active_outlets(),
+        key=lambda o: (*place_key(o), kind_order.get(o.kind, 9), o.name, o.code),
+    )
+    network: list[ProvinceOutlets] = []
+    for _place, in_district in groupby(outlets, key=place_key):
+        in_district = list(in_district)
+        province = province_of(in_district[0])
+        if not network or network[-1].province.id != province.id:
+            network.append(ProvinceOutlets(province=province, districts=[]))
+        network[-1].districts.append(DistrictOutlets(in_district[0].district, in_district))
+    return network
+
+
+def find_active_outlet(code: str) -> Outlet | None:
+    return db.session.scalar(
+        with_places(db.select(Outlet).where(Outlet.code == code[:20], Outlet.active.is_(True)))
+    )
+
+
+# --- One outlet's stock ------------------------------------------------------------------
+
+
+@dataclass
+class StockedProduct:
+    product: Product
+    available: int
+
+
+@dataclass
+class OutletStock:
+    items: list[StockedProduct]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+
+def outlet_stock(outlet: Outlet, *, page: int = 1, per_page: int = 24) -> OutletStock:
+    """Publicly visible products with stock available at `outlet`, best rated first."""
+    page = min(max(page, 1), MAX_PAGE)
+    conditions = [
+        StockLevel.outlet_id == outlet.id,
+        available_quantity > 0,
+        *visibility_conditions(ProductFilters()),
+    ]
+
+    def in_stock(statement):
+        return (
+            statement.select_from(StockLevel)
+            .join(Product, Product.id == StockLevel.product_id)
+            .join(Evaluation, Product.certification_id == Evaluation.id)
+            .where(*conditions)
+        )
+
+    total = db.session.scalar(in_stock(db.select(func.count(StockLevel.id))))
+    rows = db.session.execute(
+        in_stock(db.select(Product, available_quantity))
+        .options(contains_eager(Product.certification))
+        .order_by(Evaluation.stars.desc(), Product.name_vi, Product.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return OutletStock(
+        items=[StockedProduct(product, available) for product, available in rows],
+        total=total,
+        page=page,
+        per_page=per_page,
+    )
+
+
+# --- Where a product is available ---------------------------------------------------------
+
+SAME_DISTRICT, SAME_PROVINCE, ELSEWHERE = 0, 1, 2
+
+
+@dataclass
+class Availability:
+    outlet: Outlet
+    available: int
+    nearness: int  # SAME_DISTRICT, SAME_PROVINCE or ELSEWHERE, relative to the product's origin
+
+
+def product_availability(product: Product) -> list[Availability]:
+    """Active outlets with the product available, nearest first.
+
+    The visitor's own district is unknown, so "near" means near the product's origin: outlets
+    in its district, then in its province, then the rest; within each, most available first.
+    """
+    places = outlet_places()
+    nearer = []
+    if product.district_id is not None:  # `== None` would match outlets without a district
+        nearer.append((places.c.district_id == product.district_id, SAME_DISTRICT))
+    nearer.append((places.c.province_id == product.province_id, SAME_PROVINCE))
+    nearness = case(*nearer, else_=ELSEWHERE)
+    rows = db.session.execute(
+        with_places(
+            db.select(Outlet, available_quantity, nearness)
+            .join(StockLevel, StockLevel.outlet_id == Outlet.id)
+            .join(places, places.c.outlet_id == Outlet.id)
+            .where(
+                StockLevel.product_id == product.id,
+                Outlet.active.is_(True),
+                available_quantity > 0,
+            )
+            .order_by(nearness, available_quantity.desc(), Outlet.name, Outlet.code)
+        )
+    ).all()
+    return [Availability(outlet, available, near) for outlet, available, near in rows]

@@ -1,0 +1,99 @@
+"""Sales points, who manages them, and their stock: levels plus the ledger of moves."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storefront.accounts.models import User
+from storefront.catalog.models import Area, Product, utcnow
+from storefront.extensions import db
+
+OUTLET_KINDS = ("district_point", "provincial_centre", "partner_shop")
+
+outlet_managers = Table(
+    "outlet_manager",
+    db.metadata,
+    Column("outlet_id", ForeignKey("outlet.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Outlet(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    address: Mapped[str] = mapped_column(String(255))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    opening_hours: Mapped[str] = mapped_column(String(200), default="")
+    directions: Mapped[str] = mapped_column(Text, default="")
+    pickup_enabled: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    area: Mapped[Area] = relationship()
+    managers: Mapped[list[User]] = relationship(secondary=outlet_managers, backref="outlets")
+
+    @property
+    def district(self) -> Area | None:
+        return self.area.find_level("district")
+
+
+class StockLevel(db.Model):
+    __table_args__ = (
+        UniqueConstraint("outlet_id", "product_id"),
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+        CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlet.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    on_hand: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0)
+    low_stock_threshold: Mapped[int] = mapped_column(default=5)
+
+    outlet: Mapped[Outlet] = relationship()
+    product: Mapped[Product] = relationship()
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @property
+    def is_low(self) -> bool:
+        return self.available <= self.low_stock_threshold
+
+
+MOVE_KINDS = (
+    "receive", "sale", "adjust", "reserve", "release", "return",
+    "transfer_out", "transfer_in", "count",
+)
+
+
+class StockMove(db.Model):
+    """One change to a level; levels always equal the sum of their moves."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlet.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    on_hand_change: Mapped[int] = mapped_column(default=0)
+    reserved_change: Mapped[int] = mapped_column(default=0)
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    lot_code: Mapped[str | None] = mapped_column(String(40))
+    reference: Mapped[str] = mapped_column(String(40), default="", index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    product: Mapped[Product] = relationship()
+    outlet: Mapped[Outlet] = relationship()
+    user: Mapped[User | None] = relationship()
+
+
+db.Index("ix_stock_move_outlet_product", StockMove.outlet_id, StockMove.product_id, StockMove.id)

@@ -1,0 +1,75 @@
+"""The public sales-point network: the list and map, and one outlet's page with its stock."""
+import re
+
+from flask import abort, current_app, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from storefront.catalog.listing import parse_int
+from storefront.outlets import bp
+from storefront.outlets.directory import (
+    SAME_DISTRICT,
+    SAME_PROVINCE,
+    find_active_outlet,
+    network_by_district,
+    outlet_stock,
+)
+from storefront.outlets.models import Outlet
+
+OUTLET_KIND_LABELS = {
+    "district_point": _l("District sales point"),
+    "provincial_centre": _l("Provincial centre"),
+    "partner_shop": _l("Partner shop"),
+}
+
+NEARNESS_LABELS = {
+    SAME_DISTRICT: _l("Same district as the producer"),
+    SAME_PROVINCE: _l("Same province as the producer"),
+}
+
+
+@bp.app_context_processor
+def outlet_vocabulary() -> dict:
+    return {"outlet_kind_labels": OUTLET_KIND_LABELS, "nearness_labels": NEARNESS_LABELS}
+
+
+@bp.app_template_filter("tel")
+def tel_uri(phone: str) -> str:
+    """A dialable tel: link from a phone number written with spaces or dots."""
+    return "tel:" + re.sub(r"[^0-9+]", "", phone)
+
+
+def map_point(outlet: Outlet) -> dict:
+    """What the map script needs for one marker; rendered through |tojson, so it is escaped."""
+    return {
+        "name": outlet.name,
+        "kind": str(OUTLET_KIND_LABELS.get(outlet.kind, outlet.kind)),
+        "address": outlet.address,
+        "lat": outlet.latitude,
+        "lng": outlet.longitude,
+        "url": url_for("outlets.outlet_detail", code=outlet.code),
+    }
+
+
+def map_points(outlets: list[Outlet]) -> list[dict]:
+    return [map_point(o) for o in outlets if o.latitude is not None and o.longitude is not None]
+
+
+@bp.get("/outlets")
+def outlet_list():
+    network = network_by_district()
+    outlets = [o for province in network for group in province.districts for o in group.outlets]
+    return render_template(
+        "outlets/list.html", network=network, outlet_count=len(outlets), points=map_points(outlets)
+    )
+
+
+@bp.get("/outlets/<code>")
+def outlet_detail(code: str):
+    outlet = find_active_outlet(code)
+    if outlet is None:
+        abort(404)
+    page = parse_int(request.args.get("page")) or 1
+    stock = outlet_stock(outlet, page=page, per_page=current_app.config["PRODUCTS_PER_PAGE"])
+    return render_template(
+        "outlets/detail.html", outlet=outlet, stock=stock, points=map_points([outlet])
+    )

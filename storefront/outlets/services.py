@@ -1,0 +1,313 @@
+"""The stock ledger. Every change to a level writes its move in the same transaction.
+
+Levels change through one conditional UPDATE (`… WHERE on_hand + :d >= reserved + :r …`),
+so two checkouts racing for the last units cannot both win, on PostgreSQL as on SQLite.
+Multi-line operations touch levels in (outlet, product) order so they never deadlock.
+Public functions that end in a commit are one transaction each; `move_stock` joins the
+caller's transaction so other domains (POS sales, orders) can combine it with their rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, union, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from storefront.accounts.models import User
+from storefront.catalog.models import Product
+from storefront.extensions import db
+from storefront.outlets.models import Outlet, StockLevel, StockMove
+from storefront.transactions import transaction
+
+MAX_QTY = 1_000_000
+REFERENCE_LENGTH = StockMove.reference.type.length
+
+
+class StockError(ValueError):
+    """A stock change that was refused; the message is meant for the user."""
+
+
+class OutOfStock(StockError):
+    def __init__(self, product: Product, outlet: Outlet, available: int, wanted: int):
+        self.product, self.outlet, self.available, self.wanted = product, outlet, available, wanted
+        super().__init__(
+            f"Only {available} of {product.name_vi} available at {outlet.name}; {wanted} asked."
+        )
+
+
+def check_quantity(qty: int, *, allow_zero: bool = False) -> None:
+    if not isinstance(qty, int) or isinstance(qty, bool):
+        raise StockError("A quantity is a whole number.")
+    if qty < 0 or (qty == 0 and not allow_zero) or qty > MAX_QTY:
+        raise StockError(f"A quantity is a whole number from 1 to {MAX_QTY:,}.")
+
+
+def ensure_level(outlet_id: int, product_id: int) -> None:
+    """Create the (outlet, product) level at zero if missing, safely under concurrency."""
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(StockLevel)
+        .values(outlet_id=outlet_id, product_id=product_id, on_hand=0, reserved=0, low_stock_threshold=5)
+        .on_conflict_do_nothing(index_elements=["outlet_id", "product_id"])
+    )
+
+
+def find_level(outlet: Outlet, product: Product) -> StockLevel | None:
+    return db.session.scalar(
+        db.select(StockLevel).where(
+            StockLevel.outlet_id == outlet.id, StockLevel.product_id == product.id
+        )
+    )
+
+
+def move_stock(
+    *,
+    outlet: Outlet,
+    product: Product,
+    kind: str,
+    on_hand_change: int = 0,
+    reserved_change: int = 0,
+    reason: str = "",
+    lot_code: str | None = None,
+    reference: str = "",
+    user: User | None = None,
+) -> StockMove:
+    """Apply one change and write its move, inside the caller's transaction (no commit).
+
+    Refused with OutOfStock when it would leave on hand, reserved or available below zero.
+    """
+    ensure_level(outlet.id, product.id)
+    result = db.session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.outlet_id == outlet.id,
+            StockLevel.product_id == product.id,
+            StockLevel.reserved + reserved_change >= 0,
+            StockLevel.on_hand + on_hand_change >= StockLevel.reserved + reserved_change,
+        )
+        .values(
+            on_hand=StockLevel.on_hand + on_hand_change,
+            reserved=StockLevel.reserved + reserved_change,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        level = db.session.execute(
+            db.select(StockLevel.on_hand, StockLevel.reserved).where(
+                StockLevel.outlet_id == outlet.id, StockLevel.product_id == product.id
+            )
+        ).one()
+        if level.reserved + reserved_change < 0:
+            # Releasing or handing over more than was reserved: not a shortage of stock.
+            raise StockError(
+                f"Only {level.reserved} of {product.name_vi} reserved at {outlet.name}; "
+                f"{-reserved_change} asked."
+            )
+        # What the change takes from the available quantity.
+        wanted = reserved_change - on_hand_change
+        raise OutOfStock(product, outlet, level.on_hand - level.reserved, wanted)
+    move = StockMove(
+        outlet_id=outlet.id,
+        product_id=product.id,
+        kind=kind,
+        on_hand_change=on_hand_change,
+        reserved_change=reserved_change,
+        reason=reason,
+        lot_code=lot_code,
+        reference=reference,
+        user_id=user.id if user else None,
+    )
+    db.session.add(move)
+    db.session.flush()
+    return move
+
+
+def in_lock_order(lines: list[tuple[Product, int]]) -> list[tuple[Product, int]]:
+    return sorted(lines, key=lambda line: line[0].id)
+
+
+@dataclass
+class ReceiptLine:
+    product: Product
+    qty: int
+    lot_code: str | None = None
+
+
+def receive_stock(*, outlet: Outlet, lines: list[ReceiptLine], user: User | None, reference: str = "") -> list[StockMove]:
+    if not lines:
+        raise StockError("Add at least one line to receive.")
+    for line in lines:
+        check_quantity(line.qty)
+    with transaction():
+        return [
+            move_stock(
+                outlet=outlet, product=line.product, kind="receive", on_hand_change=line.qty,
+                lot_code=line.lot_code or None, reference=reference, user=user,
+            )
+            for line in sorted(lines, key=lambda line: line.product.id)
+        ]
+
+
+def adjust_stock(*, outlet: Outlet, product: Product, change: int, reason: str, user: User | None) -> StockMove:
+    """Correct on-hand stock (breakage, samples, found goods): a reason is required."""
+    if not reason.strip():
+        raise StockError("An adjustment needs a reason.")
+    # Not abs(change): it fails on a string with a TypeError and lets True through as 1.
+    check_quantity(-change if isinstance(change, int) and change < 0 else change)
+    with transaction():
+        return move_stock(
+            outlet=outlet, product=product, kind="adjust", on_hand_change=change,
+            reason=reason.strip(), user=user,
+        )
+
+
+def count_stock(*, outlet: Outlet, counts: list[tuple[Product, int]], user: User | None, reference: str = "") -> list[StockMove]:
+    """A stock-take: on hand becomes what was counted. All lines or none."""
+    if not counts:
+        raise StockError("The count has no lines.")
+    seen: set[int] = set()
+    for product, _counted in counts:
+        if product.id in seen:
+            raise StockError(f"{product.name_vi} is counted twice; keep one line per product.")
+        seen.add(product.id)
+    moves = []
+    with transaction():
+        for product, counted in in_lock_order(counts):
+            check_quantity(counted, allow_zero=True)
+            ensure_level(outlet.id, product.id)
+            level = db.session.execute(
+                db.select(StockLevel)
+                .where(StockLevel.outlet_id == outlet.id, StockLevel.product_id == product.id)
+                .with_for_update()
+            ).scalar_one()
+            db.session.refresh(level)
+            if counted < level.reserved:
+                raise StockError(
+                    f"{product.name_vi}: counted {counted} but {level.reserved} are reserved for orders."
+                )
+            if counted != level.on_hand:
+                moves.append(
+                    move_stock(
+                        outlet=outlet, product=product, kind="count",
+                        on_hand_change=counted - level.on_hand, reason="stock-take",
+                        reference=reference, user=user,
+                    )
+                )
+    return moves
+
+
+def transfer_stock(
+    *, source: Outlet, destination: Outlet, product: Product, qty: int, user: User | None, reason: str = ""
+) -> tuple[StockMove, StockMove]:
+    if source.id == destination.id:
+        raise StockError("Choose another outlet to transfer to.")
+    check_quantity(qty)
+    reference = f"TRF-{source.code}-{destination.code}"[:REFERENCE_LENGTH]
+    legs = sorted(
+        [(source, "transfer_out", -qty), (destination, "transfer_in", qty)], key=lambda leg: leg[0].id
+    )
+    with transaction():
+        moves = {
+            kind: move_stock(
+                outlet=outlet, product=product, kind=kind, on_hand_change=change,
+                reason=reason, reference=reference, user=user,
+            )
+            for outlet, kind, change in legs
+        }
+    return moves["transfer_out"], moves["transfer_in"]
+
+
+def return_stock(*, outlet: Outlet, product: Product, qty: int, reason: str, reference: str = "", user: User | None = None) -> StockMove:
+    """Goods coming back from a customer go on hand again."""
+    check_quantity(qty)
+    with transaction():
+        return move_stock(
+            outlet=outlet, product=product, kind="return", on_hand_change=qty,
+            reason=reason, reference=reference, user=user,
+        )
+
+
+def set_low_stock_threshold(*, outlet: Outlet, product: Product, threshold: int) -> None:
+    check_quantity(threshold, allow_zero=True)
+    with transaction():
+        ensure_level(outlet.id, product.id)
+        db.session.execute(
+            update(StockLevel)
+            .where(StockLevel.outlet_id == outlet.id, StockLevel.product_id == product.id)
+            .values(low_stock_threshold=threshold)
+        )
+
+
+@dataclass
+class LevelDifference:
+    outlet_code: str
+    product_code: str
+    on_hand: int
+    on_hand_from_moves: int
+    reserved: int
+    reserved_from_moves: int
+
+
+def check_stock() -> list[LevelDifference]:
+    """Recompute every level from the ledger and list where the two disagree.
+
+    A level row that is missing although its moves add up to something is a difference too
+    (the level reads as zero), so the pairs come from both tables.
+    """
+    ledger = (
+        db.select(
+            StockMove.outlet_id,
+            StockMove.product_id,
+            func.sum(StockMove.on_hand_change).label("on_hand"),
+            func.sum(StockMove.reserved_change).label("reserved"),
+        )
+        .group_by(StockMove.outlet_id, StockMove.product_id)
+        .cte("ledger")
+    )
+    pairs = union(
+        db.select(StockLevel.outlet_id, StockLevel.product_id),
+        db.select(ledger.c.outlet_id, ledger.c.product_id),
+    ).subquery("pairs")
+    on_hand, reserved = func.coalesce(StockLevel.on_hand, 0), func.coalesce(StockLevel.reserved, 0)
+    on_hand_from_moves = func.coalesce(ledger.c.on_hand, 0)
+    reserved_from_moves = func.coalesce(ledger.c.reserved, 0)
+    rows = db.session.execute(
+        db.select(Outlet.code, Product.code, on_hand, on_hand_from_moves, reserved, reserved_from_moves)
+        .select_from(pairs)
+        .join(Outlet, Outlet.id == pairs.c.outlet_id)
+        .join(Product, Product.id == pairs.c.product_id)
+        .outerjoin(
+            StockLevel,
+            (StockLevel.outlet_id == pairs.c.outlet_id) & (StockLevel.product_id == pairs.c.product_id),
+        )
+        .outerjoin(
+            ledger, (ledger.c.outlet_id == pairs.c.outlet_id) & (ledger.c.product_id == pairs.c.product_id)
+        )
+        .where((on_hand != on_hand_from_moves) | (reserved != reserved_from_moves))
+        .order_by(Outlet.code, Product.code)
+    )
+    return [LevelDifference(*row) for row in rows]
+
+
+class OutletError(ValueError):
+    """An outlet operation that was refused; the message is meant for the user."""
+
+
+def assign_outlets(*, user: User, codes: list[str]) -> list[Outlet]:
+    """Link a manager to the outlets they run, by code, and commit (with the user if new).
+
+    All or nothing: an unknown code links none. Only managers are linked: staff and admins
+    already run every outlet, and customers run none.
+    """
+    codes = sorted({code.strip() for code in codes if code.strip()})
+    with transaction():
+        if codes and user.role != "manager":
+            raise OutletError(f"Only managers are linked to outlets; this account's role is {user.role}.")
+        outlets = list(db.session.scalars(db.select(Outlet).where(Outlet.code.in_(codes)).order_by(Outlet.code)))
+        unknown = sorted(set(codes) - {outlet.code for outlet in outlets})
+        if unknown:
+            raise OutletError(f"Unknown outlet code: {', '.join(unknown)}.")
+        user.outlets.extend(outlet for outlet in outlets if outlet not in user.outlets)
+    return outlets

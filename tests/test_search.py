@@ -1,0 +1,316 @@
+"""Product search: Vietnamese with or without marks, filters and facets, and an index that
+follows commits, including commits from several processes at once."""
+import subprocess
+import sys
+import textwrap
+import unicodedata
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, insert
+
+from config import TestConfig
+from storefront import create_app
+from storefront.catalog.listing import ProductFilters
+from storefront.catalog.models import Product
+from storefront.catalog.services import record_evaluation, revoke_certification, update_product
+from storefront.extensions import db
+from storefront.search.index import current_index, index_products, rebuild, search_products, suggest
+from tests.factories import make_place, make_producer, make_product
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def request_context(app):
+    # Facet labels are translated, and the locale is read from the request.
+    with app.test_request_context():
+        yield
+
+
+def search(q: str = "", per_page: int = 24, **filters):
+    return search_products(ProductFilters(q=q, **filters), per_page=per_page)
+
+
+def names(listing) -> list[str]:
+    return [product.name_vi for product in listing.products]
+
+
+def facet(listing, name: str) -> dict[str, int]:
+    return {value.label: value.count for value in listing.facets[name]}
+
+
+@pytest.fixture
+def drinks(app):
+    make_product(
+        "Rượu táo mèo Mù Cang Chải",
+        group="beverage",
+        description_vi="Ủ men lá truyền thống, không pha cồn ngô.",
+    )
+    make_product("Bánh ngô nướng Đồng Văn")
+    return make_product("Rượu Ngô Cải Vân", group="beverage", stars=5)
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["ruou ngo", "RƯỢU NGÔ", unicodedata.normalize("NFD", "Rượu Ngô"), "Ruou Ngo Cai Van"],
+    ids=["no-marks", "upper", "nfd", "full-name"],
+)
+def test_vietnamese_query_finds_the_product_first(drinks, q):
+    listing = search(q)
+    assert names(listing)[0] == "Rượu Ngô Cải Vân"
+    assert not listing.typo_fallback
+    assert "Bánh ngô nướng Đồng Văn" not in names(listing)  # every word must match
+
+
+def test_marks_and_d_fold_both_ways(app):
+    make_product("Sâm Ngọc Linh", group="herbal")
+    make_product("Đặc sản mắm cá cơm")
+    assert names(search("sam ngoc linh")) == ["Sâm Ngọc Linh"]
+    assert names(search("dac san")) == ["Đặc sản mắm cá cơm"]
+    assert names(search("đặc sản")) == ["Đặc sản mắm cá cơm"]
+
+
+def test_the_marks_typed_rank_first(app):
+    make_product("Cà phê Khe Sanh", group="beverage")
+    make_product("Cá cơm khô Cửa Khe")
+    assert names(search("cá"))[0] == "Cá cơm khô Cửa Khe"
+    assert names(search("cà"))[0] == "Cà phê Khe Sanh"
+
+
+def test_one_letter_words_count(app):
+    make_product("Gạo tám thơm loại A")
+    make_product("Gạo tám thơm loại B")
+    assert names(search("gao loai a")) == ["Gạo tám thơm loại A"]
+
+
+def test_typos_are_forgiven_only_when_nothing_matches(drinks):
+    typo = search("ruou ngoo")
+    assert typo.typo_fallback
+    assert "Rượu Ngô Cải Vân" in names(typo)
+    assert "<mark>Ngô</mark>" in typo.highlights[drinks.id]
+    assert not search("ruou ngo").typo_fallback
+    nothing = search("xyzzy")
+    assert nothing.total == 0 and nothing.products == [] and not nothing.typo_fallback
+
+
+@pytest.fixture
+def honey(app):
+    u_minh = make_producer(make_place("Cà Mau", "U Minh", "Khánh An"), name="HTX Ong mật U Minh")
+    make_product("Mật ong rừng U Minh", stars=5, price=400_000, producer=u_minh)
+    make_product("Mật ong hoa nhãn", stars=4, price=250_000)
+    make_product("Rượu mật ong", stars=3, price=180_000, group="beverage")
+    make_product("Mật ong bạc hà", stars=2)  # not certified: never shown to shoppers
+
+
+def test_facets_count_each_choice_without_its_own_selection(honey):
+    listing = search("mat ong")
+    assert listing.total == 3
+    assert facet(listing, "stars") == {"★★★★★": 1, "★★★★": 1, "★★★": 1}
+    assert {v.key: v.count for v in listing.facets["group"]} == {"food": 2, "beverage": 1}
+    assert facet(listing, "area") == {"Quảng Nam": 2, "Cà Mau": 1}
+
+    five = search("mat ong", stars=(5,))
+    assert names(five) == ["Mật ong rừng U Minh"]
+    assert facet(five, "stars") == {"★★★★★": 1, "★★★★": 1, "★★★": 1}
+    assert [v.key for v in five.facets["stars"] if v.selected] == ["5"]
+    assert {v.key: v.count for v in five.facets["group"]} == {"food": 1}
+    assert facet(five, "area") == {"Cà Mau": 1}
+
+
+def test_area_facet_narrows_to_districts(honey):
+    quang_nam = make_place().parent.parent
+    listing = search("mat ong", area=quang_nam)
+    assert sorted(names(listing)) == ["Mật ong hoa nhãn", "Rượu mật ong"]
+    assert facet(listing, "area") == {"Tiên Phước": 2}
+    district = make_place().parent
+    in_district = search("mat ong", area=district)
+    assert facet(in_district, "area") == {"Tiên Phước": 2}  # the province's districts
+
+
+def test_filters_narrow_and_sorts_order(honey):
+    assert names(search("mat ong", group="beverage")) == ["Rượu mật ong"]
+    assert sorted(names(search("mat ong", stars=(3, 4)))) == ["Mật ong hoa nhãn", "Rượu mật ong"]
+    assert names(search("mat ong", min_price=200_000, max_price=300_000)) == ["Mật ong hoa nhãn"]
+    assert names(search("mat ong", min_price=500_000)) == []
+    assert names(search("mat ong", sort="price_asc")) == [
+        "Rượu mật ong", "Mật ong hoa nhãn", "Mật ong rừng U Minh"
+    ]
+    assert names(search("mat ong", sort="price_desc"))[0] == "Mật ong rừng U Minh"
+    assert names(search("mat ong", sort="stars"))[0] == "Mật ong rừng U Minh"
+    assert names(search("mat ong", sort="newest"))[0] == "Rượu mật ong"
+
+
+def test_pages(honey):
+    first = search("mat ong", per_page=2)
+    second = search("mat ong", per_page=2, page=2)
+    assert first.total == second.total == 3 and first.pages == 2
+    assert len(first.products) == 2 and len(second.products) == 1
+    assert set(names(first)).isdisjoint(names(second))
+    beyond = search("mat ong", per_page=2, page=50)
+    assert beyond.products == [] and beyond.total == 3
+
+
+def test_only_certified_active_products_are_shown_to_shoppers(app):
+    make_product("Trà Shan tuyết chưa đánh giá", stars=None)
+    make_product("Trà Shan tuyết hai sao", stars=2)
+    make_product("Trà Shan tuyết hết hạn", issued_days_ago=37 * 31)
+    update_product(make_product("Trà Shan tuyết ngừng bán"), active=False)
+    make_product("Trà Shan tuyết Tà Xùa")
+    assert names(search("tra shan tuyet")) == ["Trà Shan tuyết Tà Xùa"]
+    assert search("tra shan tuyet", include_uncertified=True).total == 5
+    assert [s["name"] for s in suggest("tra shan")] == ["Trà Shan tuyết Tà Xùa"]
+
+
+def test_index_follows_commits(app):
+    product = make_product("Nấm hương rừng", stars=None)
+    assert search("nam huong").total == 0
+    assert search("nam huong", include_uncertified=True).total == 1
+
+    record_evaluation(product=product, score=80, council_level="province",
+                      issued_on=date.today() - timedelta(days=3), certificate_no="CN-NH-1")
+    assert names(search("nam huong")) == ["Nấm hương rừng"]
+
+    update_product(product, name_vi="Nấm linh chi rừng")
+    assert search("nam huong").total == 0
+    assert names(search("linh chi")) == ["Nấm linh chi rừng"]
+
+    update_product(product, active=False)
+    assert search("linh chi").total == 0
+    update_product(product, active=True)
+    revoke_certification(evaluation=product.certification, reason="Vi phạm nhãn mác")
+    assert search("linh chi").total == 0
+
+    record_evaluation(product=product, score=92, council_level="central",
+                      issued_on=date.today(), certificate_no="CN-NH-2")
+    found = search("linh chi")
+    assert names(found) == ["Nấm linh chi rừng"] and facet(found, "stars") == {"★★★★★": 1}
+
+
+def test_rolled_back_changes_stay_out_of_the_index(app):
+    product = make_product("Miến dong Bình Liêu")
+    product.name_vi = "Miến gạo"
+    db.session.flush()
+    db.session.rollback()
+    db.session.commit()  # a later, empty commit must not index the forgotten change
+    assert names(search("mien dong")) == ["Miến dong Bình Liêu"]
+    assert search("mien gao").total == 0
+
+
+def test_producer_rename_reaches_its_products(app):
+    producer = make_producer(name="HTX Chè Tân Cương")
+    make_product("Chè móc câu", producer=producer)
+    producer.name = "HTX Trà Thái Nguyên"
+    db.session.commit()
+    assert names(search("thai nguyen")) == ["Chè móc câu"]
+    assert search("tan cuong").total == 0
+
+
+def test_index_products_drops_what_the_database_no_longer_has(app):
+    product = make_product("Bánh đậu xanh Hải Dương", stars=None)  # no rows refer to it
+    db.session.execute(delete(Product).where(Product.id == product.id))  # no ORM events
+    db.session.commit()
+    assert search("banh dau xanh", include_uncertified=True).total == 1  # not heard yet
+    index_products([product.id])
+    assert search("banh dau xanh", include_uncertified=True).total == 0
+
+
+def test_suggest_as_you_type(drinks):
+    assert suggest("ruou n")[0] == {
+        "slug": drinks.slug, "name": "Rượu Ngô Cải Vân", "stars": 5, "group": "beverage"
+    }
+    assert [s["name"] for s in suggest("RƯỢU NGÔ C")] == ["Rượu Ngô Cải Vân"]
+    assert [s["name"] for s in suggest("banh")] == ["Bánh ngô nướng Đồng Văn"]
+    assert suggest("   ") == [] and suggest("") == []
+    assert suggest("zzz") == []
+
+
+def test_any_query_gives_a_listing(drinks):
+    for q in ("<script>alert(1)</script>", '"ruou" AND (ngo OR x):* ^2 ~', "NOT", "'; --",
+              "ruou " * 1000, "!!!", "ngo" * 100):
+        assert search(q).total >= 0, q
+        assert isinstance(suggest(q), list), q
+
+
+def test_highlights_are_escaped(app):
+    product = make_product("Bánh <script>alert(1)</script> quê")
+    listing = search("<script>banh")
+    assert listing.highlights[product.id] == (
+        "<mark>Bánh</mark> &lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt; quê"
+    )
+
+
+def test_rebuild_indexes_every_product(app):
+    for name in ("Tỏi Lý Sơn", "Tỏi cô đơn", "Tỏi đen"):
+        make_product(name)
+    current_index().recreate()  # an empty index, as on a new server
+    assert search("toi").total == 0
+    done: list[int] = []
+    assert rebuild(progress=done.append, batch_size=2) == 3
+    assert done == [2, 1]
+    assert search("toi").total == 3
+
+
+def test_reindex_command(app):
+    make_product("Hạt điều Bình Phước")
+    current_index().recreate()
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 1 products in" in result.output
+    assert names(search("hat dieu")) == ["Hạt điều Bình Phước"]
+
+
+def test_two_processes_write_one_index(tmp_path, monkeypatch):
+    database = tmp_path / "shared.db"
+    index_dir = tmp_path / "shared-index"
+    monkeypatch.setattr(TestConfig, "SQLALCHEMY_DATABASE_URI", f"sqlite:///{database}")
+    monkeypatch.setattr(TestConfig, "SEARCH_INDEX_DIR", str(index_dir))
+    app = create_app(TestConfig)
+    with app.test_request_context():
+        db.create_all()
+        producer = make_producer()
+        # A Core insert runs no session events: the index hears of these rows only from the
+        # worker processes below.
+        db.session.execute(insert(Product), [product_row(n, producer) for n in range(1, 101)])
+        db.session.commit()
+
+        workers = [spawn_indexer(database, index_dir, range(1, 51)),
+                   spawn_indexer(database, index_dir, range(51, 101))]
+        for worker in workers:
+            _, errors = worker.communicate(timeout=60)
+            assert worker.returncode == 0, errors
+
+        listing = search("hang thu", include_uncertified=True, per_page=200)
+        assert listing.total == 100
+        assert len({p.id for p in listing.products}) == 100
+        db.engine.dispose()
+
+
+def product_row(n: int, producer) -> dict:
+    return {
+        "code": f"MP{n:03d}", "slug": f"hang-thu-{n}", "name_vi": f"Hàng thử {n}",
+        "group": "food", "producer_id": producer.id, "unit": "gói", "price": 10_000,
+        "unit_cost": 5_000, "province_id": producer.area.parent.parent.id,
+        "district_id": producer.area.parent.id,
+    }
+
+
+def spawn_indexer(database: Path, index_dir: Path, ids: range) -> subprocess.Popen:
+    """Another OS process indexing one product per commit, as a gunicorn worker would."""
+    code = textwrap.dedent(
+        f"""
+        from config import TestConfig
+        TestConfig.SQLALCHEMY_DATABASE_URI = "sqlite:///{database}"
+        TestConfig.SEARCH_INDEX_DIR = "{index_dir}"
+        from storefront import create_app
+        from storefront.search.index import index_products
+        with create_app(TestConfig).app_context():
+            for product_id in {list(ids)}:
+                index_products([product_id])
+        """
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code], cwd=PROJECT_DIR, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )
