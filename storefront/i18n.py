@@ -2,7 +2,7 @@
 from datetime import date, datetime, timezone
 
 from babel.numbers import format_currency
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from markupsafe import Markup
 
@@ -12,6 +12,8 @@ LANG_COOKIE = "lang"
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and jobs speak the default language
+        return "vi"
     lang = request.cookies.get(LANG_COOKIE)
     return lang if lang in current_app.config["LANGUAGES"] else "vi"
 

@@ -22,13 +22,6 @@ from tests.factories import make_place, make_producer, make_product
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def request_context(app):
-    # Facet labels are translated, and the locale is read from the request.
-    with app.test_request_context():
-        yield
-
-
 def search(q: str = "", per_page: int = 24, **filters):
     return search_products(ProductFilters(q=q, **filters), per_page=per_page)
 
@@ -267,7 +260,7 @@ def test_two_processes_write_one_index(tmp_path, monkeypatch):
     monkeypatch.setattr(TestConfig, "SQLALCHEMY_DATABASE_URI", f"sqlite:///{database}")
     monkeypatch.setattr(TestConfig, "SEARCH_INDEX_DIR", str(index_dir))
     app = create_app(TestConfig)
-    with app.test_request_context():
+    with app.app_context():
         db.create_all()
         producer = make_producer()
         # A Core insert runs no session events: the index hears of these rows only from the
