@@ -41,6 +41,26 @@ class Config:
 
     PASSWORD_HASH_METHOD = "scrypt"
 
+    # Orders hold stock this long before an unpaid order expires.
+    CARD_RESERVATION_MINUTES = int(os.environ.get("CARD_RESERVATION_MINUTES", "30"))
+    PICKUP_RESERVATION_HOURS = int(os.environ.get("PICKUP_RESERVATION_HOURS", "72"))
+    SHIPPING_FEE = int(os.environ.get("SHIPPING_FEE", "30000"))  # VND, deliveries only
+
+    # Card payment is offered only when the Stripe keys are set.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # e.g. a localstripe server in tests
+    STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+
+    # Order confirmations go by SMTP when MAIL_SERVER is set, otherwise to the log.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "true").lower() == "true"
+    MAIL_FROM = os.environ.get("MAIL_FROM", "OCOP Market <no-reply@ocop.example>")
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
 
@@ -52,5 +72,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL")) or "sqlite://"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    STRIPE_SECRET_KEY = STRIPE_PUBLISHABLE_KEY = STRIPE_WEBHOOK_SECRET = ""
+    MAIL_SERVER = ""
     # Tests log in hundreds of times; scrypt's half second each is not what they test.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -54,12 +54,16 @@ def register_blueprints(app: Flask) -> None:
     from storefront.catalog import bp as catalog_bp
     from storefront.i18n import bp as i18n_bp
     from storefront.manage import bp as manage_bp
+    from storefront.orders import bp as orders_bp
     from storefront.outlets import bp as outlets_bp
+    from storefront.payments import bp as payments_bp
 
     app.register_blueprint(catalog_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(outlets_bp)
     app.register_blueprint(manage_bp, url_prefix="/manage")
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(payments_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(i18n_bp)

@@ -50,6 +50,7 @@ class SaleLine(db.Model):
     sold_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     source: Mapped[str] = mapped_column(String(40))
     pos_sale_id: Mapped[int | None] = mapped_column(ForeignKey("pos_sale.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
 
     product: Mapped[Product] = relationship()
     pos_sale: Mapped[PosSale | None] = relationship(back_populates="lines")

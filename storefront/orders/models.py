@@ -1,0 +1,117 @@
+"""Online orders: what was bought, where it is fulfilled, how it is paid, and its history."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storefront.accounts.models import User
+from storefront.catalog.models import Product
+from storefront.clock import utcnow
+from storefront.extensions import db
+from storefront.outlets.models import Outlet
+
+FULFILMENTS = ("pickup", "delivery")
+PAYMENT_METHODS = ("card", "pay_at_pickup")
+
+# awaiting_payment → paid → ready → collected (card, pickup)
+# reserved → ready → collected (pay at pickup; the sale is made at collection)
+# awaiting_payment → paid → shipped → delivered (card, delivery)
+# side exits: payment_failed (retry possible), cancelled, expired, refunded, partly_refunded
+STATUSES = (
+    "awaiting_payment", "reserved", "payment_failed", "paid", "ready", "collected",
+    "shipped", "delivered", "cancelled", "expired", "refunded", "partly_refunded",
+)
+HOLDS_RESERVATION = ("awaiting_payment", "reserved", "ready")
+CUSTOMER_CANCELLABLE = ("awaiting_payment", "reserved", "payment_failed", "paid")
+
+
+class Order(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    access_token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    contact_name: Mapped[str] = mapped_column(String(120))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    contact_email: Mapped[str] = mapped_column(String(120))
+    fulfilment: Mapped[str] = mapped_column(String(10))
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlet.id"), index=True)
+    delivery_address: Mapped[str | None] = mapped_column(Text)
+    payment_method: Mapped[str] = mapped_column(String(15))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    subtotal: Mapped[int]
+    shipping_fee: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int]
+    refunded_amount: Mapped[int] = mapped_column(default=0)
+    reserved_until: Mapped[datetime | None] = mapped_column(index=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None]
+
+    user: Mapped[User | None] = relationship()
+    outlet: Mapped[Outlet] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.id")
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", order_by="OrderEvent.id"
+    )
+
+    @property
+    def holds_reservation(self) -> bool:
+        return self.status in HOLDS_RESERVATION
+
+
+class OrderLine(db.Model):
+    """Name, price and cost as they were when the order was placed."""
+
+    __table_args__ = (UniqueConstraint("order_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(60))
+    qty: Mapped[int]
+    unit_price: Mapped[int]
+    unit_cost: Mapped[int]
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()
+
+    @property
+    def amount(self) -> int:
+        return self.unit_price * self.qty
+
+
+class OrderEvent(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(255), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()
+
+
+class CartItem(db.Model):
+    """A signed-in customer's cart; guests keep theirs in the session."""
+
+    __table_args__ = (UniqueConstraint("user_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    qty: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    product: Mapped[Product] = relationship()
+
+
+class StripeEvent(db.Model):
+    """Each webhook event is applied once: its id is the primary key."""
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(60))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
