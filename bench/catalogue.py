@@ -94,7 +94,7 @@ def main() -> None:
     for size in args.sizes:
         env = scratch_env(f"catalogue-{size}")
         flask(env, "db", "upgrade")
-        seed_s = flask(env, "seed", "synthetic", "--products", str(size), "--seed", "1")
+        seed_s = flask(env, "seed", "synthetic", "--products", str(size), "--seed", "1", "--no-index")
         index_s = flask(env, "search", "reindex")
         print(f"\n## {size:,} products (seed {seed_s:.0f} s, search reindex {index_s:.0f} s)")
         result = search_latency(env, args.queries)

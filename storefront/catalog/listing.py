@@ -17,7 +17,6 @@ from storefront.catalog.models import (
     CERTIFIED_MIN_STARS,
     PRODUCT_GROUPS,
     Area,
-    Evaluation,
     Producer,
     Product,
     vietnam_today,
@@ -152,27 +151,30 @@ def parse_filters(args, *, staff: bool = False) -> tuple[ProductFilters, list[st
 
 
 def visibility_conditions(filters: ProductFilters) -> list:
+    """Shoppers see active products whose 3★+ certificate is still running today."""
     if filters.include_uncertified:
         return []
-    today = vietnam_today()
     return [
         Product.active.is_(True),
-        Evaluation.stars >= CERTIFIED_MIN_STARS,
-        Evaluation.revoked_at.is_(None),
-        Evaluation.issued_on <= today,
-        Evaluation.expires_on > today,
+        Product.certified_stars >= CERTIFIED_MIN_STARS,
+        Product.certified_until > vietnam_today(),
     ]
 
 
 def filter_conditions(filters: ProductFilters) -> list:
     conditions = visibility_conditions(filters)
     if filters.stars:
-        conditions.append(Evaluation.stars.in_(filters.stars))
+        conditions.append(Product.certified_stars.in_(filters.stars))
     if filters.group:
         conditions.append(Product.group == filters.group)
     if filters.area is not None:
         column = Product.province_id if filters.area.level == "province" else Product.district_id
         conditions.append(column == filters.area.id)
+    return conditions + price_conditions(filters)
+
+
+def price_conditions(filters: ProductFilters) -> list:
+    conditions = []
     if filters.min_price is not None:
         conditions.append(Product.price >= filters.min_price)
     if filters.max_price is not None:
@@ -180,15 +182,9 @@ def filter_conditions(filters: ProductFilters) -> list:
     return conditions
 
 
-def joined(statement):
-    return statement.select_from(Product).outerjoin(
-        Evaluation, Product.certification_id == Evaluation.id
-    )
-
-
 ORDERINGS = {
-    "relevance": (Evaluation.stars.desc(), Product.created_at.desc(), Product.id.desc()),
-    "stars": (Evaluation.stars.desc(), Product.created_at.desc(), Product.id.desc()),
+    "relevance": (Product.certified_stars.desc(), Product.created_at.desc(), Product.id.desc()),
+    "stars": (Product.certified_stars.desc(), Product.created_at.desc(), Product.id.desc()),
     "price_asc": (Product.price.asc(), Product.id.asc()),
     "price_desc": (Product.price.desc(), Product.id.desc()),
     "newest": (Product.created_at.desc(), Product.id.desc()),
@@ -196,32 +192,19 @@ ORDERINGS = {
 
 
 def sql_listing(filters: ProductFilters, per_page: int) -> Listing:
-    conditions = filter_conditions(filters)
-    total = db.session.scalar(joined(db.select(func.count(Product.id))).where(*conditions))
+    """One grouped scan for the total and every facet count, one indexed query for the page."""
     statement = (
-        joined(db.select(Product))
-        .where(*conditions)
+        db.select(Product.id)
+        .where(*filter_conditions(filters))
         .order_by(*ORDERINGS[filters.sort])
         .limit(per_page)
         .offset((filters.page - 1) * per_page)
     )
     products = load_products_in_order(db.session.scalars(statement).all())
+    total, facets = sql_facets(filters)
     return Listing(
-        products=products,
-        total=total,
-        page=filters.page,
-        per_page=per_page,
-        facets=sql_facets(filters),
+        products=products, total=total, page=filters.page, per_page=per_page, facets=facets
     )
-
-
-def count_by(column, filters: ProductFilters) -> dict:
-    statement = (
-        joined(db.select(column, func.count(Product.id)))
-        .where(*filter_conditions(filters))
-        .group_by(column)
-    )
-    return {key: count for key, count in db.session.execute(statement) if key is not None}
 
 
 def area_facet_scope(filters: ProductFilters) -> tuple[object, ProductFilters]:
@@ -234,15 +217,75 @@ def area_facet_scope(filters: ProductFilters) -> tuple[object, ProductFilters]:
     return Product.district_id, replace(filters, area=area.parent)
 
 
-def sql_facets(filters: ProductFilters) -> dict[str, list[FacetValue]]:
-    """Counts per facet value, each facet ignoring its own selection (so choices can widen)."""
-    area_column, area_filters = area_facet_scope(filters)
-    return build_facets(
-        filters,
-        stars=count_by(Evaluation.stars, filters.without("stars")),
-        groups=count_by(Product.group, filters.without("group")),
-        areas=count_by(area_column, area_filters),
+@dataclass(frozen=True)
+class Combination:
+    """How many visible products share one (stars, group, province, district)."""
+
+    stars: int | None
+    group: str
+    province_id: int
+    district_id: int | None
+    count: int
+
+    def matches(self, filters: ProductFilters, *, ignore: str = "") -> bool:
+        if ignore != "stars" and filters.stars and self.stars not in filters.stars:
+            return False
+        if ignore != "group" and filters.group and self.group != filters.group:
+            return False
+        area = filters.area
+        if ignore != "area" and area is not None:
+            place = self.province_id if area.level == "province" else self.district_id
+            if place != area.id:
+                return False
+        return True
+
+
+def count_combinations(filters: ProductFilters) -> list[Combination]:
+    """Counts per (stars, group, place) under the filters that no facet can widen.
+
+    A few hundred rows at most, whatever the catalogue's size; the facets are summed from
+    them in Python, so one scan serves the total and all three facets.
+    """
+    conditions = visibility_conditions(filters) + price_conditions(filters)
+    if filters.area is not None:  # every count stays within the chosen province
+        province = filters.area if filters.area.level == "province" else filters.area.parent
+        conditions.append(Product.province_id == province.id)
+    columns = (Product.certified_stars, Product.group, Product.province_id, Product.district_id)
+    rows = db.session.execute(
+        db.select(*columns, func.count(Product.id)).where(*conditions).group_by(*columns)
     )
+    return [Combination(*row) for row in rows]
+
+
+def tally(combinations: list[Combination], key) -> dict:
+    counts: dict = {}
+    for combination in combinations:
+        value = key(combination)
+        if value is not None:
+            counts[value] = counts.get(value, 0) + combination.count
+    return counts
+
+
+def sql_facets(filters: ProductFilters) -> tuple[int, dict[str, list[FacetValue]]]:
+    """The total and each facet's counts, each facet ignoring its own selection."""
+    combinations = count_combinations(filters)
+    area_column, area_filters = area_facet_scope(filters)
+    area_key = "province_id" if area_column is Product.province_id else "district_id"
+    total = sum(c.count for c in combinations if c.matches(filters))
+    facets = build_facets(
+        filters,
+        stars=tally([c for c in combinations if c.matches(filters, ignore="stars")], lambda c: c.stars),
+        groups=tally([c for c in combinations if c.matches(filters, ignore="group")], lambda c: c.group),
+        areas=tally(
+            [c for c in combinations if c.matches(area_filters, ignore="area")],
+            lambda c: getattr(c, area_key),
+        ),
+    )
+    return total, facets
+
+
+def count_by_group() -> dict[str, int]:
+    return tally(count_combinations(ProductFilters()), lambda c: c.group)
 
 
 def build_facets(

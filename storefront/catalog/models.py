@@ -99,6 +99,9 @@ class Product(db.Model):
     certification_id: Mapped[int | None] = mapped_column(
         ForeignKey("evaluation.id", use_alter=True), index=True
     )
+    # Its stars and end date, copied so listings filter and count without a join.
+    certified_stars: Mapped[int | None]
+    certified_until: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -110,6 +113,15 @@ class Product(db.Model):
         back_populates="product",
         foreign_keys="Evaluation.product_id",
         order_by="Evaluation.issued_on.desc()",
+    )
+    # Covers the listing's filters and facet counts, so they scan the index, not the rows.
+    __table_args__ = (
+        db.Index(
+            "ix_product_listing", "active", "certified_until", "certified_stars", "group",
+            "province_id", "district_id", "price",
+        ),
+        db.Index("ix_product_featured", "certified_stars", "created_at"),  # default order
+        db.Index("ix_product_price", "price"),
     )
     lots: Mapped[list[TraceLot]] = relationship(
         back_populates="product", order_by="TraceLot.produced_on.desc()"

@@ -25,7 +25,7 @@ from storefront.catalog.models import (
     stars_for_score,
     utcnow,
 )
-from storefront.catalog.listing import ProductFilters, count_by, sql_listing
+from storefront.catalog.listing import ProductFilters, count_by_group, sql_listing
 from storefront.extensions import db
 
 
@@ -120,6 +120,8 @@ def refresh_certification(product: Product) -> None:
     candidates = [e for e in product.evaluations if e.certified and e.revoked_at is None]
     latest = max(candidates, key=lambda e: (e.issued_on, e.id or 0), default=None)
     product.certification = latest
+    product.certified_stars = latest.stars if latest else None
+    product.certified_until = latest.expires_on if latest else None
     product.updated_at = utcnow()
 
 
@@ -229,4 +231,4 @@ def featured_products(*, limit: int) -> list[Product]:
 
 
 def public_counts_by_group() -> dict[str, int]:
-    return count_by(Product.group, ProductFilters())
+    return count_by_group()

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from storefront.accounts.models import User
-from storefront.catalog.listing import ProductFilters, joined, visibility_conditions
+from storefront.catalog.listing import ProductFilters, visibility_conditions
 from storefront.catalog.models import Product, utcnow, vietnam_today
 from storefront.catalog.services import slugify
 from storefront.extensions import db
@@ -131,7 +131,7 @@ def search_pos_items(outlet: Outlet, text: str, *, limit: int) -> tuple[list[Pos
     ) if words else false()
     available, level = available_at(outlet)
     matches = (
-        joined(db.select(Product.id))
+        db.select(Product.id)
         .join(StockLevel, level)
         .where(
             *visibility_conditions(ProductFilters()),

@@ -13,8 +13,12 @@ search_cli = AppGroup("search", help="Maintain the product search index.")
 
 
 @search_cli.command("reindex")
-def reindex() -> None:
+def reindex_command() -> None:
     """Rebuild the search index from every product in the database."""
+    reindex_with_progress()
+
+
+def reindex_with_progress() -> None:
     total = db.session.scalar(select(func.count(Product.id)))
     started = time.perf_counter()
     with click.progressbar(length=total, label="Indexing products") as bar:

@@ -3,10 +3,11 @@ import time
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 
 from storefront.catalog.models import Product
 from storefront.extensions import db
+from storefront.search.commands import reindex_with_progress
 from storefront.seed.demo import SeedError, describe, seed_demo
 from storefront.seed.synthetic import seed_synthetic
 
@@ -16,15 +17,12 @@ seed_cli = AppGroup(
 )
 
 
-def reindex() -> None:
-    """Rebuild the whole search index, with a progress bar."""
-    from storefront.search.index import rebuild
-
-    total = db.session.scalar(select(func.count(Product.id)))
-    started = time.perf_counter()
-    with click.progressbar(length=total, label="Indexing products") as bar:
-        indexed = rebuild(progress=bar.update)
-    click.echo(f"Indexed {indexed} products in {time.perf_counter() - started:.1f} s.")
+def finish(*, index: bool = True) -> None:
+    """Refresh the planner's statistics (bulk loads skew them) and the search index."""
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    if index:
+        reindex_with_progress()
 
 
 @seed_cli.command("demo")
@@ -42,7 +40,7 @@ def demo(if_empty: bool) -> None:
     click.echo(f"Demo data seeded in {time.perf_counter() - started:.1f} s:")
     for line in describe(result):
         click.echo(line)
-    reindex()
+    finish()
 
 
 @seed_cli.command("synthetic")
@@ -70,5 +68,4 @@ def synthetic(products: int, sales: int, seed: int, no_index: bool) -> None:
         f"{result['evaluations']} evaluations ({result['certified']} 3★+) with prefix "
         f"{result['prefix']} in {time.perf_counter() - started:.1f} s."
     )
-    if not no_index:
-        reindex()
+    finish(index=not no_index)

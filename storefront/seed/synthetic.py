@@ -165,6 +165,8 @@ def product_row(rng: random.Random, prefix: str, n: int, producers: list[dict], 
         "province_id": commune["province_id"],
         "district_id": commune["district_id"],
         "certification_id": None,
+        "certified_stars": None,
+        "certified_until": None,
         "created_at": now,
         "updated_at": now,
     }
@@ -214,7 +216,7 @@ def insert_batch(rng, prefix, start, size, producers, today, counts, expiries: d
 
 def set_certifications(first_id: int, last_id: int) -> None:
     """Point each product in the id range at its latest non-revoked 3★+ evaluation
-    (the rule of catalog.services.refresh_certification), in one portable UPDATE."""
+    (the rule of catalog.services.refresh_certification), in portable UPDATEs."""
     latest = (
         select(Evaluation.id)
         .where(
@@ -226,9 +228,20 @@ def set_certifications(first_id: int, last_id: int) -> None:
         .limit(1)
         .scalar_subquery()
     )
+    in_range = Product.id.between(first_id, last_id)
     db.session.execute(
         update(Product)
-        .where(Product.id.between(first_id, last_id))
+        .where(in_range)
         .values(certification_id=latest)
+        .execution_options(synchronize_session=False)
+    )
+    certificate = Evaluation.id == Product.certification_id
+    db.session.execute(
+        update(Product)
+        .where(in_range)
+        .values(
+            certified_stars=select(Evaluation.stars).where(certificate).scalar_subquery(),
+            certified_until=select(Evaluation.expires_on).where(certificate).scalar_subquery(),
+        )
         .execution_options(synchronize_session=False)
     )
