@@ -21,10 +21,13 @@ def create_app(config_class: type = Config) -> Flask:
 
 
 def refuse_insecure_production(app: Flask) -> None:
+    production = app.config["APP_ENV"] == "production"
     if not app.config.get("SECRET_KEY"):
-        if app.config["APP_ENV"] == "production":
+        if production:
             raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
         app.config["SECRET_KEY"] = "dev-only-not-secret"
+    if production:  # cookies travel over HTTPS only
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
 
 
 def register_extensions(app: Flask) -> None:
@@ -77,9 +80,14 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from storefront.accounts.commands import users_cli
+    from storefront.outlets.commands import stock_cli
+    from storefront.payments.commands import orders_cli, payments_cli
     from storefront.search.commands import search_cli
     from storefront.seed.commands import seed_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(stock_cli)
+    app.cli.add_command(payments_cli)
+    app.cli.add_command(orders_cli)

@@ -62,6 +62,24 @@ def find_level(outlet: Outlet, product: Product) -> StockLevel | None:
     )
 
 
+def apply_change(outlet: Outlet, product: Product, on_hand_change: int, reserved_change: int):
+    """The one conditional UPDATE that keeps on hand, reserved and available from going negative."""
+    return db.session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.outlet_id == outlet.id,
+            StockLevel.product_id == product.id,
+            StockLevel.reserved + reserved_change >= 0,
+            StockLevel.on_hand + on_hand_change >= StockLevel.reserved + reserved_change,
+        )
+        .values(
+            on_hand=StockLevel.on_hand + on_hand_change,
+            reserved=StockLevel.reserved + reserved_change,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 def move_stock(
     *,
     outlet: Outlet,
@@ -78,21 +96,10 @@ def move_stock(
 
     Refused with OutOfStock when it would leave on hand, reserved or available below zero.
     """
-    ensure_level(outlet.id, product.id)
-    result = db.session.execute(
-        update(StockLevel)
-        .where(
-            StockLevel.outlet_id == outlet.id,
-            StockLevel.product_id == product.id,
-            StockLevel.reserved + reserved_change >= 0,
-            StockLevel.on_hand + on_hand_change >= StockLevel.reserved + reserved_change,
-        )
-        .values(
-            on_hand=StockLevel.on_hand + on_hand_change,
-            reserved=StockLevel.reserved + reserved_change,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    result = apply_change(outlet, product, on_hand_change, reserved_change)
+    if result.rowcount == 0 and find_level(outlet, product) is None:
+        ensure_level(outlet.id, product.id)  # the first move of this product here
+        result = apply_change(outlet, product, on_hand_change, reserved_change)
     if result.rowcount != 1:
         level = db.session.execute(
             db.select(StockLevel.on_hand, StockLevel.reserved).where(
