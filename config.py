@@ -51,6 +51,9 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # e.g. a localstripe server in tests
     STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 
+    # The growth report's target when no plan target covers a product's province and year.
+    GROWTH_TARGET_DEFAULT = float(os.environ.get("GROWTH_TARGET_DEFAULT", "1.5"))
+
     # Order confirmations go by SMTP when MAIL_SERVER is set, otherwise to the log.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))

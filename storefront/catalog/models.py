@@ -108,7 +108,10 @@ class Product(db.Model):
     producer: Mapped[Producer] = relationship()
     province: Mapped[Area] = relationship(foreign_keys=[province_id])
     district: Mapped[Area | None] = relationship(foreign_keys=[district_id])
-    certification: Mapped[Evaluation | None] = relationship(foreign_keys=[certification_id])
+    # post_update: product and evaluation point at each other, so this key is set after both exist.
+    certification: Mapped[Evaluation | None] = relationship(
+        foreign_keys=[certification_id], post_update=True
+    )
     evaluations: Mapped[list[Evaluation]] = relationship(
         back_populates="product",
         foreign_keys="Evaluation.product_id",

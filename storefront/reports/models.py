@@ -1,0 +1,58 @@
+"""What the growth report compares against: pre-OCOP baselines, declared revenue, plan targets."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storefront.catalog.models import Area, Product
+from storefront.clock import utcnow
+from storefront.extensions import db
+
+BASELINE_SOURCES = ("declared", "audited")
+INDICATORS = ("growth_ratio",)
+
+
+class Baseline(db.Model):
+    """The 12 months before the product joined OCOP: revenue and profit in VND."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), unique=True)
+    revenue: Mapped[int]
+    profit: Mapped[int]
+    source: Mapped[str] = mapped_column(String(10), default="declared")
+    note: Mapped[str] = mapped_column(String(255), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    product: Mapped[Product] = relationship()
+
+
+class DeclaredRevenue(db.Model):
+    """What the producer reports for a calendar year across all its channels, not only ours."""
+
+    __table_args__ = (UniqueConstraint("product_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    year: Mapped[int]
+    revenue: Mapped[int]
+    profit: Mapped[int]
+    note: Mapped[str] = mapped_column(String(255), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    product: Mapped[Product] = relationship()
+
+
+class PlanTarget(db.Model):
+    """A plan's target, e.g. growth_ratio 1.5 for Quảng Nam in 2024 (no area: every province)."""
+
+    __table_args__ = (UniqueConstraint("year", "area_id", "indicator"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    indicator: Mapped[str] = mapped_column(String(30))
+    value: Mapped[float]
+
+    area: Mapped[Area | None] = relationship()

@@ -1,0 +1,120 @@
+"""The growth report on a small world built by hand, every figure checked exactly."""
+from datetime import date, datetime
+
+import pytest
+
+from storefront.catalog.services import record_evaluation
+from storefront.extensions import db
+from storefront.reports.models import Baseline, DeclaredRevenue, PlanTarget
+from storefront.reports.services import ReportFilters, growth_report, utc_start_of
+from storefront.sales.models import SaleLine
+from tests.factories import make_outlet, make_product
+
+TODAY = date(2026, 11, 23)
+
+
+def certify(product, issued_on, score=80):
+    record_evaluation(product=product, score=score, council_level="province", issued_on=issued_on,
+                      certificate_no=f"CN-{product.code}")
+
+
+def sell(product, outlet, when: datetime, amount: int, cost: int, qty: int = 1):
+    db.session.add(SaleLine(product_id=product.id, outlet_id=outlet.id, channel="in_store", qty=qty,
+                            unit_price=amount // max(abs(qty), 1), amount=amount, cost_amount=cost,
+                            sold_at=when, source="TEST"))
+    db.session.commit()
+
+
+def local(day: date, hour: int = 0, minute: int = 0) -> datetime:
+    """A moment in Vietnam, as the naive UTC the ledger stores."""
+    return utc_start_of(day).replace() + (datetime(2000, 1, 1, hour, minute) - datetime(2000, 1, 1))
+
+
+@pytest.fixture
+def world(app):
+    outlet = make_outlet("QN-TK")
+    meets = make_product("Nước mắm Cửa Khe", stars=None, code="A-MEETS")
+    below = make_product("Bánh tráng Đại Lộc", stars=None, code="B-BELOW")
+    no_baseline = make_product("Tiêu Tiên Phước", stars=None, code="C-NOBASE")
+    not_due = make_product("Trà sâm dây", stars=None, code="D-NOTDUE")
+    certify(meets, date(2024, 3, 10))
+    certify(below, date(2024, 6, 1))
+    certify(no_baseline, date(2024, 1, 15))
+    certify(not_due, date(2026, 2, 1))
+    db.session.add_all([
+        Baseline(product_id=meets.id, revenue=1_000_000, profit=400_000),
+        Baseline(product_id=below.id, revenue=1_000_000, profit=400_000),
+        Baseline(product_id=not_due.id, revenue=500_000, profit=100_000),
+        DeclaredRevenue(product_id=meets.id, year=2024, revenue=9_000_000, profit=3_000_000),
+    ])
+    db.session.commit()
+    # meets: year one is [2024-03-10, 2025-03-10) in Vietnam.
+    sell(meets, outlet, local(date(2024, 3, 9), 23, 59), 5_000_000, 1_000_000)   # the day before: out
+    sell(meets, outlet, local(date(2024, 3, 10), 0, 0), 1_200_000, 600_000)      # first minute: in
+    sell(meets, outlet, local(date(2025, 3, 9), 23, 59), 400_000, 100_000)       # last minute: in
+    sell(meets, outlet, local(date(2025, 3, 10), 0, 0), 7_000_000, 1_000_000)    # year two: out
+    sell(meets, outlet, local(date(2024, 8, 1), 10), -100_000, -50_000, qty=-1)  # a refund: in
+    # below: revenue 1.6× but profit only 1.25×.
+    sell(below, outlet, local(date(2024, 7, 1), 9), 1_600_000, 1_100_000)
+    sell(no_baseline, outlet, local(date(2024, 5, 1), 9), 800_000, 300_000)
+    sell(not_due, outlet, local(date(2026, 3, 1), 9), 900_000, 300_000)
+    return {"meets": meets, "below": below, "no_baseline": no_baseline, "not_due": not_due}
+
+
+def rows_by_code(report):
+    return {row.code: row for row in report.rows}
+
+
+def test_every_figure_and_status(world):
+    report = growth_report(ReportFilters(), default_target=1.5, today=TODAY)
+    rows = rows_by_code(report)
+
+    meets = rows["A-MEETS"]
+    # 1.2M + 0.4M − 0.1M refunded; profit (1.2M − 0.6M) + (0.4M − 0.1M) + (−0.1M + 0.05M)
+    assert (meets.revenue, meets.profit) == (1_500_000, 850_000)
+    assert meets.revenue_ratio == 1.5 and meets.profit_ratio == pytest.approx(2.125)
+    assert meets.status == "meets"  # exactly 1.5× counts
+
+    below = rows["B-BELOW"]
+    assert (below.revenue, below.profit) == (1_600_000, 500_000)
+    assert below.status == "below"
+    assert rows["C-NOBASE"].status == "no_baseline" and rows["C-NOBASE"].revenue == 800_000
+    assert rows["D-NOTDUE"].status == "not_yet_due" and rows["D-NOTDUE"].revenue == 900_000
+    assert meets.declared_year == 2024 and meets.declared_revenue == 9_000_000
+    assert meets.year_one_ends == date(2025, 3, 10)
+
+
+def test_the_target_is_a_plan_setting(world):
+    db.session.add(PlanTarget(year=2024, area_id=None, indicator="growth_ratio", value=1.6))
+    db.session.commit()
+    rows = rows_by_code(growth_report(ReportFilters(), default_target=1.5, today=TODAY))
+    assert rows["A-MEETS"].target == 1.6 and rows["A-MEETS"].status == "below"
+    assert rows["D-NOTDUE"].target == 1.5  # certified in 2026: no plan target, the default
+
+
+def test_trailing_twelve_months_for_products_past_year_one(world):
+    rows = rows_by_code(growth_report(ReportFilters(), default_target=1.5, today=TODAY))
+    assert rows["A-MEETS"].trailing_revenue == 0  # its sales of March 2025 are older than 12 months
+    assert rows["D-NOTDUE"].trailing_revenue is None
+
+
+def test_summary_counts(world):
+    summary = growth_report(ReportFilters(), default_target=1.5, today=TODAY).summary
+    assert summary["overall"] == {"products": 4, "due": 3, "with_baseline": 2, "meets": 1, "share": 0.5}
+    assert summary["group"]["food"]["products"] == 4
+
+
+def test_filters(world):
+    only_2026 = growth_report(ReportFilters(certification_year=2026), default_target=1.5, today=TODAY)
+    assert [row.code for row in only_2026.rows] == ["D-NOTDUE"]
+
+
+def test_a_revoked_first_certificate_does_not_start_year_one(app):
+    from storefront.catalog.services import revoke_certification
+
+    product = make_product("Rượu Hồng Đào", stars=None, code="E-REVOKED")
+    certify(product, date(2023, 1, 1))
+    revoke_certification(evaluation=product.evaluations[0], reason="Sai hồ sơ")
+    certify(product, date(2024, 1, 1))
+    rows = rows_by_code(growth_report(ReportFilters(), default_target=1.5, today=TODAY))
+    assert rows["E-REVOKED"].certified_on == date(2024, 1, 1)
