@@ -54,6 +54,9 @@ class Config:
     # The growth report's target when no plan target covers a product's province and year.
     GROWTH_TARGET_DEFAULT = float(os.environ.get("GROWTH_TARGET_DEFAULT", "1.5"))
 
+    # The shop's address in links sent from commands (emails from `flask orders expire`).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+
     # Order confirmations go by SMTP when MAIL_SERVER is set, otherwise to the log.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))

@@ -12,6 +12,7 @@ def create_app(config_class: type = Config) -> Flask:
         static_folder="../static",
     )
     app.config.from_object(config_class)
+    app.logger.setLevel("INFO")  # order messages are logged when no SMTP server is set
     refuse_insecure_production(app)
     register_extensions(app)
     register_blueprints(app)

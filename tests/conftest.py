@@ -9,6 +9,8 @@ from storefront import create_app
 from storefront.accounts.services import create_user
 from storefront.extensions import db as _db
 
+pytest_plugins = ["tests.stripe_fixtures"]  # localstripe_url, stripe_app
+
 IN_CI = os.environ.get("CI") == "true"
 
 

@@ -132,11 +132,14 @@ from storefront.orders.services import CartLine, Contact, place_order  # noqa: E
 
 def make_order(outlet: Outlet, lines: list[tuple[Product, int]], *, user: User | None = None,
                payment_method: str = "pay_at_pickup", fulfilment: str = "pickup",
-               delivery_address: str | None = None, email: str = "an@example.vn"):
-    """An order placed through the service, holding its stock at `outlet`."""
+               delivery_address: str | None = None, email: str = "an@example.vn",
+               language: str = "en"):
+    """An order placed through the service, holding its stock at `outlet`.
+
+    Its messages are in English unless asked, so tests can read them."""
     return place_order(
         lines=[CartLine(product=product, qty=qty) for product, qty in lines],
         contact=Contact(name="Nguyễn Văn An", phone="0905123456", email=email),
         fulfilment=fulfilment, outlet=outlet, payment_method=payment_method, user=user,
-        delivery_address=delivery_address,
+        delivery_address=delivery_address, language=language,
     )

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("manage", __name__)
 
-from storefront.manage import routes, pos  # noqa: E402,F401
+from storefront.manage import routes, pos, orders  # noqa: E402,F401

@@ -20,6 +20,7 @@ from storefront.manage.forms import (
     ThresholdForm,
     TransferForm,
 )
+from storefront.manage.orders import pickup_queue
 from storefront.manage.services import (
     MAX_COUNT_LINES,
     MAX_UPLOAD_BYTES,
@@ -68,6 +69,7 @@ def dashboard(code: str):
         low_only=low_only,
         stock=stock_page(outlet, q=q, low_only=low_only),
         sales=todays_sales(outlet),
+        pickups=pickup_queue(outlet),
     )
 
 

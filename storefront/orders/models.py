@@ -39,6 +39,7 @@ class Order(db.Model):
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlet.id"), index=True)
     delivery_address: Mapped[str | None] = mapped_column(Text)
     payment_method: Mapped[str] = mapped_column(String(15))
+    language: Mapped[str] = mapped_column(String(5), default="vi", server_default="vi")  # of its messages
     status: Mapped[str] = mapped_column(String(20), index=True)
     subtotal: Mapped[int]
     shipping_fee: Mapped[int] = mapped_column(default=0)

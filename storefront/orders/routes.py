@@ -1,0 +1,309 @@
+"""The customer's side of buying: the cart, the checkout, and the order pages.
+
+An order page is shown to the signed-in customer who placed it, or to whoever holds its
+secret link (then remembered in the session); to anybody else it does not exist (404).
+"""
+import secrets
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from storefront.catalog.models import Product
+from storefront.extensions import db
+from storefront.i18n import current_language, vnd
+from storefront.orders import bp
+from storefront.orders.cart import (
+    Cart,
+    CartError,
+    add_to_cart,
+    cart_count,
+    change_quantity,
+    empty_cart,
+    load_cart,
+    remove_from_cart,
+    signed_in_user,
+)
+from storefront.orders.forms import CheckoutForm, QuantityForm
+from storefront.orders.models import CUSTOMER_CANCELLABLE, Order
+from storefront.orders.notifications import listen_for_order_events
+from storefront.orders.services import (
+    Contact,
+    OrderError,
+    cancel_order,
+    expire_if_due,
+    find_order,
+    place_order,
+    retry_payment,
+)
+from storefront.outlets.services import StockError
+from storefront.payments.services import stripe_enabled
+
+VIEWED_ORDERS_KEY = "viewed_orders"
+MAX_REMEMBERED_ORDERS = 20
+ORDERS_PER_PAGE = 20
+
+ORDER_STATUS_LABELS = {
+    "awaiting_payment": _l("Waiting for card payment"),
+    "reserved": _l("Reserved, pay at pickup"),
+    "payment_failed": _l("Payment failed"),
+    "paid": _l("Paid"),
+    "ready": _l("Ready for pickup"),
+    "collected": _l("Collected"),
+    "shipped": _l("On its way"),
+    "delivered": _l("Delivered"),
+    "cancelled": _l("Cancelled"),
+    "expired": _l("Expired"),
+    "refunded": _l("Refunded"),
+    "partly_refunded": _l("Partly refunded"),
+}
+PAYMENT_METHOD_LABELS = {"card": _l("Card"), "pay_at_pickup": _l("Pay at pickup")}
+FULFILMENT_LABELS = {"pickup": _l("Pickup at a sales point"), "delivery": _l("Delivery")}
+
+bp.record_once(lambda state: listen_for_order_events())
+
+
+@bp.app_context_processor
+def cart_in_navigation() -> dict:
+    return {"cart_count": cart_count}  # called by base.html, so only pages that show it query
+
+
+@bp.context_processor
+def order_vocabulary() -> dict:
+    """The customer's words for an order (managers' screens have their own, in /manage)."""
+    return {
+        "order_status_labels": ORDER_STATUS_LABELS,
+        "payment_method_labels": PAYMENT_METHOD_LABELS,
+        "fulfilment_labels": FULFILMENT_LABELS,
+    }
+
+
+def flash_first_error(form) -> None:
+    for errors in form.errors.values():
+        flash(errors[0], "error")
+        break
+
+
+# The cart
+
+
+@bp.get("/cart")
+def cart():
+    cart = load_cart()
+    return render_template("orders/cart.html", cart=cart, blocker=checkout_blocker(cart))
+
+
+@bp.post("/cart/add/<int:product_id>")
+def cart_add(product_id: int):
+    product = db.get_or_404(Product, product_id)
+    form = QuantityForm()
+    back = url_for("catalog.product_detail", slug=product.slug) if product.is_public else url_for(".cart")
+    if not form.validate():
+        flash_first_error(form)
+        return redirect(back)
+    try:
+        add_to_cart(product=product, qty=form.qty.data)
+    except CartError as error:
+        flash(str(error), "error")
+        return redirect(back)
+    flash(_("Added %(qty)d × %(name)s to your cart.", qty=form.qty.data, name=product.name(current_language())), "success")
+    return redirect(url_for(".cart"))
+
+
+@bp.post("/cart/update/<int:product_id>")
+def cart_update(product_id: int):
+    product = db.get_or_404(Product, product_id)
+    form = QuantityForm()
+    if not form.validate():
+        flash_first_error(form)
+    else:
+        try:
+            change_quantity(product=product, qty=form.qty.data)
+        except CartError as error:
+            flash(str(error), "error")
+    return redirect(url_for(".cart"))
+
+
+@bp.post("/cart/remove/<int:product_id>")
+def cart_remove(product_id: int):
+    remove_from_cart(product_id=product_id)
+    return redirect(url_for(".cart"))
+
+
+def checkout_blocker(cart: Cart) -> str | None:
+    """Why this cart cannot go to checkout yet, or None."""
+    if not cart.rows:
+        return _("Your cart is empty.")
+    if cart.has_problems:
+        return _("Some lines of your cart need your attention before you can check out.")
+    if not cart.outlets or not (cart.pickup_outlets or stripe_enabled()):  # delivery needs a card
+        return _(
+            "No single sales point has everything in your cart in these quantities. "
+            "Lower a quantity or remove a product to check out."
+        )
+    return None
+
+
+# The checkout
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout():
+    cart = load_cart()
+    if blocker := checkout_blocker(cart):
+        flash(blocker, "warning")
+        return redirect(url_for(".cart"))
+    form = CheckoutForm(
+        pickup_outlet_ids=[supplier.outlet.id for supplier in cart.pickup_outlets],
+        card_enabled=stripe_enabled(),
+    )
+    problem = None
+    if not form.is_submitted():
+        fill_defaults(form, cart)
+    elif form.validate():
+        if form.cart_fingerprint.data != cart.fingerprint:
+            problem = _("Your cart changed since this page was shown. Check the lines and the total again, then place your order.")
+        else:
+            try:
+                order = place_order(
+                    **checkout_choices(form, cart), user=signed_in_user(),
+                    language=current_language(),
+                )
+            except (OrderError, StockError) as error:
+                problem, cart = str(error), load_cart()  # show what is available now
+            else:
+                return finish_checkout(order)
+    form.cart_fingerprint.data = cart.fingerprint
+    return render_template(
+        "orders/checkout.html", form=form, cart=cart, problem=problem,
+        blocker=checkout_blocker(cart), shipping_fee=current_app.config["SHIPPING_FEE"],
+    )
+
+
+def fill_defaults(form: CheckoutForm, cart: Cart) -> None:
+    user = signed_in_user()
+    if user is not None:
+        form.name.data, form.email.data = user.name, user.email
+    form.fulfilment.data = "pickup" if cart.pickup_outlets or not form.card_enabled else "delivery"
+    form.payment.data = "card" if form.card_enabled else "pay_at_pickup"
+    if len(cart.pickup_outlets) == 1:
+        form.outlet.data = str(cart.pickup_outlets[0].outlet.id)
+
+
+def checkout_choices(form: CheckoutForm, cart: Cart) -> dict:
+    """place_order's arguments from a valid form: the outlet comes from the offered ones,
+    the lines and prices from the cart and the database, never from the form."""
+    if form.fulfilment.data == "pickup":
+        outlet = next(s.outlet for s in cart.pickup_outlets if str(s.outlet.id) == form.outlet.data)
+    else:
+        outlet = cart.delivery_outlet.outlet
+    return {
+        "lines": cart.order_lines(),
+        "contact": Contact(name=form.name.data, phone=form.phone.data, email=form.email.data),
+        "fulfilment": form.fulfilment.data,
+        "outlet": outlet,
+        "payment_method": form.payment.data,
+        "delivery_address": form.delivery_address.data if form.fulfilment.data == "delivery" else None,
+    }
+
+
+def finish_checkout(order: Order):
+    empty_cart()
+    remember_order(order.number)
+    if order.payment_method == "card":
+        flash(_("Order %(number)s is placed. Pay by card below to confirm it.", number=order.number), "success")
+    else:
+        flash(_("Thank you! Order %(number)s is reserved for you.", number=order.number), "success")
+    return redirect(url_for(".order_page", number=order.number, key=order.access_token))
+
+
+# Orders
+
+
+def remember_order(number: str) -> None:
+    """Guests find their orders again in this browser without the secret link."""
+    viewed = [n for n in session.get(VIEWED_ORDERS_KEY, []) if n != number]
+    session[VIEWED_ORDERS_KEY] = [number, *viewed][:MAX_REMEMBERED_ORDERS]
+
+
+def viewable_order(number: str, key: str | None = None) -> Order:
+    """The order, if this visitor may see it; otherwise 404, so nobody learns it exists."""
+    order = find_order(number)
+    if order is None:
+        abort(404)
+    if key and secrets.compare_digest(key.encode(), order.access_token.encode()):
+        remember_order(order.number)
+        return order
+    if current_user.is_authenticated and order.user_id == current_user.id:
+        return order
+    if order.number in session.get(VIEWED_ORDERS_KEY, []):
+        return order
+    abort(404)
+
+
+@bp.get("/orders/<number>")
+def order_page(number: str):
+    order = viewable_order(number, request.args.get("key"))
+    expire_if_due(order)  # nothing depends on `flask orders expire` having run
+    return render_template(
+        "orders/order.html",
+        order=order,
+        can_cancel=order.status in CUSTOMER_CANCELLABLE,
+        can_retry=order.status == "payment_failed" and stripe_enabled(),
+    )
+
+
+@bp.post("/orders/<number>/cancel")
+def order_cancel(number: str):
+    order = viewable_order(number)
+    was_paid = order.paid_at is not None and order.payment_method == "card"
+    try:
+        cancel_order(order=order, user=signed_in_user(), note="cancelled by the customer")
+    except OrderError as error:
+        flash(str(error), "error")
+    else:
+        if was_paid:
+            refund_cancelled(order)
+        else:
+            flash(_("Your order is cancelled."), "success")
+    return redirect(url_for(".order_page", number=order.number))
+
+
+def refund_cancelled(order: Order) -> None:
+    """A paid order that is cancelled is refunded in full, its goods back in stock."""
+    try:
+        from storefront.payments.services import refund_order  # payments builds on orders
+
+        refund_order(order, restock=True)
+    except Exception:
+        current_app.logger.exception("Refund of cancelled order %s failed", order.number)
+        flash(_("Your order is cancelled. Our staff will refund your payment of %(total)s shortly.", total=vnd(order.total)), "warning")
+    else:
+        flash(_("Your order is cancelled. %(total)s is being refunded to your card.", total=vnd(order.total)), "success")
+
+
+@bp.post("/orders/<number>/retry")
+def order_retry(number: str):
+    order = viewable_order(number)
+    if not stripe_enabled():
+        flash(_("Card payment is not available right now."), "error")
+    else:
+        try:
+            retry_payment(order=order)
+        except (OrderError, StockError) as error:
+            flash(str(error), "error")
+    return redirect(url_for(".order_page", number=order.number, _anchor="pay"))
+
+
+@bp.get("/orders")
+@login_required
+def my_orders():
+    orders = db.paginate(
+        db.select(Order)
+        .where(Order.user_id == current_user.id)
+        .options(selectinload(Order.outlet))
+        .order_by(Order.created_at.desc(), Order.id.desc()),
+        per_page=ORDERS_PER_PAGE,
+    )
+    return render_template("orders/list.html", orders=orders)

@@ -61,6 +61,13 @@ def find_order(number: str) -> Order | None:
     )
 
 
+def lock_order(order: Order) -> None:
+    """Re-read the order under a row lock (PostgreSQL) at the start of a step's transaction:
+    of two requests racing on one order (a double click, expiry against a cancel, a webhook
+    against reconcile) the second waits, then sees the first's outcome and changes nothing."""
+    db.session.refresh(order, with_for_update=True)
+
+
 def add_event(order: Order, status: str, note: str = "", user: User | None = None) -> None:
     order.status = status
     order.events.append(OrderEvent(status=status, note=note, user_id=user.id if user else None))
@@ -131,6 +138,7 @@ def place_order(
     payment_method: str,
     user: User | None = None,
     delivery_address: str | None = None,
+    language: str = "vi",
 ) -> Order:
     """Create the order at today's prices and reserve its stock at the outlet, or nothing."""
     if fulfilment not in FULFILMENTS:
@@ -160,6 +168,7 @@ def place_order(
         outlet=outlet,
         delivery_address=(delivery_address or "").strip() or None if fulfilment == "delivery" else None,
         payment_method=payment_method,
+        language=language,
         subtotal=subtotal,
         shipping_fee=shipping_fee,
         total=subtotal + shipping_fee,
@@ -187,6 +196,9 @@ def mark_paid(*, order: Order, payment_intent_id: str | None = None) -> bool:
     if order.paid_at is not None or order.payment_method != "card":
         return False
     with transaction():
+        lock_order(order)
+        if order.paid_at is not None:
+            return False
         if order.holds_reservation:
             sell_lines(order, from_reservation=True)
             note = ""
@@ -211,6 +223,9 @@ def mark_payment_failed(*, order: Order, reason: str = "") -> bool:
     if order.status != "awaiting_payment":
         return False
     with transaction():
+        lock_order(order)
+        if order.status != "awaiting_payment":
+            return False
         release_lines(order)
         order.reserved_until = None
         add_event(order, "payment_failed", reason[:255])
@@ -219,9 +234,10 @@ def mark_payment_failed(*, order: Order, reason: str = "") -> bool:
 
 def retry_payment(*, order: Order) -> None:
     """Hold the stock again for another card attempt."""
-    if order.status != "payment_failed":
-        raise OrderError("This order is not waiting for another payment attempt.")
     with transaction():
+        lock_order(order)
+        if order.status != "payment_failed":
+            raise OrderError("This order is not waiting for another payment attempt.")
         reserve_lines(order)
         order.reserved_until = reservation_deadline("card", utcnow())
         add_event(order, "awaiting_payment", "payment retried")
@@ -233,9 +249,10 @@ def cancel_order(*, order: Order, user: User | None = None, note: str = "") -> N
     A paid card order is also refunded in full by the caller (payments.refund_order with
     restock): the refund's webhook writes the negative sale lines and returns the goods.
     """
-    if order.status not in CUSTOMER_CANCELLABLE:
-        raise OrderError("This order can no longer be cancelled.")
     with transaction():
+        lock_order(order)
+        if order.status not in CUSTOMER_CANCELLABLE:
+            raise OrderError("This order can no longer be cancelled.")
         if order.holds_reservation:
             release_lines(order, user)
         order.reserved_until = None
@@ -245,11 +262,18 @@ def cancel_order(*, order: Order, user: User | None = None, note: str = "") -> N
 def expire_if_due(order: Order, now: datetime | None = None) -> bool:
     """Release an unpaid order's stock once its reservation has run out."""
     now = now or utcnow()
-    if order.status not in ("awaiting_payment", "reserved") or order.reserved_until is None:
-        return False
-    if order.reserved_until > now:
+
+    def due() -> bool:
+        return order.status in ("awaiting_payment", "reserved") and (
+            order.reserved_until is not None and order.reserved_until <= now
+        )
+
+    if not due():
         return False
     with transaction():
+        lock_order(order)
+        if not due():
+            return False
         release_lines(order)
         order.reserved_until = None
         add_event(order, "expired")
@@ -268,18 +292,20 @@ def expire_orders(now: datetime | None = None) -> list[str]:
 
 
 def mark_ready(*, order: Order, user: User) -> None:
-    if order.fulfilment != "pickup" or order.status not in ("paid", "reserved"):
-        raise OrderError("Only paid or reserved pickup orders can be made ready.")
     with transaction():
+        lock_order(order)
+        if order.fulfilment != "pickup" or order.status not in ("paid", "reserved"):
+            raise OrderError("Only paid or reserved pickup orders can be made ready.")
         order.reserved_until = None  # the outlet has set it aside; it no longer expires
         add_event(order, "ready", "", user)
 
 
 def mark_collected(*, order: Order, user: User, payment_kind: str | None = None) -> None:
     """Handed over. Pay-at-pickup orders are paid now, which is when their sale is made."""
-    if order.status != "ready":
-        raise OrderError("Only orders that are ready can be collected.")
     with transaction():
+        lock_order(order)
+        if order.status != "ready":
+            raise OrderError("Only orders that are ready can be collected.")
         note = ""
         if order.payment_method == "pay_at_pickup":
             if payment_kind not in ("cash", "card", "transfer"):
@@ -290,17 +316,30 @@ def mark_collected(*, order: Order, user: User, payment_kind: str | None = None)
         add_event(order, "collected", note, user)
 
 
-def mark_shipped(*, order: Order, user: User, note: str = "") -> None:
-    if order.fulfilment != "delivery" or order.status != "paid":
-        raise OrderError("Only paid delivery orders can be shipped.")
+def cancel_uncollected(*, order: Order, user: User, note: str = "") -> None:
+    """The customer never came for a pay-at-pickup order that was made ready: the outlet
+    cancels it and its stock is free again (ready orders no longer expire on their own)."""
     with transaction():
+        lock_order(order)
+        if order.status != "ready" or order.paid_at is not None:
+            raise OrderError("Only unpaid orders waiting for pickup can be cancelled this way.")
+        release_lines(order, user)
+        add_event(order, "cancelled", note[:255], user)
+
+
+def mark_shipped(*, order: Order, user: User, note: str = "") -> None:
+    with transaction():
+        lock_order(order)
+        if order.fulfilment != "delivery" or order.status != "paid":
+            raise OrderError("Only paid delivery orders can be shipped.")
         add_event(order, "shipped", note[:255], user)
 
 
 def mark_delivered(*, order: Order, user: User) -> None:
-    if order.status != "shipped":
-        raise OrderError("Only shipped orders can be marked delivered.")
     with transaction():
+        lock_order(order)
+        if order.status != "shipped":
+            raise OrderError("Only shipped orders can be marked delivered.")
         add_event(order, "delivered", "", user)
 
 
@@ -319,13 +358,17 @@ def record_refund(*, order: Order, refunded_total: int, restock: bool = False, u
     The new part is written to the sales ledger as negative lines. A full refund with
     `restock` returns the goods to the outlet and takes their cost back out too.
     """
-    new_amount = min(refunded_total, order.total) - order.refunded_amount
-    if new_amount <= 0 or order.paid_at is None:
+    if min(refunded_total, order.total) <= order.refunded_amount or order.paid_at is None:
         return False
     full = refunded_total >= order.total
-    goods_amount = min(new_amount, order.subtotal - min(order.refunded_amount, order.subtotal))
     now = utcnow()
     with transaction():
+        # Our own refund and Stripe's charge.refunded webhook may record the same refund at once.
+        lock_order(order)
+        new_amount = min(refunded_total, order.total) - order.refunded_amount
+        if new_amount <= 0:
+            return False
+        goods_amount = min(new_amount, order.subtotal - min(order.refunded_amount, order.subtotal))
         if goods_amount > 0:
             for line, share in zip(order.lines, split_refund(order, goods_amount)):
                 returned = line.qty if full and restock else 0

@@ -99,13 +99,18 @@ def stock_outlets(rng: random.Random, outlets: list[Outlet], products: list[Prod
         own = [p for p in sellable if p.district_id == district_id]
         other_provinces = [p for p in sellable if p.province_id != quang_nam]
         other_districts = [p for p in sellable if p.province_id == quang_nam and p.district_id != district_id]
-        wanted = 40 if outlet.kind == "provincial_centre" else rng.randint(15, 40)
-        chosen = rng.sample(own, min(len(own), rng.randint(3, 8)))
-        chosen += rng.sample(other_provinces, min(len(other_provinces), rng.randint(2, 6)))
-        rest = min(len(other_districts), max(wanted - len(chosen), 1))
-        chosen += rng.sample(other_districts, rest)
+        if outlet.kind == "provincial_centre":
+            # The province's showcase carries every certified product, so any cart can be
+            # picked up there.
+            chosen = list(sellable)
+        else:
+            wanted = rng.randint(15, 40)
+            chosen = rng.sample(own, min(len(own), rng.randint(3, 8)))
+            chosen += rng.sample(other_provinces, min(len(other_provinces), rng.randint(2, 6)))
+            rest = min(len(other_districts), max(wanted - len(chosen), 1))
+            chosen += rng.sample(other_districts, rest)
         for product in sorted(chosen, key=lambda p: p.id):
-            qty = opening_quantity(rng)
+            qty = rng.randint(10, 60) if outlet.kind == "provincial_centre" else opening_quantity(rng)
             if qty == 0:
                 ensure_level(outlet.id, product.id)  # listed here, sold out for now
             else:

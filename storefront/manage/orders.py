@@ -1,0 +1,291 @@
+"""The outlet's online orders: the list to work through, one order's page, and the steps the
+sales point takes on it (ready, collected, shipped, delivered, cancelled, refunded).
+
+Every route checks the role, then that the outlet in the URL is one this user runs
+(outlet_or_403), then that the order is fulfilled there (404 otherwise), before reading or
+changing anything. The state rules live in storefront.orders.services; a step it refuses
+comes back to the order's page with its message. CSRF is checked on every POST by CSRFProtect.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
+from flask_wtf import FlaskForm
+from sqlalchemy import func
+from sqlalchemy.orm import selectinload
+
+from storefront.accounts.access import role_required
+from storefront.clock import utcnow
+from storefront.extensions import db
+from storefront.i18n import vnd
+from storefront.manage import bp
+from storefront.manage.access import manager_roles, outlet_or_403
+from storefront.manage.order_forms import (
+    FULFILMENT_LABELS,
+    OPEN_STATUSES,
+    PAYMENT_METHOD_LABELS,
+    STATUS_FILTERS,
+    STATUS_LABELS,
+    CancelForm,
+    CollectForm,
+    OrderStepForm,
+    RefundForm,
+    ShipForm,
+)
+from storefront.orders.models import CUSTOMER_CANCELLABLE, Order, OrderEvent, OrderLine
+from storefront.orders.services import (
+    OrderError,
+    cancel_order,
+    cancel_uncollected,
+    expire_if_due,
+    mark_collected,
+    mark_delivered,
+    mark_ready,
+    mark_shipped,
+)
+from storefront.outlets.models import Outlet
+from storefront.outlets.services import StockError
+from storefront.payments.services import PaymentError, refund_order
+
+ORDERS_PER_PAGE = 30
+PICKUP_QUEUE_SHOWN = 5
+UNPAID = ("awaiting_payment", "reserved")
+WAITING_PICKUP = ("reserved", "paid", "ready")
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def expire_due_orders(outlet: Outlet) -> None:
+    """Release this outlet's unpaid orders whose reservation ran out, so lists never show
+    stale holds: one query finds them (usually none), then each expires in its own transaction."""
+    now = utcnow()
+    due = db.session.scalars(
+        db.select(Order)
+        .where(Order.outlet_id == outlet.id, Order.status.in_(UNPAID), Order.reserved_until <= now)
+        .options(selectinload(Order.lines).selectinload(OrderLine.product))
+        .order_by(Order.id)
+    ).all()
+    for order in due:
+        expire_if_due(order, now)
+
+
+def outlet_orders(outlet: Outlet, *, status: str, page: int | None) -> Pagination:
+    """This outlet's orders in one status ("open": still to be worked on; "all"), newest first."""
+    statement = (
+        db.select(Order)
+        .where(Order.outlet_id == outlet.id)
+        .options(selectinload(Order.lines))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+    )
+    if status == "open":
+        statement = statement.where(Order.status.in_(OPEN_STATUSES))
+    elif status != "all":
+        statement = statement.where(Order.status == status)
+    return db.paginate(statement, page=page, per_page=ORDERS_PER_PAGE, error_out=False)
+
+
+@dataclass
+class PickupQueue:
+    count: int
+    first: list[Order]
+
+
+def pickup_queue(outlet: Outlet) -> PickupQueue:
+    """Pickup orders the counter has to prepare or hand over, oldest first (after expiring
+    the lapsed ones, which no longer wait)."""
+    expire_due_orders(outlet)
+    waiting = (Order.outlet_id == outlet.id, Order.fulfilment == "pickup", Order.status.in_(WAITING_PICKUP))
+    count = db.session.scalar(db.select(func.count(Order.id)).where(*waiting))
+    first = db.session.scalars(
+        db.select(Order).where(*waiting).order_by(Order.created_at, Order.id).limit(PICKUP_QUEUE_SHOWN)
+    ).all()
+    return PickupQueue(count=count, first=list(first))
+
+
+def outlet_order_or_404(outlet: Outlet, number: str) -> Order:
+    """The order, if it is fulfilled at this outlet; lapsed reservations are released first."""
+    order = db.session.scalar(
+        db.select(Order)
+        .where(Order.number == number[:20], Order.outlet_id == outlet.id)
+        .options(
+            selectinload(Order.lines).selectinload(OrderLine.product),
+            selectinload(Order.events).selectinload(OrderEvent.user),
+        )
+    )
+    if order is None:
+        abort(404)
+    expire_if_due(order)
+    return order
+
+
+def next_steps(order: Order) -> set[str]:
+    """The steps offered on the order's page; the services check the same rules again."""
+    steps = set()
+    if order.fulfilment == "pickup" and order.status in ("paid", "reserved"):
+        steps.add("ready")
+    if order.status == "ready":
+        steps.add("collected")
+    if order.fulfilment == "delivery" and order.status == "paid":
+        steps.add("shipped")
+    if order.status == "shipped":
+        steps.add("delivered")
+    if order.status in CUSTOMER_CANCELLABLE or (order.status == "ready" and order.paid_at is None):
+        steps.add("cancel")
+    if current_user.is_staff and refundable_amount(order) > 0:
+        steps.add("refund")
+    return steps
+
+
+def refundable_amount(order: Order) -> int:
+    """What a card refund can still give back through Stripe (cash is refunded at the counter)."""
+    if order.payment_method != "card" or order.paid_at is None or not order.stripe_payment_intent_id:
+        return 0
+    return order.total - order.refunded_amount
+
+
+def render_order(outlet: Outlet, order: Order, *, error: str | None = None, **forms: FlaskForm):
+    """The order's page; a refused step comes back here with its form and message."""
+    forms = {
+        "step_form": OrderStepForm(formdata=None),
+        "collect_form": CollectForm(formdata=None),
+        "ship_form": ShipForm(formdata=None),
+        "cancel_form": CancelForm(formdata=None),
+        "refund_form": RefundForm(formdata=None),
+    } | forms
+    return render_template(
+        "manage/order.html", outlet=outlet, order=order, error=error, steps=next_steps(order),
+        refundable=refundable_amount(order), status_labels=STATUS_LABELS,
+        payment_labels=PAYMENT_METHOD_LABELS, fulfilment_labels=FULFILMENT_LABELS, **forms,
+    )
+
+
+# --- Pages --------------------------------------------------------------------------------
+
+
+@bp.get("/<code>/orders")
+@role_required(*manager_roles)
+def orders(code: str):
+    outlet = outlet_or_403(code)
+    status = request.args.get("status", "open")
+    if status not in STATUS_FILTERS:
+        status = "open"
+    expire_due_orders(outlet)
+    return render_template(
+        "manage/orders.html", outlet=outlet, status=status, status_filters=STATUS_FILTERS,
+        orders=outlet_orders(outlet, status=status, page=request.args.get("page", type=int)),
+        status_labels=STATUS_LABELS, payment_labels=PAYMENT_METHOD_LABELS,
+    )
+
+
+@bp.get("/<code>/orders/<number>")
+@role_required(*manager_roles)
+def order_detail(code: str, number: str):
+    outlet = outlet_or_403(code)
+    return render_order(outlet, outlet_order_or_404(outlet, number))
+
+
+# --- Steps --------------------------------------------------------------------------------
+
+
+def run_step(outlet: Outlet, order: Order, form: FlaskForm, form_name: str,
+             step: Callable[[], object], done: str):
+    """Validate the step's form, take the step, and show the order again."""
+    if not form.validate_on_submit():
+        return render_order(outlet, order, **{form_name: form})
+    try:
+        step()
+    except (OrderError, StockError) as error:
+        return render_order(outlet, order, error=str(error), **{form_name: form})
+    flash(done, "success")
+    return redirect(url_for("manage.order_detail", code=outlet.code, number=order.number))
+
+
+@bp.post("/<code>/orders/<number>/ready")
+@role_required(*manager_roles)
+def order_ready(code: str, number: str):
+    outlet = outlet_or_403(code)
+    order = outlet_order_or_404(outlet, number)
+    user = current_user._get_current_object()
+    return run_step(outlet, order, OrderStepForm(), "step_form",
+                    lambda: mark_ready(order=order, user=user),
+                    _("Order %(number)s is ready for pickup.", number=order.number))
+
+
+@bp.post("/<code>/orders/<number>/collected")
+@role_required(*manager_roles)
+def order_collected(code: str, number: str):
+    outlet = outlet_or_403(code)
+    order = outlet_order_or_404(outlet, number)
+    form, user = CollectForm(), current_user._get_current_object()
+    return run_step(outlet, order, form, "collect_form",
+                    lambda: mark_collected(order=order, user=user, payment_kind=form.payment_kind.data),
+                    _("Order %(number)s was collected.", number=order.number))
+
+
+@bp.post("/<code>/orders/<number>/shipped")
+@role_required(*manager_roles)
+def order_shipped(code: str, number: str):
+    outlet = outlet_or_403(code)
+    order = outlet_order_or_404(outlet, number)
+    form, user = ShipForm(), current_user._get_current_object()
+    return run_step(outlet, order, form, "ship_form",
+                    lambda: mark_shipped(order=order, user=user, note=form.tracking.data),
+                    _("Order %(number)s was shipped.", number=order.number))
+
+
+@bp.post("/<code>/orders/<number>/delivered")
+@role_required(*manager_roles)
+def order_delivered(code: str, number: str):
+    outlet = outlet_or_403(code)
+    order = outlet_order_or_404(outlet, number)
+    user = current_user._get_current_object()
+    return run_step(outlet, order, OrderStepForm(), "step_form",
+                    lambda: mark_delivered(order=order, user=user),
+                    _("Order %(number)s was delivered.", number=order.number))
+
+
+@bp.post("/<code>/orders/<number>/cancel")
+@role_required(*manager_roles)
+def order_cancel(code: str, number: str):
+    outlet = outlet_or_403(code)
+    order = outlet_order_or_404(outlet, number)
+    form, user = CancelForm(), current_user._get_current_object()
+    paid_by_card = refundable_amount(order) > 0
+    cancel = cancel_uncollected if order.status == "ready" and order.paid_at is None else cancel_order
+    response = run_step(outlet, order, form, "cancel_form",
+                        lambda: cancel(order=order, user=user, note=form.reason.data),
+                        _("Order %(number)s was cancelled.", number=order.number))
+    if paid_by_card and order.status == "cancelled":
+        try:
+            refunded = refund_order(order, restock=True, user=user)
+        except PaymentError as error:
+            flash(_("The card payment was not refunded (%(reason)s): programme staff must refund it.",
+                    reason=str(error)), "warning")
+        else:
+            flash(_("%(amount)s was refunded to the customer's card.", amount=vnd(refunded)), "success")
+    return response
+
+
+@bp.post("/<code>/orders/<number>/refund")
+@role_required("staff", "admin")
+def order_refund(code: str, number: str):
+    outlet = outlet_or_403(code)
+    order = outlet_order_or_404(outlet, number)
+    form = RefundForm()
+    if form.validate_on_submit():
+        try:
+            refunded = refund_order(order, amount=form.amount.data, restock=form.restock.data,
+                                    user=current_user._get_current_object())
+        except PaymentError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(_("%(amount)s of order %(number)s was refunded.", amount=vnd(refunded), number=order.number),
+                  "success")
+            return redirect(url_for("manage.order_detail", code=outlet.code, number=order.number))
+    return render_order(outlet, order, refund_form=form)

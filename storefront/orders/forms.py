@@ -1,0 +1,105 @@
+"""Forms of the cart, the checkout and the order page. Prices never come from a form:
+the checkout names products only through the cart, and the order is priced from the database."""
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Regexp, StopValidation, ValidationError
+
+# Vietnamese mobile numbers after the 2018 renumbering: 0 or +84, then 3/5/7/8/9 and 8 digits.
+VIETNAMESE_MOBILE = r"^(\+84|0)(3|5|7|8|9)\d{8}$"
+
+
+def stripped(value: str | None) -> str:
+    return value.strip() if value else ""
+
+
+def compact_phone(value: str | None) -> str:
+    """People write 0905 123 456, 0905.123.456 or 0905-123-456."""
+    return re.sub(r"[\s.\-()]", "", value or "")
+
+
+class PositiveWholeNumber:
+    """One clear message whether the quantity is empty, not a number, zero or negative.
+    The upper bound depends on stock, which the cart checks."""
+
+    def __call__(self, form, field) -> None:
+        if field.data is None or field.data < 1:
+            field.errors[:] = []  # replaces IntegerField's own "Not a valid integer value."
+            raise StopValidation(_("Enter a quantity as a whole number, 1 or more."))
+
+
+class QuantityForm(FlaskForm):
+    qty = IntegerField(_l("Quantity"), default=1, validators=[PositiveWholeNumber()])
+
+
+class CheckoutForm(FlaskForm):
+    name = StringField(
+        _l("Full name"), filters=[stripped],
+        validators=[DataRequired(_l("Enter your name.")), Length(max=120)],
+    )
+    phone = StringField(
+        _l("Mobile phone"), filters=[compact_phone],
+        validators=[
+            DataRequired(_l("Enter your phone number.")),
+            Regexp(VIETNAMESE_MOBILE, message=_l("Enter a Vietnamese mobile number, such as 0905 123 456.")),
+        ],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
+    email = EmailField(
+        _l("Email"), filters=[stripped],
+        validators=[DataRequired(_l("Enter your email address.")), Email(_l("Enter a valid email address.")), Length(max=120)],
+        render_kw={"autocomplete": "email"},
+    )
+    fulfilment = RadioField(
+        _l("How do you want to receive it?"),
+        choices=[SelectChoice("pickup", _l("Pick up at a sales point")), SelectChoice("delivery", _l("Delivery to your address"))],
+        validate_choice=False,
+    )
+    # Rendered as radio buttons from the outlets that can supply the cart (see the template).
+    outlet = StringField(_l("Sales point"), filters=[stripped])
+    delivery_address = TextAreaField(
+        _l("Delivery address"), filters=[stripped], validators=[Length(max=300)],
+        render_kw={"rows": 3, "autocomplete": "street-address"},
+    )
+    payment = RadioField(
+        _l("Payment"),
+        choices=[SelectChoice("card", _l("Card, now")), SelectChoice("pay_at_pickup", _l("Pay at the sales point when you collect"))],
+        validate_choice=False,
+    )
+    cart_fingerprint = HiddenField()
+
+    def __init__(self, *args, pickup_outlet_ids: list[int], card_enabled: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pickup_outlet_ids = {str(outlet_id) for outlet_id in pickup_outlet_ids}
+        self.card_enabled = card_enabled
+
+    def validate_fulfilment(self, field) -> None:
+        if field.data not in ("pickup", "delivery"):
+            raise ValidationError(_("Choose pickup or delivery."))
+        if field.data == "delivery" and not self.card_enabled:
+            raise ValidationError(_("Delivery needs card payment, which is not available right now."))
+
+    def validate_outlet(self, field) -> None:
+        if self.fulfilment.data != "pickup":
+            return
+        if not field.data:
+            raise ValidationError(_("Choose the sales point where you will collect your order."))
+        if field.data not in self.pickup_outlet_ids:
+            raise ValidationError(_("That sales point cannot supply your cart. Choose one from the list."))
+
+    def validate_delivery_address(self, field) -> None:
+        if self.fulfilment.data == "delivery" and len(field.data) < 10:
+            raise ValidationError(_("Enter the full delivery address: street, commune, district, province."))
+
+    def validate_payment(self, field) -> None:
+        if field.data == "card" and not self.card_enabled:
+            raise ValidationError(_("Card payment is not available right now."))
+        if field.data == "pay_at_pickup" and self.fulfilment.data != "pickup":
+            raise ValidationError(_("Paying at the sales point is only for pickup orders."))
+        if field.data not in ("card", "pay_at_pickup"):
+            raise ValidationError(_("Choose how you will pay."))
