@@ -64,6 +64,12 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def in_english(client):
+    """Pages in English, so assertions read the same whatever the translators have done."""
+    client.set_cookie("lang", "en")
+
+
 PASSWORD = "correct horse battery"
 
 

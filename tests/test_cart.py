@@ -11,9 +11,7 @@ from tests.conftest import PASSWORD
 from tests.factories import make_outlet, make_product, stock
 
 
-@pytest.fixture(autouse=True)
-def in_english(client):
-    client.set_cookie("lang", "en")
+pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from storefront.orders import notifications, routes
+from storefront.orders import routes
 from storefront.orders.models import CartItem, Order
 from storefront.outlets.models import StockLevel
 from storefront.search import index as search_index
@@ -13,12 +13,7 @@ from tests.factories import make_order, make_outlet, make_product, stock
 SHIPPING_FEE = 30_000
 
 
-@pytest.fixture(autouse=True)
-def in_english(client, monkeypatch):
-    """Assertions read the English texts, whatever the translators have done: pages follow
-    the visitor's language, messages the order's (Vietnamese unless said otherwise)."""
-    client.set_cookie("lang", "en")
-    monkeypatch.setattr(notifications, "DEFAULT_LANGUAGE", "en")
+pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
 
 
 @pytest.fixture(autouse=True)

@@ -18,10 +18,7 @@ from storefront.transactions import transaction
 from tests.factories import make_lot, make_outlet, make_product, stock
 
 
-@pytest.fixture(autouse=True)
-def in_english(client):
-    """Assertions read the English texts, whatever the translators have done."""
-    client.set_cookie("lang", "en")
+pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
 
 
 class World:

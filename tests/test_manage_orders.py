@@ -23,10 +23,7 @@ from storefront.sales.models import SaleLine
 from tests.factories import make_outlet, make_product, make_user, stock
 
 
-@pytest.fixture(autouse=True)
-def in_english(client):
-    """Assertions read the English texts, whatever the translators have done."""
-    client.set_cookie("lang", "en")
+pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
 
 
 class World:

@@ -14,12 +14,7 @@ from storefront.search import index as search_index
 from tests.factories import make_order, make_outlet, make_product, make_user, stock
 
 
-@pytest.fixture(autouse=True)
-def in_english(client, monkeypatch):
-    """Assertions read the English texts, whatever the translators have done: pages follow
-    the visitor's language, messages the order's (Vietnamese unless said otherwise)."""
-    client.set_cookie("lang", "en")
-    monkeypatch.setattr(notifications, "DEFAULT_LANGUAGE", "en")
+pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
 
 
 @pytest.fixture(autouse=True)

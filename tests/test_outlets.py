@@ -37,10 +37,7 @@ class QueryCounter:
         self.count += 1
 
 
-@pytest.fixture(autouse=True)
-def in_english(client):
-    """Assertions read the English texts, whatever the translators have done."""
-    client.set_cookie("lang", "en")
+pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
 
 
 @pytest.fixture

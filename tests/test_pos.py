@@ -17,10 +17,7 @@ from storefront.sales.services import (
 from tests.factories import make_outlet, make_product, stock
 
 
-@pytest.fixture(autouse=True)
-def in_english(client):
-    """Assertions read the English texts, whatever the translators have done."""
-    client.set_cookie("lang", "en")
+pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
 
 
 class World:
