@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app storefront
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install translations serve reindex
+.PHONY: run test install translations extract
 
 run: install translations
 	$(FLASK) db upgrade
@@ -25,9 +25,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 translations: install
-	$(BIN)/pybabel compile --use-fuzzy -d storefront/translations -f -q
+	$(BIN)/pybabel -q compile -d storefront/translations
 
 # Refresh the catalogue of translatable strings after changing templates or code.
 extract: install
+	mkdir -p storefront/translations
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o storefront/translations/messages.pot .
 	$(BIN)/pybabel update -i storefront/translations/messages.pot -d storefront/translations --no-fuzzy-matching
