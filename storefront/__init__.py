@@ -83,6 +83,7 @@ def register_commands(app: Flask) -> None:
     from storefront.accounts.commands import users_cli
     from storefront.outlets.commands import stock_cli
     from storefront.payments.commands import orders_cli, payments_cli
+    from storefront.reports.commands import reports_cli
     from storefront.search.commands import search_cli
     from storefront.seed.commands import seed_cli
 
@@ -92,3 +93,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(stock_cli)
     app.cli.add_command(payments_cli)
     app.cli.add_command(orders_cli)
+    app.cli.add_command(reports_cli)

@@ -164,13 +164,6 @@ def test_cli_seeds_demo_rebuilds_the_index_and_skips_when_not_empty(app):
     assert synthetic.exit_code == 0, synthetic.output
 
 
-def test_cli_synthetic_sales_are_not_there_yet(app):
-    result = app.test_cli_runner().invoke(
-        args=["seed", "synthetic", "--products", "5", "--sales", "10"]
-    )
-    assert result.exit_code == 2 and "growth report" in result.output
-
-
 def synthetic_rows(db):
     return db.session.execute(
         db.select(Product.code, Product.name_vi, Product.price).order_by(Product.code)

@@ -1,7 +1,8 @@
 """The OpenAPI description of /api/v1, kept beside the routes it describes."""
 from storefront.catalog.listing import SORTS
-from storefront.catalog.models import PRODUCT_GROUPS
+from storefront.catalog.models import PRODUCER_KINDS, PRODUCT_GROUPS
 from storefront.outlets.models import OUTLET_KINDS
+from storefront.reports.services import SORT_KEYS, STATUSES
 
 
 def query_param(name: str, schema: dict, description: str) -> dict:
@@ -154,6 +155,100 @@ OUTLET_STOCK_PAGE = {
 }
 
 
+GROWTH_PARAMS = [
+    query_param("area", {"type": "string"}, "Official code of a province or district."),
+    query_param("group", {"type": "string", "enum": list(PRODUCT_GROUPS)}, "OCOP product group."),
+    query_param("stars", {"type": "integer", "minimum": 3, "maximum": 5}, "Certified stars."),
+    query_param("year", {"type": "integer", "minimum": 2000, "maximum": 2100}, "Year of first 3★+ certification."),
+    query_param("kind", {"type": "string", "enum": list(PRODUCER_KINDS)}, "Kind of producer."),
+    query_param("sort", {"type": "string", "enum": list(SORT_KEYS)}, "Column to order the rows by (default code)."),
+    query_param("dir", {"type": "string", "enum": ["asc", "desc"]}, "Direction of the order; missing figures go last."),
+]
+
+MONEY = {"type": "integer", "description": "Whole đồng (VND has no minor unit)."}
+OPTIONAL_MONEY = {"type": ["integer", "null"], "description": "Whole đồng; null when not known."}
+RATIO = {
+    "type": ["number", "null"],
+    "description": "Figure ÷ baseline, rounded to 2 decimals as on the page and in the files; "
+    "null without a positive baseline.",
+}
+
+GROWTH_ROW = {
+    "type": "object",
+    "required": ["code", "name", "certified_on", "year_one_ends", "target", "revenue", "profit", "status"],
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "province": {"type": "string"},
+        "district": {"type": ["string", "null"]},
+        "group": {"type": "string", "enum": list(PRODUCT_GROUPS)},
+        "producer_kind": {"type": "string", "enum": list(PRODUCER_KINDS)},
+        "stars": {"type": "integer", "minimum": 3, "maximum": 5},
+        "certified_on": {"type": "string", "format": "date", "description": "First 3★+ certification."},
+        "year_one_ends": {"type": "string", "format": "date", "description": "Year one is [certified_on, year_one_ends)."},
+        "target": {"type": "number", "description": "The plan's growth target for this product, e.g. 1.5."},
+        "baseline_revenue": OPTIONAL_MONEY,
+        "baseline_profit": OPTIONAL_MONEY,
+        "revenue": MONEY | {"description": "Year one, from the sales ledger (refunds deducted)."},
+        "profit": MONEY | {"description": "Year one: revenue less the cost of the goods sold."},
+        "declared_year": {"type": "integer", "description": "The calendar year holding most of year one."},
+        "declared_revenue": OPTIONAL_MONEY,
+        "declared_profit": OPTIONAL_MONEY,
+        "revenue_ratio": RATIO,
+        "profit_ratio": RATIO,
+        "status": {"type": "string", "enum": list(STATUSES),
+                   "description": "meets: revenue and profit reach the target; computed on exact figures."},
+        "trailing_revenue": OPTIONAL_MONEY | {"description": "The last 12 months; null until year one is over."},
+        "trailing_profit": OPTIONAL_MONEY,
+        "trailing_revenue_ratio": RATIO,
+        "trailing_profit_ratio": RATIO,
+        "chart_url": {"type": "string", "format": "uri", "description": "The product's monthly chart (staff page)."},
+    },
+}
+
+GROWTH_TALLY = {
+    "type": "object",
+    "properties": {
+        "products": {"type": "integer"},
+        "due": {"type": "integer", "description": "Past year one."},
+        "with_baseline": {"type": "integer", "description": "Due and with a baseline."},
+        "meets": {"type": "integer", "description": "Due, with a baseline, meeting the target."},
+        "share": {"type": ["number", "null"], "description": "meets ÷ with_baseline."},
+    },
+}
+
+KEYED_TALLIES = {
+    "type": "array",
+    "items": {
+        "allOf": [
+            {"type": "object", "properties": {"key": {"type": ["string", "integer"]}}},
+            {"$ref": "#/components/schemas/GrowthTally"},
+        ]
+    },
+}
+
+GROWTH_REPORT = {
+    "type": "object",
+    "properties": {
+        "today": {"type": "string", "format": "date", "description": "The report's day (Vietnam)."},
+        "default_target": {"type": "number", "description": "Used where no plan sets a target."},
+        "filters": {"type": "object", "description": "The filters applied, as query parameters."},
+        "sort": {"type": "string", "enum": list(SORT_KEYS)},
+        "dir": {"type": "string", "enum": ["asc", "desc"]},
+        "summary": {
+            "type": "object",
+            "properties": {
+                "overall": {"$ref": "#/components/schemas/GrowthTally"},
+                "district": KEYED_TALLIES,
+                "group": KEYED_TALLIES,
+                "stars": KEYED_TALLIES,
+            },
+        },
+        "rows": {"type": "array", "items": {"$ref": "#/components/schemas/GrowthRow"}},
+    },
+}
+
+
 def json_response(description: str, schema_name: str) -> dict:
     return {
         "description": description,
@@ -225,8 +320,30 @@ def openapi_document() -> dict:
                     | ERRORS,
                 }
             },
+            "/reports/growth": {
+                "get": {
+                    "summary": "The 1.5× growth report: every product certified 3★+, its year one "
+                    "against its baseline (programme staff only; every matching row, not paginated)",
+                    "security": [{"staffSession": []}],
+                    "parameters": GROWTH_PARAMS,
+                    "responses": {
+                        "200": json_response("The rows, the summary and the filters applied.", "GrowthReport"),
+                        "401": json_response("Not logged in.", "Error"),
+                        "403": json_response("Logged in, but not as programme staff.", "Error"),
+                    }
+                    | ERRORS,
+                }
+            },
         },
         "components": {
+            "securitySchemes": {
+                "staffSession": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "The session cookie of a staff or admin login (POST /login).",
+                }
+            },
             "schemas": {
                 "Certification": CERTIFICATION,
                 "ProductSummary": PRODUCT_SUMMARY,
@@ -262,6 +379,9 @@ def openapi_document() -> dict:
                 "OutletList": OUTLET_LIST,
                 "StockedProduct": STOCKED_PRODUCT,
                 "OutletStockPage": OUTLET_STOCK_PAGE,
+                "GrowthRow": GROWTH_ROW,
+                "GrowthTally": GROWTH_TALLY,
+                "GrowthReport": GROWTH_REPORT,
                 "Error": ERROR,
             }
         },

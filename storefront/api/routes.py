@@ -1,4 +1,5 @@
 from flask import abort, current_app, jsonify, request
+from flask_login import current_user
 
 from storefront.api import bp
 from storefront.api.openapi import openapi_document
@@ -18,6 +19,8 @@ from storefront.outlets.directory import (
     outlet_stock,
     product_availability,
 )
+from storefront.reports.exports import report_json
+from storefront.reports.services import growth_report, parse_report_filters, parse_sort, sort_rows
 
 csrf.exempt(bp)  # read-only JSON API: no forms, no cookies-based writes
 
@@ -101,3 +104,20 @@ def outlet_stock_list(code: str):
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+# Staff only: the growth report, with the page's filters and order.
+
+@bp.get("/reports/growth")
+def growth_report_json():
+    if not current_user.is_authenticated:
+        abort(401, description="Log in as programme staff to read the growth report.")
+    if not current_user.is_staff:
+        abort(403, description="The growth report is for programme staff only.")
+    filters, notices = parse_report_filters(request.args)
+    sort, descending, sort_notices = parse_sort(request.args)
+    if notices or sort_notices:
+        abort(400, description=" ".join(str(notice) for notice in notices + sort_notices))
+    report = growth_report(filters, default_target=current_app.config["GROWTH_TARGET_DEFAULT"])
+    rows = sort_rows(report.rows, sort, descending=descending)
+    return jsonify(report_json(report, rows, filters, sort, descending))

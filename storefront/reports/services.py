@@ -6,17 +6,31 @@ per-product windows held in a temporary table; Python only handles one row per p
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
+from operator import attrgetter
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, and_, func, select
+from flask_babel import gettext as _
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, and_, func, literal_column, select
+from sqlalchemy.schema import DropTable
 
-from storefront.catalog.models import CERTIFIED_MIN_STARS, Area, Evaluation, Producer, Product
+from storefront.catalog.listing import parse_int
+from storefront.catalog.models import (
+    CERTIFIED_MIN_STARS,
+    PRODUCER_KINDS,
+    PRODUCT_GROUPS,
+    Area,
+    Evaluation,
+    Producer,
+    Product,
+)
 from storefront.clock import VIETNAM, vietnam_today
 from storefront.extensions import db
 from storefront.reports.models import Baseline, DeclaredRevenue, PlanTarget
 from storefront.sales.models import SaleLine
+from storefront.search.analysis import plain_words
 
 STATUSES = ("meets", "below", "not_yet_due", "no_baseline")
 YEAR_ONE, TRAILING = "year_one", "trailing"
@@ -34,6 +48,7 @@ class ReportFilters:
     stars: int | None = None
     certification_year: int | None = None
     producer_kind: str | None = None
+    product_id: int | None = None  # one product's row, for its chart page
 
 
 @dataclass
@@ -137,6 +152,8 @@ def report_products(filters: ReportFilters) -> list:
         statement = statement.where(Product.certified_stars == filters.stars)
     if filters.producer_kind:
         statement = statement.where(Producer.kind == filters.producer_kind)
+    if filters.product_id:
+        statement = statement.where(Product.id == filters.product_id)
     if filters.certification_year:
         year = filters.certification_year
         statement = statement.where(
@@ -176,6 +193,9 @@ def sum_sales_in_windows(windows: list[dict]) -> dict[tuple[int, str], tuple[int
     if not windows:
         return {}
     connection = db.session.connection()
+    # pysqlite commits CREATE at once but the DROP below belongs to the request's transaction,
+    # which a read-only request rolls back: the table can outlive an earlier report here.
+    connection.execute(DropTable(windows_table, if_exists=True))  # one statement, whatever is left
     windows_table.create(connection)
     try:
         connection.execute(windows_table.insert(), windows)
@@ -287,3 +307,148 @@ def summarise(rows: list[GrowthRow]) -> dict:
         "group": by(lambda r: r.group),
         "stars": by(lambda r: r.stars),
     }
+
+
+# Reading the report's filters and order from a request (the page, its exports, the API, the CLI).
+
+CERTIFICATION_YEARS = (2000, 2100)  # beyond these a typed year is a typo
+
+
+def parse_report_filters(args) -> tuple[ReportFilters, list[str]]:
+    """Filters from `area` (province or district code), `group`, `stars`, `year` and `kind`;
+    a bad value is dropped with a notice, never an error."""
+    notices: list[str] = []
+    area = None
+    if area_code := (args.get("area") or "").strip():
+        area = db.session.scalar(select(Area).where(Area.code == area_code[:20]))
+        if area is None or area.level not in ("province", "district"):
+            notices.append(_("Ignored an unknown area."))
+            area = None
+
+    group = args.get("group") or None
+    if group is not None and group not in PRODUCT_GROUPS:
+        notices.append(_("Ignored an unknown product group."))
+        group = None
+
+    raw_stars = args.get("stars") or ""
+    stars = parse_int(raw_stars)
+    if raw_stars and not (stars is not None and CERTIFIED_MIN_STARS <= stars <= 5):
+        notices.append(_("Ignored the star filter %(value)s: OCOP stars are 3, 4 or 5.", value=raw_stars[:20]))
+        stars = None
+
+    raw_year = args.get("year") or ""
+    year = parse_int(raw_year)
+    if raw_year and not (year is not None and CERTIFICATION_YEARS[0] <= year <= CERTIFICATION_YEARS[1]):
+        notices.append(_("Ignored the certification year %(value)s: give a year such as 2024.", value=raw_year[:20]))
+        year = None
+
+    kind = args.get("kind") or None
+    if kind is not None and kind not in PRODUCER_KINDS:
+        notices.append(_("Ignored an unknown kind of producer."))
+        kind = None
+
+    filters = ReportFilters(area=area, group=group, stars=stars, certification_year=year, producer_kind=kind)
+    return filters, notices
+
+
+def filter_args(filters: ReportFilters) -> dict[str, str | int]:
+    """The URL arguments that reproduce these filters (the inverse of parse_report_filters)."""
+    args = {
+        "area": filters.area.code if filters.area else None,
+        "group": filters.group,
+        "stars": filters.stars,
+        "year": filters.certification_year,
+        "kind": filters.producer_kind,
+    }
+    return {name: value for name, value in args.items() if value is not None}
+
+
+def folded(text: str) -> str:
+    """Sort Vietnamese names as readers expect: Đ with D, tone marks not before plain letters."""
+    return " ".join(plain_words(text))
+
+
+STATUS_ORDER = {status: position for position, status in enumerate(STATUSES)}
+
+# Every column of the report can order it; missing figures always go last.
+SORT_KEYS: dict[str, Callable[[GrowthRow], object]] = {
+    "code": attrgetter("code"),
+    "name": lambda row: folded(row.name),
+    "district": lambda row: folded(row.district or row.province),
+    "status": lambda row: STATUS_ORDER[row.status],
+} | {
+    column: attrgetter(column)
+    for column in (
+        "group", "producer_kind", "stars", "certified_on", "year_one_ends", "target",
+        "baseline_revenue", "baseline_profit", "revenue", "profit",
+        "declared_revenue", "declared_profit", "revenue_ratio", "profit_ratio",
+        "trailing_revenue", "trailing_profit", "trailing_revenue_ratio", "trailing_profit_ratio",
+    )
+}
+DEFAULT_SORT = "code"
+
+
+def parse_sort(args) -> tuple[str, bool, list[str]]:
+    """`sort` (a column of SORT_KEYS) and `dir` (asc or desc): the column and whether descending."""
+    notices: list[str] = []
+    column = args.get("sort") or DEFAULT_SORT
+    if column not in SORT_KEYS:
+        notices.append(_("Ignored an unknown sort column."))
+        column = DEFAULT_SORT
+    return column, args.get("dir") == "desc", notices
+
+
+def sort_rows(rows: list[GrowthRow], column: str, *, descending: bool = False) -> list[GrowthRow]:
+    """Rows ordered by one column; ties keep the report's order (by product code)."""
+    key = SORT_KEYS[column]
+    present = [row for row in rows if key(row) is not None]
+    missing = [row for row in rows if key(row) is None]
+    return sorted(present, key=key, reverse=descending) + missing
+
+
+def report_areas() -> list[tuple[Area, list[Area]]]:
+    """Provinces by name, each with its districts by name: the choices of the area filter."""
+    areas = db.session.scalars(
+        select(Area).where(Area.level.in_(("province", "district"))).order_by(Area.name, Area.code)
+    ).all()
+    districts: dict[int, list[Area]] = {}
+    for area in areas:
+        if area.level == "district" and area.parent_id is not None:
+            districts.setdefault(area.parent_id, []).append(area)
+    return [(area, districts.get(area.id, [])) for area in areas if area.level == "province"]
+
+
+# One product over time, for its chart.
+
+def local_month_of_sale():
+    """The month of a sale on the Vietnamese calendar: UTC+7 all year (no daylight saving).
+    Constants are literal SQL so PostgreSQL sees the same expression in SELECT and GROUP BY."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(SaleLine.sold_at + literal_column("interval '7 hours'"), literal_column("'YYYY-MM'"))
+    return func.strftime(literal_column("'%Y-%m'"), SaleLine.sold_at, literal_column("'+7 hours'"))
+
+
+def monthly_sales(product_id: int, start: date, end: date) -> list[tuple[str, int, int]]:
+    """(YYYY-MM, revenue, profit) for every Vietnamese calendar month from start's month to
+    end's month, both included; months without sales are zeros. Summed by the database."""
+    first = start.replace(day=1)
+    after = end.replace(day=1) + relativedelta(months=1)
+    month = local_month_of_sale().label("sale_month")
+    totals = {
+        sale_month: (int(revenue or 0), int(profit or 0))
+        for sale_month, revenue, profit in db.session.execute(
+            select(month, func.sum(SaleLine.amount), func.sum(SaleLine.amount - SaleLine.cost_amount))
+            .where(
+                SaleLine.product_id == product_id,
+                SaleLine.sold_at >= utc_start_of(first),
+                SaleLine.sold_at < utc_start_of(after),
+            )
+            .group_by(month)
+        )
+    }
+    series = []
+    while first < after:
+        key = f"{first:%Y-%m}"
+        series.append((key, *totals.get(key, (0, 0))))
+        first += relativedelta(months=1)
+    return series

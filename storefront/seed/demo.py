@@ -1,4 +1,5 @@
-"""`seed_demo()`: a believable OCOP catalogue for Quảng Nam and three other provinces.
+"""`seed_demo()`: a believable OCOP catalogue for Quảng Nam and three other provinces, with
+two years of sales, baselines and declared revenue for the growth report.
 
 Everything goes through the domain services with commit=False and is committed once at the
 end, so a failure leaves the database as it was. Deterministic: one random.Random(2024),
@@ -20,6 +21,7 @@ from storefront.seed.data_products_1 import PRODUCTS_1
 from storefront.seed.data_products_2 import PRODUCTS_2
 from storefront.seed.demo_lots import create_lots
 from storefront.seed.demo_outlets import create_accounts, create_outlets, stock_outlets
+from storefront.seed.demo_sales import seed_sales_history
 
 SEED = 2024
 PRODUCTS = PRODUCTS_1 + PRODUCTS_2
@@ -56,6 +58,7 @@ def seed_demo() -> dict:
         outlets = create_outlets(rng, areas)
         levels = stock_outlets(rng, outlets, products)
         accounts = create_accounts(outlets)
+        history = seed_sales_history(rng, products, today)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -69,6 +72,7 @@ def seed_demo() -> dict:
         "outlets": len(outlets),
         "stock_levels": levels,
         "accounts": accounts,
+        **history,
     }
 
 
@@ -204,6 +208,8 @@ def describe(result: dict) -> list[str]:
         f"{result['evaluations']} evaluations, {result['lots']} trace lots, "
         f"{result['outlets']} sales points ({result['stock_levels']} stock levels), "
         f"{result['areas']} areas.",
+        f"{result['sale_lines']} sale lines over the last two years, {result['baselines']} pre-OCOP "
+        f"baselines, {result['declared']} declared revenues.",
         "Demo accounts (demo only — never use these in production):",
     ]
     lines += [f"  {email:<24} {role:<9} password: {password}" for email, role, password in result["accounts"]]

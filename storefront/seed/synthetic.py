@@ -1,8 +1,11 @@
-"""`seed_synthetic()`: a bench-scale catalogue (100,000 products in seconds, not minutes).
+"""`seed_synthetic()`: a bench-scale catalogue (100,000 products in seconds, not minutes) and
+sales ledger (a million lines in under a minute on SQLite).
 
 Bulk `INSERT`s of plain rows in batches, not the per-object services: a handful of areas,
-products/2 producers, products with names built from real Vietnamese words, evaluations
-for ~90% of them, and each product's certification set per batch by one UPDATE.
+one sales point per district, products/2 producers, products with names built from real
+Vietnamese words, evaluations for ~90% of them, and each product's certification set per
+batch by one UPDATE. Then, if asked, sale lines for the certified products over the last 24
+months, and pre-OCOP baselines for most of those products.
 Every code, slug and registration number starts with "syn{seed}-", so runs with other seeds
 and the demo data live side by side. The same seed always produces the same rows
 (dates are relative to today, as certificates must be).
@@ -10,30 +13,45 @@ and the demo data live side by side. The same seed always produces the same rows
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import accumulate
 from typing import Callable
 
-from sqlalchemy import insert, select, update
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import insert, select, text, update
 
 from storefront.catalog.models import (
     Area, Evaluation, Producer, Product, stars_for_score, utcnow, vietnam_today,
 )
 from storefront.catalog.services import slugify
 from storefront.extensions import db
+from storefront.outlets.models import Outlet
+from storefront.reports.imports import MAX_AMOUNT
+from storefront.reports.models import Baseline
+from storefront.reports.services import first_certifications, utc_start_of
+from storefront.sales.models import SaleLine
 from storefront.seed.data_synthetic import (
     COMMUNE_NAMES, DISTRICT_NAMES, EVALUATED_SHARE, GRADES, GROUP_WEIGHTS, KINDS,
     PRODUCER_KIND_WEIGHTS, PRODUCER_PREFIXES, PRODUCER_TRADES, PROVINCE_NAMES, STAR_BAND_WEIGHTS,
 )
 from storefront.seed.demo import SeedError, council_level
+from storefront.seed.demo_sales import thousands
 
 BATCH = 5_000
+SALES_BATCH = 10_000
+SALES_MONTHS = 24
+OWN_DISTRICT_SHARE = 0.7  # of a product's sales made at its own district's sales point
+ONLINE_SHARE, REFUND_SHARE = 0.25, 0.01
+BASELINE_SHARE = 0.85  # of the certified products
 PROVINCES, DISTRICTS_PER_PROVINCE, COMMUNES_PER_DISTRICT = 4, 5, 4
 SCORE_BANDS = {5: (90, 99), 4: (70, 89.9), 3: (50, 69.9), 2: (30, 49.9), 1: (10, 29.9)}
 
 
-def seed_synthetic(*, products: int, seed: int, progress: Callable[[int], None] | None = None) -> dict:
-    """Insert `products` synthetic products (and their areas, producers, evaluations)."""
+def seed_synthetic(*, products: int, seed: int, sales: int = 0, progress: Callable[[int], None] | None = None) -> dict:
+    """Insert `products` synthetic products (and their areas, sales points, producers,
+    evaluations), `sales` sale lines and baselines; `progress` gets each batch's size."""
     if products < 1:
         raise SeedError("Ask for at least one product.")
     prefix = f"syn{seed}-"
@@ -45,6 +63,7 @@ def seed_synthetic(*, products: int, seed: int, progress: Callable[[int], None] 
     today = vietnam_today()
     try:
         communes = insert_areas(rng, prefix)
+        outlets = insert_outlets(prefix, communes)
         producer_count = max(1, products // 2)
         producers = insert_producers(rng, prefix, producer_count, communes)
         counts = {"evaluations": 0, "certified": 0}
@@ -54,6 +73,7 @@ def seed_synthetic(*, products: int, seed: int, progress: Callable[[int], None] 
             insert_batch(rng, prefix, start, size, producers, today, counts, expiries)
             if progress is not None:
                 progress(size)
+        history = insert_sales(seed, prefix, sales, outlets, today, progress)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -61,9 +81,11 @@ def seed_synthetic(*, products: int, seed: int, progress: Callable[[int], None] 
     return {
         "prefix": prefix,
         "areas": PROVINCES * (1 + DISTRICTS_PER_PROVINCE * (1 + COMMUNES_PER_DISTRICT)),
+        "outlets": len(outlets),
         "producers": producer_count,
         "products": products,
         **counts,
+        **history,
     }
 
 
@@ -245,3 +267,106 @@ def set_certifications(first_id: int, last_id: int) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+
+
+def insert_outlets(prefix: str, communes: list[dict]) -> dict[int, int]:
+    """One sales point per district, in its first commune; returns district id → outlet id."""
+    rows, districts = [], {}
+    for commune in communes:
+        if commune["district_id"] in districts:
+            continue
+        districts[commune["district_id"]] = code = commune["parent"]
+        rows.append({
+            "code": code, "name": f"Điểm bán sản phẩm OCOP {commune['district']}", "kind": "district_point",
+            "area_id": commune["id"], "address": f"{commune['name']}, {commune['district']}, {commune['province']}",
+            "opening_hours": "7:30–17:30, thứ Hai đến thứ Bảy",
+        })
+    db.session.execute(insert(Outlet.__table__), rows)
+    ids = ids_by_code(Outlet.code, prefix)
+    return {district_id: ids[code] for district_id, code in districts.items()}
+
+
+def insert_sales(seed: int, prefix: str, count: int, outlets: dict[int, int], today: date,
+                 progress: Callable[[int], None] | None) -> dict:
+    """`count` sale lines over the certified products of this seed, the last 24 months, each
+    product from its certification on, popular products more often; then baselines for most
+    of those products, set against the first-year sums so some meet the target and some do
+    not. A Random of its own keeps the products the same whether or not sales are asked for."""
+    rng = random.Random(f"synthetic-sales-{seed}")
+    if count and db.engine.dialect.name == "sqlite":
+        # The ledger's five indexes outgrow SQLite's default 2 MB page cache within the first
+        # hundred thousand lines; a larger one (for this connection) saves a fifth of the time.
+        db.session.execute(text("PRAGMA cache_size = -262144"))
+    first = first_certifications()
+    products = db.session.execute(
+        select(Product.id, Product.price, Product.unit_cost, Product.district_id, first.c.certified_on)
+        .join(first, first.c.product_id == Product.id)
+        .where(Product.code.startswith(prefix, autoescape=True))
+        .order_by(Product.code)
+    ).all()
+    first_year = insert_sale_lines(rng, seed, count, products, outlets, today, progress) if products and count else {}
+    baselines = []
+    for product_id, price, _cost, _district, _certified_on in products:
+        if rng.random() >= BASELINE_SHARE:
+            continue
+        revenue, profit = first_year.get(product_id, (0, 0))
+        if revenue <= 0 or profit <= 0:  # no first-year sales here: a figure from the price
+            revenue = min(price * rng.randint(100, 1000), MAX_AMOUNT)
+            profit = revenue * rng.uniform(0.15, 0.35)
+        base = min(thousands(revenue / rng.uniform(0.8, 2.6)), MAX_AMOUNT)
+        base_profit = min(thousands(profit / rng.uniform(0.8, 2.6)), base)
+        baselines.append({"product_id": product_id, "revenue": base, "profit": base_profit, "source": "declared",
+                          "note": ""})
+    for start in range(0, len(baselines), SALES_BATCH):
+        db.session.execute(insert(Baseline.__table__), baselines[start:start + SALES_BATCH])
+    return {"sale_lines": count if products else 0, "baselines": len(baselines)}
+
+
+def insert_sale_lines(rng: random.Random, seed: int, count: int, products: list, outlets: dict[int, int],
+                      today: date, progress: Callable[[int], None] | None) -> dict[int, tuple[int, int]]:
+    """Insert the lines in batches; returns each product's first-year revenue and profit.
+
+    Lines are made in time order (line n falls in the n-th of `count` equal slices of the
+    span), so the ledger's indexes on time, outlet and product mostly grow at their ends
+    instead of being written all over: that is what keeps a million lines fast. At each
+    moment the product is drawn, by popularity, among those already certified."""
+    start_at = utc_start_of(today - relativedelta(months=SALES_MONTHS))
+    span = (utc_start_of(today) - start_at).total_seconds()
+    selling = []  # per product, in order of the moment it may first be sold (seconds into the span)
+    for product_id, price, unit_cost, district_id, certified_on in products:
+        year_one_start = (utc_start_of(certified_on) - start_at).total_seconds()
+        year_one_end = (utc_start_of(certified_on + relativedelta(months=12)) - start_at).total_seconds()
+        sells_from = max(year_one_start, 0.0)
+        selling.append((sells_from, product_id, price, unit_cost, outlets[district_id], year_one_start, year_one_end))
+    selling.sort()
+    sells_from = [entry[0] for entry in selling]
+    cumulative = list(accumulate(rng.lognormvariate(0, 1) for _ in selling))
+    all_outlets = sorted(outlets.values())
+    sums = [[0, 0] for _ in selling]
+    random_, slice_ = rng.random, span / count
+    for batch_start in range(0, count, SALES_BATCH):
+        rows = []
+        for n in range(batch_start, min(batch_start + SALES_BATCH, count)):
+            at = (n + random_()) * slice_
+            on_sale = bisect_right(sells_from, at) or 1  # before the first certificate: the first product
+            k = min(bisect_right(cumulative, random_() * cumulative[on_sale - 1]), on_sale - 1)
+            _from, product_id, price, unit_cost, own_outlet, year_one_start, year_one_end = selling[k]
+            qty = 1 + (random_() < 0.3) + (random_() < 0.1)
+            if random_() < REFUND_SHARE:
+                qty = -qty
+            amount, cost = price * qty, unit_cost * qty
+            if year_one_start <= at < year_one_end:
+                sums[k][0] += amount
+                sums[k][1] += amount - cost
+            rows.append({
+                "product_id": product_id,
+                "outlet_id": own_outlet if random_() < OWN_DISTRICT_SHARE else all_outlets[int(random_() * len(all_outlets))],
+                "channel": "online" if random_() < ONLINE_SHARE else "in_store",
+                "qty": qty, "unit_price": price, "amount": amount, "cost_amount": cost,
+                "sold_at": start_at + timedelta(seconds=int(at)),
+                "source": f"SYN{seed}-{n + 1}",
+            })
+        db.session.execute(insert(SaleLine.__table__), rows)
+        if progress is not None:
+            progress(len(rows))
+    return {selling[k][1]: (revenue, profit) for k, (revenue, profit) in enumerate(sums)}

@@ -1,0 +1,138 @@
+"""The growth report over 1,000,000 and 10,000,000 sale lines, beside the bare SQL aggregate.
+
+    .venv/bin/python bench/growth.py [--lines 1000000 10000000] [--products 20000]
+                                     [--databases sqlite postgresql] [--repeat 3] [--no-record]
+                                     [--database-url postgresql://postgres@127.0.0.1:5432/ocop_bench_growth]
+
+For each database and number of sale lines, a fresh database (a SQLite file under bench/out,
+or the scratch PostgreSQL database dropped and created again with dropdb/createdb, dropped at
+the end) gets `flask db upgrade` and `flask seed synthetic --products P --sales N`. Then, in
+process, the median of `--repeat` runs of growth_report(ReportFilters(), default_target=1.5)
+beside the median of the bare `SELECT product_id, SUM(amount) FROM sale_line GROUP BY
+product_id` on the same database: the report's cost over the aggregate's is the figure.
+Figures go to stdout and, under "Growth report", to bench/RESULTS.md (not with --no-record).
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from statistics import median
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.checkout import RESULTS, machine, postgres, postgres_version  # noqa: E402
+from bench.common import flask, scratch_env  # noqa: E402
+
+BARE_AGGREGATE = "SELECT product_id, SUM(amount) FROM sale_line GROUP BY product_id"
+
+
+def in_process_app(env: dict, url: str):
+    from config import Config, database_url
+    from storefront import create_app
+
+    Config.SQLALCHEMY_DATABASE_URI = database_url(url)
+    Config.SEARCH_INDEX_DIR = f"{env['INSTANCE_DIR']}/search-index"
+    return create_app(Config)
+
+
+def timed(action, repeat: int) -> tuple[float, object]:
+    """The median wall time of `repeat` runs, each in a fresh session, and the last result."""
+    from storefront.extensions import db
+
+    seconds, result = [], None
+    for _ in range(repeat):
+        db.session.remove()
+        started = time.perf_counter()
+        result = action()
+        seconds.append(time.perf_counter() - started)
+    db.session.remove()
+    return median(seconds), result
+
+
+def measure(env: dict, url: str, repeat: int) -> dict:
+    from sqlalchemy import text
+
+    from storefront.extensions import db
+    from storefront.reports.services import ReportFilters, growth_report
+
+    app = in_process_app(env, url)
+    with app.app_context():
+        report_s, report = timed(lambda: growth_report(ReportFilters(), default_target=1.5), repeat)
+        bare_s, sums = timed(lambda: db.session.execute(text(BARE_AGGREGATE)).all(), repeat)
+        lines = db.session.scalar(text("SELECT COUNT(*) FROM sale_line"))
+        db.engine.dispose()
+    return {
+        "report_s": report_s, "bare_s": bare_s, "lines": lines, "rows": len(report.rows),
+        "products_sold": len(sums), "statuses": Counter(row.status for row in report.rows),
+    }
+
+
+def run(database: str, lines: int, products: int, url: str, repeat: int) -> str:
+    env = scratch_env(f"growth-{database}-{lines}", url if database == "postgresql" else None)
+    if database == "postgresql":
+        postgres("dropdb", url)
+        postgres("createdb", url)
+    else:
+        url = f"sqlite:///{env['INSTANCE_DIR']}/ocop.db"
+    try:
+        flask(env, "db", "upgrade")
+        seed_s = flask(env, "seed", "synthetic", "--products", str(products), "--sales", str(lines),
+                       "--seed", "1", "--no-index")
+        figures = measure(env, url, repeat)
+    finally:
+        if database == "postgresql":
+            postgres("dropdb", url)
+        shutil.rmtree(env["INSTANCE_DIR"], ignore_errors=True)  # 10 million lines take gigabytes
+    statuses = ", ".join(f"{status} {count:,}" for status, count in sorted(figures["statuses"].items()))
+    return (
+        f"{label(database, url)} · {figures['lines']:,} sale lines over {products:,} products "
+        f"(`flask seed synthetic` {seed_s:.0f} s for both): "
+        f"growth report median {figures['report_s']:.2f} s for {figures['rows']:,} products ({statuses}) · "
+        f"bare `{BARE_AGGREGATE}` median {figures['bare_s']:.2f} s ({figures['products_sold']:,} rows) · "
+        f"ratio {figures['report_s'] / figures['bare_s']:.1f}×"
+    )
+
+
+def label(database: str, url: str) -> str:
+    if database == "postgresql":
+        return f"PostgreSQL {postgres_version(url).split()[0]}"
+    return f"SQLite {sqlite3.sqlite_version}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--products", type=int, default=20_000)
+    parser.add_argument("--databases", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/ocop_bench_growth")
+    parser.add_argument("--no-record", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    args = parser.parse_args()
+    if urlsplit(args.database_url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("the bench drops and creates its database: give a loopback PostgreSQL URL")
+
+    stamp = time.strftime("%Y-%m-%d %H:%M")
+    lines = [f"machine: {machine()}"]
+    print(f"# growth report bench · {stamp}\n{lines[0]}", flush=True)
+    for database in args.databases:
+        for count in args.lines:
+            lines.append(run(database, count, args.products, args.database_url, args.repeat))
+            print(lines[-1], flush=True)
+    if args.no_record:
+        return
+
+    new_file = not RESULTS.exists()
+    with RESULTS.open("a", encoding="utf-8") as results:
+        if new_file:
+            results.write("# Bench results\n")
+        results.write(f"\n## Growth report · {stamp}\n\n" + "".join(f"- {line}\n" for line in lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Staff enter what the growth report compares against: each certified product's pre-OCOP
+baseline and the revenue its producer declares per calendar year, one by one or as a file."""
+import io
+from typing import Callable
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_number, gettext as _, ngettext
+
+from storefront.accounts.access import staff_required
+from storefront.admin import bp
+from storefront.catalog.models import vietnam_today
+from storefront.i18n import safe_next
+from storefront.manage.services import MAX_COUNT_LINES, MAX_UPLOAD_BYTES
+from storefront.reports.forms import BaselineForm, DeclaredForm, ImportForm
+from storefront.reports.imports import (
+    CertifiedProduct,
+    ImportRejected,
+    ImportResult,
+    baseline_template_rows,
+    certified_product,
+    certified_products_page,
+    csv_bytes,
+    declared_template_rows,
+    import_baselines,
+    import_declarations,
+    save_baseline,
+    save_declared_revenue,
+    xlsx_bytes,
+)
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/baselines")
+@staff_required
+def baselines():
+    q = request.args.get("q", "").strip()[:100]
+    without = request.args.get("without") == "1"
+    pages = certified_products_page(q=q, without_baseline=without, page=request.args.get("page", type=int))
+    return render_template("admin/baselines.html", pages=pages, q=q, without=without)
+
+
+@bp.route("/baselines/<code>", methods=["GET", "POST"])
+@staff_required
+def baseline_edit(code: str):
+    item = product_or_404(code)
+    back = back_to("admin.baselines")
+    form = BaselineForm(obj=item.baseline)
+    if form.validate_on_submit():
+        created = save_baseline(product=item.product, revenue=form.revenue.data, profit=form.profit.data,
+                                source=form.source.data, note=form.note.data)
+        name = item.product.name_vi
+        flash(_("Baseline created for %(product)s.", product=name) if created
+              else _("Baseline updated for %(product)s.", product=name), "success")
+        return redirect(back)
+    return render_template("admin/baselines_edit.html", item=item, form=form, back=back)
+
+
+@bp.get("/declared")
+@staff_required
+def declared():
+    q = request.args.get("q", "").strip()[:100]
+    pages = certified_products_page(q=q, page=request.args.get("page", type=int))
+    return render_template("admin/declared.html", pages=pages, q=q)
+
+
+@bp.route("/declared/<code>", methods=["GET", "POST"])
+@staff_required
+def declared_edit(code: str):
+    item = product_or_404(code)
+    by_year = {d.year: d for d in item.declarations}
+    year = request.args.get("year", type=int) or default_year(item)
+    form = DeclaredForm(obj=by_year.get(year), year=year)
+    if form.validate_on_submit():
+        created = save_declared_revenue(product=item.product, year=form.year.data, revenue=form.revenue.data,
+                                        profit=form.profit.data, note=form.note.data)
+        year = form.year.data
+        flash(_("Declared revenue for %(year)d created.", year=year) if created
+              else _("Declared revenue for %(year)d updated.", year=year), "success")
+        return redirect(url_for("admin.declared_edit", code=item.product.code, next=request.args.get("next")))
+    return render_template("admin/declared_edit.html", item=item, form=form, back=back_to("admin.declared"))
+
+
+@bp.route("/baselines/import", methods=["GET", "POST"])
+@staff_required
+def baselines_import():
+    return import_page(import_baselines, "admin/baselines_import.html", "admin.baselines")
+
+
+@bp.route("/declared/import", methods=["GET", "POST"])
+@staff_required
+def declared_import():
+    return import_page(import_declarations, "admin/declared_import.html", "admin.declared")
+
+
+@bp.get("/baselines/template.<any(csv, xlsx):extension>")
+@staff_required
+def baselines_template(extension: str):
+    return spreadsheet(baseline_template_rows(), extension, "baselines")
+
+
+@bp.get("/declared/template.<any(csv, xlsx):extension>")
+@staff_required
+def declared_template(extension: str):
+    return spreadsheet(declared_template_rows(), extension, "declared-revenue")
+
+
+def product_or_404(code: str) -> CertifiedProduct:
+    item = certified_product(code)
+    if item is None:
+        abort(404)
+    return item
+
+
+def default_year(item: CertifiedProduct) -> int:
+    """The year the growth report reads, once it is over and until it is declared; else last year."""
+    last_year = vietnam_today().year - 1
+    report_year = item.report_year
+    if report_year and report_year <= last_year and report_year not in {d.year for d in item.declarations}:
+        return report_year
+    return last_year
+
+
+def back_to(endpoint: str) -> str:
+    """Where the list was (its search and page), else the list itself."""
+    return safe_next(request.args["next"]) if request.args.get("next") else url_for(endpoint)
+
+
+def import_page(importer: Callable[..., ImportResult], template: str, list_endpoint: str):
+    form = ImportForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = importer(filename=upload.filename, data=upload.read(MAX_UPLOAD_BYTES + 1))
+        except ImportRejected as error:
+            problems = error.problems
+        else:
+            flash(imported_message(result), "success")
+            return redirect(url_for(list_endpoint))
+    return render_template(template, form=form, problems=problems,
+                           max_megabytes=MAX_UPLOAD_BYTES // (1024 * 1024), max_lines=format_number(MAX_COUNT_LINES))
+
+
+def imported_message(result: ImportResult) -> str:
+    message = _("File imported: %(created)d created, %(updated)d updated.",
+                created=result.created, updated=result.updated)
+    if result.skipped:
+        message += " " + ngettext("%(num)d line without figures was left as it was.",
+                                  "%(num)d lines without figures were left as they were.", result.skipped)
+    return message
+
+
+def spreadsheet(rows: list[list[object]], extension: str, name: str):
+    data, mimetype = (csv_bytes(rows), "text/csv") if extension == "csv" else (xlsx_bytes(rows, title=name), XLSX_MIMETYPE)
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=f"{name}-{vietnam_today():%Y%m%d}.{extension}")

@@ -1,0 +1,503 @@
+"""Getting the growth report's comparison figures in: pre-OCOP baselines and declared revenue,
+one product at a time from the admin forms or a whole CSV/XLSX file at once.
+
+A file is all or nothing: every line is checked first and any bad line refuses the whole
+file, each problem naming its line. Saving upserts — one baseline per product, one
+declaration per product and year — so importing the same file twice changes nothing new.
+Files are read by the stock-take upload's helpers (size, type, UTF-8, `;` or `,`).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+import openpyxl
+from flask_babel import format_number, gettext as _
+from flask_sqlalchemy.pagination import Pagination
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from storefront.catalog.models import Product, vietnam_today
+from storefront.catalog.services import slugify
+from storefront.extensions import db
+from storefront.manage.services import (
+    FORMULA_STARTS,
+    StockTakeError,
+    cell_text,
+    escape_cell,
+    products_by_code,
+    read_rows,
+)
+from storefront.reports.models import BASELINE_SOURCES, Baseline, DeclaredRevenue
+from storefront.reports.services import declared_year_of, first_certifications
+from storefront.transactions import transaction
+
+BASELINE_COLUMNS = ("product_code", "revenue", "profit", "source", "note")
+DECLARED_COLUMNS = ("product_code", "year", "revenue", "profit", "note")
+OPTIONAL_COLUMNS = ("source", "note")  # a file may leave these out: declared, no note
+HELPER_COLUMN = "product_name"  # in the templates to help fill them in; ignored on upload
+FIRST_YEAR = 2015
+# The revenue and profit columns are INTEGER, 32-bit on PostgreSQL: refuse what they cannot hold.
+MAX_AMOUNT = 2_147_483_647
+NOTE_LENGTH = 255
+PER_PAGE = 50
+GROUPED_NUMBER = re.compile(r"[0-9]{1,3}(?:([.,])[0-9]{3})(?:\1[0-9]{3})*")
+
+
+class FigureError(ValueError):
+    """Figures that break a rule; the message is meant for the user."""
+
+
+class ImportRejected(ValueError):
+    """The whole file is refused; each problem names its line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+# --- Rules shared by the forms, the files and the services ---------------------------------
+
+
+def parse_amount(value: object) -> int | str:
+    """Whole đồng from a cell or a form: 1500000, 1.500.000, 1,500,000 and 1 500 000 read the
+    same (VND has no decimals, so a dot or comma between groups of three only groups).
+    Returns the number, or the problem with it."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = "" if value is None else re.sub(r"\s", "", str(value))
+    if not text:
+        return _("the cell is empty")
+    sign, digits = (text[0], text[1:]) if text[0] in "+-" else ("", text)
+    if GROUPED_NUMBER.fullmatch(digits):
+        digits = digits.replace(".", "").replace(",", "")
+    if not digits.isascii() or not digits.isdigit():
+        return _("“%(value)s” is not a whole number of đồng", value=text[:20])
+    return int(sign + digits)
+
+
+def revenue_problem(revenue: int) -> str | None:
+    if revenue < 0:
+        return _("Revenue cannot be negative.")
+    if revenue > MAX_AMOUNT:
+        return _("Revenue cannot be more than %(max)s đồng.", max=format_number(MAX_AMOUNT))
+    return None
+
+
+def profit_problem(profit: int, revenue: int | None) -> str | None:
+    """A loss is allowed; a profit above the revenue it came from is not."""
+    if revenue is not None and profit > revenue:
+        return _("Profit cannot be more than revenue.")
+    if profit < -MAX_AMOUNT:
+        return _("A loss cannot be more than %(max)s đồng.", max=format_number(MAX_AMOUNT))
+    return None
+
+
+def year_problem(year: int) -> str | None:
+    last = vietnam_today().year
+    if not FIRST_YEAR <= year <= last:
+        return _("The year must be from %(first)d to %(last)d.", first=FIRST_YEAR, last=last)
+    return None
+
+
+def check_figures(*, revenue: int, profit: int, note: str, source: str | None = None,
+                  year: int | None = None) -> None:
+    problems = [revenue_problem(revenue), profit_problem(profit, revenue)]
+    if year is not None:
+        problems.append(year_problem(year))
+    if source is not None and source not in BASELINE_SOURCES:
+        problems.append(source_problem())
+    if len(note) > NOTE_LENGTH:
+        problems.append(note_problem())
+    found = [problem for problem in problems if problem]
+    if found:
+        raise FigureError(" ".join(found))
+
+
+def source_problem() -> str:
+    return _("The source must be one of: %(sources)s.", sources=", ".join(BASELINE_SOURCES))
+
+
+def note_problem() -> str:
+    return _("The note is longer than %(n)d characters.", n=NOTE_LENGTH)
+
+
+# --- One at a time (the admin forms) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    product: Product
+    revenue: int
+    profit: int
+    source: str = "declared"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DeclaredEntry:
+    product: Product
+    year: int
+    revenue: int
+    profit: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    skipped: int = 0
+
+
+def save_baseline(*, product: Product, revenue: int, profit: int, source: str, note: str = "") -> bool:
+    """Create or update the product's baseline; True when it is new."""
+    entry = BaselineEntry(product=product, revenue=revenue, profit=profit, source=source, note=note)
+    return save_baselines([entry]).created == 1
+
+
+def save_declared_revenue(*, product: Product, year: int, revenue: int, profit: int, note: str = "") -> bool:
+    """Create or update what the producer declared for that year; True when it is new."""
+    entry = DeclaredEntry(product=product, year=year, revenue=revenue, profit=profit, note=note)
+    return save_declarations([entry]).created == 1
+
+
+def save_baselines(entries: list[BaselineEntry]) -> ImportResult:
+    for entry in entries:
+        check_figures(revenue=entry.revenue, profit=entry.profit, source=entry.source, note=entry.note)
+
+    def upsert() -> ImportResult:
+        ids = [entry.product.id for entry in entries]
+        existing = {b.product_id: b for b in db.session.scalars(select(Baseline).where(Baseline.product_id.in_(ids)))}
+        for entry in entries:
+            baseline = existing.get(entry.product.id) or Baseline(product_id=entry.product.id)
+            baseline.revenue, baseline.profit = entry.revenue, entry.profit
+            baseline.source, baseline.note = entry.source, entry.note
+            db.session.add(baseline)
+        return ImportResult(created=len(entries) - len(existing), updated=len(existing))
+
+    return once_more_if_raced(upsert)
+
+
+def save_declarations(entries: list[DeclaredEntry]) -> ImportResult:
+    for entry in entries:
+        check_figures(revenue=entry.revenue, profit=entry.profit, year=entry.year, note=entry.note)
+
+    def upsert() -> ImportResult:
+        ids = {entry.product.id for entry in entries}
+        existing = {
+            (d.product_id, d.year): d
+            for d in db.session.scalars(select(DeclaredRevenue).where(DeclaredRevenue.product_id.in_(ids)))
+        }
+        updated = 0
+        for entry in entries:
+            declared = existing.get((entry.product.id, entry.year))
+            updated += declared is not None
+            declared = declared or DeclaredRevenue(product_id=entry.product.id, year=entry.year)
+            declared.revenue, declared.profit, declared.note = entry.revenue, entry.profit, entry.note
+            db.session.add(declared)
+        return ImportResult(created=len(entries) - updated, updated=updated)
+
+    return once_more_if_raced(upsert)
+
+
+def once_more_if_raced(upsert: Callable[[], ImportResult]) -> ImportResult:
+    """One transaction. If someone else created one of the same rows meanwhile, the unique
+    constraint refuses ours; the second attempt finds their row and updates it instead."""
+    try:
+        with transaction():
+            return upsert()
+    except IntegrityError:
+        with transaction():
+            return upsert()
+
+
+# --- Whole files -----------------------------------------------------------------------------
+
+Problems = list[tuple[int, str]]  # (line, message), reported in line order
+
+
+@dataclass(frozen=True)
+class FileLine:
+    number: int
+    product: Product | None  # None: the code is unknown (already a problem)
+    cells: dict[str, object]  # by column name; a missing optional column reads as empty
+
+    def text(self, column: str) -> str:
+        return cell_text([self.cells.get(column)], 0)
+
+
+def import_baselines(*, filename: str, data: bytes) -> ImportResult:
+    entries, skipped = parse_baseline_file(filename=filename, data=data)
+    result = save_baselines(entries)
+    return ImportResult(created=result.created, updated=result.updated, skipped=skipped)
+
+
+def import_declarations(*, filename: str, data: bytes) -> ImportResult:
+    entries, skipped = parse_declared_file(filename=filename, data=data)
+    result = save_declarations(entries)
+    return ImportResult(created=result.created, updated=result.updated, skipped=skipped)
+
+
+def parse_baseline_file(*, filename: str, data: bytes) -> tuple[list[BaselineEntry], int]:
+    """Checked baselines, and how many lines were left without figures. Raises ImportRejected."""
+    lines, skipped, problems = read_figure_lines(filename, data, BASELINE_COLUMNS)
+    entries: list[BaselineEntry] = []
+    first_seen: dict[int, int] = {}
+    for line in lines:
+        figures = line_figures(line, problems)
+        source = line.text("source").lower() or "declared"
+        if source not in BASELINE_SOURCES:
+            problems.append((line.number, on_line(line.number, source_problem())))
+        if line.product is None:
+            continue
+        if line.product.id in first_seen:
+            problems.append((line.number, _("Line %(line)d: product %(code)s is already on line %(first)d.",
+                                            line=line.number, code=line.product.code,
+                                            first=first_seen[line.product.id])))
+            continue
+        first_seen[line.product.id] = line.number
+        if figures is not None:
+            entries.append(BaselineEntry(line.product, figures.revenue, figures.profit, source, figures.note))
+    refuse_if(problems)
+    return entries, skipped
+
+
+def parse_declared_file(*, filename: str, data: bytes) -> tuple[list[DeclaredEntry], int]:
+    """Checked declarations, and how many lines were left without figures. Raises ImportRejected."""
+    lines, skipped, problems = read_figure_lines(filename, data, DECLARED_COLUMNS)
+    entries: list[DeclaredEntry] = []
+    first_seen: dict[tuple[int, int], int] = {}
+    for line in lines:
+        figures = line_figures(line, problems)
+        year = parse_amount(line.cells["year"])
+        if isinstance(year, str):
+            problems.append((line.number, _("Line %(line)d, column year: %(problem)s.",
+                                            line=line.number, problem=year)))
+            continue
+        if problem := year_problem(year):
+            problems.append((line.number, on_line(line.number, problem)))
+            continue
+        if line.product is None:
+            continue
+        key = (line.product.id, year)
+        if key in first_seen:
+            problems.append((line.number, _(
+                "Line %(line)d: product %(code)s for %(year)d is already on line %(first)d.",
+                line=line.number, code=line.product.code, year=year, first=first_seen[key],
+            )))
+            continue
+        first_seen[key] = line.number
+        if figures is not None:
+            entries.append(DeclaredEntry(line.product, year, figures.revenue, figures.profit, figures.note))
+    refuse_if(problems)
+    return entries, skipped
+
+
+def read_figure_lines(filename: str, data: bytes, columns: tuple[str, ...]) -> tuple[list[FileLine], int, Problems]:
+    """The lines with figures, how many lines had none (the templates list every certified
+    product; not all get filled in), and the problems found so far: unknown or empty codes."""
+    try:
+        header, *rows = read_rows(filename=filename, data=data)
+    except StockTakeError as error:
+        raise ImportRejected(error.problems) from error
+    positions = column_positions(*header, columns=columns)
+    figure_columns = [c for c in columns if c not in ("product_code", "year") and c in positions]
+    filled = []
+    for number, row in rows:
+        cells = {column: row[at] if at < len(row) else None for column, at in positions.items()}
+        if any(cell_text(row, positions[column]) for column in figure_columns):
+            filled.append(FileLine(number, None, cells))
+    if not filled:
+        raise ImportRejected([_("The file has no lines with figures.")])
+    products = products_by_code({line.text("product_code")[:30] for line in filled})
+    problems: Problems = []
+    lines = []
+    for line in filled:
+        code = line.text("product_code")[:30]
+        if not code:
+            problems.append((line.number, _("Line %(line)d: the product code is empty.", line=line.number)))
+        elif code not in products:
+            problems.append((line.number, _("Line %(line)d: unknown product code %(code)s.",
+                                            line=line.number, code=code)))
+        lines.append(FileLine(line.number, products.get(code), line.cells))
+    return lines, len(rows) - len(filled), problems
+
+
+def column_positions(line: int, header: list[object], *, columns: tuple[str, ...]) -> dict[str, int]:
+    """Where each column is; the optional ones may be missing, other columns are ignored."""
+    names = [cell_text(header, index).lower() for index in range(len(header))]
+    missing = [column for column in columns if column not in names and column not in OPTIONAL_COLUMNS]
+    if missing:
+        raise ImportRejected([
+            _("Line %(line)d: the header row must name the columns %(columns)s; missing: %(missing)s.",
+              line=line, columns=", ".join(columns), missing=", ".join(missing))
+        ])
+    return {column: names.index(column) for column in columns if column in names}
+
+
+@dataclass(frozen=True)
+class Figures:
+    revenue: int
+    profit: int
+    note: str
+
+
+def line_figures(line: FileLine, problems: Problems) -> Figures | None:
+    """Revenue, profit and note of one line, or None after adding its problems."""
+    found: list[str] = []
+    values: dict[str, int] = {}
+    for column in ("revenue", "profit"):
+        value = parse_amount(line.cells[column])
+        if isinstance(value, str):
+            found.append(_("Line %(line)d, column %(column)s: %(problem)s.",
+                           line=line.number, column=column, problem=value))
+        else:
+            values[column] = value
+    if "revenue" in values and (problem := revenue_problem(values["revenue"])):
+        found.append(on_line(line.number, problem))
+    if "profit" in values and (problem := profit_problem(values["profit"], values.get("revenue"))):
+        found.append(on_line(line.number, problem))
+    note = unescape_cell(line.text("note"))
+    if len(note) > NOTE_LENGTH:
+        found.append(on_line(line.number, note_problem()))
+    problems.extend((line.number, message) for message in found)
+    return None if found else Figures(values["revenue"], values["profit"], note)
+
+
+def on_line(number: int, problem: str) -> str:
+    return _("Line %(line)d: %(problem)s", line=number, problem=problem)
+
+
+def unescape_cell(text: str) -> str:
+    """Undo escape_cell: the templates quote text a spreadsheet would run as a formula."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
+
+
+def refuse_if(problems: Problems) -> None:
+    if problems:
+        raise ImportRejected([message for _line, message in sorted(problems, key=lambda problem: problem[0])])
+
+
+# --- Templates to fill in --------------------------------------------------------------------
+
+
+def baseline_template_rows() -> list[list[object]]:
+    """Every certified product (first certified 3★+, as in the growth report) with its
+    current baseline, if any, ready to fill in and upload again."""
+    first = first_certifications()
+    rows = db.session.execute(
+        select(Product.code, Baseline.revenue, Baseline.profit, Baseline.source, Baseline.note, Product.name_vi)
+        .join(first, first.c.product_id == Product.id)
+        .outerjoin(Baseline, Baseline.product_id == Product.id)
+        .order_by(Product.code)
+    )
+    return [[*BASELINE_COLUMNS, HELPER_COLUMN], *([escape_cell(cell) for cell in row] for row in rows)]
+
+
+def declared_template_rows() -> list[list[object]]:
+    """Every declaration on record, and for each certified product without one for the
+    year the growth report reads (see declared_year_of), once that year is over, an empty
+    line for it."""
+    first = first_certifications()
+    declared = db.session.execute(
+        select(Product.code, DeclaredRevenue.year, DeclaredRevenue.revenue, DeclaredRevenue.profit,
+               DeclaredRevenue.note, Product.name_vi)
+        .join(Product, Product.id == DeclaredRevenue.product_id)
+    ).all()
+    have = {(code, year) for code, year, *_rest in declared}
+    last_year = vietnam_today().year - 1
+    wanted = [
+        (code, year, None, None, None, name)
+        for code, name, certified_on in db.session.execute(
+            select(Product.code, Product.name_vi, first.c.certified_on).join(first, first.c.product_id == Product.id)
+        )
+        if FIRST_YEAR <= (year := declared_year_of(certified_on)) <= last_year and (code, year) not in have
+    ]
+    rows = sorted([*declared, *wanted], key=lambda row: (row[0], row[1]))
+    return [[*DECLARED_COLUMNS, HELPER_COLUMN], *([escape_cell(cell) for cell in row] for row in rows)]
+
+
+def csv_bytes(rows: list[list[object]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    # The BOM makes Excel read the Vietnamese names as UTF-8.
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(rows: list[list[object]], *, title: str) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    for row in rows:
+        # Control characters cannot be stored in XLSX; a stray one in a name must not break the sheet.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- The admin lists ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertifiedProduct:
+    product: Product
+    certified_on: date | None  # the first 3★+ certificate; None if it never had one
+    baseline: Baseline | None
+    declarations: list[DeclaredRevenue]
+
+    @property
+    def report_year(self) -> int | None:
+        """The calendar year whose declaration the growth report sets beside year one."""
+        return declared_year_of(self.certified_on) if self.certified_on else None
+
+
+def certified_products_page(*, q: str = "", without_baseline: bool = False, page: int | None = None) -> Pagination:
+    """Certified products (those in the growth report), searched by code or by name with or
+    without diacritics, each with its baseline and declarations: four queries per page."""
+    first = first_certifications()
+    statement = select(Product).join(first, first.c.product_id == Product.id).order_by(Product.code)
+    if q:
+        # The slug is the name folded the same way (no tone marks, đ→d), so SQL can match it.
+        matches = [Product.code.icontains(q, autoescape=True)]
+        if folded := slugify(q):
+            matches.append(Product.slug.contains(folded))
+        statement = statement.where(db.or_(*matches))
+    if without_baseline:
+        statement = statement.where(~select(Baseline.id).where(Baseline.product_id == Product.id).exists())
+    pages = db.paginate(statement, page=page, per_page=PER_PAGE, error_out=False)
+    pages.items = with_figures(pages.items)
+    return pages
+
+
+def certified_product(code: str) -> CertifiedProduct | None:
+    """Any product by its exact code (a baseline may be entered before certification)."""
+    product = db.session.scalar(select(Product).where(Product.code == code))
+    return with_figures([product])[0] if product else None
+
+
+def with_figures(products: list[Product]) -> list[CertifiedProduct]:
+    ids = [product.id for product in products]
+    first = first_certifications()
+    certified_on = dict(db.session.execute(
+        select(first.c.product_id, first.c.certified_on).where(first.c.product_id.in_(ids))
+    ).all())
+    baselines = {b.product_id: b for b in db.session.scalars(select(Baseline).where(Baseline.product_id.in_(ids)))}
+    declarations: dict[int, list[DeclaredRevenue]] = {}
+    for declared in db.session.scalars(
+        select(DeclaredRevenue).where(DeclaredRevenue.product_id.in_(ids)).order_by(DeclaredRevenue.year.desc())
+    ):
+        declarations.setdefault(declared.product_id, []).append(declared)
+    return [
+        CertifiedProduct(product, certified_on.get(product.id), baselines.get(product.id),
+                         declarations.get(product.id, []))
+        for product in products
+    ]
