@@ -118,3 +118,39 @@ def test_a_revoked_first_certificate_does_not_start_year_one(app):
     certify(product, date(2024, 1, 1))
     rows = rows_by_code(growth_report(ReportFilters(), default_target=1.5, today=TODAY))
     assert rows["E-REVOKED"].certified_on == date(2024, 1, 1)
+
+
+def test_figures_beyond_two_billion_dong_are_exact(app):
+    """Ginseng sells by the billion: baselines, declarations and ledger sums pass 2^31 đồng."""
+    outlet = make_outlet("QN-NL")
+    ginseng = make_product("Sâm Ngọc Linh", stars=None, code="F-GINSENG")
+    certify(ginseng, date(2024, 4, 1))
+    db.session.add_all([
+        Baseline(product_id=ginseng.id, revenue=4_000_000_000, profit=2_500_000_000),
+        DeclaredRevenue(product_id=ginseng.id, year=2024, revenue=12_000_000_000, profit=7_000_000_000),
+    ])
+    db.session.commit()
+    sell(ginseng, outlet, local(date(2024, 5, 1), 9), 3_000_000_000, 1_200_000_000, qty=200)
+    sell(ginseng, outlet, local(date(2024, 9, 1), 9), 3_000_000_000, 1_200_000_000, qty=200)
+
+    row = rows_by_code(growth_report(ReportFilters(), default_target=1.5, today=TODAY))["F-GINSENG"]
+    assert (row.revenue, row.profit) == (6_000_000_000, 3_600_000_000)
+    assert (row.baseline_revenue, row.declared_revenue) == (4_000_000_000, 12_000_000_000)
+    assert row.revenue_ratio == 1.5 and row.status == "below"  # profit 1.44×
+
+
+def test_declared_figures_are_those_of_the_year_holding_most_of_year_one(app):
+    late = make_product("Mật ong Trà My", stars=None, code="G-LATE")
+    certify(late, date(2024, 8, 1))  # year one: Aug 2024 – Jul 2025, mostly 2025
+    db.session.add_all([
+        DeclaredRevenue(product_id=late.id, year=year, revenue=revenue, profit=revenue // 4)
+        for year, revenue in ((2023, 1_000_000), (2024, 2_000_000), (2025, 3_000_000))
+    ])
+    db.session.commit()
+    row = rows_by_code(growth_report(ReportFilters(), default_target=1.5, today=TODAY))["G-LATE"]
+    assert (row.declared_year, row.declared_revenue, row.declared_profit) == (2025, 3_000_000, 750_000)
+
+
+def test_declarations_of_products_filtered_out_stay_out(world):
+    report = growth_report(ReportFilters(certification_year=2026), default_target=1.5, today=TODAY)
+    assert [(row.code, row.declared_revenue) for row in report.rows] == [("D-NOTDUE", None)]

@@ -127,6 +127,20 @@ def test_card_and_transfer_sales_have_no_change(client, manager, world, db, kind
     assert on_hand(db, world.a, world.sauce) == 9
 
 
+def test_a_sale_of_billions_of_dong_is_recorded_exactly(client, manager, world, db):
+    """300 roots of Ngọc Linh ginseng: 3.6 billion ₫, past a 32-bit integer."""
+    ginseng = make_product("Sâm Ngọc Linh", code="SNL-01", price=12_000_000, unit_cost=7_000_000)
+    stock(world.a, ginseng, 300)
+    add(client, "SNL-01", "300")
+    response = complete(client, 3_600_000_000, payment_kind="transfer")
+    assert response.status_code == 302
+    sale = db.session.scalar(db.select(PosSale))
+    line = db.session.scalar(db.select(SaleLine))
+    assert sale.total == 3_600_000_000
+    assert (line.amount, line.cost_amount) == (3_600_000_000, 2_100_000_000)
+    assert vnd(3_600_000_000) in client.get(response.location).text
+
+
 @pytest.mark.parametrize("cash, message", [
     ("100000", "The cash received is less than the total."),
     ("", "Enter the cash received."),

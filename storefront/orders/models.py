@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storefront.accounts.models import User
 from storefront.catalog.models import Product
 from storefront.clock import utcnow
-from storefront.extensions import db
+from storefront.extensions import Money, db
 from storefront.outlets.models import Outlet
 
 FULFILMENTS = ("pickup", "delivery")
@@ -41,10 +41,10 @@ class Order(db.Model):
     payment_method: Mapped[str] = mapped_column(String(15))
     language: Mapped[str] = mapped_column(String(5), default="vi", server_default="vi")  # of its messages
     status: Mapped[str] = mapped_column(String(20), index=True)
-    subtotal: Mapped[int]
-    shipping_fee: Mapped[int] = mapped_column(default=0)
-    total: Mapped[int]
-    refunded_amount: Mapped[int] = mapped_column(default=0)
+    subtotal: Mapped[Money]
+    shipping_fee: Mapped[Money] = mapped_column(default=0)
+    total: Mapped[Money]
+    refunded_amount: Mapped[Money] = mapped_column(default=0)
     reserved_until: Mapped[datetime | None] = mapped_column(index=True)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.catalog.models import Area, Product
 from storefront.clock import utcnow
-from storefront.extensions import db
+from storefront.extensions import Money, db
 
 BASELINE_SOURCES = ("declared", "audited")
 INDICATORS = ("growth_ratio",)
@@ -19,8 +19,8 @@ class Baseline(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), unique=True)
-    revenue: Mapped[int]
-    profit: Mapped[int]
+    revenue: Mapped[Money]
+    profit: Mapped[Money]
     source: Mapped[str] = mapped_column(String(10), default="declared")
     note: Mapped[str] = mapped_column(String(255), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -36,8 +36,8 @@ class DeclaredRevenue(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
     year: Mapped[int]
-    revenue: Mapped[int]
-    profit: Mapped[int]
+    revenue: Mapped[Money]
+    profit: Mapped[Money]
     note: Mapped[str] = mapped_column(String(255), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

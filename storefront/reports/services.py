@@ -2,18 +2,20 @@
 
 For a product first certified 3★+ on day C (Vietnamese calendar), year one is
 [C, C + 12 months). Its revenue and profit come from the sales ledger, summed in SQL over
-per-product windows held in a temporary table; Python only handles one row per product.
+each product's year one held in a temporary table; Python only handles one row per product.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
+from functools import lru_cache
 from operator import attrgetter
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, and_, func, literal_column, select
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, and_, func, literal_column, select
 from sqlalchemy.schema import DropTable
 
 from storefront.catalog.listing import parse_int
@@ -33,9 +35,10 @@ from storefront.sales.models import SaleLine
 from storefront.search.analysis import plain_words
 
 STATUSES = ("meets", "below", "not_yet_due", "no_baseline")
-YEAR_ONE, TRAILING = "year_one", "trailing"
 
 
+# Products are certified in batches: the report asks these of the same few hundred days.
+@lru_cache(maxsize=8192)
 def utc_start_of(day: date) -> datetime:
     """Midnight in Vietnam as the naive UTC the ledger stores."""
     return datetime.combine(day, time.min, tzinfo=VIETNAM).astimezone(timezone.utc).replace(tzinfo=None)
@@ -177,61 +180,68 @@ def target_for(targets: dict, default: float, province_id: int, certified_on: da
     return targets.get((year, province_id), targets.get((year, None), default))
 
 
-windows_table = Table(
-    "growth_window",
+year_one_table = Table(
+    "growth_year_one",
     MetaData(),
     Column("product_id", Integer, nullable=False),
-    Column("kind", String(10), nullable=False),
     Column("starts", DateTime, nullable=False),
     Column("ends", DateTime, nullable=False),
     prefixes=["TEMPORARY"],
 )
 
 
-def sum_sales_in_windows(windows: list[dict]) -> dict[tuple[int, str], tuple[int, int]]:
-    """Revenue and profit per (product, window), aggregated by the database."""
-    if not windows:
-        return {}
+@contextmanager
+def year_one_in_database(windows: list[dict]):
+    """Each product's year one as a temporary table, for the queries that join it."""
     connection = db.session.connection()
     # pysqlite commits CREATE at once but the DROP below belongs to the request's transaction,
     # which a read-only request rolls back: the table can outlive an earlier report here.
-    connection.execute(DropTable(windows_table, if_exists=True))  # one statement, whatever is left
-    windows_table.create(connection)
+    connection.execute(DropTable(year_one_table, if_exists=True))  # one statement, whatever is left
+    year_one_table.create(connection)
     try:
-        connection.execute(windows_table.insert(), windows)
-        w = windows_table.c
-        rows = connection.execute(
-            select(
-                w.product_id, w.kind, func.sum(SaleLine.amount),
-                func.sum(SaleLine.amount - SaleLine.cost_amount),
-            )
-            .select_from(windows_table)
-            .join(
-                SaleLine,
-                and_(
-                    SaleLine.product_id == w.product_id,
-                    SaleLine.sold_at >= w.starts,
-                    SaleLine.sold_at < w.ends,
-                ),
-            )
-            .group_by(w.product_id, w.kind)
-        ).all()
+        connection.execute(year_one_table.insert(), windows)
+        if connection.dialect.name == "postgresql":
+            # A new temporary table has no statistics: PostgreSQL would guess a few rows and
+            # probe the ledger's index once per product, reading lines in random order (33 s
+            # over 10 million lines). Counted, it hashes the products and reads the ledger once.
+            connection.exec_driver_sql(f"ANALYZE {year_one_table.name}")
+        yield connection
     finally:
-        windows_table.drop(connection)
-    return {(pid, kind): (int(revenue or 0), int(profit or 0)) for pid, kind, revenue, profit in rows}
+        year_one_table.drop(connection)
 
 
-def declared_for(rows: list[GrowthRow]) -> dict[tuple[int, int], tuple[int, int]]:
-    ids = [row.product_id for row in rows]
-    if not ids:
-        return {}
-    found = db.session.execute(
+def sum_sales(connection, *, starts=None, ends=None) -> dict[int, tuple[int, int]]:
+    """Revenue and profit per product in its year one or, given both bounds, in that period
+    for the products past year one. Aggregated by the database."""
+    y = year_one_table.c
+    if starts is None:
+        period = and_(SaleLine.sold_at >= y.starts, SaleLine.sold_at < y.ends)
+    else:
+        period = and_(SaleLine.sold_at >= starts, SaleLine.sold_at < ends, y.ends <= ends)
+    rows = connection.execute(
+        select(y.product_id, func.sum(SaleLine.amount), func.sum(SaleLine.amount - SaleLine.cost_amount))
+        .select_from(year_one_table)
+        .join(SaleLine, and_(SaleLine.product_id == y.product_id, period))
+        .group_by(y.product_id)
+    )
+    return {pid: (int(revenue or 0), int(profit or 0)) for pid, revenue, profit in rows}
+
+
+def declarations(connection) -> dict[tuple[int, int], tuple[int, int]]:
+    """Every declaration of the products in the report, by (product, year)."""
+    found = connection.execute(
         select(DeclaredRevenue.product_id, DeclaredRevenue.year, DeclaredRevenue.revenue, DeclaredRevenue.profit)
-        .where(DeclaredRevenue.product_id.in_(ids))
+        .join(year_one_table, year_one_table.c.product_id == DeclaredRevenue.product_id)
     )
     return {(pid, year): (revenue, profit) for pid, year, revenue, profit in found}
 
 
+@lru_cache(maxsize=8192)
+def year_one_end_of(certified_on: date) -> date:
+    return certified_on + relativedelta(months=12)
+
+
+@lru_cache(maxsize=8192)
 def declared_year_of(certified_on: date) -> int:
     """Year one straddles two calendar years; producers declare by calendar year, so take
     the one holding most of it (the year six months after certification)."""
@@ -251,29 +261,29 @@ def growth_report(filters: ReportFilters, *, default_target: float, today: date 
     targets = plan_targets(default_target)
     rows: list[GrowthRow] = []
     windows: list[dict] = []
-    trailing_start = utc_start_of(today - relativedelta(months=12))
-    trailing_end = utc_start_of(today)
     for r in report_products(filters):
         certified_on = r.certified_on
         row = GrowthRow(
             product_id=r.id, code=r.code, slug=r.slug, name=r.name_vi, group=r.group,
             stars=r.certified_stars, producer_kind=r.kind, province=r[8], district=r[9],
-            certified_on=certified_on, year_one_ends=certified_on + relativedelta(months=12),
+            certified_on=certified_on, year_one_ends=year_one_end_of(certified_on),
             target=target_for(targets, default_target, r.province_id, certified_on),
             baseline_revenue=r.revenue, baseline_profit=r.profit,
         )
         rows.append(row)
-        windows.append({"product_id": row.product_id, "kind": YEAR_ONE,
-                        "starts": utc_start_of(certified_on), "ends": utc_start_of(row.year_one_ends)})
-        if today >= row.year_one_ends:
-            windows.append({"product_id": row.product_id, "kind": TRAILING,
-                            "starts": trailing_start, "ends": trailing_end})
-    sums = sum_sales_in_windows(windows)
-    declared = declared_for(rows)
+        windows.append({"product_id": row.product_id, "starts": utc_start_of(certified_on),
+                        "ends": utc_start_of(row.year_one_ends)})
+    year_one, trailing, declared = {}, {}, {}
+    if windows:
+        with year_one_in_database(windows) as connection:
+            year_one = sum_sales(connection)
+            trailing = sum_sales(connection, starts=utc_start_of(today - relativedelta(months=12)),
+                                 ends=utc_start_of(today))
+            declared = declarations(connection)
     for row in rows:
-        row.revenue, row.profit = sums.get((row.product_id, YEAR_ONE), (0, 0))
+        row.revenue, row.profit = year_one.get(row.product_id, (0, 0))
         if today >= row.year_one_ends:
-            row.trailing_revenue, row.trailing_profit = sums.get((row.product_id, TRAILING), (0, 0))
+            row.trailing_revenue, row.trailing_profit = trailing.get(row.product_id, (0, 0))
         row.declared_year = declared_year_of(row.certified_on)
         if (row.product_id, row.declared_year) in declared:
             row.declared_revenue, row.declared_profit = declared[(row.product_id, row.declared_year)]

@@ -7,8 +7,9 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.accounts.models import User
-from storefront.catalog.models import Product, utcnow
-from storefront.extensions import db
+from storefront.catalog.models import Product
+from storefront.clock import utcnow
+from storefront.extensions import Money, db
 from storefront.outlets.models import Outlet
 
 CHANNELS = ("online", "in_store")
@@ -23,8 +24,8 @@ class PosSale(db.Model):
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlet.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     payment_kind: Mapped[str] = mapped_column(String(10))
-    total: Mapped[int]
-    cash_received: Mapped[int | None]
+    total: Mapped[Money]
+    cash_received: Mapped[Money | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     outlet: Mapped[Outlet] = relationship()
@@ -45,8 +46,8 @@ class SaleLine(db.Model):
     channel: Mapped[str] = mapped_column(String(10))
     qty: Mapped[int]
     unit_price: Mapped[int]
-    amount: Mapped[int]
-    cost_amount: Mapped[int]
+    amount: Mapped[Money]
+    cost_amount: Mapped[Money]
     sold_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     source: Mapped[str] = mapped_column(String(40))
     pos_sale_id: Mapped[int | None] = mapped_column(ForeignKey("pos_sale.id"), index=True)
@@ -56,4 +57,9 @@ class SaleLine(db.Model):
     pos_sale: Mapped[PosSale | None] = relationship(back_populates="lines")
 
 
-db.Index("ix_sale_line_product_sold_at", SaleLine.product_id, SaleLine.sold_at)
+# The growth report and product charts sum a product's lines over a period: with the amounts in
+# the index SQLite reads them from the index alone, without a lookup per line.
+db.Index(
+    "ix_sale_line_product_sold_at_amounts",
+    SaleLine.product_id, SaleLine.sold_at, SaleLine.amount, SaleLine.cost_amount,
+)
