@@ -27,8 +27,10 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
 
-    # Uploads (stock-takes, imports) are small; refuse anything larger before reading it.
-    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # Refuse anything larger before reading it. The largest upload is a file of figures for every
+    # product (storefront.reports.imports.MAX_FILE_BYTES, 16 MB); the room above it lets a file
+    # a little too large get the page that says so and gives the limit, not a bare 413.
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 
     PRODUCTS_PER_PAGE = int(os.environ.get("PRODUCTS_PER_PAGE", "24"))
     API_MAX_PER_PAGE = 100

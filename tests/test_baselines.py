@@ -1,13 +1,21 @@
 """Staff enter baselines and declared revenue by hand or by file; a bad file changes nothing."""
 import csv
 import io
+import sqlite3
+from datetime import timedelta
+
 import openpyxl
 import pytest
+from flask_babel import force_locale
+from sqlalchemy import func, insert, select
 
-from storefront.catalog.models import vietnam_today
+from storefront.catalog.models import Evaluation, Product
+from storefront.clock import vietnam_today
+from storefront.manage.services import MAX_COUNT_LINES, parse_stock_take, products_by_code
 from storefront.reports.models import Baseline, DeclaredRevenue
 from storefront.reports.services import declared_year_of
-from tests.factories import make_product
+from storefront.spreadsheets import FileRejected
+from tests.factories import make_place, make_producer, make_product
 
 THIS_YEAR = vietnam_today().year
 
@@ -80,7 +88,7 @@ def test_baseline_is_created_then_updated_never_duplicated(client, db, products,
     ({"revenue": "-5", "profit": "-10", "source": "declared"}, "Revenue cannot be negative."),
     ({"revenue": "1000000", "profit": "1000001", "source": "declared"}, "Profit cannot be more than revenue."),
     ({"revenue": "1000000", "profit": "0", "source": "guessed"}, "The source must be one of: declared, audited."),
-    ({"revenue": "99999999999", "profit": "0", "source": "declared"}, "Revenue cannot be more than"),
+    ({"revenue": "1000000000000001", "profit": "0", "source": "declared"}, "Revenue cannot be more than"),
     ({"revenue": "1000000", "profit": "0", "source": "declared", "note": "x" * 256}, "Field cannot be longer than 255"),
 ])
 def test_bad_baseline_reshows_the_form_with_the_error(client, db, products, staff, data, message):
@@ -239,6 +247,82 @@ def test_unreadable_files_are_refused_with_a_reason(client, db, products, staff,
     response = client.post("/admin/baselines/import", data=upload)
     assert response.status_code == 200 and message in response.text
     assert baselines(db) == {}
+
+
+def test_figures_beyond_32_bits_are_kept(client, db, products, staff):
+    client.post("/admin/baselines/QN-NMCK-01", data={
+        "revenue": "5.000.000.000", "profit": "-3.000.000.000", "source": "audited", "note": ""})
+    rows = [BASELINE_HEADER, ["QN-TSD-01", "5000000000", "2500000000", "", ""]]
+    assert client.post("/admin/baselines/import", data=csv_file(rows)).status_code == 302
+    assert baselines(db) == {"QN-NMCK-01": (5_000_000_000, -3_000_000_000, "audited", ""),
+                             "QN-TSD-01": (5_000_000_000, 2_500_000_000, "declared", "")}
+
+
+def test_the_import_pages_state_their_limits(client, staff):
+    for url in ("/admin/baselines/import", "/admin/declared/import"):
+        assert "At most 16 MB and 100,000 lines." in client.get(url).text
+
+
+BULK_PRODUCTS = MAX_COUNT_LINES + 1_000
+
+
+@pytest.fixture
+def many_certified(db):
+    """The codes of more certified products than a stock-take may count, inserted in bulk (one
+    by one through the factories would take minutes)."""
+    commune = make_place()
+    producer = make_producer(commune)
+    codes = [f"QN-BULK-{n:05d}" for n in range(BULK_PRODUCTS)]
+    db.session.execute(insert(Product), [
+        {"code": code, "slug": code.lower(), "name_vi": f"Sản phẩm {code}", "group": "food",
+         "producer_id": producer.id, "unit": "hộp", "price": 100_000, "unit_cost": 60_000,
+         "province_id": commune.parent.parent_id, "district_id": commune.parent_id}
+        for code in codes
+    ])
+    issued_on = vietnam_today() - timedelta(days=30)
+    db.session.execute(insert(Evaluation), [
+        {"product_id": product_id, "score": 80, "stars": 4, "council_level": "province",
+         "issued_on": issued_on, "expires_on": Evaluation.expiry_for(issued_on)}
+        for product_id in db.session.scalars(select(Product.id).where(Product.code.startswith("QN-BULK-")))
+    ])
+    db.session.commit()
+    return codes
+
+
+def baseline_count(db) -> int:
+    return db.session.scalar(select(func.count(Baseline.id)))
+
+
+def test_a_file_for_every_certified_product_imports_then_updates(client, db, many_certified, staff):
+    template = client.get("/admin/baselines/template.csv").data.decode("utf-8-sig")
+    header, *lines = csv.reader(io.StringIO(template))
+    assert len(lines) == BULK_PRODUCTS
+    rows = [header, *([code, "1.500.000", "300000", *rest] for code, _revenue, _profit, *rest in lines)]
+    response = client.post("/admin/baselines/import", data=csv_file(rows))
+    assert response.status_code == 302
+    assert f"{BULK_PRODUCTS} created, 0 updated" in client.get(response.location).text
+    assert baseline_count(db) == BULK_PRODUCTS
+
+    rows[-1][1] = "2.000.000"
+    response = client.post("/admin/baselines/import", data=csv_file(rows))
+    assert f"0 created, {BULK_PRODUCTS} updated" in client.get(response.location).text
+    assert baseline_count(db) == BULK_PRODUCTS
+    last = db.session.scalar(select(Baseline.revenue).join(Product).where(Product.code == many_certified[-1]))
+    assert last == 2_000_000
+
+
+def test_products_are_found_by_more_codes_than_a_query_may_bind(db, many_certified):
+    if db.engine.dialect.name == "sqlite":  # SQLite binds 32,766 values unless built otherwise, as here
+        sqlite = db.session.connection().connection.driver_connection
+        sqlite.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766)
+    unknown = {f"QN-NONE-{n:05d}" for n in range(70_000)}  # more than PostgreSQL's 65,535 too
+    assert set(products_by_code(unknown | set(many_certified))) == set(many_certified)
+
+
+def test_a_stock_take_of_as_many_lines_is_still_refused(many_certified):
+    lines = "".join(f"{code},1\n" for code in many_certified)
+    with force_locale("en"), pytest.raises(FileRejected, match="The file has more than 5,000 lines"):
+        parse_stock_take(filename="count.csv", data=("product_code,counted\n" + lines).encode())
 
 
 def test_templates_list_certified_products_and_round_trip(client, db, products, staff):

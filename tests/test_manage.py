@@ -8,12 +8,13 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 
-from storefront.catalog.models import utcnow
+from storefront.clock import utcnow
 from storefront.manage import services as manage_services
 from storefront.outlets.models import StockLevel, StockMove
 from storefront.outlets.services import assign_outlets, move_stock
 from storefront.sales.models import SaleLine
 from storefront.sales.services import SaleRequestLine, record_sale
+from storefront.spreadsheets import escape_cell, unescape_cell
 from storefront.transactions import transaction
 from tests.factories import make_lot, make_outlet, make_product, stock
 
@@ -362,9 +363,10 @@ def test_the_count_sheet_uploads_back_unchanged(client, manager, db):
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx"])
 def test_escape_cell_neutralises_formulas(value):
-    assert manage_services.escape_cell(value) == "'" + value
-    assert manage_services.escape_cell("Nước mắm") == "Nước mắm"
-    assert manage_services.escape_cell(-5) == -5
+    assert escape_cell(value) == "'" + value
+    assert unescape_cell(escape_cell(value)) == value
+    assert escape_cell("Nước mắm") == "Nước mắm"
+    assert escape_cell(-5) == -5
 
 
 # --- History and threshold ---------------------------------------------------------------

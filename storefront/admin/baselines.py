@@ -1,34 +1,31 @@
 """Staff enter what the growth report compares against: each certified product's pre-OCOP
 baseline and the revenue its producer declares per calendar year, one by one or as a file."""
 import io
-from typing import Callable
+from collections.abc import Callable, Sequence
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_number, gettext as _, ngettext
 
 from storefront.accounts.access import staff_required
 from storefront.admin import bp
-from storefront.catalog.models import vietnam_today
+from storefront.clock import vietnam_today
 from storefront.i18n import safe_next
-from storefront.manage.services import MAX_COUNT_LINES, MAX_UPLOAD_BYTES
 from storefront.reports.forms import BaselineForm, DeclaredForm, ImportForm
 from storefront.reports.imports import (
+    MAX_FILE_BYTES,
+    MAX_FILE_LINES,
     CertifiedProduct,
-    ImportRejected,
     ImportResult,
     baseline_template_rows,
     certified_product,
     certified_products_page,
-    csv_bytes,
     declared_template_rows,
     import_baselines,
     import_declarations,
     save_baseline,
     save_declared_revenue,
-    xlsx_bytes,
 )
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from storefront.spreadsheets import MEGABYTE, MIMETYPES, FileRejected, csv_bytes, xlsx_bytes
 
 
 @bp.get("/baselines")
@@ -132,14 +129,14 @@ def import_page(importer: Callable[..., ImportResult], template: str, list_endpo
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            result = importer(filename=upload.filename, data=upload.read(MAX_UPLOAD_BYTES + 1))
-        except ImportRejected as error:
+            result = importer(filename=upload.filename, data=upload.read(MAX_FILE_BYTES + 1))
+        except FileRejected as error:
             problems = error.problems
         else:
             flash(imported_message(result), "success")
             return redirect(url_for(list_endpoint))
     return render_template(template, form=form, problems=problems,
-                           max_megabytes=MAX_UPLOAD_BYTES // (1024 * 1024), max_lines=format_number(MAX_COUNT_LINES))
+                           max_megabytes=MAX_FILE_BYTES // MEGABYTE, max_lines=format_number(MAX_FILE_LINES))
 
 
 def imported_message(result: ImportResult) -> str:
@@ -151,7 +148,7 @@ def imported_message(result: ImportResult) -> str:
     return message
 
 
-def spreadsheet(rows: list[list[object]], extension: str, name: str):
-    data, mimetype = (csv_bytes(rows), "text/csv") if extension == "csv" else (xlsx_bytes(rows, title=name), XLSX_MIMETYPE)
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+def spreadsheet(rows: list[Sequence[object]], extension: str, name: str):
+    data = csv_bytes(rows) if extension == "csv" else xlsx_bytes(rows, title=name)
+    return send_file(io.BytesIO(data), mimetype=MIMETYPES[extension], as_attachment=True,
                      download_name=f"{name}-{vietnam_today():%Y%m%d}.{extension}")

@@ -14,7 +14,7 @@ from storefront.catalog.labels import GROUP_LABELS, PRODUCER_KIND_LABELS
 from storefront.catalog.listing import parse_int
 from storefront.manage.services import find_product_by_code
 from storefront.reports.charts import monthly_chart_svg, ratio_distribution, ratio_histogram_svg
-from storefront.reports.exports import XLSX_MIMETYPE, growth_csv, growth_xlsx, shown_ratio
+from storefront.reports.exports import growth_csv, growth_xlsx, shown_ratio
 from storefront.reports.services import (
     GrowthReport,
     GrowthRow,
@@ -27,6 +27,7 @@ from storefront.reports.services import (
     report_areas,
     sort_rows,
 )
+from storefront.spreadsheets import MIMETYPES
 
 ROWS_PER_PAGE = 200  # the summary and the exports always cover every row
 VIEWS = ("year_one", "trailing")
@@ -103,10 +104,8 @@ def growth_report_page():
 @staff_required
 def growth_export(extension: str):
     wanted = requested_report()  # a bad filter value is ignored, as on the page
-    data, mimetype = (
-        (growth_csv(wanted.rows), "text/csv") if extension == "csv" else (growth_xlsx(wanted.rows), XLSX_MIMETYPE)
-    )
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+    data = growth_csv(wanted.rows) if extension == "csv" else growth_xlsx(wanted.rows)
+    return send_file(io.BytesIO(data), mimetype=MIMETYPES[extension], as_attachment=True,
                      download_name=f"growth-report-{wanted.report.today:%Y%m%d}.{extension}")
 
 

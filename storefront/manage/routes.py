@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from storefront.accounts.access import role_required
-from storefront.catalog.models import vietnam_today
+from storefront.clock import vietnam_today
 from storefront.manage import bp
 from storefront.manage.access import managed_outlets, manager_roles, outlet_or_403
 from storefront.manage.forms import (
@@ -24,7 +24,6 @@ from storefront.manage.orders import pickup_queue
 from storefront.manage.services import (
     MAX_COUNT_LINES,
     MAX_UPLOAD_BYTES,
-    StockTakeError,
     find_product_by_code,
     move_history,
     other_active_outlets,
@@ -43,8 +42,7 @@ from storefront.outlets.services import (
     set_low_stock_threshold,
     transfer_stock,
 )
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from storefront.spreadsheets import MEGABYTE, MIMETYPES, FileRejected
 
 
 @bp.get("/")
@@ -150,7 +148,7 @@ def stock_take(code: str):
             counts = parse_stock_take(filename=upload.filename, data=upload.read(MAX_UPLOAD_BYTES + 1))
             moves = count_stock(outlet=outlet, counts=counts, user=current_user,
                                 reference=secure_filename(upload.filename)[:40])
-        except StockTakeError as error:
+        except FileRejected as error:
             problems = error.problems
         except StockError as error:  # e.g. counted below what is reserved for orders
             problems = [str(error)]
@@ -159,17 +157,15 @@ def stock_take(code: str):
                     counted=len(counts), changed=len(moves)), "success")
             return redirect(url_for("manage.dashboard", code=outlet.code))
     return render_template("manage/stock_take.html", outlet=outlet, form=form, problems=problems,
-                           max_megabytes=MAX_UPLOAD_BYTES // (1024 * 1024), max_lines=format_number(MAX_COUNT_LINES))
+                           max_megabytes=MAX_UPLOAD_BYTES // MEGABYTE, max_lines=format_number(MAX_COUNT_LINES))
 
 
 @bp.get("/<code>/stock-take/template.<any(csv, xlsx):extension>")
 @role_required(*manager_roles)
 def stock_take_template(code: str, extension: str):
     outlet = outlet_or_403(code)
-    data, mimetype = (
-        (stock_take_csv(outlet), "text/csv") if extension == "csv" else (stock_take_xlsx(outlet), XLSX_MIMETYPE)
-    )
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+    data = stock_take_csv(outlet) if extension == "csv" else stock_take_xlsx(outlet)
+    return send_file(io.BytesIO(data), mimetype=MIMETYPES[extension], as_attachment=True,
                      download_name=f"stock-take-{outlet.code}-{vietnam_today():%Y%m%d}.{extension}")
 
 

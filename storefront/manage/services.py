@@ -3,54 +3,53 @@ stock-take files in and out. Stock itself only changes through storefront.outlet
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
-import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
-import openpyxl
 from flask_babel import format_number, gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func
 from sqlalchemy.orm import contains_eager, selectinload
 
-from storefront.clock import VIETNAM
-from storefront.catalog.models import Product, TraceLot, vietnam_today
+from storefront.catalog.models import Product, TraceLot
 from storefront.catalog.services import slugify
+from storefront.clock import VIETNAM, vietnam_today
 from storefront.extensions import db
+from storefront.lookups import scalars_where_in
 from storefront.outlets.models import Outlet, StockLevel, StockMove
 from storefront.outlets.services import MAX_QTY
 from storefront.sales.models import SaleLine
+from storefront.spreadsheets import (
+    MEGABYTE,
+    FileRejected,
+    Problems,
+    Rows,
+    cell_text,
+    column_positions,
+    csv_bytes,
+    read_rows,
+    refuse_if,
+    xlsx_bytes,
+)
 
 STOCK_PER_PAGE = 50
 MOVES_PER_PAGE = 50
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+# One outlet's count: a few thousand products at most.
+MAX_UPLOAD_BYTES = 2 * MEGABYTE
 MAX_COUNT_LINES = 5_000
 STOCK_TAKE_COLUMNS = ("product_code", "counted")
-# Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_cell(value: object) -> object:
-    """Text that a spreadsheet would read as a formula gets a leading quote; numbers stay."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def products_by_code(codes: set[str]) -> dict[str, Product]:
-    """Products keyed by the codes as typed; a code also matches in upper case (one query)."""
+    """Products keyed by the codes as typed; a code also matches in upper case."""
     codes = {code for code in codes if code}
     if not codes:
         return {}
     found = {
         product.code: product
-        for product in db.session.scalars(
-            db.select(Product).where(Product.code.in_(codes | {code.upper() for code in codes}))
-        )
+        for product in scalars_where_in(db.select(Product), Product.code, codes | {code.upper() for code in codes})
     }
     matches = {code: found.get(code) or found.get(code.upper()) for code in codes}
     return {code: product for code, product in matches.items() if product is not None}
@@ -141,62 +140,6 @@ def todays_sales(outlet: Outlet) -> DaySales:
 # --- Stock-take files --------------------------------------------------------------------
 
 
-class StockTakeError(ValueError):
-    """The whole file is refused; each problem names its line."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__(" ".join(problems))
-        self.problems = problems
-
-
-Rows = list[tuple[int, list[object]]]  # (line number in the file, cells), blank lines left out
-
-
-def filled_rows(numbered_rows) -> Rows:
-    """Non-blank rows, stopping one past the limit so an oversized file is caught early."""
-    rows: Rows = []
-    for number, cells in numbered_rows:
-        if not is_blank(cells):
-            rows.append((number, list(cells)))
-            if len(rows) > MAX_COUNT_LINES + 1:
-                break
-    return rows
-
-
-def is_blank(cells) -> bool:
-    return all(cell is None or str(cell).strip() == "" for cell in cells)
-
-
-def read_csv_rows(data: bytes) -> Rows:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise StockTakeError([_("The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”.")])
-    first_line = text.split("\n", 1)[0]
-    # Spreadsheets set to Vietnamese use ";" between columns (the comma is the decimal mark).
-    delimiter = ";" if ";" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        return filled_rows((reader.line_num, cells) for cells in reader)
-    except csv.Error as error:
-        raise StockTakeError([_("Line %(line)d: %(problem)s", line=reader.line_num, problem=str(error))])
-
-
-def read_xlsx_rows(data: bytes) -> Rows:
-    """The first worksheet; rows are numbered as the spreadsheet shows them."""
-    try:
-        # openpyxl warns about styles and extensions it ignores; they do not matter here.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                return filled_rows(enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1))
-            finally:
-                workbook.close()
-    except Exception:  # a damaged or disguised file can fail in many ways inside openpyxl
-        raise StockTakeError([_("The file could not be read as an XLSX workbook.")])
-
-
 def parse_counted(value: object) -> int | str:
     """The counted quantity, or the problem with it."""
     if isinstance(value, float) and value.is_integer():
@@ -219,59 +162,25 @@ def parse_counted(value: object) -> int | str:
 
 def parse_stock_take(*, filename: str, data: bytes) -> list[tuple[Product, int]]:
     """A stock-take file (CSV or XLSX, header `product_code,counted`) as (product, counted)
-    pairs. All or nothing: any bad line raises StockTakeError listing every problem by line."""
-    header, *lines = read_rows(filename=filename, data=data)
-    code_at, counted_at = stock_take_columns(*header)
-    problems, counts = check_count_lines(lines, code_at=code_at, counted_at=counted_at)
+    pairs. All or nothing: any bad line raises FileRejected listing every problem by line."""
+    header, *lines = read_rows(filename=filename, data=data, max_bytes=MAX_UPLOAD_BYTES, max_lines=MAX_COUNT_LINES)
+    positions = column_positions(*header, columns=STOCK_TAKE_COLUMNS)
+    problems, counts = check_count_lines(lines, code_at=positions["product_code"], counted_at=positions["counted"])
     if not counts and not problems:
-        raise StockTakeError([_("The file has a header but no lines to count.")])
+        raise FileRejected([_("The file has a header but no lines to count.")])
     products = products_by_code({code for _line, code, _counted in counts})
     problems += [
         (number, _("Line %(line)d: unknown product code %(code)s.", line=number, code=code))
         for number, code, _counted in counts
         if code not in products
     ]
-    if problems:
-        raise StockTakeError([message for _line, message in sorted(problems, key=lambda problem: problem[0])])
+    refuse_if(problems)
     return [(products[code], counted) for _line, code, counted in counts]
 
 
-def read_rows(*, filename: str, data: bytes) -> Rows:
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise StockTakeError([_("The file is larger than %(size)d MB.", size=MAX_UPLOAD_BYTES // (1024 * 1024))])
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if extension == "csv":
-        rows = read_csv_rows(data)
-    elif extension == "xlsx":
-        rows = read_xlsx_rows(data)
-    else:
-        raise StockTakeError([_("Upload a CSV or XLSX file.")])
-    if not rows:
-        raise StockTakeError([_("The file is empty.")])
-    if len(rows) > MAX_COUNT_LINES + 1:
-        raise StockTakeError([
-            _("The file has more than %(max)s lines; split it.", max=format_number(MAX_COUNT_LINES))
-        ])
-    return rows
-
-
-def stock_take_columns(line: int, header: list[object]) -> tuple[int, int]:
-    """Where product_code and counted are; other columns (name, unit…) are ignored."""
-    names = [cell_text(header, index).lower() for index in range(len(header))]
-    missing = [column for column in STOCK_TAKE_COLUMNS if column not in names]
-    if missing:
-        raise StockTakeError([
-            _("Line %(line)d: the header row must name the columns %(columns)s; missing: %(missing)s.",
-              line=line, columns=", ".join(STOCK_TAKE_COLUMNS), missing=", ".join(missing))
-        ])
-    return names.index("product_code"), names.index("counted")
-
-
-def check_count_lines(
-    lines: Rows, *, code_at: int, counted_at: int
-) -> tuple[list[tuple[int, str]], list[tuple[int, str, int]]]:
+def check_count_lines(lines: Rows, *, code_at: int, counted_at: int) -> tuple[Problems, list[tuple[int, str, int]]]:
     """Problems (line, message) and well-formed counts (line, code, counted)."""
-    problems: list[tuple[int, str]] = []
+    problems: Problems = []
     counts: list[tuple[int, str, int]] = []
     first_seen: dict[str, int] = {}
     for number, cells in lines:
@@ -293,14 +202,7 @@ def check_count_lines(
     return problems, counts
 
 
-def cell_text(cells: list[object], index: int) -> str:
-    value = cells[index] if index < len(cells) else None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a code typed as a number in a spreadsheet: 1001, not 1001.0
-    return "" if value is None else str(value).strip()
-
-
-def stock_take_rows(outlet: Outlet) -> list[list[object]]:
+def stock_take_rows(outlet: Outlet) -> list[Sequence[object]]:
     """A stock-take sheet to fill in: the header, then every product held here with its
     current count, name and unit (extra columns are ignored when the file comes back)."""
     levels = db.session.execute(
@@ -309,24 +211,12 @@ def stock_take_rows(outlet: Outlet) -> list[list[object]]:
         .where(StockLevel.outlet_id == outlet.id)
         .order_by(Product.code)
     )
-    header = [*STOCK_TAKE_COLUMNS, "product_name", "unit"]
-    return [header, *([escape_cell(cell) for cell in row] for row in levels)]
+    return [[*STOCK_TAKE_COLUMNS, "product_name", "unit"], *levels]
 
 
 def stock_take_csv(outlet: Outlet) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(stock_take_rows(outlet))
-    # The BOM makes Excel read the Vietnamese names as UTF-8.
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(stock_take_rows(outlet))
 
 
 def stock_take_xlsx(outlet: Outlet) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "stock-take"
-    for row in stock_take_rows(outlet):
-        # Control characters cannot be stored in XLSX; a stray one in a name must not break the sheet.
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell for cell in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(stock_take_rows(outlet), title="stock-take")

@@ -6,25 +6,16 @@ ratios are rounded to two decimals exactly as the page shows them, dates are dat
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-import openpyxl
 from flask import url_for
 from flask_babel import force_locale
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from storefront.catalog.labels import PRODUCER_KIND_LABELS, group_label
-from storefront.manage.services import escape_cell
 from storefront.reports.services import GrowthReport, GrowthRow, ReportFilters, filter_args
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from storefront.spreadsheets import csv_bytes, xlsx_bytes
 
 STATUS_WORDS = {
     "meets": "Đạt",
@@ -80,57 +71,28 @@ COLUMNS = (
 XLSX_FORMATS = {"whole": "0", "money": "#,##0", "ratio": "0.00", "date": "dd/mm/yyyy"}
 
 
-def table_values(rows: list[GrowthRow]) -> list[list[object]]:
-    """One list of typed values per row, in COLUMNS order (names in Vietnamese)."""
+def table(rows: list[GrowthRow]) -> list[list[object]]:
+    """The header, then one list of typed values per row, in COLUMNS order (names in Vietnamese)."""
     with force_locale("vi"):
-        return [[column.value(row) for column in COLUMNS] for row in rows]
-
-
-def csv_cell(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return escape_cell(value)
+        return [[column.header for column in COLUMNS], *([column.value(row) for column in COLUMNS] for row in rows)]
 
 
 def growth_csv(rows: list[GrowthRow]) -> bytes:
-    """Plain integers, ratios with a dot, ISO dates; the BOM makes Excel read it as UTF-8."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([column.header for column in COLUMNS])
-    writer.writerows([csv_cell(value) for value in values] for values in table_values(rows))
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def xlsx_cell(value: object) -> object:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, str):
-        # Control characters cannot be stored in XLSX; a stray one in a name must not break the file.
-        return ILLEGAL_CHARACTERS_RE.sub("", escape_cell(value))
-    return value
+    """Plain integers, ratios with a dot, ISO dates."""
+    return csv_bytes(table(rows))
 
 
 def growth_xlsx(rows: list[GrowthRow]) -> bytes:
-    """Numbers and dates as typed cells with display formats, the header row frozen."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "Tăng trưởng"
-    sheet.append([column.header for column in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for values in table_values(rows):
-        sheet.append([xlsx_cell(value) for value in values])
-    for index, column in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(column.header) + 2)
-        if number_format := XLSX_FORMATS.get(column.kind):
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = number_format
-    sheet.freeze_panes = "C2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """Numbers and dates as typed cells with display formats; the header row and the code and
+    name columns stay in view."""
+    return xlsx_bytes(
+        table(rows),
+        title="Tăng trưởng",
+        bold_header=True,
+        column_widths=[max(12, len(column.header) + 2) for column in COLUMNS],
+        number_formats=[XLSX_FORMATS.get(column.kind) for column in COLUMNS],
+        freeze_panes="C2",
+    )
 
 
 def json_ratio(value: float | None) -> float | None:

@@ -4,46 +4,52 @@ one product at a time from the admin forms or a whole CSV/XLSX file at once.
 A file is all or nothing: every line is checked first and any bad line refuses the whole
 file, each problem naming its line. Saving upserts — one baseline per product, one
 declaration per product and year — so importing the same file twice changes nothing new.
-Files are read by the stock-take upload's helpers (size, type, UTF-8, `;` or `,`).
+A file may list every certified product in the country: ~16,000 today, 100,000 at bench scale.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
-import openpyxl
 from flask_babel import format_number, gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from storefront.catalog.models import Product, vietnam_today
+from storefront.catalog.models import Product
 from storefront.catalog.services import slugify
+from storefront.clock import vietnam_today
 from storefront.extensions import db
-from storefront.manage.services import (
-    FORMULA_STARTS,
-    StockTakeError,
-    cell_text,
-    escape_cell,
-    products_by_code,
-    read_rows,
-)
+from storefront.lookups import scalars_where_in
+from storefront.manage.services import products_by_code
 from storefront.reports.models import BASELINE_SOURCES, Baseline, DeclaredRevenue
 from storefront.reports.services import declared_year_of, first_certifications
+from storefront.spreadsheets import (
+    MEGABYTE,
+    FileRejected,
+    Problems,
+    cell_text,
+    column_positions,
+    read_rows,
+    refuse_if,
+    unescape_cell,
+)
 from storefront.transactions import transaction
 
 BASELINE_COLUMNS = ("product_code", "revenue", "profit", "source", "note")
 DECLARED_COLUMNS = ("product_code", "year", "revenue", "profit", "note")
 OPTIONAL_COLUMNS = ("source", "note")  # a file may leave these out: declared, no note
 HELPER_COLUMN = "product_name"  # in the templates to help fill them in; ignored on upload
+# Every certified product nationally, with room to spare. A filled-in template line, with the
+# product's name, is about 85 bytes: 100,000 of them make 8.5 MB.
+MAX_FILE_LINES = 100_000
+MAX_FILE_BYTES = 16 * MEGABYTE
 FIRST_YEAR = 2015
-# The revenue and profit columns are INTEGER, 32-bit on PostgreSQL: refuse what they cannot hold.
-MAX_AMOUNT = 2_147_483_647
+# A quadrillion đồng: far beyond any product's revenue, so more is a typo (the columns are
+# 64-bit and would hold it).
+MAX_AMOUNT = 10**15
 NOTE_LENGTH = 255
 PER_PAGE = 50
 GROUPED_NUMBER = re.compile(r"[0-9]{1,3}(?:([.,])[0-9]{3})(?:\1[0-9]{3})*")
@@ -51,14 +57,6 @@ GROUPED_NUMBER = re.compile(r"[0-9]{1,3}(?:([.,])[0-9]{3})(?:\1[0-9]{3})*")
 
 class FigureError(ValueError):
     """Figures that break a rule; the message is meant for the user."""
-
-
-class ImportRejected(ValueError):
-    """The whole file is refused; each problem names its line."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__(" ".join(problems))
-        self.problems = problems
 
 
 # --- Rules shared by the forms, the files and the services ---------------------------------
@@ -174,8 +172,8 @@ def save_baselines(entries: list[BaselineEntry]) -> ImportResult:
         check_figures(revenue=entry.revenue, profit=entry.profit, source=entry.source, note=entry.note)
 
     def upsert() -> ImportResult:
-        ids = [entry.product.id for entry in entries]
-        existing = {b.product_id: b for b in db.session.scalars(select(Baseline).where(Baseline.product_id.in_(ids)))}
+        ids = {entry.product.id for entry in entries}
+        existing = {b.product_id: b for b in scalars_where_in(select(Baseline), Baseline.product_id, ids)}
         for entry in entries:
             baseline = existing.get(entry.product.id) or Baseline(product_id=entry.product.id)
             baseline.revenue, baseline.profit = entry.revenue, entry.profit
@@ -194,7 +192,7 @@ def save_declarations(entries: list[DeclaredEntry]) -> ImportResult:
         ids = {entry.product.id for entry in entries}
         existing = {
             (d.product_id, d.year): d
-            for d in db.session.scalars(select(DeclaredRevenue).where(DeclaredRevenue.product_id.in_(ids)))
+            for d in scalars_where_in(select(DeclaredRevenue), DeclaredRevenue.product_id, ids)
         }
         updated = 0
         for entry in entries:
@@ -221,8 +219,6 @@ def once_more_if_raced(upsert: Callable[[], ImportResult]) -> ImportResult:
 
 # --- Whole files -----------------------------------------------------------------------------
 
-Problems = list[tuple[int, str]]  # (line, message), reported in line order
-
 
 @dataclass(frozen=True)
 class FileLine:
@@ -247,7 +243,7 @@ def import_declarations(*, filename: str, data: bytes) -> ImportResult:
 
 
 def parse_baseline_file(*, filename: str, data: bytes) -> tuple[list[BaselineEntry], int]:
-    """Checked baselines, and how many lines were left without figures. Raises ImportRejected."""
+    """Checked baselines, and how many lines were left without figures. Raises FileRejected."""
     lines, skipped, problems = read_figure_lines(filename, data, BASELINE_COLUMNS)
     entries: list[BaselineEntry] = []
     first_seen: dict[int, int] = {}
@@ -271,7 +267,7 @@ def parse_baseline_file(*, filename: str, data: bytes) -> tuple[list[BaselineEnt
 
 
 def parse_declared_file(*, filename: str, data: bytes) -> tuple[list[DeclaredEntry], int]:
-    """Checked declarations, and how many lines were left without figures. Raises ImportRejected."""
+    """Checked declarations, and how many lines were left without figures. Raises FileRejected."""
     lines, skipped, problems = read_figure_lines(filename, data, DECLARED_COLUMNS)
     entries: list[DeclaredEntry] = []
     first_seen: dict[tuple[int, int], int] = {}
@@ -304,11 +300,8 @@ def parse_declared_file(*, filename: str, data: bytes) -> tuple[list[DeclaredEnt
 def read_figure_lines(filename: str, data: bytes, columns: tuple[str, ...]) -> tuple[list[FileLine], int, Problems]:
     """The lines with figures, how many lines had none (the templates list every certified
     product; not all get filled in), and the problems found so far: unknown or empty codes."""
-    try:
-        header, *rows = read_rows(filename=filename, data=data)
-    except StockTakeError as error:
-        raise ImportRejected(error.problems) from error
-    positions = column_positions(*header, columns=columns)
+    header, *rows = read_rows(filename=filename, data=data, max_bytes=MAX_FILE_BYTES, max_lines=MAX_FILE_LINES)
+    positions = column_positions(*header, columns=columns, optional=OPTIONAL_COLUMNS)
     figure_columns = [c for c in columns if c not in ("product_code", "year") and c in positions]
     filled = []
     for number, row in rows:
@@ -316,7 +309,7 @@ def read_figure_lines(filename: str, data: bytes, columns: tuple[str, ...]) -> t
         if any(cell_text(row, positions[column]) for column in figure_columns):
             filled.append(FileLine(number, None, cells))
     if not filled:
-        raise ImportRejected([_("The file has no lines with figures.")])
+        raise FileRejected([_("The file has no lines with figures.")])
     products = products_by_code({line.text("product_code")[:30] for line in filled})
     problems: Problems = []
     lines = []
@@ -329,18 +322,6 @@ def read_figure_lines(filename: str, data: bytes, columns: tuple[str, ...]) -> t
                                             line=line.number, code=code)))
         lines.append(FileLine(line.number, products.get(code), line.cells))
     return lines, len(rows) - len(filled), problems
-
-
-def column_positions(line: int, header: list[object], *, columns: tuple[str, ...]) -> dict[str, int]:
-    """Where each column is; the optional ones may be missing, other columns are ignored."""
-    names = [cell_text(header, index).lower() for index in range(len(header))]
-    missing = [column for column in columns if column not in names and column not in OPTIONAL_COLUMNS]
-    if missing:
-        raise ImportRejected([
-            _("Line %(line)d: the header row must name the columns %(columns)s; missing: %(missing)s.",
-              line=line, columns=", ".join(columns), missing=", ".join(missing))
-        ])
-    return {column: names.index(column) for column in columns if column in names}
 
 
 @dataclass(frozen=True)
@@ -376,20 +357,10 @@ def on_line(number: int, problem: str) -> str:
     return _("Line %(line)d: %(problem)s", line=number, problem=problem)
 
 
-def unescape_cell(text: str) -> str:
-    """Undo escape_cell: the templates quote text a spreadsheet would run as a formula."""
-    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
-
-
-def refuse_if(problems: Problems) -> None:
-    if problems:
-        raise ImportRejected([message for _line, message in sorted(problems, key=lambda problem: problem[0])])
-
-
 # --- Templates to fill in --------------------------------------------------------------------
 
 
-def baseline_template_rows() -> list[list[object]]:
+def baseline_template_rows() -> list[Sequence[object]]:
     """Every certified product (first certified 3★+, as in the growth report) with its
     current baseline, if any, ready to fill in and upload again."""
     first = first_certifications()
@@ -399,10 +370,10 @@ def baseline_template_rows() -> list[list[object]]:
         .outerjoin(Baseline, Baseline.product_id == Product.id)
         .order_by(Product.code)
     )
-    return [[*BASELINE_COLUMNS, HELPER_COLUMN], *([escape_cell(cell) for cell in row] for row in rows)]
+    return [[*BASELINE_COLUMNS, HELPER_COLUMN], *rows]
 
 
-def declared_template_rows() -> list[list[object]]:
+def declared_template_rows() -> list[Sequence[object]]:
     """Every declaration on record, and for each certified product without one for the
     year the growth report reads (see declared_year_of), once that year is over, an empty
     line for it."""
@@ -422,26 +393,7 @@ def declared_template_rows() -> list[list[object]]:
         if FIRST_YEAR <= (year := declared_year_of(certified_on)) <= last_year and (code, year) not in have
     ]
     rows = sorted([*declared, *wanted], key=lambda row: (row[0], row[1]))
-    return [[*DECLARED_COLUMNS, HELPER_COLUMN], *([escape_cell(cell) for cell in row] for row in rows)]
-
-
-def csv_bytes(rows: list[list[object]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    # The BOM makes Excel read the Vietnamese names as UTF-8.
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def xlsx_bytes(rows: list[list[object]], *, title: str) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    for row in rows:
-        # Control characters cannot be stored in XLSX; a stray one in a name must not break the sheet.
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell for cell in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return [[*DECLARED_COLUMNS, HELPER_COLUMN], *rows]
 
 
 # --- The admin lists ---------------------------------------------------------------------------

@@ -1,0 +1,191 @@
+"""Tables as files, in and out: stock-takes, the growth report's comparison figures and their
+templates, the growth report itself.
+
+In: an uploaded CSV (UTF-8, `,` or `;` between columns) or the first worksheet of an XLSX, as
+numbered non-blank rows, or FileRejected with every reason, worded for the user.
+Out: rows as CSV or XLSX bytes, any text a spreadsheet would run as a formula quoted first.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from collections.abc import Iterable, Sequence
+
+import openpyxl
+from flask_babel import format_number, gettext as _
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+MEGABYTE = 1024 * 1024
+MIMETYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+# Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+Rows = list[tuple[int, list[object]]]  # (line number in the file, cells), blank lines left out
+Problems = list[tuple[int, str]]  # (line, message for the user)
+
+
+class FileRejected(ValueError):
+    """The whole file is refused; each problem names its line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+def refuse_if(problems: Problems) -> None:
+    """Refuse the file if anything is wrong with it, the problems in line order."""
+    if problems:
+        raise FileRejected([message for _line, message in sorted(problems, key=lambda problem: problem[0])])
+
+
+# --- Formulas --------------------------------------------------------------------------------
+
+
+def escape_cell(value: object) -> object:
+    """Text that a spreadsheet would read as a formula gets a leading quote; numbers stay."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unescape_cell(text: str) -> str:
+    """Undo escape_cell, for a file of ours that comes back filled in."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
+
+
+# --- Reading an upload -----------------------------------------------------------------------
+
+
+def read_rows(*, filename: str, data: bytes, max_bytes: int, max_lines: int) -> Rows:
+    """The file's non-blank rows, the header first. Refused if larger than max_bytes, neither
+    CSV nor XLSX, unreadable, empty, or with more than max_lines lines under the header."""
+    if len(data) > max_bytes:
+        raise FileRejected([_("The file is larger than %(size)d MB.", size=max_bytes // MEGABYTE)])
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension == "csv":
+        rows = read_csv_rows(data, max_lines)
+    elif extension == "xlsx":
+        rows = read_xlsx_rows(data, max_lines)
+    else:
+        raise FileRejected([_("Upload a CSV or XLSX file.")])
+    if not rows:
+        raise FileRejected([_("The file is empty.")])
+    if len(rows) > max_lines + 1:
+        raise FileRejected([_("The file has more than %(max)s lines; split it.", max=format_number(max_lines))])
+    return rows
+
+
+def read_csv_rows(data: bytes, max_lines: int) -> Rows:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileRejected([_("The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”.")])
+    first_line = text.split("\n", 1)[0]
+    # Spreadsheets set to Vietnamese use ";" between columns (the comma is the decimal mark).
+    delimiter = ";" if ";" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return filled_rows(((reader.line_num, cells) for cells in reader), max_lines)
+    except csv.Error as error:
+        raise FileRejected([_("Line %(line)d: %(problem)s", line=reader.line_num, problem=str(error))])
+
+
+def read_xlsx_rows(data: bytes, max_lines: int) -> Rows:
+    """The first worksheet; rows are numbered as the spreadsheet shows them."""
+    try:
+        # openpyxl warns about styles and extensions it ignores; they do not matter here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                return filled_rows(enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1), max_lines)
+            finally:
+                workbook.close()
+    except Exception:  # a damaged or disguised file can fail in many ways inside openpyxl
+        raise FileRejected([_("The file could not be read as an XLSX workbook.")])
+
+
+def filled_rows(numbered_rows: Iterable[tuple[int, Sequence[object]]], max_lines: int) -> Rows:
+    """Non-blank rows, stopping one past the limit so an oversized file is caught early."""
+    rows: Rows = []
+    for number, cells in numbered_rows:
+        if not is_blank(cells):
+            rows.append((number, list(cells)))
+            if len(rows) > max_lines + 1:
+                break
+    return rows
+
+
+def is_blank(cells: Sequence[object]) -> bool:
+    return all(cell is None or str(cell).strip() == "" for cell in cells)
+
+
+def column_positions(line: int, header: list[object], *, columns: Sequence[str],
+                     optional: Sequence[str] = ()) -> dict[str, int]:
+    """Where each named column is, found by its name in any case; the optional ones may be
+    missing and other columns are ignored."""
+    names = [cell_text(header, index).lower() for index in range(len(header))]
+    missing = [column for column in columns if column not in names and column not in optional]
+    if missing:
+        raise FileRejected([
+            _("Line %(line)d: the header row must name the columns %(columns)s; missing: %(missing)s.",
+              line=line, columns=", ".join(columns), missing=", ".join(missing))
+        ])
+    return {column: names.index(column) for column in columns if column in names}
+
+
+def cell_text(cells: list[object], index: int) -> str:
+    """A cell as trimmed text; empty if the row is shorter."""
+    value = cells[index] if index < len(cells) else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a code typed as a number in a spreadsheet: 1001, not 1001.0
+    return "" if value is None else str(value).strip()
+
+
+# --- Writing a download ----------------------------------------------------------------------
+
+
+def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
+    """Numbers as written, None as an empty cell, dates in ISO form."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([escape_cell(cell) for cell in row] for row in rows)
+    # The BOM makes Excel read the Vietnamese names as UTF-8.
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(rows: Iterable[Sequence[object]], *, title: str, bold_header: bool = False,
+               column_widths: Sequence[int] = (), number_formats: Sequence[str | None] = (),
+               freeze_panes: str | None = None) -> bytes:
+    """One worksheet; numbers and dates stay typed cells. Optionally the first row in bold,
+    column widths in characters, a display format per column for the rows under the first
+    (None: as it comes), and the cell above and left of which the panes freeze ("C2")."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    for row in rows:
+        sheet.append([xlsx_value(cell) for cell in row])
+    if bold_header:
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+    for index, width in enumerate(column_widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for index, number_format in enumerate(number_formats, start=1):
+        if number_format:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = number_format
+    if freeze_panes:
+        sheet.freeze_panes = freeze_panes
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_value(value: object) -> object:
+    if isinstance(value, str):
+        # Control characters cannot be stored in XLSX; a stray one in a name must not break the
+        # file. Stripped first, so that what is left is what gets checked for a formula.
+        return escape_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
