@@ -17,11 +17,8 @@ Loopback only; bounded in count and in time. Figures go to stdout and bench/RESU
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -34,9 +31,11 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, flask, gunicorn, percentiles, requests_per_second, scratch_env  # noqa: E402
+from bench.common import (  # noqa: E402
+    flask, gunicorn, in_process_app, machine, percentiles, postgres, postgres_version, record,
+    requests_per_second, scratch_env,
+)
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 OUTLET = "QN-TT"  # the provincial centre: pickup on, stock of every district
 THROUGHPUT_PRODUCTS = 10
 PLENTY = 100_000
@@ -136,26 +135,6 @@ class Tally:
 
 
 # --- The scratch database ---------------------------------------------------------------------
-
-
-def postgres(command: str, url: str) -> None:
-    parts = urlsplit(url)
-    subprocess.run(
-        [command, "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432),
-         "-U", parts.username or "postgres", *(["--if-exists", "--force"] if command == "dropdb" else []),
-         parts.path.lstrip("/")],
-        check=True,
-    )
-
-
-def in_process_app(env: dict, url: str):
-    os.environ.update(INSTANCE_DIR=env["INSTANCE_DIR"])
-    from config import Config, database_url
-    from storefront import create_app
-
-    Config.SQLALCHEMY_DATABASE_URI = database_url(url)
-    Config.SEARCH_INDEX_DIR = f"{env['INSTANCE_DIR']}/search-index"
-    return create_app(Config)
 
 
 def stock_the_shelf(app, last_units: int) -> Shelf:
@@ -283,25 +262,6 @@ def run_all(threads: list[threading.Thread], timeout: float) -> None:
 # --- Report -----------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
-        cpu = found.group(1).strip() if found else cpu
-    # The bench shares the machine with whatever else runs: the load says how much.
-    return (f"{platform.node()} · {cpu} · {os.cpu_count()} cores · load {os.getloadavg()[0]:.1f} at start · "
-            f"Python {platform.python_version()}")
-
-
-def postgres_version(url: str) -> str:
-    parts = urlsplit(url)
-    return subprocess.run(
-        ["psql", "-h", parts.hostname or "127.0.0.1", "-U", parts.username or "postgres", "-tAc",
-         "SHOW server_version", "postgres"], capture_output=True, text=True, check=True,
-    ).stdout.strip()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/ocop_bench")
@@ -363,11 +323,7 @@ def main() -> None:
     finally:
         postgres("dropdb", args.database_url)
 
-    new_file = not RESULTS.exists()
-    with RESULTS.open("a", encoding="utf-8") as results:
-        if new_file:
-            results.write("# Bench results\n")
-        results.write(f"\n## Checkout · {stamp}\n\n" + "".join(f"- {line}\n" for line in lines))
+    record("Checkout", stamp, lines)
     if verdict != "OK":
         raise SystemExit(1)
 

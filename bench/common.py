@@ -1,7 +1,9 @@
-"""Helpers shared by the bench scripts: a scratch database, gunicorn, wrk."""
+"""Helpers shared by the bench scripts: a scratch database, the app in process, gunicorn, wrk,
+and the figures' record in bench/RESULTS.md."""
 from __future__ import annotations
 
 import os
+import platform
 import re
 import shutil
 import socket
@@ -11,10 +13,12 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from statistics import median
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
 def scratch_env(name: str, database_url: str | None = None) -> dict:
@@ -36,6 +40,26 @@ def flask(env: dict, *args: str) -> float:
     subprocess.run([str(BIN / "flask"), *args], env=env, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
+
+
+def postgres(command: str, url: str) -> None:
+    parts = urlsplit(url)
+    subprocess.run(
+        [command, "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432),
+         "-U", parts.username or "postgres", *(["--if-exists", "--force"] if command == "dropdb" else []),
+         parts.path.lstrip("/")],
+        check=True,
+    )
+
+
+def in_process_app(env: dict, url: str):
+    os.environ.update(INSTANCE_DIR=env["INSTANCE_DIR"])
+    from config import Config, database_url
+    from storefront import create_app
+
+    Config.SQLALCHEMY_DATABASE_URI = database_url(url)
+    Config.SEARCH_INDEX_DIR = f"{env['INSTANCE_DIR']}/search-index"
+    return create_app(Config)
 
 
 def free_port() -> int:
@@ -87,3 +111,32 @@ def requests_per_second(url: str, seconds: int = 10, connections: int = 8) -> fl
 def percentiles(samples_ms: list[float]) -> tuple[float, float]:
     ordered = sorted(samples_ms)
     return median(ordered), ordered[int(len(ordered) * 0.95) - 1]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+        cpu = found.group(1).strip() if found else cpu
+    # The bench shares the machine with whatever else runs: the load says how much.
+    return (f"{platform.node()} · {cpu} · {os.cpu_count()} cores · load {os.getloadavg()[0]:.1f} at start · "
+            f"Python {platform.python_version()}")
+
+
+def postgres_version(url: str) -> str:
+    parts = urlsplit(url)
+    return subprocess.run(
+        ["psql", "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432),
+         "-U", parts.username or "postgres", "-tAc",
+         "SHOW server_version", "postgres"], capture_output=True, text=True, check=True,
+    ).stdout.strip()
+
+
+def record(section: str, stamp: str, lines: list[str]) -> None:
+    """Append a run's figures to bench/RESULTS.md under their own heading."""
+    new_file = not RESULTS.exists()
+    with RESULTS.open("a", encoding="utf-8") as results:
+        if new_file:
+            results.write("# Bench results\n")
+        results.write(f"\n## {section} · {stamp}\n\n" + "".join(f"- {line}\n" for line in lines))

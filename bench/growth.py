@@ -26,19 +26,9 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.checkout import RESULTS, machine, postgres, postgres_version  # noqa: E402
-from bench.common import flask, scratch_env  # noqa: E402
+from bench.common import flask, in_process_app, machine, postgres, postgres_version, record, scratch_env  # noqa: E402
 
 BARE_AGGREGATE = "SELECT product_id, SUM(amount) FROM sale_line GROUP BY product_id"
-
-
-def in_process_app(env: dict, url: str):
-    from config import Config, database_url
-    from storefront import create_app
-
-    Config.SQLALCHEMY_DATABASE_URI = database_url(url)
-    Config.SEARCH_INDEX_DIR = f"{env['INSTANCE_DIR']}/search-index"
-    return create_app(Config)
 
 
 def timed(action, repeat: int) -> tuple[float, object]:
@@ -127,11 +117,7 @@ def main() -> None:
     if args.no_record:
         return
 
-    new_file = not RESULTS.exists()
-    with RESULTS.open("a", encoding="utf-8") as results:
-        if new_file:
-            results.write("# Bench results\n")
-        results.write(f"\n## Growth report · {stamp}\n\n" + "".join(f"- {line}\n" for line in lines))
+    record("Growth report", stamp, lines)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ from collections import Counter, defaultdict
 
 from dateutil.relativedelta import relativedelta
 
-from storefront.catalog.models import Product, vietnam_today
+from storefront.catalog.models import Product
+from storefront.clock import vietnam_today
 from storefront.outlets.models import Outlet, StockLevel, StockMove
 from storefront.outlets.services import check_stock
 from storefront.reports.models import Baseline, DeclaredRevenue

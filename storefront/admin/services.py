@@ -6,7 +6,8 @@ from itertools import groupby
 from sqlalchemy import case, func
 from sqlalchemy.orm import aliased
 
-from storefront.catalog.models import CERTIFIED_MIN_STARS, Area, Evaluation, Product, vietnam_today
+from storefront.catalog.models import CERTIFIED_MIN_STARS, Area, Evaluation, Product
+from storefront.clock import vietnam_today
 from storefront.extensions import db
 from storefront.outlets.directory import outlet_places
 from storefront.outlets.models import Outlet

@@ -19,8 +19,8 @@ from storefront.catalog.models import (
     Area,
     Producer,
     Product,
-    vietnam_today,
 )
+from storefront.clock import vietnam_today
 from storefront.extensions import db
 
 MAX_QUERY_LENGTH = 200

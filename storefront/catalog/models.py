@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storefront.clock import utcnow, vietnam_today  # noqa: F401  (re-exported)
+from storefront.clock import utcnow, vietnam_today
 from storefront.extensions import db
 
 

@@ -23,9 +23,9 @@ from storefront.catalog.models import (
     TraceEvent,
     TraceLot,
     stars_for_score,
-    utcnow,
 )
 from storefront.catalog.listing import ProductFilters, count_by_group, sql_listing
+from storefront.clock import utcnow
 from storefront.extensions import db
 
 

@@ -7,7 +7,8 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.accounts.models import User
-from storefront.catalog.models import Area, Product, utcnow
+from storefront.catalog.models import Area, Product
+from storefront.clock import utcnow
 from storefront.extensions import db
 
 OUTLET_KINDS = ("district_point", "provincial_centre", "partner_shop")

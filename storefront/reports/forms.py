@@ -9,7 +9,7 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, StopValidation, ValidationError
 
-from storefront.catalog.models import vietnam_today
+from storefront.clock import vietnam_today
 from storefront.reports.imports import (
     FIRST_YEAR,
     NOTE_LENGTH,

@@ -15,8 +15,9 @@ from sqlalchemy.orm import selectinload
 
 from storefront.accounts.models import User
 from storefront.catalog.listing import ProductFilters, visibility_conditions
-from storefront.catalog.models import Product, utcnow, vietnam_today
+from storefront.catalog.models import Product
 from storefront.catalog.services import slugify
+from storefront.clock import utcnow, vietnam_today
 from storefront.extensions import db
 from storefront.outlets.models import Outlet, StockLevel
 from storefront.outlets.services import StockError, check_quantity, move_stock

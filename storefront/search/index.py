@@ -43,8 +43,8 @@ from storefront.catalog.models import (
     Evaluation,
     Producer,
     Product,
-    vietnam_today,
 )
+from storefront.clock import vietnam_today
 from storefront.extensions import db
 from storefront.search.analysis import (
     EXACT,

@@ -12,8 +12,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import func
 
-from storefront.catalog.models import Area, Producer, Product, vietnam_today
+from storefront.catalog.models import Area, Producer, Product
 from storefront.catalog.services import create_product, record_evaluation
+from storefront.clock import vietnam_today
 from storefront.extensions import db
 from storefront.seed.data_areas import COMMUNES, DISTRICTS, PROVINCES
 from storefront.seed.data_producers import PRODUCERS

@@ -22,10 +22,9 @@ from typing import Callable
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import insert, select, text, update
 
-from storefront.catalog.models import (
-    Area, Evaluation, Producer, Product, stars_for_score, utcnow, vietnam_today,
-)
+from storefront.catalog.models import Area, Evaluation, Producer, Product, stars_for_score
 from storefront.catalog.services import slugify
+from storefront.clock import utcnow, vietnam_today
 from storefront.extensions import db
 from storefront.outlets.models import Outlet
 from storefront.reports.imports import MAX_AMOUNT
