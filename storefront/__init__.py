@@ -32,6 +32,8 @@ def refuse_insecure_production(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from storefront import i18n
     from storefront.accounts.services import load_user
     from storefront.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -46,6 +48,9 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    # Flashed in the visitor's language: the lazy text is turned into a string per request.
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.localize_callback = str
     login_manager.user_loader(load_user)
     search_index.init_app(app)
     i18n.init_app(app)

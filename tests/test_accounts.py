@@ -121,6 +121,17 @@ def test_logging_in_follows_a_local_next_page_only(client):
     assert elsewhere.location == "/"
 
 
+@pytest.mark.parametrize("language, message", [
+    ("vi", "Vui lòng đăng nhập để xem trang này."),
+    ("en", "Please log in to see this page."),
+])
+def test_a_page_behind_login_sends_visitors_to_log_in_in_their_language(client, language, message):
+    client.set_cookie("lang", language)
+    response = client.get("/admin/", follow_redirects=True)
+    assert response.request.path == "/login"
+    assert message in response.text
+
+
 def test_the_session_cookie_after_login_is_httponly_and_samesite(client):
     register(client)
     client.post("/logout")
