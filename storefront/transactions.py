@@ -1,6 +1,12 @@
+from collections.abc import Callable
 from contextlib import contextmanager
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
 
 from storefront.extensions import db
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -12,3 +18,14 @@ def transaction():
     except Exception:
         db.session.rollback()
         raise
+
+
+def once_more_if_raced(upsert: Callable[[], T]) -> T:
+    """An upsert in one transaction. If someone else created one of the same rows meanwhile, a
+    unique constraint refuses ours; the second attempt finds their row and updates it instead."""
+    try:
+        with transaction():
+            return upsert()
+    except IntegrityError:
+        with transaction():
+            return upsert()

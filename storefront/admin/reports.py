@@ -5,15 +5,18 @@ from dataclasses import dataclass
 from math import ceil
 
 from dateutil.relativedelta import relativedelta
-from flask import abort, current_app, render_template, request, send_file
-from flask_babel import format_decimal, lazy_gettext as _l
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
 
 from storefront.accounts.access import staff_required
 from storefront.admin import bp
 from storefront.catalog.labels import GROUP_LABELS, PRODUCER_KIND_LABELS
 from storefront.catalog.listing import parse_int
+from storefront.clock import vietnam_today
 from storefront.manage.services import find_product_by_code
 from storefront.reports.charts import monthly_chart_svg, ratio_distribution, ratio_histogram_svg
+from storefront.extensions import db
 from storefront.reports.exports import growth_csv, growth_xlsx, shown_ratio
 from storefront.reports.services import (
     GrowthReport,
@@ -27,6 +30,9 @@ from storefront.reports.services import (
     report_areas,
     sort_rows,
 )
+from storefront.reports.forms import GrowthTargetForm
+from storefront.reports.models import GROWTH_RATIO, PlanTarget
+from storefront.reports.targets import TargetError, growth_targets, remove_growth_target, set_growth_target
 from storefront.spreadsheets import MIMETYPES
 
 ROWS_PER_PAGE = 200  # the summary and the exports always cover every row
@@ -128,3 +134,32 @@ def growth_product(product_code: str):
     )
     return render_template("admin/growth_product.html", row=row, series=series, chart=chart,
                            status_labels=STATUS_LABELS, group_labels=GROUP_LABELS)
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@staff_required
+def growth_targets_page():
+    provinces = [province for province, _districts in report_areas()]
+    form = GrowthTargetForm(provinces=provinces, year=request.args.get("year", type=int) or vietnam_today().year)
+    if form.validate_on_submit():
+        try:
+            created = set_growth_target(year=form.year.data, province=form.provinces.get(form.province.data),
+                                        value=form.value.data)
+        except TargetError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(_("Growth target saved.") if created else _("Growth target changed."), "success")
+            return redirect(url_for("admin.growth_targets_page"))
+    return render_template("admin/targets.html", form=form, targets=growth_targets(), remove_form=FlaskForm(),
+                           default_target=current_app.config["GROWTH_TARGET_DEFAULT"])
+
+
+@bp.post("/targets/<int:target_id>/remove")
+@staff_required
+def growth_target_remove(target_id: int):
+    target = db.session.get(PlanTarget, target_id)
+    if target is None or target.indicator != GROWTH_RATIO:
+        abort(404)
+    remove_growth_target(target=target)
+    flash(_("Growth target removed."), "success")
+    return redirect(url_for("admin.growth_targets_page"))

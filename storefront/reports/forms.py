@@ -2,6 +2,8 @@
 Amounts read as in the files (storefront.reports.imports.parse_amount) and obey the same rules."""
 from __future__ import annotations
 
+import math
+
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -9,6 +11,7 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, StopValidation, ValidationError
 
+from storefront.catalog.models import Area
 from storefront.clock import vietnam_today
 from storefront.reports.imports import (
     FIRST_YEAR,
@@ -20,6 +23,7 @@ from storefront.reports.imports import (
     year_problem,
 )
 from storefront.reports.models import BASELINE_SOURCES
+from storefront.reports.targets import value_problem
 
 
 def stripped(value: str | None) -> str:
@@ -114,3 +118,54 @@ class ImportForm(FlaskForm):
             FileAllowed(["csv", "xlsx"], _l("Upload a CSV or XLSX file.")),
         ],
     )
+
+
+class RatioField(StringField):
+    """A multiple of the baseline: 1.5, or 1,5 as Vietnamese write it."""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        text = valuelist[0].strip().rstrip("×xX").strip().replace(",", ".")
+        try:
+            self.data = float(text)
+        except ValueError:
+            self.data = None
+        if self.data is None or not math.isfinite(self.data):
+            self.data = None
+            raise ValueError(_("Enter a multiple such as 1.5."))
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:g}"
+
+
+class GrowthTargetForm(FlaskForm):
+    year = YearField(_l("Plan year"), validate_choice=False)
+    province = SelectField(_l("Province"), validate_choice=False)
+    value = RatioField(_l("Target (times the pre-OCOP figures)"))
+
+    YEARS_AHEAD = 5  # plans are written for the coming years too
+
+    def __init__(self, *args, provinces: list[Area], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.provinces = {province.code: province for province in provinces}
+        last = vietnam_today().year + self.YEARS_AHEAD
+        self.year.choices = [SelectChoice(year, str(year)) for year in range(last, FIRST_YEAR - 1, -1)]
+        self.province.choices = [SelectChoice("", _("Every province"))] + [
+            SelectChoice(province.code, province.name) for province in provinces
+        ]
+
+    def validate_year(self, field) -> None:
+        last = vietnam_today().year + self.YEARS_AHEAD
+        if field.data is not None and not FIRST_YEAR <= field.data <= last:
+            raise ValidationError(_("The year must be from %(first)d to %(last)d.", first=FIRST_YEAR, last=last))
+
+    def validate_province(self, field) -> None:
+        if field.data and field.data not in self.provinces:
+            raise ValidationError(_("Choose a province from the list."))
+
+    def validate_value(self, field) -> None:
+        if field.data is not None and (problem := value_problem(field.data)):
+            raise ValidationError(problem)

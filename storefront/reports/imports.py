@@ -9,14 +9,13 @@ A file may list every certified product in the country: ~16,000 today, 100,000 a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import format_number, gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from storefront.catalog.models import Product
 from storefront.catalog.services import slugify
@@ -36,7 +35,7 @@ from storefront.spreadsheets import (
     refuse_if,
     unescape_cell,
 )
-from storefront.transactions import transaction
+from storefront.transactions import once_more_if_raced
 
 BASELINE_COLUMNS = ("product_code", "revenue", "profit", "source", "note")
 DECLARED_COLUMNS = ("product_code", "year", "revenue", "profit", "note")
@@ -204,17 +203,6 @@ def save_declarations(entries: list[DeclaredEntry]) -> ImportResult:
         return ImportResult(created=len(entries) - updated, updated=updated)
 
     return once_more_if_raced(upsert)
-
-
-def once_more_if_raced(upsert: Callable[[], ImportResult]) -> ImportResult:
-    """One transaction. If someone else created one of the same rows meanwhile, the unique
-    constraint refuses ours; the second attempt finds their row and updates it instead."""
-    try:
-        with transaction():
-            return upsert()
-    except IntegrityError:
-        with transaction():
-            return upsert()
 
 
 # --- Whole files -----------------------------------------------------------------------------

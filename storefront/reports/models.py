@@ -11,7 +11,7 @@ from storefront.clock import utcnow
 from storefront.extensions import Money, db
 
 BASELINE_SOURCES = ("declared", "audited")
-INDICATORS = ("growth_ratio",)
+GROWTH_RATIO = "growth_ratio"  # revenue and profit in year one over the baseline
 
 
 class Baseline(db.Model):
@@ -56,3 +56,11 @@ class PlanTarget(db.Model):
     value: Mapped[float]
 
     area: Mapped[Area | None] = relationship()
+
+
+# The unique constraint above lets any number of rows with no area through (NULLs differ in SQL):
+# one national target per year and indicator needs its own index.
+db.Index(
+    "uq_plan_target_national", PlanTarget.year, PlanTarget.indicator, unique=True,
+    sqlite_where=PlanTarget.area_id.is_(None), postgresql_where=PlanTarget.area_id.is_(None),
+)

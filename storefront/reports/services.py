@@ -30,7 +30,7 @@ from storefront.catalog.models import (
 )
 from storefront.clock import VIETNAM, vietnam_today
 from storefront.extensions import db
-from storefront.reports.models import Baseline, DeclaredRevenue, PlanTarget
+from storefront.reports.models import GROWTH_RATIO, Baseline, DeclaredRevenue, PlanTarget
 from storefront.sales.models import SaleLine
 from storefront.search.analysis import plain_words
 
@@ -165,10 +165,10 @@ def report_products(filters: ReportFilters) -> list:
     return db.session.execute(statement).all()
 
 
-def plan_targets(default: float) -> dict[tuple[int, int | None], float]:
+def plan_targets() -> dict[tuple[int, int | None], float]:
     rows = db.session.execute(
         select(PlanTarget.year, PlanTarget.area_id, PlanTarget.value).where(
-            PlanTarget.indicator == "growth_ratio"
+            PlanTarget.indicator == GROWTH_RATIO
         )
     )
     return {(year, area_id): value for year, area_id, value in rows}
@@ -258,7 +258,7 @@ class GrowthReport:
 
 def growth_report(filters: ReportFilters, *, default_target: float, today: date | None = None) -> GrowthReport:
     today = today or vietnam_today()
-    targets = plan_targets(default_target)
+    targets = plan_targets()
     rows: list[GrowthRow] = []
     windows: list[dict] = []
     for r in report_products(filters):
