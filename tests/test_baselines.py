@@ -9,9 +9,11 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, insert, select
 
+from storefront.admin.baselines import imported_message
 from storefront.catalog.models import Evaluation, Product
 from storefront.clock import vietnam_today
 from storefront.manage.services import MAX_COUNT_LINES, parse_stock_take, products_by_code
+from storefront.reports.imports import ImportResult
 from storefront.reports.models import Baseline, DeclaredRevenue
 from storefront.reports.services import declared_year_of
 from storefront.spreadsheets import FileRejected
@@ -300,15 +302,27 @@ def test_a_file_for_every_certified_product_imports_then_updates(client, db, man
     rows = [header, *([code, "1.500.000", "300000", *rest] for code, _revenue, _profit, *rest in lines)]
     response = client.post("/admin/baselines/import", data=csv_file(rows))
     assert response.status_code == 302
-    assert f"{BULK_PRODUCTS} created, 0 updated" in client.get(response.location).text
+    assert f"{BULK_PRODUCTS:,} created, 0 updated" in client.get(response.location).text
     assert baseline_count(db) == BULK_PRODUCTS
 
     rows[-1][1] = "2.000.000"
     response = client.post("/admin/baselines/import", data=csv_file(rows))
-    assert f"0 created, {BULK_PRODUCTS} updated" in client.get(response.location).text
+    assert f"0 created, {BULK_PRODUCTS:,} updated" in client.get(response.location).text
     assert baseline_count(db) == BULK_PRODUCTS
     last = db.session.scalar(select(Baseline.revenue).join(Product).where(Product.code == many_certified[-1]))
     assert last == 2_000_000
+
+
+def test_import_counts_are_grouped_the_way_each_language_writes_numbers(app):
+    result = ImportResult(created=100_000, updated=2_500, skipped=1_234)
+    with force_locale("vi"):
+        assert imported_message(result) == (
+            "Đã nhập tệp: tạo mới 100.000, cập nhật 2.500. 1.234 dòng không có số liệu được giữ nguyên."
+        )
+    with force_locale("en"):
+        assert imported_message(result) == (
+            "File imported: 100,000 created, 2,500 updated. 1,234 lines without figures were left as they were."
+        )
 
 
 def test_products_are_found_by_more_codes_than_a_query_may_bind(db, many_certified):

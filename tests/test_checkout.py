@@ -257,20 +257,33 @@ def test_stock_taken_meanwhile_is_reported_and_nothing_is_reserved(client, fille
     assert order_count(db) == 2
 
 
-def test_losing_the_race_for_the_last_units_shows_the_form_again(client, filled_cart, db, monkeypatch):
-    world = filled_cart
-    stock(world.b, world.liquor, 1)
+def someone_buys_every_liquor_first(monkeypatch, world) -> None:
+    """Between our stock check and our order, somebody buys every liquor at the chosen outlet."""
     place_order = routes.place_order
 
     def someone_else_first(**arguments):
-        # Between our stock check and our order, somebody buys every liquor at A.
         liquor = next(line.product for line in arguments["lines"] if line.product.id == world.liquor.id)
         make_order(arguments["outlet"], [(liquor, 3)])
         return place_order(**arguments)
 
     monkeypatch.setattr(routes, "place_order", someone_else_first)
+
+
+def test_losing_the_race_for_the_last_units_shows_the_form_again(client, filled_cart, db, monkeypatch):
+    world = filled_cart
+    stock(world.b, world.liquor, 1)
+    someone_buys_every_liquor_first(monkeypatch, world)
     page = client.post("/checkout", data=checkout_form(client, world)).text
     assert "Only 0 of Rượu Ngô Cải Vân available at Điểm OCOP Tiên Phước; 1 asked." in page
     assert 'value="Nguyễn Thị Lan"' in page  # the form, filled in as it was
     assert "Rượu Ngô Cải Vân: 1 available" in page  # what can be had now, at B
     assert order_count(db) == 1 and reserved(db) == {"QN-A/RN-01": 3}
+
+
+def test_losing_the_race_is_explained_in_vietnamese_to_a_vietnamese_visitor(client, filled_cart, db, monkeypatch):
+    world = filled_cart
+    client.set_cookie("lang", "vi")
+    someone_buys_every_liquor_first(monkeypatch, world)
+    page = client.post("/checkout", data=checkout_form(client, world)).text
+    assert "Tại Điểm OCOP Tiên Phước chỉ còn 0 Rượu Ngô Cải Vân, không đủ 1 như yêu cầu." in page
+    assert order_count(db) == 1

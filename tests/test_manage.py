@@ -226,6 +226,18 @@ def test_a_bad_adjustment_changes_nothing(client, manager, db, data, message):
     assert levels(db) == before and move_count(db) == moves
 
 
+@pytest.mark.parametrize("language, message", [
+    ("vi", "Tại Điểm OCOP Tiên Phước chỉ còn 20 Nước mắm Cửa Khe, không đủ 21 như yêu cầu."),
+    ("en", "Only 20 of Cua Khe fish sauce available at Điểm OCOP Tiên Phước; 21 asked."),
+])
+def test_a_refused_adjustment_is_explained_in_the_managers_language(client, manager, world, db, language, message):
+    world.sauce.name_en = "Cua Khe fish sauce"
+    db.session.commit()
+    client.set_cookie("lang", language)
+    response = client.post("/manage/QN-A/adjust", data={"product_code": "NM-01", "change": "-21", "reason": "mất"})
+    assert response.status_code == 200 and message in response.text
+
+
 # --- Transfers ---------------------------------------------------------------------------
 
 
@@ -336,6 +348,10 @@ def test_counting_below_what_is_reserved_is_refused(client, manager, world, db):
     response = upload(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
     assert "counted 5 but 6 are reserved" in response.text
     assert levels(db) == before and move_count(db) == moves
+
+    client.set_cookie("lang", "vi")
+    response = upload(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
+    assert "Nước mắm Cửa Khe: đếm được 5 nhưng có 6 đang được giữ cho đơn hàng." in response.text
 
 
 def test_the_count_sheet_lists_this_outlets_stock_and_escapes_formulas(client, manager, world):

@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+from flask_babel import force_locale
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, update
@@ -100,9 +101,11 @@ def ledger_snapshot() -> tuple[list, int]:
 
 @contextmanager
 def refused(error: type[Exception] = StockError, match: str | None = None) -> Iterator[pytest.ExceptionInfo]:
-    """The block raises `error`, and every level and the number of moves stay as they were."""
+    """The block raises `error`, and every level and the number of moves stay as they were.
+
+    In English, so `match` reads the same whatever the translators have done."""
     before = ledger_snapshot()
-    with pytest.raises(error, match=match) as info:
+    with force_locale("en"), pytest.raises(error, match=match) as info:
         yield info
     assert ledger_snapshot() == before
 

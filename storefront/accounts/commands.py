@@ -2,6 +2,7 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from storefront.accounts.models import ROLES
 from storefront.accounts.services import AccountError, create_user
@@ -33,7 +34,9 @@ def create_command(email: str, role: str, name: str, outlet_codes: tuple[str, ..
         # Commits the user and the links together: an unknown outlet code creates nothing.
         outlets = assign_outlets(user=user, codes=list(outlet_codes))
     except (AccountError, OutletError) as error:
-        raise click.ClickException(str(error)) from error
+        with force_locale("en"):  # like the rest of this command's output
+            message = str(error)
+        raise click.ClickException(message) from error
     click.echo(f"Created {user.role} {user.email}")
     if outlets:
         click.echo(f"Runs {', '.join(outlet.code for outlet in outlets)}")

@@ -1,4 +1,5 @@
 """Accounts: creating users and checking their passwords."""
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
 from storefront.accounts.models import ROLES, User
@@ -8,7 +9,8 @@ MIN_PASSWORD_LENGTH = 8
 
 
 class AccountError(Exception):
-    pass
+    """A refused account; the message is lazy, so sign-up shows it in the visitor's language
+    and `flask users create` in English."""
 
 
 def load_user(user_id: str) -> User | None:
@@ -25,11 +27,12 @@ def create_user(
     """A new account; commit=False leaves it in the session for the caller to commit with more."""
     email = email.strip().lower()
     if role not in ROLES:
+        # A caller's mistake, never a visitor's: sign-up makes customers, the CLI offers only ROLES.
         raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
     if find_user(email) is not None:
-        raise AccountError(f"An account for {email} already exists.")
+        raise AccountError(_l("An account for %(email)s already exists.", email=email))
     user = User(email=email, role=role, name=name.strip())
     user.set_password(password)
     db.session.add(user)

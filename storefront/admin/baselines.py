@@ -140,11 +140,12 @@ def import_page(importer: Callable[..., ImportResult], template: str, list_endpo
 
 
 def imported_message(result: ImportResult) -> str:
-    message = _("File imported: %(created)d created, %(updated)d updated.",
-                created=result.created, updated=result.updated)
+    message = _("File imported: %(created)s created, %(updated)s updated.",
+                created=format_number(result.created), updated=format_number(result.updated))
     if result.skipped:
-        message += " " + ngettext("%(num)d line without figures was left as it was.",
-                                  "%(num)d lines without figures were left as they were.", result.skipped)
+        message += " " + ngettext("%(lines)s line without figures was left as it was.",
+                                  "%(lines)s lines without figures were left as they were.", result.skipped,
+                                  lines=format_number(result.skipped))
     return message
 
 

@@ -30,7 +30,8 @@ from storefront.extensions import db
 
 
 class CatalogError(ValueError):
-    pass
+    """Refused catalogue data, for the code that calls these functions (the seed commands, tests):
+    no page shows the message, so it is not translated."""
 
 
 LOT_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,39}")  # printed under the QR code on packages

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from storefront.accounts.models import User
 from storefront.catalog.models import Product
 from storefront.clock import utcnow, vietnam_today
 from storefront.extensions import db
+from storefront.i18n import current_language
 from storefront.orders.models import (
     CUSTOMER_CANCELLABLE,
     FULFILMENTS,
@@ -82,12 +84,12 @@ def reservation_deadline(payment_method: str, now: datetime) -> datetime:
 
 def check_lines(lines: list[CartLine]) -> list[CartLine]:
     if not lines:
-        raise OrderError("Your cart is empty.")
+        raise OrderError(_l("Your cart is empty."))
     merged: dict[int, CartLine] = {}
     for line in lines:
         check_quantity(line.qty)
         if not line.product.is_sellable:
-            raise OrderError(f"{line.product.name_vi} is not for sale online.")
+            raise OrderError(_l("%(name)s is not for sale online.", name=line.product.name(current_language())))
         if line.product.id in merged:
             merged[line.product.id].qty += line.qty
         else:
@@ -142,17 +144,17 @@ def place_order(
 ) -> Order:
     """Create the order at today's prices and reserve its stock at the outlet, or nothing."""
     if fulfilment not in FULFILMENTS:
-        raise OrderError("Choose pickup or delivery.")
+        raise OrderError(_l("Choose pickup or delivery."))
     if payment_method not in PAYMENT_METHODS:
-        raise OrderError("Choose a payment method.")
+        raise OrderError(_l("Choose a payment method."))
     if payment_method == "pay_at_pickup" and fulfilment != "pickup":
-        raise OrderError("Paying at pickup needs a pickup order.")
+        raise OrderError(_l("Paying at pickup needs a pickup order."))
     if fulfilment == "pickup" and not outlet.pickup_enabled:
-        raise OrderError(f"{outlet.name} does not offer pickup.")
+        raise OrderError(_l("%(outlet)s does not offer pickup.", outlet=outlet.name))
     if fulfilment == "delivery" and not (delivery_address or "").strip():
-        raise OrderError("Give a delivery address.")
+        raise OrderError(_l("Give a delivery address."))
     if not outlet.active:
-        raise OrderError(f"{outlet.name} is closed.")
+        raise OrderError(_l("%(outlet)s is closed.", outlet=outlet.name))
     lines = check_lines(lines)
     subtotal = sum(line.product.price * line.qty for line in lines)
     shipping_fee = current_app.config["SHIPPING_FEE"] if fulfilment == "delivery" else 0
@@ -237,7 +239,7 @@ def retry_payment(*, order: Order) -> None:
     with transaction():
         lock_order(order)
         if order.status != "payment_failed":
-            raise OrderError("This order is not waiting for another payment attempt.")
+            raise OrderError(_l("This order is not waiting for another payment attempt."))
         reserve_lines(order)
         order.reserved_until = reservation_deadline("card", utcnow())
         add_event(order, "awaiting_payment", "payment retried")
@@ -252,7 +254,7 @@ def cancel_order(*, order: Order, user: User | None = None, note: str = "") -> N
     with transaction():
         lock_order(order)
         if order.status not in CUSTOMER_CANCELLABLE:
-            raise OrderError("This order can no longer be cancelled.")
+            raise OrderError(_l("This order can no longer be cancelled."))
         if order.holds_reservation:
             release_lines(order, user)
         order.reserved_until = None
@@ -295,7 +297,7 @@ def mark_ready(*, order: Order, user: User) -> None:
     with transaction():
         lock_order(order)
         if order.fulfilment != "pickup" or order.status not in ("paid", "reserved"):
-            raise OrderError("Only paid or reserved pickup orders can be made ready.")
+            raise OrderError(_l("Only paid or reserved pickup orders can be made ready."))
         order.reserved_until = None  # the outlet has set it aside; it no longer expires
         add_event(order, "ready", "", user)
 
@@ -305,11 +307,11 @@ def mark_collected(*, order: Order, user: User, payment_kind: str | None = None)
     with transaction():
         lock_order(order)
         if order.status != "ready":
-            raise OrderError("Only orders that are ready can be collected.")
+            raise OrderError(_l("Only orders that are ready can be collected."))
         note = ""
         if order.payment_method == "pay_at_pickup":
             if payment_kind not in ("cash", "card", "transfer"):
-                raise OrderError("Choose how the customer paid.")
+                raise OrderError(_l("Choose how the customer paid."))
             sell_lines(order, from_reservation=True, user=user)
             order.paid_at = utcnow()
             note = f"paid at pickup: {payment_kind}"
@@ -322,7 +324,7 @@ def cancel_uncollected(*, order: Order, user: User, note: str = "") -> None:
     with transaction():
         lock_order(order)
         if order.status != "ready" or order.paid_at is not None:
-            raise OrderError("Only unpaid orders waiting for pickup can be cancelled this way.")
+            raise OrderError(_l("Only unpaid orders waiting for pickup can be cancelled this way."))
         release_lines(order, user)
         add_event(order, "cancelled", note[:255], user)
 
@@ -331,7 +333,7 @@ def mark_shipped(*, order: Order, user: User, note: str = "") -> None:
     with transaction():
         lock_order(order)
         if order.fulfilment != "delivery" or order.status != "paid":
-            raise OrderError("Only paid delivery orders can be shipped.")
+            raise OrderError(_l("Only paid delivery orders can be shipped."))
         add_event(order, "shipped", note[:255], user)
 
 
@@ -339,7 +341,7 @@ def mark_delivered(*, order: Order, user: User) -> None:
     with transaction():
         lock_order(order)
         if order.status != "shipped":
-            raise OrderError("Only shipped orders can be marked delivered.")
+            raise OrderError(_l("Only shipped orders can be marked delivered."))
         add_event(order, "delivered", "", user)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import format_number, lazy_gettext as _l
 from sqlalchemy import func, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -17,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from storefront.accounts.models import User
 from storefront.catalog.models import Product
 from storefront.extensions import db
+from storefront.i18n import current_language
 from storefront.outlets.models import Outlet, StockLevel, StockMove
 from storefront.transactions import transaction
 
@@ -32,15 +34,19 @@ class OutOfStock(StockError):
     def __init__(self, product: Product, outlet: Outlet, available: int, wanted: int):
         self.product, self.outlet, self.available, self.wanted = product, outlet, available, wanted
         super().__init__(
-            f"Only {available} of {product.name_vi} available at {outlet.name}; {wanted} asked."
+            _l(
+                "Only %(available)d of %(product)s available at %(outlet)s; %(wanted)d asked.",
+                available=available, product=product.name(current_language()), outlet=outlet.name,
+                wanted=wanted,
+            )
         )
 
 
 def check_quantity(qty: int, *, allow_zero: bool = False) -> None:
     if not isinstance(qty, int) or isinstance(qty, bool):
-        raise StockError("A quantity is a whole number.")
+        raise StockError(_l("A quantity is a whole number."))
     if qty < 0 or (qty == 0 and not allow_zero) or qty > MAX_QTY:
-        raise StockError(f"A quantity is a whole number from 1 to {MAX_QTY:,}.")
+        raise StockError(_l("A quantity is a whole number from 1 to %(max)s.", max=format_number(MAX_QTY)))
 
 
 def ensure_level(outlet_id: int, product_id: int) -> None:
@@ -109,8 +115,11 @@ def move_stock(
         if level.reserved + reserved_change < 0:
             # Releasing or handing over more than was reserved: not a shortage of stock.
             raise StockError(
-                f"Only {level.reserved} of {product.name_vi} reserved at {outlet.name}; "
-                f"{-reserved_change} asked."
+                _l(
+                    "Only %(reserved)d of %(product)s reserved at %(outlet)s; %(wanted)d asked.",
+                    reserved=level.reserved, product=product.name(current_language()),
+                    outlet=outlet.name, wanted=-reserved_change,
+                )
             )
         # What the change takes from the available quantity.
         wanted = reserved_change - on_hand_change
@@ -144,7 +153,7 @@ class ReceiptLine:
 
 def receive_stock(*, outlet: Outlet, lines: list[ReceiptLine], user: User | None, reference: str = "") -> list[StockMove]:
     if not lines:
-        raise StockError("Add at least one line to receive.")
+        raise StockError(_l("Add at least one line to receive."))
     for line in lines:
         check_quantity(line.qty)
     with transaction():
@@ -160,7 +169,7 @@ def receive_stock(*, outlet: Outlet, lines: list[ReceiptLine], user: User | None
 def adjust_stock(*, outlet: Outlet, product: Product, change: int, reason: str, user: User | None) -> StockMove:
     """Correct on-hand stock (breakage, samples, found goods): a reason is required."""
     if not reason.strip():
-        raise StockError("An adjustment needs a reason.")
+        raise StockError(_l("An adjustment needs a reason."))
     # Not abs(change): it fails on a string with a TypeError and lets True through as 1.
     check_quantity(-change if isinstance(change, int) and change < 0 else change)
     with transaction():
@@ -173,11 +182,14 @@ def adjust_stock(*, outlet: Outlet, product: Product, change: int, reason: str, 
 def count_stock(*, outlet: Outlet, counts: list[tuple[Product, int]], user: User | None, reference: str = "") -> list[StockMove]:
     """A stock-take: on hand becomes what was counted. All lines or none."""
     if not counts:
-        raise StockError("The count has no lines.")
+        raise StockError(_l("The count has no lines."))
     seen: set[int] = set()
     for product, _counted in counts:
         if product.id in seen:
-            raise StockError(f"{product.name_vi} is counted twice; keep one line per product.")
+            raise StockError(
+                _l("%(product)s is counted twice; keep one line per product.",
+                   product=product.name(current_language()))
+            )
         seen.add(product.id)
     moves = []
     with transaction():
@@ -192,7 +204,10 @@ def count_stock(*, outlet: Outlet, counts: list[tuple[Product, int]], user: User
             db.session.refresh(level)
             if counted < level.reserved:
                 raise StockError(
-                    f"{product.name_vi}: counted {counted} but {level.reserved} are reserved for orders."
+                    _l(
+                        "%(product)s: counted %(counted)d but %(reserved)d are reserved for orders.",
+                        product=product.name(current_language()), counted=counted, reserved=level.reserved,
+                    )
                 )
             if counted != level.on_hand:
                 moves.append(
@@ -209,7 +224,7 @@ def transfer_stock(
     *, source: Outlet, destination: Outlet, product: Product, qty: int, user: User | None, reason: str = ""
 ) -> tuple[StockMove, StockMove]:
     if source.id == destination.id:
-        raise StockError("Choose another outlet to transfer to.")
+        raise StockError(_l("Choose another outlet to transfer to."))
     check_quantity(qty)
     reference = f"TRF-{source.code}-{destination.code}"[:REFERENCE_LENGTH]
     legs = sorted(
@@ -299,7 +314,8 @@ def check_stock() -> list[LevelDifference]:
 
 
 class OutletError(ValueError):
-    """An outlet operation that was refused; the message is meant for the user."""
+    """An outlet operation that was refused. Only `flask users create` shows the message, to an
+    operator and in English like the rest of that command's output, so it is not translated."""
 
 
 def assign_outlets(*, user: User, codes: list[str]) -> list[Outlet]:
