@@ -112,6 +112,14 @@ def test_a_cash_sale_lowers_stock_writes_the_ledger_and_shows_the_change(client,
     assert "Nothing on this sale yet" in client.get("/manage/QN-A/pos").text
 
 
+def test_the_till_names_products_in_the_managers_language(client, manager, world, db):
+    ginseng = make_product("Sâm Ngọc Linh", code="SNL-02", name_en="Ngọc Linh ginseng", price=3_000_000)
+    stock(world.a, ginseng, 2)
+    assert "Added 2 × Ngọc Linh ginseng." in client.get(add(client, "SNL-02", "2").location).text
+    response = add(client, "SNL-02", "1")
+    assert response.status_code == 200 and "Ngọc Linh ginseng" in response.text and "Sâm Ngọc Linh" not in response.text
+
+
 def sale_number_from(response) -> str:
     return response.location.rsplit("/", 1)[-1]
 

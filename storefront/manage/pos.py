@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from storefront.accounts.access import role_required
+from storefront.i18n import current_language
 from storefront.manage import bp
 from storefront.manage.access import manager_roles, outlet_or_403
 from storefront.manage.pos_forms import PAYMENT_LABELS, PosAddForm, PosCheckoutForm, PosLineForm
@@ -135,7 +136,7 @@ def pos_add(code: str):
         cart.put(item.product.id, in_cart + form.qty.data)
     except SaleError as error:
         return render_pos(outlet, add_form=form, add_error=str(error))
-    flash(_("Added %(qty)d × %(name)s.", qty=form.qty.data, name=item.product.name_vi), "success")
+    flash(_("Added %(qty)d × %(name)s.", qty=form.qty.data, name=item.product.name(current_language())), "success")
     return redirect(pos_url(outlet, form.q.data))
 
 
@@ -193,7 +194,7 @@ def sale_error_message(error: StockError) -> str:
     if isinstance(error, OutOfStock):
         return _(
             "Only %(available)d of %(name)s left here; nothing was sold. Lower the quantity and try again.",
-            available=error.available, name=error.product.name_vi,
+            available=error.available, name=error.product.name(current_language()),
         )
     return str(error)
 

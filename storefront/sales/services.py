@@ -19,6 +19,7 @@ from storefront.catalog.models import Product
 from storefront.catalog.services import slugify
 from storefront.clock import utcnow, vietnam_today
 from storefront.extensions import db
+from storefront.i18n import current_language
 from storefront.outlets.models import Outlet, StockLevel
 from storefront.outlets.services import StockError, check_quantity, move_stock
 from storefront.sales.models import PAYMENT_KINDS, PosSale, SaleLine
@@ -151,7 +152,7 @@ def search_pos_items(outlet: Outlet, text: str, *, limit: int) -> tuple[list[Pos
 
 def check_cart_quantity(item: PosItem, qty: int, *, in_cart: int = 0) -> None:
     """Whether `qty` of the item (besides `in_cart` already on the sale) can go on the sale."""
-    name = item.product.name_vi
+    name = item.product.name(current_language())
     if not item.product.is_sellable:
         raise SaleError(_l("%(name)s has no valid OCOP certificate and cannot be sold.", name=name))
     if qty < 1:
@@ -230,7 +231,8 @@ def record_sale(
     for line in lines:
         if not line.product.is_sellable:
             raise SaleError(
-                _l("%(name)s has no valid OCOP certificate and cannot be sold.", name=line.product.name_vi)
+                _l("%(name)s has no valid OCOP certificate and cannot be sold.",
+                   name=line.product.name(current_language()))
             )
     total = sum(line.product.price * line.qty for line in lines)
     if payment_kind == "cash":
