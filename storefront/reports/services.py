@@ -405,7 +405,10 @@ def parse_sort(args) -> tuple[str, bool, list[str]]:
     if column not in SORT_KEYS:
         notices.append(_("Ignored an unknown sort column."))
         column = DEFAULT_SORT
-    return column, args.get("dir") == "desc", notices
+    direction = args.get("dir") or "asc"
+    if direction not in ("asc", "desc"):
+        notices.append(_("Ignored an unknown sort direction: give asc or desc."))
+    return column, direction == "desc", notices
 
 
 def sort_rows(rows: list[GrowthRow], column: str, *, descending: bool = False) -> list[GrowthRow]:
