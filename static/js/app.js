@@ -7,6 +7,20 @@
     select.addEventListener("change", function () { select.form.submit(); });
   });
 
+  // On a phone or tablet the catalogue's filters sit above the products: start them folded so
+  // the products are in view (without JavaScript they stay open).
+  if (window.matchMedia("(max-width: 999px)").matches) {
+    document.querySelectorAll(".filters details[open]").forEach(function (details) { details.open = false; });
+  }
+
+  // A row of tabs that scrolls sideways on a phone shows the current tab, even the last one.
+  document.querySelectorAll(".workspace-links, .figure-tabs").forEach(function (tabs) {
+    var current = tabs.querySelector("[aria-current]");
+    if (!current) return;
+    var left = current.getBoundingClientRect().left - tabs.getBoundingClientRect().left;
+    if (left + current.offsetWidth > tabs.clientWidth) tabs.scrollLeft = left - 16;
+  });
+
   // As-you-type suggestions on the search box.
   var form = document.querySelector("form[data-suggest-url]");
   if (!form) return;
