@@ -9,19 +9,19 @@ A file may list every certified product in the country: ~16,000 today, 100,000 a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import format_number, gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from storefront.catalog.models import Product
 from storefront.catalog.services import slugify
 from storefront.clock import vietnam_today
 from storefront.extensions import db
-from storefront.lookups import scalars_where_in
+from storefront.lookups import rows_where_in
 from storefront.manage.services import products_by_code
 from storefront.reports.models import BASELINE_SOURCES, Baseline, DeclaredRevenue
 from storefront.reports.services import declared_year_of, first_certifications
@@ -171,14 +171,14 @@ def save_baselines(entries: list[BaselineEntry]) -> ImportResult:
         check_figures(revenue=entry.revenue, profit=entry.profit, source=entry.source, note=entry.note)
 
     def upsert() -> ImportResult:
-        ids = {entry.product.id for entry in entries}
-        existing = {b.product_id: b for b in scalars_where_in(select(Baseline), Baseline.product_id, ids)}
-        for entry in entries:
-            baseline = existing.get(entry.product.id) or Baseline(product_id=entry.product.id)
-            baseline.revenue, baseline.profit = entry.revenue, entry.profit
-            baseline.source, baseline.note = entry.source, entry.note
-            db.session.add(baseline)
-        return ImportResult(created=len(entries) - len(existing), updated=len(existing))
+        existing = dict(rows_where_in(select(Baseline.product_id, Baseline.id), Baseline.product_id,
+                                      {entry.product.id for entry in entries}))
+        rows = [
+            {"product_id": entry.product.id, "revenue": entry.revenue, "profit": entry.profit,
+             "source": entry.source, "note": entry.note}
+            for entry in entries
+        ]
+        return write_rows(Baseline, rows, lambda row: existing.get(row["product_id"]))
 
     return once_more_if_raced(upsert)
 
@@ -188,21 +188,39 @@ def save_declarations(entries: list[DeclaredEntry]) -> ImportResult:
         check_figures(revenue=entry.revenue, profit=entry.profit, year=entry.year, note=entry.note)
 
     def upsert() -> ImportResult:
-        ids = {entry.product.id for entry in entries}
         existing = {
-            (d.product_id, d.year): d
-            for d in scalars_where_in(select(DeclaredRevenue), DeclaredRevenue.product_id, ids)
+            (product_id, year): row_id
+            for product_id, year, row_id in rows_where_in(
+                select(DeclaredRevenue.product_id, DeclaredRevenue.year, DeclaredRevenue.id),
+                DeclaredRevenue.product_id, {entry.product.id for entry in entries},
+            )
         }
-        updated = 0
-        for entry in entries:
-            declared = existing.get((entry.product.id, entry.year))
-            updated += declared is not None
-            declared = declared or DeclaredRevenue(product_id=entry.product.id, year=entry.year)
-            declared.revenue, declared.profit, declared.note = entry.revenue, entry.profit, entry.note
-            db.session.add(declared)
-        return ImportResult(created=len(entries) - updated, updated=updated)
+        rows = [
+            {"product_id": entry.product.id, "year": entry.year, "revenue": entry.revenue,
+             "profit": entry.profit, "note": entry.note}
+            for entry in entries
+        ]
+        return write_rows(DeclaredRevenue, rows, lambda row: existing.get((row["product_id"], row["year"])))
 
     return once_more_if_raced(upsert)
+
+
+def write_rows(model: type[Baseline] | type[DeclaredRevenue], rows: list[dict],
+               existing_id: Callable[[dict], int | None]) -> ImportResult:
+    """Insert the new rows and update the others, as two bulk statements: one ORM object per
+    line took most of a 100,000-line import."""
+    new, changed = [], []
+    for row in rows:
+        row_id = existing_id(row)
+        if row_id is None:
+            new.append(row)
+        else:
+            changed.append(row | {"id": row_id})
+    if new:
+        db.session.execute(insert(model), new)
+    if changed:
+        db.session.execute(update(model), changed)
+    return ImportResult(created=len(new), updated=len(changed))
 
 
 # --- Whole files -----------------------------------------------------------------------------
