@@ -25,7 +25,6 @@ import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import requests
 
@@ -33,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
     flask, gunicorn, in_process_app, machine, percentiles, postgres, postgres_version, record,
-    requests_per_second, scratch_env,
+    require_loopback, requests_per_second, scratch_env,
 )
 
 OUTLET = "QN-TT"  # the provincial centre: pickup on, stock of every district
@@ -271,8 +270,7 @@ def main() -> None:
     parser.add_argument("--rush-buyers", type=int, default=100)
     parser.add_argument("--last-units", type=int, default=20)
     args = parser.parse_args()
-    if urlsplit(args.database_url).hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit("the bench drops and creates its database: give a loopback PostgreSQL URL")
+    require_loopback(args.database_url)
 
     stamp = time.strftime("%Y-%m-%d %H:%M")
     lines = [f"machine: {machine()} · PostgreSQL {postgres_version(args.database_url)}"]

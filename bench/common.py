@@ -140,3 +140,15 @@ def record(section: str, stamp: str, lines: list[str]) -> None:
         if new_file:
             results.write("# Bench results\n")
         results.write(f"\n## {section} · {stamp}\n\n" + "".join(f"- {line}\n" for line in lines))
+
+
+def database_arguments(parser, default_url: str) -> None:
+    """The options every database bench takes: which databases, the scratch PostgreSQL, --no-record."""
+    parser.add_argument("--databases", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"])
+    parser.add_argument("--database-url", default=default_url)
+    parser.add_argument("--no-record", action="store_true", help="print only; leave bench/RESULTS.md alone")
+
+
+def require_loopback(url: str) -> None:
+    if urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("the bench drops and creates its database: give a loopback PostgreSQL URL")

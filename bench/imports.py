@@ -20,11 +20,20 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import flask, in_process_app, machine, postgres, postgres_version, record, scratch_env  # noqa: E402
+from bench.common import (  # noqa: E402
+    database_arguments,
+    flask,
+    in_process_app,
+    machine,
+    postgres,
+    postgres_version,
+    record,
+    require_loopback,
+    scratch_env,
+)
 
 
 def filled_template(lines: int) -> list[list[object]]:
@@ -95,12 +104,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, nargs="+", default=[16_000, 100_000])
     parser.add_argument("--products", type=int, default=150_000)
-    parser.add_argument("--databases", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"])
-    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/ocop_bench_imports")
-    parser.add_argument("--no-record", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    database_arguments(parser, "postgresql://postgres@127.0.0.1:5432/ocop_bench_imports")
     args = parser.parse_args()
-    if urlsplit(args.database_url).hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit("the bench drops and creates its database: give a loopback PostgreSQL URL")
+    require_loopback(args.database_url)
 
     stamp = time.strftime("%Y-%m-%d %H:%M")
     lines = [f"machine: {machine()}"]

@@ -2,26 +2,16 @@
 import pytest
 
 from storefront.extensions import db
-from storefront.reports import services as report_services
 from storefront.reports.models import PlanTarget
 from storefront.reports.targets import TargetError, set_growth_target
 from tests.factories import make_place
-from tests.test_growth_report import TODAY, world  # noqa: F401  (the world fixture)
+from tests.test_growth_pages import report_day, staff  # noqa: F401  (fixtures: the report's day, a staff login)
+from tests.test_growth_report import world  # noqa: F401  (the world fixture)
 
 TARGETS = "/admin/targets"
 REPORT = "/api/v1/reports/growth"
 
 pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
-
-
-@pytest.fixture(autouse=True)
-def report_day(monkeypatch):
-    monkeypatch.setattr(report_services, "vietnam_today", lambda: TODAY)
-
-
-@pytest.fixture
-def staff(login_as):
-    return login_as("staff")
 
 
 @pytest.fixture
