@@ -14,10 +14,12 @@ from storefront.admin import bp
 from storefront.catalog.labels import GROUP_LABELS, PRODUCER_KIND_LABELS
 from storefront.catalog.listing import parse_int
 from storefront.clock import vietnam_today
+from storefront.extensions import db
 from storefront.manage.services import find_product_by_code
 from storefront.reports.charts import monthly_chart_svg, ratio_distribution, ratio_histogram_svg
-from storefront.extensions import db
 from storefront.reports.exports import growth_csv, growth_xlsx, shown_ratio
+from storefront.reports.forms import GrowthTargetForm
+from storefront.reports.models import GROWTH_RATIO, PlanTarget
 from storefront.reports.services import (
     GrowthReport,
     GrowthRow,
@@ -30,8 +32,6 @@ from storefront.reports.services import (
     report_areas,
     sort_rows,
 )
-from storefront.reports.forms import GrowthTargetForm
-from storefront.reports.models import GROWTH_RATIO, PlanTarget
 from storefront.reports.targets import TargetError, growth_targets, remove_growth_target, set_growth_target
 from storefront.spreadsheets import MIMETYPES
 
@@ -140,7 +140,7 @@ def growth_product(product_code: str):
 @staff_required
 def growth_targets_page():
     provinces = [province for province, _districts in report_areas()]
-    form = GrowthTargetForm(provinces=provinces, year=request.args.get("year", type=int) or vietnam_today().year)
+    form = GrowthTargetForm(provinces=provinces, year=vietnam_today().year)
     if form.validate_on_submit():
         try:
             created = set_growth_target(year=form.year.data, province=form.provinces.get(form.province.data),

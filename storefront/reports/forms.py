@@ -151,16 +151,17 @@ class GrowthTargetForm(FlaskForm):
     def __init__(self, *args, provinces: list[Area], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.provinces = {province.code: province for province in provinces}
-        last = vietnam_today().year + self.YEARS_AHEAD
-        self.year.choices = [SelectChoice(year, str(year)) for year in range(last, FIRST_YEAR - 1, -1)]
+        self.last_year = vietnam_today().year + self.YEARS_AHEAD
+        self.year.choices = [SelectChoice(year, str(year)) for year in range(self.last_year, FIRST_YEAR - 1, -1)]
         self.province.choices = [SelectChoice("", _("Every province"))] + [
             SelectChoice(province.code, province.name) for province in provinces
         ]
 
     def validate_year(self, field) -> None:
-        last = vietnam_today().year + self.YEARS_AHEAD
-        if field.data is not None and not FIRST_YEAR <= field.data <= last:
-            raise ValidationError(_("The year must be from %(first)d to %(last)d.", first=FIRST_YEAR, last=last))
+        if field.data is not None and not FIRST_YEAR <= field.data <= self.last_year:
+            raise ValidationError(
+                _("The year must be from %(first)d to %(last)d.", first=FIRST_YEAR, last=self.last_year)
+            )
 
     def validate_province(self, field) -> None:
         if field.data and field.data not in self.provinces:
