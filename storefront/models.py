@@ -12,3 +12,4 @@ from storefront.outlets.models import Outlet, StockLevel, StockMove, outlet_mana
 from storefront.sales.models import PosSale, SaleLine  # noqa: F401
 from storefront.orders.models import CartItem, Order, OrderEvent, OrderLine, StripeEvent  # noqa: F401
 from storefront.reports.models import Baseline, DeclaredRevenue, PlanTarget  # noqa: F401
+from storefront.audit.models import AuditEntry  # noqa: F401
