@@ -68,8 +68,10 @@ class Producer(db.Model):
     registration_no: Mapped[str] = mapped_column(String(40), unique=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
     address: Mapped[str] = mapped_column(String(255), default="")
+    contact_person: Mapped[str] = mapped_column(String(120), default="", server_default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
     email: Mapped[str] = mapped_column(String(120), default="")
+    active: Mapped[bool] = mapped_column(default=True, server_default=db.true())
     women_led: Mapped[bool] = mapped_column(default=False)
     ethnic_minority_led: Mapped[bool] = mapped_column(default=False)
 
