@@ -35,6 +35,7 @@ class FreshContextClient(FlaskClient):
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setattr(TestConfig, "SEARCH_INDEX_DIR", str(tmp_path / "search-index"))
+    monkeypatch.setattr(TestConfig, "PHOTO_DIR", str(tmp_path / "photos"))
     app = create_app(TestConfig)
     app.test_client_class = FreshContextClient
     with app.app_context():
