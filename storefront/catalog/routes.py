@@ -34,8 +34,11 @@ def catalogue_vocabulary() -> dict:
         "kind_labels": PRODUCER_KIND_LABELS,
         "event_labels": TRACE_EVENT_LABELS,
         "staff": viewer_is_staff(),
-        "photo_url": photo_url,
     }
+
+
+# A global, not a context variable: macros imported without context use it too.
+bp.add_app_template_global(photo_url, "photo_url")
 
 
 @bp.get("/")
