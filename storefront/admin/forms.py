@@ -8,9 +8,18 @@ from __future__ import annotations
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileRequired, MultipleFileField
-from wtforms import BooleanField, DateField, FloatField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, Field, FloatField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from storefront.catalog.labels import COUNCIL_LABELS, GROUP_LABELS, PRODUCER_KIND_LABELS, TRACE_EVENT_LABELS
 from storefront.catalog.models import Area, Producer
@@ -24,9 +33,11 @@ def stripped_upper(value: str | None) -> str:
 
 
 def show_error(form: FlaskForm, error: CatalogError) -> None:
-    """A refused value's message on its field, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
+    """A refused value's message on its field (the service's name for it may differ from the
+    form's: see error_fields), or above the form."""
+    name = getattr(form, "error_fields", {}).get(error.field, error.field)
+    field = getattr(form, name, None) if name else None
+    if isinstance(field, Field):
         field.errors = [*field.errors, str(error)]
     else:
         form.form_errors.append(str(error))
@@ -41,6 +52,7 @@ class AreaPickerMixin:
     district = SelectField(_l("District"), validate_choice=False)
     commune = SelectField(_l("Commune"), validate_choice=False)
     area: Area | None = None
+    error_fields = {"area": "commune"}
 
     def start_area(self, area: Area | None) -> None:
         """Fill the three lists, from what was sent or else from the record's area."""
@@ -64,17 +76,17 @@ class AreaPickerMixin:
 
     def validate_province(self, field) -> None:
         if self.chosen_province is None:
-            raise ValueError(_("Choose a province from the list."))
+            raise ValidationError(_("Choose a province from the list."))
 
     def validate_district(self, field) -> None:
         if self.chosen_province is not None and self.districts and self.chosen_district is None:
-            raise ValueError(_("Choose a district from the list."))
+            raise ValidationError(_("Choose a district from the list."))
 
     def validate_commune(self, field) -> None:
         commune = next((a for a in self.communes if a.code == field.data), None)
         if self.communes and commune is None:
             if self.chosen_district is not None or not self.districts:
-                raise ValueError(_("Choose a commune from the list."))
+                raise ValidationError(_("Choose a commune from the list."))
             return
         self.area = commune or self.chosen_district or self.chosen_province
 
@@ -128,12 +140,20 @@ class ProductForm(FlaskForm):
     description_vi = TextAreaField(_l("Description (Vietnamese)"), filters=[stripped], validators=[Length(max=5000)])
     description_en = TextAreaField(_l("Description (English, optional)"), filters=[stripped],
                                    validators=[Length(max=5000)])
-    producer: Producer | None = None
+    error_fields = {"producer": "producer_ref"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.producer = self.find_producer()
+
+    def find_producer(self) -> Producer | None:
+        if not self.producer_ref.data:
+            return None
+        return db.session.scalar(db.select(Producer).where(Producer.registration_no == self.producer_ref.data))
 
     def validate_producer_ref(self, field) -> None:
-        self.producer = db.session.scalar(db.select(Producer).where(Producer.registration_no == field.data))
         if self.producer is None:
-            raise ValueError(_("No producer has the registration number %(no)s.", no=field.data))
+            raise ValidationError(_("No producer has the registration number %(no)s.", no=field.data))
 
     def values(self) -> dict:
         return {"name_vi": self.name_vi.data, "name_en": self.name_en.data or None, "group": self.group.data,

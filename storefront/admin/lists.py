@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from math import ceil
 
-from sqlalchemy import Select, func, literal_column, or_, select
+from sqlalchemy import Select, func, literal_column, or_, select, union
 from sqlalchemy.orm import aliased, selectinload
 
 from storefront.catalog.models import (
@@ -62,8 +62,9 @@ class BoundedPage:
         return self.page + 1
 
 
-def bounded_page(statement: Select, *, page: int | None, per_page: int = PER_PAGE) -> BoundedPage:
+def bounded_page(statement: Select, *, page: int | None, per_page: int | None = None) -> BoundedPage:
     """One page of the statement's rows, and their number counted up to COUNT_CAP."""
+    per_page = per_page or PER_PAGE
     first_rows = statement.with_only_columns(literal_column("1"), maintain_column_froms=True)
     counted = db.session.scalar(
         select(func.count()).select_from(first_rows.order_by(None).limit(COUNT_CAP + 1).subquery())
@@ -99,10 +100,10 @@ def area_from_code(code: str | None) -> Area | None:
 def area_ids_within(area: Area) -> Select:
     """The ids of the area and every area below it (a province: its districts and communes)."""
     child, grandchild = aliased(Area), aliased(Area)
-    return (
-        select(Area.id).where(Area.id == area.id)
-        .union(select(child.id).where(child.parent_id == area.id))
-        .union(select(grandchild.id).join(child, grandchild.parent_id == child.id).where(child.parent_id == area.id))
+    return union(
+        select(Area.id).where(Area.id == area.id),
+        select(child.id).where(child.parent_id == area.id),
+        select(grandchild.id).join(child, grandchild.parent_id == child.id).where(child.parent_id == area.id),
     )
 
 

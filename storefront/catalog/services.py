@@ -8,6 +8,8 @@ are plain functions too (product_problem, evaluation_problem…), for the bulk i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import segno
@@ -76,11 +78,17 @@ EVENT_FIELDS = ("happened_on", "kind", "description", "place")
 MAX_PRICE = 10**12
 
 
-def commit_unless_duplicate(error: DuplicateRecord) -> None:
-    """Commit; a unique constraint refusing the row (someone else saved the same number a
-    moment ago, after our check) becomes the same clear error as the check."""
+@contextmanager
+def refusing_duplicates(error: DuplicateRecord, *, commit: bool = True) -> Iterator[None]:
+    """Write, then commit (unless the caller commits later). A unique constraint refusing the
+    row — someone else saved the same number a moment after our check — undoes everything and
+    becomes the same clear error as the check."""
     try:
-        db.session.commit()
+        yield
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise error from None
@@ -123,13 +131,13 @@ def create_producer(*, actor: User | None, name: str, kind: str, registration_no
         raise error
     check_registration_free(registration_no)
     producer = Producer(
-        name=name.strip(), kind=kind, registration_no=registration_no, area=area, address=address,
+        name=name.strip(), kind=kind, registration_no=registration_no, area=area, area_id=area.id, address=address,
         contact_person=contact_person, phone=phone, email=email, women_led=women_led,
         ethnic_minority_led=ethnic_minority_led, active=True,
     )
-    db.session.add(producer)
-    record_change(actor=actor, record=producer, action="create", after=snapshot(producer, PRODUCER_FIELDS))
-    commit_unless_duplicate(duplicate_registration(registration_no))
+    with refusing_duplicates(duplicate_registration(registration_no)):
+        db.session.add(producer)
+        record_change(actor=actor, record=producer, action="create", after=snapshot(producer, PRODUCER_FIELDS))
     return producer
 
 
@@ -146,14 +154,14 @@ def update_producer(*, actor: User | None, producer: Producer, **changes) -> Pro
         raise error
     check_registration_free(merged["registration_no"], producer=producer)
     before = snapshot(producer, PRODUCER_FIELDS)
-    for field, value in changes.items():
-        setattr(producer, field, value)
-    db.session.flush()
-    if before["area_id"] != producer.area_id:
-        move_products_origin(producer)
-    record_change(actor=actor, record=producer, action="update", before=before,
-                  after=snapshot(producer, PRODUCER_FIELDS))
-    commit_unless_duplicate(duplicate_registration(merged["registration_no"]))
+    with refusing_duplicates(duplicate_registration(merged["registration_no"])):
+        for field, value in changes.items():
+            setattr(producer, field, value)
+        db.session.flush()
+        if before["area_id"] != producer.area_id:
+            move_products_origin(producer)
+        record_change(actor=actor, record=producer, action="update", before=before,
+                      after=snapshot(producer, PRODUCER_FIELDS))
     return producer
 
 
@@ -264,18 +272,18 @@ def create_product(
         group=group,
         subgroup=subgroup,
         producer=producer,
+        producer_id=producer.id,
         unit=unit.strip(),
         price=price,
         unit_cost=unit_cost,
         province_id=province.id,
         district_id=district.id if district else None,
     )
-    db.session.add(product)
-    if actor is not None:
-        record_change(actor=actor, record=product, action="create", after=snapshot(product, PRODUCT_FIELDS),
-                      label=product.name_vi)
-    if commit:
-        commit_unless_duplicate(code_taken(code))
+    with refusing_duplicates(code_taken(code), commit=commit):
+        db.session.add(product)
+        if actor is not None:
+            record_change(actor=actor, record=product, action="create", after=snapshot(product, PRODUCT_FIELDS),
+                          label=product.name_vi)
     return product
 
 
@@ -478,12 +486,11 @@ def create_trace_lot(
         if error := event_problem(kind=event.get("kind", "")):
             raise error
         lot.events.append(TraceEvent(**event))
-    db.session.add(lot)
-    if actor is not None:
-        record_change(actor=actor, record=lot, action="create", after=snapshot(lot, LOT_FIELDS),
-                      label=lot.lot_code)
-    if commit:
-        commit_unless_duplicate(lot_taken(lot_code))
+    with refusing_duplicates(lot_taken(lot_code), commit=commit):
+        db.session.add(lot)
+        if actor is not None:
+            record_change(actor=actor, record=lot, action="create", after=snapshot(lot, LOT_FIELDS),
+                          label=lot.lot_code)
     return lot
 
 
@@ -515,10 +522,10 @@ def add_trace_event(*, actor: User | None, lot: TraceLot, happened_on: date, kin
     )):
         raise taken
     event = TraceEvent(lot=lot, happened_on=happened_on, kind=kind, description=description, place=place)
-    db.session.add(event)
-    record_change(actor=actor, record=lot, action="add_event", after={"event": snapshot(event, EVENT_FIELDS)},
-                  label=lot.lot_code)
-    commit_unless_duplicate(taken)
+    with refusing_duplicates(taken):
+        db.session.add(event)
+        record_change(actor=actor, record=lot, action="add_event", after={"event": snapshot(event, EVENT_FIELDS)},
+                      label=lot.lot_code)
     return event
 
 
