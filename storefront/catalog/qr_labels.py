@@ -20,9 +20,10 @@ COLUMNS, ROWS = 3, 8
 LABEL_WIDTH, LABEL_HEIGHT = PAGE_WIDTH / COLUMNS, PAGE_HEIGHT / ROWS
 PADDING = 3
 QR_SIZE = LABEL_HEIGHT - 2 * PADDING
-TEXT_X = PADDING + QR_SIZE + 2  # from the label's left edge
+TEXT_X = PADDING + QR_SIZE + 1  # from the label's left edge
 TEXT_WIDTH = LABEL_WIDTH - TEXT_X - PADDING
-NAME_CHARS = 20  # per line of the name at the size used, and at most three lines
+NAME_CHARS = 18  # per line of the name at the size used, and at most three lines
+QUIET_ZONE = 2  # modules of white around the code, which scanners need to find it
 MAX_SHEETS = 10
 FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans.ttf"
 
@@ -54,7 +55,7 @@ def label_sheet(lot: TraceLot, *, labels: int = COLUMNS * ROWS) -> Sheet:
 
 def sheet_svg(sheet: Sheet) -> str:
     """Every label on one A4-wide SVG (taller when there are more than 24), sized in mm."""
-    qr = segno.make(sheet.url, error="m").svg_inline(border=0, omitsize=True)
+    qr = segno.make(sheet.url, error="m").svg_inline(border=QUIET_ZONE, omitsize=True)
     pages = sheet.positions()[-1][0] + 1
     height = PAGE_HEIGHT * pages
     parts = [
@@ -73,7 +74,7 @@ def sheet_svg(sheet: Sheet) -> str:
         parts.append(f'<text x="{text_x:.2f}" y="{y + PADDING + 4:.2f}" font-size="3.6" '
                      f'font-weight="bold">{escape(sheet.lot_code)}</text>')
         for n, line in enumerate(sheet.name_lines):
-            parts.append(f'<text x="{text_x:.2f}" y="{y + PADDING + 10 + n * 4:.2f}" font-size="3.2">'
+            parts.append(f'<text x="{text_x:.2f}" y="{y + PADDING + 10 + n * 4:.2f}" font-size="2.9">'
                          f"{escape(line)}</text>")
     parts.append("</svg>")
     return "\n".join(parts)
@@ -86,7 +87,7 @@ def sheet_pdf(sheet: Sheet) -> bytes:
     pdf.add_font("DejaVu", fname=str(FONT))
     pdf.set_title(f"{sheet.lot_code} — {sheet.product_name}")
     qr_png = io.BytesIO()
-    segno.make(sheet.url, error="m").save(qr_png, kind="png", scale=10, border=0)
+    segno.make(sheet.url, error="m").save(qr_png, kind="png", scale=10, border=QUIET_ZONE)
     page_shown = -1
     for page, x, y in sheet.positions():
         if page != page_shown:
@@ -97,8 +98,8 @@ def sheet_pdf(sheet: Sheet) -> bytes:
         pdf.set_xy(x + TEXT_X, y + PADDING + 1)
         pdf.set_font("DejaVu", size=10)
         pdf.cell(TEXT_WIDTH, 5, sheet.lot_code)
-        pdf.set_font("DejaVu", size=9)
+        pdf.set_font("DejaVu", size=8)
         for n, line in enumerate(sheet.name_lines):
-            pdf.set_xy(x + TEXT_X, y + PADDING + 8 + n * 4.2)
-            pdf.cell(TEXT_WIDTH, 4, line)
+            pdf.set_xy(x + TEXT_X, y + PADDING + 8 + n * 3.8)
+            pdf.cell(TEXT_WIDTH, 3.6, line)
     return bytes(pdf.output())
