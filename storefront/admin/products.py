@@ -99,7 +99,7 @@ def photos_add(code: str):
     if refused:
         form.photos.errors = refused
         return render_product_page(product, photo_form=form), 400
-    return redirect(url_for("admin.product_page", code=product.code, _anchor="photos"))
+    return redirect(url_for("admin.product_page", code=product.code, _anchor="photo-section"))
 
 
 @bp.post("/products/<code>/photos/<int:photo_id>/move")
@@ -107,7 +107,7 @@ def photos_add(code: str):
 def photo_move(code: str, photo_id: int):
     photo = photo_or_404(code, photo_id)
     move_photo(actor=current_user, photo=photo, step=-1 if request.form.get("step") == "up" else 1)
-    return redirect(url_for("admin.product_page", code=code, _anchor="photos"))
+    return redirect(url_for("admin.product_page", code=code, _anchor="photo-section"))
 
 
 @bp.post("/products/<code>/photos/<int:photo_id>/delete")
@@ -115,7 +115,7 @@ def photo_move(code: str, photo_id: int):
 def photo_delete(code: str, photo_id: int):
     delete_photo(actor=current_user, photo=photo_or_404(code, photo_id))
     flash(_("Photo deleted."), "success")
-    return redirect(url_for("admin.product_page", code=code, _anchor="photos"))
+    return redirect(url_for("admin.product_page", code=code, _anchor="photo-section"))
 
 
 def product_or_404(code: str) -> Product:
