@@ -65,6 +65,12 @@ class BoundedPage:
 def bounded_page(statement: Select, *, page: int | None, per_page: int | None = None) -> BoundedPage:
     """One page of the statement's rows, and their number counted up to COUNT_CAP."""
     per_page = per_page or PER_PAGE
+    if (page or 1) <= 1:
+        # A first page that is not full is the whole list: no count needed. Text searches end
+        # here mostly, and for them counting would be a second scan of the folded column.
+        items = db.session.scalars(statement.limit(per_page)).all()
+        if len(items) < per_page:
+            return BoundedPage(list(items), 1, per_page, len(items), False)
     first_rows = statement.with_only_columns(literal_column("1"), maintain_column_froms=True)
     counted = db.session.scalar(
         select(func.count()).select_from(first_rows.order_by(None).limit(COUNT_CAP + 1).subquery())
