@@ -113,10 +113,11 @@ def area_ids_within(area: Area) -> Select:
     )
 
 
-def folded_match(folded_column, exact_columns, q: str):
-    """Matches typed text, with or without diacritics, against a folded column, or as
-    written (any case) against the others: codes and numbers."""
-    matches = [column.icontains(q, autoescape=True) for column in exact_columns]
+def folded_match(folded_column, capital_columns, q: str):
+    """Matches typed text, with or without diacritics, against a folded column, or in capitals
+    against columns stored in capitals (codes and numbers; see catalog.services). Neither needs
+    lower() or ILIKE on every row, which cost PostgreSQL three times the scan itself."""
+    matches = [column.contains(q.upper(), autoescape=True) for column in capital_columns]
     if folded := slugify(q):
         matches.append(folded_column.contains(folded, autoescape=True))
     return or_(*matches)
@@ -229,7 +230,7 @@ def products_page(filters: ProductFilters) -> BoundedPage:
         selectinload(Product.producer), selectinload(Product.photos), selectinload(Product.certification),
     )
     if filters.q:
-        statement = statement.where(folded_match(Product.slug, [Product.code, Product.name_en], filters.q))
+        statement = statement.where(folded_match(Product.slug, [Product.code], filters.q))
     if filters.group:
         statement = statement.where(Product.group == filters.group)
     if filters.stars:
@@ -282,13 +283,16 @@ def evaluations_page(filters: EvaluationFilters) -> BoundedPage:
     today = vietnam_today()
     statement = (
         select(Evaluation)
-        .join(Product, Product.id == Evaluation.product_id)
         .order_by(Evaluation.issued_on.desc(), Evaluation.id.desc())
         .options(selectinload(Evaluation.product))
     )
     if filters.q:
-        statement = statement.where(folded_match(
-            Product.slug, [Product.code, Evaluation.certificate_no, Evaluation.decision_no], filters.q
+        products = select(Product.id).where(folded_match(Product.slug, [Product.code], filters.q))
+        number = filters.q.upper()
+        statement = statement.where(or_(
+            Evaluation.product_id.in_(products),
+            Evaluation.certificate_no.contains(number, autoescape=True),
+            Evaluation.decision_no.contains(number, autoescape=True),
         ))
     if filters.stars:
         statement = statement.where(Evaluation.stars == filters.stars)

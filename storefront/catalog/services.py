@@ -94,6 +94,12 @@ def refusing_duplicates(error: DuplicateRecord, *, commit: bool = True) -> Itera
         raise error from None
 
 
+def capitals(number: str) -> str:
+    """Registration, decision and certificate numbers are kept in capitals, as they are printed
+    ("12/QĐ-UBND"), so a search can match them without folding the case of every row."""
+    return number.strip().upper()
+
+
 # --- Producers ---------------------------------------------------------------------------------
 
 
@@ -126,7 +132,7 @@ def producer_problem(*, name: str, kind: str, registration_no: str, area: Area |
 def create_producer(*, actor: User | None, name: str, kind: str, registration_no: str, area: Area,
                     address: str = "", contact_person: str = "", phone: str = "", email: str = "",
                     women_led: bool = False, ethnic_minority_led: bool = False) -> Producer:
-    registration_no = registration_no.strip()
+    registration_no = capitals(registration_no)
     if error := producer_problem(name=name, kind=kind, registration_no=registration_no, area=area):
         raise error
     check_registration_free(registration_no)
@@ -147,7 +153,7 @@ def update_producer(*, actor: User | None, producer: Producer, **changes) -> Pro
     if unknown := set(changes) - allowed:
         raise CatalogError(_("Cannot change %(fields)s here.", fields=", ".join(sorted(unknown))))
     if "registration_no" in changes:
-        changes["registration_no"] = changes["registration_no"].strip()
+        changes["registration_no"] = capitals(changes["registration_no"])
     merged = {field: changes.get(field, getattr(producer, field))
               for field in ("name", "kind", "registration_no", "area")}
     if error := producer_problem(**merged):
@@ -384,8 +390,8 @@ def record_evaluation(
         council_level=council_level,
         issued_on=issued_on,
         expires_on=Evaluation.expiry_for(issued_on),
-        decision_no=decision_no,
-        certificate_no=certificate_no if stars >= CERTIFIED_MIN_STARS else None,
+        decision_no=capitals(decision_no),
+        certificate_no=capitals(certificate_no) if certificate_no and stars >= CERTIFIED_MIN_STARS else None,
     )
     db.session.add(evaluation)
     db.session.flush()
