@@ -15,8 +15,6 @@ Figures go to stdout and, under "Back-office lists", to bench/RESULTS.md (not wi
 from __future__ import annotations
 
 import argparse
-import shutil
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -25,15 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
     database_arguments,
+    database_label,
     flask,
     in_process_app,
     machine,
     percentiles,
-    postgres,
-    postgres_version,
     record,
     require_loopback,
-    scratch_env,
+    scratch_database,
 )
 
 
@@ -95,23 +92,11 @@ def measure(env: dict, url: str, requests: int) -> list[str]:
 
 
 def run(database: str, products: int, requests: int, url: str) -> list[str]:
-    env = scratch_env(f"admin-lists-{database}", url if database == "postgresql" else None)
-    if database == "postgresql":
-        postgres("dropdb", url)
-        postgres("createdb", url)
-    else:
-        url = f"sqlite:///{env['INSTANCE_DIR']}/ocop.db"
-    try:
-        flask(env, "db", "upgrade")
+    with scratch_database(f"admin-lists-{database}", database, url) as (env, url):
         seed_s = flask(env, "seed", "synthetic", "--products", str(products), "--seed", "1", "--no-index")
-        label = (f"PostgreSQL {postgres_version(url).split()[0]}" if database == "postgresql"
-                 else f"SQLite {sqlite3.sqlite_version}")
+        label = database_label(database, url)
         print(f"## {label} · {products:,} products (`flask seed synthetic` {seed_s:.0f} s)", flush=True)
         figures = measure(env, url, requests)
-    finally:
-        if database == "postgresql":
-            postgres("dropdb", url)
-        shutil.rmtree(env["INSTANCE_DIR"], ignore_errors=True)
     return [f"{label} · {products:,} products · {figure}" for figure in figures]
 
 

@@ -84,3 +84,13 @@ def login_as(app, client):
         return user
 
     return login
+
+
+@pytest.fixture
+def staff_user(login_as, in_english):
+    """Logged in as programme staff, reading the pages in English."""
+    return login_as("staff")
+
+
+def count_rows(model) -> int:
+    return _db.session.scalar(_db.select(_db.func.count()).select_from(model))

@@ -8,12 +8,8 @@ from storefront.audit.services import record_history
 from storefront.catalog.models import Evaluation, Product
 from storefront.clock import vietnam_today
 from storefront.extensions import db
+from tests.conftest import count_rows
 from tests.factories import make_product
-
-
-@pytest.fixture
-def staff(login_as, in_english):
-    return login_as("staff")
 
 
 def evaluation_data(**overrides) -> dict:
@@ -22,11 +18,7 @@ def evaluation_data(**overrides) -> dict:
     return {**data, **overrides}
 
 
-def count(model) -> int:
-    return db.session.scalar(db.select(db.func.count()).select_from(model))
-
-
-def test_a_four_star_result_certifies_the_product_everywhere_at_once(client, staff):
+def test_a_four_star_result_certifies_the_product_everywhere_at_once(client, staff_user):
     product = make_product("Trà hoa vàng Ba Chẽ", stars=None)
     card = f'href="/products/{product.slug}"'
     assert card not in client.get("/search", query_string={"q": "tra hoa vang"}).text
@@ -50,7 +42,7 @@ def test_a_four_star_result_certifies_the_product_everywhere_at_once(client, sta
 
 @pytest.mark.parametrize("score, stars", [("100", 5), ("90", 5), ("89.9", 4), ("70", 4), ("50", 3), ("49.5", 2),
                                           ("30", 2), ("29", 1), ("0", 1)])
-def test_stars_follow_the_official_bands(client, staff, score, stars):
+def test_stars_follow_the_official_bands(client, staff_user, score, stars):
     product = make_product(stars=None)
     client.post(f"/admin/products/{product.code}/evaluations", data=evaluation_data(score=score))
     assert db.session.scalar(db.select(Evaluation.stars)) == stars
@@ -68,15 +60,15 @@ def test_stars_follow_the_official_bands(client, staff, score, stars):
     ({"issued_on": (vietnam_today() + timedelta(days=1)).isoformat()}, "The issue date cannot be in the future."),
     ({"certificate_no": ""}, "A result of 3 stars or more comes with a certificate number."),
 ])
-def test_a_bad_result_says_why_and_saves_nothing(client, staff, overrides, message):
+def test_a_bad_result_says_why_and_saves_nothing(client, staff_user, overrides, message):
     product = make_product(stars=None)
     response = client.post(f"/admin/products/{product.code}/evaluations", data=evaluation_data(**overrides))
     assert response.status_code == 400
     assert message in response.text
-    assert count(Evaluation) == 0 and count(AuditEntry) == 0
+    assert count_rows(Evaluation) == 0 and count_rows(AuditEntry) == 0
 
 
-def test_a_re_evaluation_becomes_the_current_certificate_and_history_stays(client, staff):
+def test_a_re_evaluation_becomes_the_current_certificate_and_history_stays(client, staff_user):
     product = make_product("Nước mắm Cửa Khe", stars=3, issued_days_ago=1000)
     client.post(f"/admin/products/{product.code}/evaluations", data=evaluation_data(score="92", council_level="central"))
     db.session.expire_all()
@@ -86,7 +78,7 @@ def test_a_re_evaluation_becomes_the_current_certificate_and_history_stays(clien
     assert page.count("<td class=\"stars-") == 2  # both evaluations listed
 
 
-def test_a_revocation_in_the_past_takes_the_badge_away_everywhere(client, staff):
+def test_a_revocation_in_the_past_takes_the_badge_away_everywhere(client, staff_user):
     product = make_product("Rượu ngô Cải Vân", stars=4, issued_days_ago=200)
     cert = product.certification
     card = f'href="/products/{product.slug}"'
@@ -112,7 +104,7 @@ def test_a_revocation_in_the_past_takes_the_badge_away_everywhere(client, staff)
     ({"reason": "Sai hồ sơ", "revoked_on": "BEFORE"}, "cannot be revoked before the day it was issued"),
     ({"reason": "Sai hồ sơ", "revoked_on": "TOMORROW"}, "The revocation date cannot be in the future."),
 ])
-def test_a_bad_revocation_says_why_and_changes_nothing(client, staff, data, message):
+def test_a_bad_revocation_says_why_and_changes_nothing(client, staff_user, data, message):
     product = make_product(stars=4, issued_days_ago=30)
     cert = product.certification
     days = {"TODAY": vietnam_today(), "BEFORE": cert.issued_on - timedelta(days=1),
@@ -122,10 +114,10 @@ def test_a_bad_revocation_says_why_and_changes_nothing(client, staff, data, mess
     assert response.status_code == 200 and message in response.text
     db.session.expire_all()
     assert db.session.get(Evaluation, cert.id).revoked_at is None
-    assert count(AuditEntry) == 0
+    assert count_rows(AuditEntry) == 0
 
 
-def test_below_three_stars_has_no_certificate_to_revoke(client, staff):
+def test_below_three_stars_has_no_certificate_to_revoke(client, staff_user):
     product = make_product(stars=2)
     evaluation = product.evaluations[0]
     assert client.get(f"/admin/products/{product.code}/evaluations/{evaluation.id}/revoke").status_code == 404
@@ -133,7 +125,7 @@ def test_below_three_stars_has_no_certificate_to_revoke(client, staff):
     assert client.get(f"/admin/products/{other.code}/evaluations/{evaluation.id}/revoke").status_code == 404
 
 
-def test_the_evaluations_list_searches_and_filters(client, staff):
+def test_the_evaluations_list_searches_and_filters(client, staff_user):
     sauce = make_product("Nước mắm Cửa Khe", stars=4)
     make_product("Trà hoa vàng", stars=2)
     old = make_product("Bánh tráng Đại Lộc", stars=3, issued_days_ago=1200)

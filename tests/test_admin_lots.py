@@ -9,12 +9,8 @@ from storefront.audit.services import record_history
 from storefront.catalog.models import TraceEvent, TraceLot
 from storefront.clock import vietnam_today
 from storefront.extensions import db
+from tests.conftest import count_rows
 from tests.factories import make_lot, make_product
-
-
-@pytest.fixture
-def staff(login_as, in_english):
-    return login_as("staff")
 
 
 def lot_data(**overrides) -> dict:
@@ -25,11 +21,7 @@ def lot_data(**overrides) -> dict:
     return {**data, **overrides}
 
 
-def count(model) -> int:
-    return db.session.scalar(db.select(db.func.count()).select_from(model))
-
-
-def test_staff_record_a_lot_and_its_steps_and_shoppers_trace_it(client, staff):
+def test_staff_record_a_lot_and_its_steps_and_shoppers_trace_it(client, staff_user):
     product = make_product("Trà sâm Ngọc Linh", stars=4)
     response = client.post(f"/admin/products/{product.code}/lots", data=lot_data())
     assert response.status_code == 302
@@ -44,7 +36,7 @@ def test_staff_record_a_lot_and_its_steps_and_shoppers_trace_it(client, staff):
 
     event = db.session.scalar(db.select(TraceEvent))
     client.post(f"/admin/products/{product.code}/lots/{lot.lot_code}/events/{event.id}/remove")
-    assert count(TraceEvent) == 0
+    assert count_rows(TraceEvent) == 0
     assert "Hái một tôm hai lá" not in client.get(f"/trace/{lot.lot_code}").text
     entries = {e.action: e.changes for e in record_history(lot)}
     assert entries["create"]["lot_code"] == [None, "QN-NTV-2511-01"]
@@ -53,7 +45,7 @@ def test_staff_record_a_lot_and_its_steps_and_shoppers_trace_it(client, staff):
     assert entries["remove_event"]["event"][0]["description"] == "Hái một tôm hai lá"
 
 
-def test_a_lot_is_corrected_and_its_code_stays(client, staff):
+def test_a_lot_is_corrected_and_its_code_stays(client, staff_user):
     product = make_product()
     lot = make_lot(product, "QN-TEST-01")
     response = client.post(f"/admin/products/{product.code}/lots/{lot.lot_code}",
@@ -74,12 +66,12 @@ def test_a_lot_is_corrected_and_its_code_stays(client, staff):
     ({"material_hectares": "-3"}, "Enter the area in hectares, 0 or more."),
     ({"material_hectares": "nhiều"}, "Not a valid float value."),
 ])
-def test_a_bad_lot_says_why_and_saves_nothing(client, staff, overrides, message):
+def test_a_bad_lot_says_why_and_saves_nothing(client, staff_user, overrides, message):
     product = make_product()
     make_lot(product, "QN-TEST-01")
     response = client.post(f"/admin/products/{product.code}/lots", data=lot_data(**overrides))
     assert response.status_code == 400 and message in response.text
-    assert count(TraceLot) == 1 and count(AuditEntry) == 0
+    assert count_rows(TraceLot) == 1 and count_rows(AuditEntry) == 0
 
 
 @pytest.mark.parametrize("data, message", [
@@ -87,15 +79,15 @@ def test_a_bad_lot_says_why_and_saves_nothing(client, staff, overrides, message)
     ({"happened_on": "2025-10-01", "kind": "magic"}, "Not a valid choice"),
     ({"happened_on": "2025-10-01", "kind": "harvest"}, "This lot already has that kind of event on that day."),
 ])
-def test_a_bad_step_says_why_and_saves_nothing(client, staff, data, message):
+def test_a_bad_step_says_why_and_saves_nothing(client, staff_user, data, message):
     product = make_product()
     lot = make_lot(product, "QN-TEST-01", events=[{"happened_on": date(2025, 10, 1), "kind": "harvest"}])
     response = client.post(f"/admin/products/{product.code}/lots/{lot.lot_code}/events", data=data)
     assert response.status_code == 400 and message in response.text
-    assert count(TraceEvent) == 1 and count(AuditEntry) == 0
+    assert count_rows(TraceEvent) == 1 and count_rows(AuditEntry) == 0
 
 
-def test_the_label_sheet_comes_as_a_page_an_svg_and_a_pdf(client, staff):
+def test_the_label_sheet_comes_as_a_page_an_svg_and_a_pdf(client, staff_user):
     product = make_product("Rượu ngô Cải Vân")
     lot = make_lot(product, "CB-RNCV-2410-01")
     page = client.get(f"/admin/products/{product.code}/lots/{lot.lot_code}/labels", query_string={"labels": 5}).text

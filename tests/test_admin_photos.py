@@ -17,11 +17,6 @@ from storefront.extensions import db
 from tests.factories import make_product
 
 
-@pytest.fixture
-def staff(login_as, in_english):
-    return login_as("staff")
-
-
 def image_bytes(fmt="JPEG", size=(900, 600), color="red", mode="RGB") -> bytes:
     out = io.BytesIO()
     Image.new(mode, size, color).save(out, fmt)
@@ -57,7 +52,7 @@ def stored_files(app) -> list[Path]:
 
 
 @pytest.mark.parametrize("fmt, mode", [("JPEG", "RGB"), ("PNG", "RGBA"), ("WEBP", "RGB")])
-def test_a_photo_is_stored_in_three_sizes_and_shown_everywhere(app, client, staff, fmt, mode):
+def test_a_photo_is_stored_in_three_sizes_and_shown_everywhere(app, client, staff_user, fmt, mode):
     product = make_product("Sâm Ngọc Linh", stars=5)
     response = upload(client, product, (f"sam.{fmt.lower()}", image_bytes(fmt, mode=mode)))
     assert response.status_code == 302
@@ -83,7 +78,7 @@ def test_a_photo_is_stored_in_three_sizes_and_shown_everywhere(app, client, staf
     assert entry.changes == {"photos": [[], [photo.digest]]}
 
 
-def test_a_product_without_photo_keeps_its_group_drawing(client, staff):
+def test_a_product_without_photo_keeps_its_group_drawing(client, staff_user):
     product = make_product("Bánh tráng Đại Lộc", stars=4, group="food")
     assert "/static/img/groups/food.svg" in client.get(f"/products/{product.slug}").text
     assert client.get(f"/api/v1/products/{product.slug}").json["photos"] == []
@@ -97,7 +92,7 @@ def test_a_product_without_photo_keeps_its_group_drawing(client, staff):
     ("bomb.png", png_bomb(), "more than 40 million pixels"),
     ("cut.jpg", image_bytes("JPEG")[:400], "damaged or cut short"),
 ])
-def test_a_refused_file_writes_nothing(app, client, staff, name, data, message):
+def test_a_refused_file_writes_nothing(app, client, staff_user, name, data, message):
     product = make_product()
     response = upload(client, product, (name, data))
     assert response.status_code == 400
@@ -107,7 +102,7 @@ def test_a_refused_file_writes_nothing(app, client, staff, name, data, message):
     assert [e.action for e in record_history(product)] == []
 
 
-def test_a_refused_file_among_good_ones_is_named_and_the_good_ones_kept(app, client, staff):
+def test_a_refused_file_among_good_ones_is_named_and_the_good_ones_kept(app, client, staff_user):
     product = make_product()
     response = upload(client, product, ("a.jpg", image_bytes(color="red")), ("virus.jpg", b"MZ" + b"\x00" * 99),
                       ("b.png", image_bytes("PNG", color="blue")))
@@ -116,7 +111,7 @@ def test_a_refused_file_among_good_ones_is_named_and_the_good_ones_kept(app, cli
     assert len(stored_files(app)) == 6
 
 
-def test_the_same_photo_twice_is_refused(app, client, staff):
+def test_the_same_photo_twice_is_refused(app, client, staff_user):
     product = make_product()
     data = image_bytes()
     upload(client, product, ("a.jpg", data))
@@ -125,7 +120,7 @@ def test_the_same_photo_twice_is_refused(app, client, staff):
     assert len(stored_files(app)) == 3
 
 
-def test_photos_are_reordered_and_deleted(app, client, staff):
+def test_photos_are_reordered_and_deleted(app, client, staff_user):
     product = make_product("Mật ong bạc hà", stars=4)
     upload(client, product, ("a.jpg", image_bytes(color="red")), ("b.jpg", image_bytes(color="blue")))
     first, second = db.session.scalars(db.select(ProductPhoto).order_by(ProductPhoto.position)).all()
@@ -142,7 +137,7 @@ def test_photos_are_reordered_and_deleted(app, client, staff):
     assert actions["delete_photo"] == [[second.digest, first.digest], [first.digest]]
 
 
-def test_photo_urls_only_serve_photo_files(client, staff):
+def test_photo_urls_only_serve_photo_files(client, staff_user):
     assert client.get("/media/photos/1/../../config.py").status_code == 404
     assert client.get("/media/photos/1/notes.txt").status_code == 404
     assert client.get(f"/media/photos/1/{'a' * 32}-card.webp").status_code == 404

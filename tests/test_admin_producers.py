@@ -6,12 +6,8 @@ from storefront.audit.services import record_history
 from storefront.catalog import services as catalog_services
 from storefront.catalog.models import Area, Producer, Product
 from storefront.extensions import db
+from tests.conftest import count_rows
 from tests.factories import make_area, make_place, make_producer, make_product
-
-
-@pytest.fixture
-def staff(login_as, in_english):
-    return login_as("staff")
 
 
 def producer_data(place: Area, **overrides) -> dict:
@@ -26,11 +22,7 @@ def producer_data(place: Area, **overrides) -> dict:
     return {**data, **overrides}
 
 
-def count(model) -> int:
-    return db.session.scalar(db.select(db.func.count()).select_from(model))
-
-
-def test_staff_register_a_producer_with_its_commune(client, staff):
+def test_staff_register_a_producer_with_its_commune(client, staff_user):
     commune = make_place()
     response = client.post("/admin/producers/new", data=producer_data(commune))
     assert response.status_code == 302
@@ -40,16 +32,16 @@ def test_staff_register_a_producer_with_its_commune(client, staff):
     page = client.get(response.location)
     assert "HTX Chè Shan tuyết Tà Xùa" in page.text and "Tiên Cảnh, Tiên Phước, Quảng Nam" in page.text
     [entry] = record_history(producer)
-    assert entry.action == "create" and entry.user_id == staff.id
+    assert entry.action == "create" and entry.user_id == staff_user.id
     assert entry.changes["registration_no"] == [None, "5400123456"]
     assert entry.changes["area_id"] == [None, commune.id]
 
 
-def test_a_province_without_districts_lists_its_communes(client, staff):
+def test_a_province_without_districts_lists_its_communes(client, staff_user):
     province = make_area("Hà Nội", "province", code="01")
     commune = make_area("Phường Hoàn Kiếm", "commune", province, code="00070")
     form = client.post("/admin/producers/new", data={"province": "01", "refresh_area": "1"})
-    assert "Phường Hoàn Kiếm" in form.text and count(Producer) == 0  # a refresh saves nothing
+    assert "Phường Hoàn Kiếm" in form.text and count_rows(Producer) == 0  # a refresh saves nothing
     response = client.post("/admin/producers/new", data=producer_data(commune, registration_no="0100999"))
     assert response.status_code == 302
     assert db.session.scalar(db.select(Producer.area_id)) == commune.id
@@ -66,22 +58,22 @@ def test_a_province_without_districts_lists_its_communes(client, staff):
     ({"phone": "call me"}, "Enter a phone number"),
     ({"name": "x" * 201}, "Field cannot be longer than 200 characters."),
 ])
-def test_a_bad_producer_form_says_why_and_saves_nothing(client, staff, overrides, message):
+def test_a_bad_producer_form_says_why_and_saves_nothing(client, staff_user, overrides, message):
     response = client.post("/admin/producers/new", data=producer_data(make_place(), **overrides))
     assert response.status_code == 200
     assert message in response.text
-    assert count(Producer) == 0 and count(AuditEntry) == 0
+    assert count_rows(Producer) == 0 and count_rows(AuditEntry) == 0
 
 
-def test_a_registration_number_is_unique(client, staff):
+def test_a_registration_number_is_unique(client, staff_user):
     existing = make_producer()
     response = client.post("/admin/producers/new",
                            data=producer_data(make_place(), registration_no=existing.registration_no))
     assert "Another producer already has the registration number" in response.text
-    assert count(Producer) == 1
+    assert count_rows(Producer) == 1
 
 
-def test_two_requests_racing_for_one_registration_number_get_the_same_clear_error(client, staff, monkeypatch):
+def test_two_requests_racing_for_one_registration_number_get_the_same_clear_error(client, staff_user, monkeypatch):
     """The check passes for both; the unique constraint refuses the second at commit."""
     existing = make_producer()
     monkeypatch.setattr(catalog_services, "check_registration_free", lambda *args, **kwargs: None)
@@ -89,10 +81,10 @@ def test_two_requests_racing_for_one_registration_number_get_the_same_clear_erro
                            data=producer_data(make_place(), registration_no=existing.registration_no))
     assert response.status_code == 200
     assert "Another producer already has the registration number" in response.text
-    assert count(Producer) == 1 and count(AuditEntry) == 0
+    assert count_rows(Producer) == 1 and count_rows(AuditEntry) == 0
 
 
-def test_moving_a_producer_moves_its_products_origin(client, staff):
+def test_moving_a_producer_moves_its_products_origin(client, staff_user):
     producer = make_producer(make_place())
     product = make_product(producer=producer)
     was_in = producer.area_id
@@ -111,7 +103,7 @@ def test_moving_a_producer_moves_its_products_origin(client, staff):
     assert entry.action == "update" and entry.changes["area_id"] == [was_in, other.id]
 
 
-def test_deactivating_a_producer_withdraws_its_products_and_reactivating_does_not(client, staff):
+def test_deactivating_a_producer_withdraws_its_products_and_reactivating_does_not(client, staff_user):
     product = make_product("Mật ong bạc hà", stars=4)
     producer_id = product.producer_id
     client.post(f"/admin/producers/{producer_id}/active", data={"active": "0"})
@@ -128,7 +120,7 @@ def test_deactivating_a_producer_withdraws_its_products_and_reactivating_does_no
     assert db.session.get(Product, product.id).active is False
 
 
-def test_the_list_finds_producers_without_diacritics_and_filters(client, staff):
+def test_the_list_finds_producers_without_diacritics_and_filters(client, staff_user):
     place = make_place()
     make_producer(place, name="HTX Rượu ngô Cải Vân", kind="cooperative")
     make_producer(place, name="Công ty Nước mắm Cửa Khe", kind="enterprise")
@@ -146,7 +138,7 @@ def test_the_list_finds_producers_without_diacritics_and_filters(client, staff):
     assert "Rượu Men Lá" in by_number and "Cửa Khe" not in by_number
 
 
-def test_the_list_pages(client, staff, monkeypatch):
+def test_the_list_pages(client, staff_user, monkeypatch):
     monkeypatch.setattr("storefront.admin.lists.PER_PAGE", 2)
     place = make_place()
     for letter in "ABCDE":
@@ -158,7 +150,7 @@ def test_the_list_pages(client, staff, monkeypatch):
     assert client.get("/admin/producers", query_string={"page": "lots"}).status_code == 200
 
 
-def test_the_producer_page_lists_its_products_and_certificates(client, staff):
+def test_the_producer_page_lists_its_products_and_certificates(client, staff_user):
     product = make_product("Trà hoa vàng", stars=5)
     make_product("Trà xanh", stars=None, producer=product.producer)
     page = client.get(f"/admin/producers/{product.producer_id}").text
@@ -166,13 +158,13 @@ def test_the_producer_page_lists_its_products_and_certificates(client, staff):
     assert "Trà xanh" in page and "Not certified" in page
 
 
-def test_lookup_finds_active_producers_for_the_product_form(client, staff):
+def test_lookup_finds_active_producers_for_the_product_form(client, staff_user):
     make_producer(name="HTX Sâm Ngọc Linh")
     make_producer(name="HTX Sâm cũ", active=False)
     found = client.get("/admin/producers/lookup", query_string={"q": "sam"}).json["producers"]
     assert [p["name"] for p in found] == ["HTX Sâm Ngọc Linh"]
 
 
-def test_unknown_producers_are_404(client, staff):
+def test_unknown_producers_are_404(client, staff_user):
     assert client.get("/admin/producers/999").status_code == 404
     assert client.post("/admin/producers/999/edit", data={}).status_code == 404

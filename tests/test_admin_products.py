@@ -5,12 +5,8 @@ from storefront.audit.models import AuditEntry
 from storefront.audit.services import record_history
 from storefront.catalog.models import Product
 from storefront.extensions import db
+from tests.conftest import count_rows
 from tests.factories import make_place, make_producer, make_product
-
-
-@pytest.fixture
-def staff(login_as, in_english):
-    return login_as("staff")
 
 
 def product_data(producer, **overrides) -> dict:
@@ -23,11 +19,7 @@ def product_data(producer, **overrides) -> dict:
     return {**data, **overrides}
 
 
-def count(model) -> int:
-    return db.session.scalar(db.select(db.func.count()).select_from(model))
-
-
-def test_staff_register_a_product(client, staff):
+def test_staff_register_a_product(client, staff_user):
     producer = make_producer(make_place("Kon Tum", "Tu Mơ Rông", "Măng Ri"))
     response = client.post("/admin/products/new", data=product_data(producer))
     assert response.status_code == 302
@@ -43,7 +35,7 @@ def test_staff_register_a_product(client, staff):
     assert "Trà sâm dây Ngọc Linh" in page and "No photo yet" in page and "Not evaluated yet" in page
 
 
-def test_the_product_form_can_start_from_its_producer(client, staff):
+def test_the_product_form_can_start_from_its_producer(client, staff_user):
     producer = make_producer(name="HTX Dược liệu Trà Linh")
     form = client.get("/admin/products/new", query_string={"producer": producer.registration_no}).text
     assert f'value="{producer.registration_no}"' in form and "HTX Dược liệu Trà Linh" in form
@@ -62,25 +54,25 @@ def test_the_product_form_can_start_from_its_producer(client, staff):
     ({"producer_ref": ""}, "Choose the producer."),
     ({"producer_ref": "NO-SUCH"}, "No producer has the registration number NO-SUCH."),
 ])
-def test_a_bad_product_form_says_why_and_saves_nothing(client, staff, overrides, message):
+def test_a_bad_product_form_says_why_and_saves_nothing(client, staff_user, overrides, message):
     producer = make_producer()
     response = client.post("/admin/products/new", data=product_data(producer, **overrides))
     assert response.status_code == 200
     assert message in response.text
-    assert count(Product) == 0 and count(AuditEntry) == 0
+    assert count_rows(Product) == 0 and count_rows(AuditEntry) == 0
 
 
-def test_a_product_code_is_unique_and_a_deactivated_producer_takes_no_product(client, staff):
+def test_a_product_code_is_unique_and_a_deactivated_producer_takes_no_product(client, staff_user):
     existing = make_product(code="QN-TRA-01")
     response = client.post("/admin/products/new", data=product_data(existing.producer))
     assert "Another product already has the code QN-TRA-01." in response.text
     retired = make_producer(name="HTX đã giải thể", active=False)
     response = client.post("/admin/products/new", data=product_data(retired, code="QN-TRA-02"))
     assert "HTX đã giải thể is deactivated: reactivate it first." in response.text
-    assert count(Product) == 1
+    assert count_rows(Product) == 1
 
 
-def test_an_edit_shows_in_the_listing_search_and_product_page_at_once(client, staff):
+def test_an_edit_shows_in_the_listing_search_and_product_page_at_once(client, staff_user):
     product = make_product("Nước mắm Cửa Khe", stars=4, price=150_000)
     response = client.post(f"/admin/products/{product.code}/edit", data=product_data(
         product.producer, code="IGNORED", name_vi="Nước mắm nhĩ Cửa Khe", name_en="", price="175000", group="food"))
@@ -98,7 +90,7 @@ def test_an_edit_shows_in_the_listing_search_and_product_page_at_once(client, st
     assert entry.changes["unit_cost"] == [90_000, 120_000]
 
 
-def test_withdrawing_a_product_takes_it_out_of_the_shop(client, staff):
+def test_withdrawing_a_product_takes_it_out_of_the_shop(client, staff_user):
     product = make_product("Rượu ngô Cải Vân", stars=4)
     card = f'href="/products/{product.slug}"'
     client.post(f"/admin/products/{product.code}/active", data={"active": "0"})
@@ -109,7 +101,7 @@ def test_withdrawing_a_product_takes_it_out_of_the_shop(client, staff):
     assert [e.action for e in record_history(product)][:2] == ["activate", "deactivate"]
 
 
-def test_the_list_searches_without_diacritics_and_filters(client, staff):
+def test_the_list_searches_without_diacritics_and_filters(client, staff_user):
     sauce = make_product("Nước mắm Cửa Khe", stars=4, group="food")
     make_product("Trà hoa vàng Ba Chẽ", stars=None, group="beverage")
     expired = make_product("Nước mắm Nam Ô", stars=3, issued_days_ago=1200)
@@ -125,7 +117,7 @@ def test_the_list_searches_without_diacritics_and_filters(client, staff):
     assert client.get("/admin/products", query_string={"stars": "x", "page": "-1", "area": "?"}).status_code == 200
 
 
-def test_the_list_says_when_it_stops_counting(client, staff, monkeypatch):
+def test_the_list_says_when_it_stops_counting(client, staff_user, monkeypatch):
     monkeypatch.setattr("storefront.admin.lists.COUNT_CAP", 2)
     monkeypatch.setattr("storefront.admin.lists.PER_PAGE", 1)
     for n in range(3):
@@ -134,7 +126,7 @@ def test_the_list_says_when_it_stops_counting(client, staff, monkeypatch):
     assert "More than 2" in page
 
 
-def test_unknown_products_are_404(client, staff):
+def test_unknown_products_are_404(client, staff_user):
     assert client.get("/admin/products/NOPE").status_code == 404
     assert client.post("/admin/products/NOPE/edit", data={}).status_code == 404
     assert client.post("/admin/products/NOPE/active", data={"active": "0"}).status_code == 404
