@@ -65,21 +65,24 @@ class BoundedPage:
 def bounded_page(statement: Select, *, page: int | None, per_page: int | None = None) -> BoundedPage:
     """One page of the statement's rows, and their number counted up to COUNT_CAP."""
     per_page = per_page or PER_PAGE
-    if (page or 1) <= 1:
+    page = max(page or 1, 1)
+    first_page = None
+    if page == 1:
         # A first page that is not full is the whole list: no count needed. Text searches end
         # here mostly, and for them counting would be a second scan of the folded column.
-        items = db.session.scalars(statement.limit(per_page)).all()
-        if len(items) < per_page:
-            return BoundedPage(list(items), 1, per_page, len(items), False)
+        first_page = list(db.session.scalars(statement.limit(per_page)))
+        if len(first_page) < per_page:
+            return BoundedPage(first_page, 1, per_page, len(first_page), False)
     first_rows = statement.with_only_columns(literal_column("1"), maintain_column_froms=True)
     counted = db.session.scalar(
         select(func.count()).select_from(first_rows.order_by(None).limit(COUNT_CAP + 1).subquery())
     )
     total = min(counted, COUNT_CAP)
-    pages = max(1, ceil(total / per_page))
-    page = min(max(page or 1, 1), pages)
-    items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
-    return BoundedPage(list(items), page, per_page, total, counted > COUNT_CAP)
+    page = min(page, max(1, ceil(total / per_page)))
+    items = first_page if page == 1 and first_page is not None else list(
+        db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page))
+    )
+    return BoundedPage(items, page, per_page, total, counted > COUNT_CAP)
 
 
 def choice(args, name: str, allowed) -> str | None:
