@@ -97,7 +97,7 @@ def children_of(parent: Area | None, level: str) -> list[Area]:
 
 
 class ProducerForm(AreaPickerMixin, FlaskForm):
-    name = StringField(_l("Name"), filters=[stripped],
+    name = StringField(_l("Producer name"), filters=[stripped],
                        validators=[DataRequired(_l("Enter the producer's name.")), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in PRODUCER_KIND_LABELS.items()])
     registration_no = StringField(

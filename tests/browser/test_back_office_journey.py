@@ -39,7 +39,7 @@ def test_staff_register_certify_and_a_shopper_finds_it(live_app, page, tmp_path,
     page.goto(base + "/admin/")
     page.get_by_role("link", name="Producers").first.click()
     page.get_by_role("link", name="Register a producer").click()
-    page.get_by_label("Name").fill("HTX Rượu ngô Cải Vân")
+    page.get_by_label("Producer name").fill("HTX Rượu ngô Cải Vân")
     page.get_by_label("Kind").select_option("cooperative")
     page.get_by_label("Registration number").fill("0401234567")
     page.get_by_label("Province").select_option("04")  # the page comes back with the districts
