@@ -20,6 +20,8 @@ class Config:
         f"sqlite:///{INSTANCE_DIR / 'ocop.db'}"
     )
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+    # Product photos, re-encoded in their three sizes (served at /media/photos/…).
+    PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE_DIR / "photos"))
     # Several worker processes share one index: a writer waits this long for the lock.
     SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "30"))
 

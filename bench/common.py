@@ -7,6 +7,7 @@ import platform
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -50,6 +51,31 @@ def postgres(command: str, url: str) -> None:
          parts.path.lstrip("/")],
         check=True,
     )
+
+
+@contextmanager
+def scratch_database(name: str, database: str, url: str):
+    """A fresh, migrated database: a SQLite file under bench/out, or the scratch PostgreSQL
+    database `url` dropped and created again. Yields (env, url); removed afterwards."""
+    env = scratch_env(name, url if database == "postgresql" else None)
+    if database == "postgresql":
+        postgres("dropdb", url)
+        postgres("createdb", url)
+    else:
+        url = f"sqlite:///{env['INSTANCE_DIR']}/ocop.db"
+    try:
+        flask(env, "db", "upgrade")
+        yield env, url
+    finally:
+        if database == "postgresql":
+            postgres("dropdb", url)
+        shutil.rmtree(env["INSTANCE_DIR"], ignore_errors=True)  # 10 million sale lines take gigabytes
+
+
+def database_label(database: str, url: str) -> str:
+    if database == "postgresql":
+        return f"PostgreSQL {postgres_version(url).split()[0]}"
+    return f"SQLite {sqlite3.sqlite_version}"
 
 
 def in_process_app(env: dict, url: str):

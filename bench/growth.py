@@ -15,8 +15,6 @@ Figures go to stdout and, under "Growth report", to bench/RESULTS.md (not with -
 from __future__ import annotations
 
 import argparse
-import shutil
-import sqlite3
 import sys
 import time
 from collections import Counter
@@ -27,14 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
     database_arguments,
+    database_label,
     flask,
     in_process_app,
     machine,
-    postgres,
-    postgres_version,
     record,
     require_loopback,
-    scratch_env,
+    scratch_database,
 )
 
 BARE_AGGREGATE = "SELECT product_id, SUM(amount) FROM sale_line GROUP BY product_id"
@@ -73,35 +70,19 @@ def measure(env: dict, url: str, repeat: int) -> dict:
 
 
 def run(database: str, lines: int, products: int, url: str, repeat: int) -> str:
-    env = scratch_env(f"growth-{database}-{lines}", url if database == "postgresql" else None)
-    if database == "postgresql":
-        postgres("dropdb", url)
-        postgres("createdb", url)
-    else:
-        url = f"sqlite:///{env['INSTANCE_DIR']}/ocop.db"
-    try:
-        flask(env, "db", "upgrade")
+    with scratch_database(f"growth-{database}-{lines}", database, url) as (env, url):
         seed_s = flask(env, "seed", "synthetic", "--products", str(products), "--sales", str(lines),
                        "--seed", "1", "--no-index")
         figures = measure(env, url, repeat)
-    finally:
-        if database == "postgresql":
-            postgres("dropdb", url)
-        shutil.rmtree(env["INSTANCE_DIR"], ignore_errors=True)  # 10 million lines take gigabytes
+        label = database_label(database, url)
     statuses = ", ".join(f"{status} {count:,}" for status, count in sorted(figures["statuses"].items()))
     return (
-        f"{label(database, url)} · {figures['lines']:,} sale lines over {products:,} products "
+        f"{label} · {figures['lines']:,} sale lines over {products:,} products "
         f"(`flask seed synthetic` {seed_s:.0f} s for both): "
         f"growth report median {figures['report_s']:.2f} s for {figures['rows']:,} products ({statuses}) · "
         f"bare `{BARE_AGGREGATE}` median {figures['bare_s']:.2f} s ({figures['products_sold']:,} rows) · "
         f"ratio {figures['report_s'] / figures['bare_s']:.1f}×"
     )
-
-
-def label(database: str, url: str) -> str:
-    if database == "postgresql":
-        return f"PostgreSQL {postgres_version(url).split()[0]}"
-    return f"SQLite {sqlite3.sqlite_version}"
 
 
 def main() -> None:

@@ -15,8 +15,6 @@ Figures go to stdout and, under "Baseline import", to bench/RESULTS.md (not with
 from __future__ import annotations
 
 import argparse
-import shutil
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -25,14 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
     database_arguments,
+    database_label,
     flask,
     in_process_app,
     machine,
-    postgres,
-    postgres_version,
     record,
     require_loopback,
-    scratch_env,
+    scratch_database,
 )
 
 
@@ -82,21 +79,10 @@ def measure(env: dict, url: str, sizes: list[int]) -> list[str]:
 
 
 def run(database: str, products: int, sizes: list[int], url: str) -> list[str]:
-    env = scratch_env(f"imports-{database}", url if database == "postgresql" else None)
-    if database == "postgresql":
-        postgres("dropdb", url)
-        postgres("createdb", url)
-    else:
-        url = f"sqlite:///{env['INSTANCE_DIR']}/ocop.db"
-    try:
-        flask(env, "db", "upgrade")
+    with scratch_database(f"imports-{database}", database, url) as (env, url):
         seed_s = flask(env, "seed", "synthetic", "--products", str(products), "--seed", "1", "--no-index")
         figures = measure(env, url, sizes)
-    finally:
-        if database == "postgresql":
-            postgres("dropdb", url)
-        shutil.rmtree(env["INSTANCE_DIR"], ignore_errors=True)
-    label = f"PostgreSQL {postgres_version(url).split()[0]}" if database == "postgresql" else f"SQLite {sqlite3.sqlite_version}"
+        label = database_label(database, url)
     return [f"{label} · {products:,} products (`flask seed synthetic` {seed_s:.0f} s) · {figure}" for figure in figures]
 
 

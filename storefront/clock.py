@@ -13,3 +13,14 @@ def utcnow() -> datetime:
 def vietnam_today() -> date:
     """Certificates and daily figures run by Vietnamese calendar days, whatever the server's zone."""
     return datetime.now(VIETNAM).date()
+
+
+def vietnam_date(moment: datetime) -> date:
+    """The Vietnamese calendar day of a stored (naive UTC) moment."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(VIETNAM).date()
+
+
+def vietnam_day_start(day: date) -> datetime:
+    """Midnight of a Vietnamese calendar day, as a stored (naive UTC) moment."""
+    start = datetime(day.year, day.month, day.day, tzinfo=VIETNAM)
+    return start.astimezone(timezone.utc).replace(tzinfo=None)

@@ -5,6 +5,7 @@ from storefront.catalog.models import (  # noqa: F401
     Evaluation,
     Producer,
     Product,
+    ProductPhoto,
     TraceEvent,
     TraceLot,
 )

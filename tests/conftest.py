@@ -35,6 +35,7 @@ class FreshContextClient(FlaskClient):
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setattr(TestConfig, "SEARCH_INDEX_DIR", str(tmp_path / "search-index"))
+    monkeypatch.setattr(TestConfig, "PHOTO_DIR", str(tmp_path / "photos"))
     app = create_app(TestConfig)
     app.test_client_class = FreshContextClient
     with app.app_context():
@@ -83,3 +84,13 @@ def login_as(app, client):
         return user
 
     return login
+
+
+@pytest.fixture
+def staff_user(login_as, in_english):
+    """Logged in as programme staff, reading the pages in English."""
+    return login_as("staff")
+
+
+def count_rows(model) -> int:
+    return _db.session.scalar(_db.select(_db.func.count()).select_from(model))

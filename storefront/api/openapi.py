@@ -1,6 +1,6 @@
 """The OpenAPI description of /api/v1, kept beside the routes it describes."""
 from storefront.catalog.listing import SORTS
-from storefront.catalog.models import PRODUCER_KINDS, PRODUCT_GROUPS
+from storefront.catalog.models import PHOTO_SIZES, PRODUCER_KINDS, PRODUCT_GROUPS
 from storefront.outlets.models import OUTLET_KINDS
 from storefront.reports.services import SORT_KEYS, STATUSES
 
@@ -57,8 +57,24 @@ PRODUCT_SUMMARY = {
             "properties": {"province": {"type": "string"}, "district": {"type": ["string", "null"]}},
         },
         "certification": {"$ref": "#/components/schemas/Certification"},
+        "photos": {
+            "type": "array",
+            "description": "The product's photos, first one first; empty: show the group's drawing.",
+            "items": {"$ref": "#/components/schemas/Photo"},
+        },
         "sellable": {"type": "boolean"},
         "url": {"type": "string", "format": "uri"},
+    },
+}
+
+PHOTO = {
+    "type": "object",
+    "description": "WebP files; their addresses change with their content, so they may be cached for good.",
+    "required": list(PHOTO_SIZES),
+    "properties": {
+        "thumbnail": {"type": "string", "format": "uri", "description": "160×160, cropped square."},
+        "card": {"type": "string", "format": "uri", "description": "480×480, cropped square."},
+        "full": {"type": "string", "format": "uri", "description": "The whole photo, at most 1600 px a side."},
     },
 }
 
@@ -373,6 +389,7 @@ def openapi_document() -> dict:
                     ]
                 },
                 "Lot": LOT,
+                "Photo": PHOTO,
                 "FacetValue": FACET_VALUE,
                 "ProductPage": PRODUCT_PAGE,
                 "Outlet": OUTLET,

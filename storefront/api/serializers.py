@@ -2,6 +2,7 @@
 from flask import url_for
 
 from storefront.catalog.models import Evaluation, Product, TraceLot
+from storefront.catalog.photos import photo_urls
 from storefront.outlets.directory import StockedProduct, province_of
 from storefront.outlets.models import Outlet
 
@@ -37,6 +38,7 @@ def product_summary_json(product: Product) -> dict:
             "district": product.district.name if product.district else None,
         },
         "certification": certification_json(product.certification),
+        "photos": [photo_urls(photo, external=True) for photo in product.photos],
         "sellable": product.is_sellable,
         "url": url_for("catalog.product_detail", slug=product.slug, _external=True),
     }

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
+from sqlalchemy.orm import selectinload
+
 from storefront.accounts.models import User
 from storefront.audit.models import AuditEntry
 from storefront.extensions import db
@@ -66,13 +68,21 @@ def record_change(
     return entry
 
 
-def record_history(record, *, limit: int = 50) -> list[AuditEntry]:
-    """The newest entries about one record, for its own page."""
+def record_history(*records, limit: int = 50) -> list[AuditEntry]:
+    """The newest entries about these records (one, or a record and its parts: a product with
+    its evaluations and lots), for the record's own page."""
+    ids_by_type: dict[str, list[int]] = {}
+    for record in records:
+        ids_by_type.setdefault(record.__tablename__, []).append(record.id)
     return list(
         db.session.scalars(
             db.select(AuditEntry)
-            .where(AuditEntry.record_type == record.__tablename__, AuditEntry.record_id == record.id)
+            .where(db.or_(*(
+                (AuditEntry.record_type == record_type) & AuditEntry.record_id.in_(ids)
+                for record_type, ids in ids_by_type.items()
+            )))
             .order_by(AuditEntry.id.desc())
             .limit(limit)
+            .options(selectinload(AuditEntry.user))
         )
     )

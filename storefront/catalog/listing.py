@@ -331,6 +331,7 @@ def load_products_in_order(products_or_ids: list) -> list[Product]:
             selectinload(Product.province),
             selectinload(Product.district),
             selectinload(Product.producer).selectinload(Producer.area),
+            selectinload(Product.photos),
         )
     ).all()
     by_id = {product.id: product for product in rows}

@@ -1,13 +1,16 @@
 """The certified catalogue: areas, producers, products, evaluations and trace lots."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import validates
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storefront.clock import utcnow, vietnam_today
+from storefront.clock import utcnow, vietnam_date, vietnam_today
 from storefront.extensions import db
 
 
@@ -21,6 +24,21 @@ COUNCIL_LEVELS = ("district", "province", "central")
 
 CERTIFIED_MIN_STARS = 3
 CERTIFICATE_MONTHS = 36
+
+
+def slugify(text: str) -> str:
+    """'Rượu Ngô Cải Vân' -> 'ruou-ngo-cai-van' (đ folds to d like every other mark).
+
+    Product slugs and producers' folded names are made this way, so SQL can match a search
+    typed with or without diacritics (slugified the same way) with LIKE."""
+    text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def folded_name_default(context) -> str:
+    """A new producer's folded name, also for rows inserted in bulk without the ORM."""
+    return slugify(context.get_current_parameters()["name"])
 
 
 def stars_for_score(score: float) -> int:
@@ -64,6 +82,10 @@ class Area(db.Model):
 class Producer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The name folded (see slugify) for searches without diacritics; kept by the validator below.
+    name_folded: Mapped[str] = mapped_column(
+        String(200), default=folded_name_default, server_default="", index=True  # A–Z order
+    )
     kind: Mapped[str] = mapped_column(String(20))
     registration_no: Mapped[str] = mapped_column(String(40), unique=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
@@ -76,6 +98,11 @@ class Producer(db.Model):
     ethnic_minority_led: Mapped[bool] = mapped_column(default=False)
 
     area: Mapped[Area] = relationship()
+
+    @validates("name")
+    def fold_name(self, _key: str, name: str) -> str:
+        self.name_folded = slugify(name)
+        return name
 
 
 class Product(db.Model):
@@ -92,7 +119,6 @@ class Product(db.Model):
     unit: Mapped[str] = mapped_column(String(60))
     price: Mapped[int]
     unit_cost: Mapped[int]
-    image_path: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     # Copied from the producer's area so listings filter by place without walking the tree.
     province_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
@@ -130,6 +156,9 @@ class Product(db.Model):
     )
     lots: Mapped[list[TraceLot]] = relationship(
         back_populates="product", order_by="TraceLot.produced_on.desc()"
+    )
+    photos: Mapped[list[ProductPhoto]] = relationship(
+        back_populates="product", order_by="ProductPhoto.position, ProductPhoto.id"
     )
 
     def name(self, locale: str) -> str:
@@ -170,6 +199,9 @@ class Evaluation(db.Model):
 
     product: Mapped[Product] = relationship(back_populates="evaluations", foreign_keys=[product_id])
 
+    # The staff's list of evaluations is read newest first.
+    __table_args__ = (db.Index("ix_evaluation_issued", "issued_on", "id"),)
+
     @staticmethod
     def expiry_for(issued_on: date) -> date:
         return issued_on + relativedelta(months=CERTIFICATE_MONTHS)
@@ -177,6 +209,11 @@ class Evaluation(db.Model):
     @property
     def certified(self) -> bool:
         return self.stars >= CERTIFIED_MIN_STARS
+
+    @property
+    def revoked_on(self) -> date | None:
+        """The Vietnamese calendar day the certificate was revoked."""
+        return vietnam_date(self.revoked_at) if self.revoked_at else None
 
     def is_valid(self, on: date | None = None) -> bool:
         on = on or vietnam_today()
@@ -222,3 +259,35 @@ class TraceEvent(db.Model):
     place: Mapped[str] = mapped_column(String(200), default="")
 
     lot: Mapped[TraceLot] = relationship(back_populates="events")
+
+
+# Each photo is stored in these sizes: the side in pixels, and whether the picture is cropped
+# square (cards and thumbnails) or kept whole within that side (the product page).
+PHOTO_SIZES = {"thumbnail": (160, True), "card": (480, True), "full": (1600, False)}
+
+
+class ProductPhoto(db.Model):
+    """One uploaded photo, stored re-encoded in each of PHOTO_SIZES (see catalog.photos)."""
+
+    __table_args__ = (UniqueConstraint("product_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    # Hash of the uploaded bytes: names the files, so a URL never changes what it shows.
+    digest: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int]
+    height: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="photos")
+
+    def filename(self, size: str) -> str:
+        return f"{self.product_id}/{self.digest}-{size}.webp"
+
+    @property
+    def full_dimensions(self) -> tuple[int, int]:
+        """Width and height of the "full" file (the photo shrunk to fit, never enlarged)."""
+        side, _square = PHOTO_SIZES["full"]
+        scale = min(1.0, side / max(self.width, self.height))
+        return round(self.width * scale), round(self.height * scale)

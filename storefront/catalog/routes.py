@@ -1,4 +1,4 @@
-from flask import abort, current_app, jsonify, render_template, request, url_for
+from flask import abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
 from storefront.catalog import bp
@@ -10,6 +10,7 @@ from storefront.catalog.labels import (
     TRACE_EVENT_LABELS,
 )
 from storefront.catalog.listing import list_products, parse_filters
+from storefront.catalog.photos import CACHE_SECONDS, PHOTO_FILE, photo_dir, photo_url
 from storefront.catalog.services import (
     featured_products,
     find_lot,
@@ -34,6 +35,10 @@ def catalogue_vocabulary() -> dict:
         "event_labels": TRACE_EVENT_LABELS,
         "staff": viewer_is_staff(),
     }
+
+
+# A global, not a context variable: macros imported without context use it too.
+bp.add_app_template_global(photo_url, "photo_url")
 
 
 @bp.get("/")
@@ -93,3 +98,14 @@ def trace_qr(lot_code: str):
     if lot is None:
         abort(404)
     return current_app.response_class(lot_qr_svg(lot, scale=10), mimetype="image/svg+xml")
+
+
+@bp.get("/media/photos/<int:product_id>/<name>")
+def photo(product_id: int, name: str):
+    """A photo file: its name changes with its content, so browsers keep it for a year."""
+    if not PHOTO_FILE.fullmatch(name):
+        abort(404)
+    response = send_from_directory(photo_dir(), f"{product_id}/{name}", max_age=CACHE_SECONDS)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response

@@ -191,7 +191,7 @@ def load_cart() -> Cart:
         for product in db.session.scalars(
             db.select(Product)
             .where(Product.id.in_(list(quantities)))
-            .options(selectinload(Product.certification))
+            .options(selectinload(Product.certification), selectinload(Product.photos))
         )
     }
     stock = largest_stock(list(products))

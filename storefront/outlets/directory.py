@@ -154,7 +154,7 @@ def outlet_stock(outlet: Outlet, *, page: int = 1, per_page: int = 24) -> Outlet
     total = db.session.scalar(in_stock(db.select(func.count(StockLevel.id))))
     rows = db.session.execute(
         in_stock(db.select(Product, available_quantity))
-        .options(contains_eager(Product.certification))
+        .options(contains_eager(Product.certification), selectinload(Product.photos))
         .order_by(Evaluation.stars.desc(), Product.name_vi, Product.id)
         .limit(per_page)
         .offset((page - 1) * per_page)

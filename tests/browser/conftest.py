@@ -51,6 +51,7 @@ def live_app(tmp_path, monkeypatch):
             else f"sqlite:///{tmp_path / 'browser.db'}"
         )
         SEARCH_INDEX_DIR = str(tmp_path / "search-index")
+        PHOTO_DIR = str(tmp_path / "photos")
         WTF_CSRF_ENABLED = True
         SERVER_NAME = None
 
