@@ -7,7 +7,6 @@ from storefront.admin.services import (
     catalogue_overview,
     expired_certificates,
     expiring_certificates,
-    sales_point_coverage,
 )
 
 
@@ -22,16 +21,3 @@ def index():
         warning_days=EXPIRY_WARNING_DAYS,
     )
 
-
-@bp.get("/outlets")
-@staff_required
-def outlet_coverage():
-    provinces = sales_point_coverage()
-    districts = [district for province in provinces for district in province.districts]
-    return render_template(
-        "admin/outlets.html",
-        provinces=provinces,
-        total=len(districts),
-        covered=sum(province.covered for province in provinces),
-        uncovered=[district for district in districts if not district.covered],
-    )

@@ -27,6 +27,7 @@ from storefront.catalog.models import (
 from storefront.catalog.listing import ProductFilters, count_by_group, sql_listing
 from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.lookups import scalars_where_in
 
 
 class CatalogError(ValueError):
@@ -45,9 +46,20 @@ def slugify(text: str) -> str:
 
 
 def unique_slug(name: str, code: str) -> str:
-    base = slugify(name)[:120] or slugify(code)
-    taken = db.session.scalar(db.select(Product.id).where(Product.slug == base))
-    return base if taken is None else f"{base}-{slugify(code)}"
+    return unique_slugs([(name, code)])[0]
+
+
+def unique_slugs(products: list[tuple[str, str]]) -> list[str]:
+    """A URL slug for each new (name, code): the name's, or with the code added when another
+    product, here or already saved, has it. One query however many products."""
+    bases = [slugify(name)[:120] or slugify(code) for name, code in products]
+    taken = set(scalars_where_in(db.select(Product.slug), Product.slug, set(bases)))
+    slugs = []
+    for base, (_name, code) in zip(bases, products):
+        slug = base if base not in taken else f"{base}-{slugify(code)}"
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
 
 
 def origin_of(producer: Producer) -> tuple[Area, Area | None]:

@@ -1,5 +1,5 @@
 """Forms for entering baselines and declared revenue, one product at a time or as a file.
-Amounts read as in the files (storefront.reports.imports.parse_amount) and obey the same rules."""
+Amounts read as in the files (storefront.spreadsheets.parse_amount) and obey the same rules."""
 from __future__ import annotations
 
 import math
@@ -16,7 +16,6 @@ from storefront.clock import vietnam_today
 from storefront.reports.imports import (
     FIRST_YEAR,
     NOTE_LENGTH,
-    parse_amount,
     profit_problem,
     revenue_problem,
     source_problem,
@@ -24,6 +23,7 @@ from storefront.reports.imports import (
 )
 from storefront.reports.models import BASELINE_SOURCES
 from storefront.reports.targets import value_problem
+from storefront.spreadsheets import parse_amount
 
 
 def stripped(value: str | None) -> str:

@@ -213,11 +213,21 @@ def current_index() -> SearchIndex:
 # Following commits
 
 
+def pending_changes(session: Session) -> dict[str, set[int]]:
+    return session.info.setdefault(PENDING_KEY, {"products": set(), "producers": set(), "areas": set()})
+
+
+def follow_bulk_changes(*, products: Iterable[int] = (), producers: Iterable[int] = ()) -> None:
+    """Bulk INSERT and UPDATE statements (imports) skip the flush these listeners follow: name
+    the rows they wrote, to be re-indexed like the rest once the transaction commits."""
+    pending = pending_changes(db.session())
+    pending["products"].update(products)
+    pending["producers"].update(producers)
+
+
 def collect_changes(session: Session, flush_context) -> None:
     """Remember what this flush changed; the index is updated only once it is committed."""
-    pending = session.info.setdefault(
-        PENDING_KEY, {"products": set(), "producers": set(), "areas": set()}
-    )
+    pending = pending_changes(session)
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Product):
             pending["products"].add(row_id(obj))
