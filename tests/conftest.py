@@ -83,3 +83,39 @@ def login_as(app, client):
         return user
 
     return login
+
+
+# Security settings that TestConfig turns off for most tests
+
+
+class RateLimitedConfig(TestConfig):
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "3 per minute"
+
+
+class CsrfConfig(TestConfig):
+    WTF_CSRF_ENABLED = True
+
+
+@pytest.fixture
+def client_for(app):
+    """Builds a client of a second app made from a config class, with its tables.
+
+    It comes after the shared `app` on purpose: the limiter is one module-level object that
+    takes its on/off switch from the app initialised last."""
+    built = []
+
+    def build(config_class: type) -> FreshContextClient:
+        other = create_app(config_class)
+        other.test_client_class = FreshContextClient
+        with other.app_context():
+            _db.create_all()  # a new in-memory SQLite database, or the shared PostgreSQL one
+        built.append(other)
+        client = other.test_client()
+        client.set_cookie("lang", "en")
+        return client
+
+    yield build
+    for other in built:
+        with other.app_context():
+            _db.engine.dispose()

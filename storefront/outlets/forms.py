@@ -63,7 +63,7 @@ class OutletForm(FlaskForm):
     code = StringField(_l("Code"), filters=[code_text], validators=[DataRequired(), Length(max=20)],
                        description=_l("Capital letters, digits and dashes, such as QN-514. It cannot change later."))
     name = StringField(_l("Name"), filters=[stripped], validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[(kind, OUTLET_KIND_LABELS[kind]) for kind in OUTLET_KINDS])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(kind, OUTLET_KIND_LABELS[kind]) for kind in OUTLET_KINDS])
     place = SelectField(_l("District"), validate_choice=False)
     commune = SelectField(_l("Commune or ward"), validate_choice=False)
     address = StringField(_l("Street address"), filters=[stripped], validators=[DataRequired(), Length(max=255)])
@@ -88,7 +88,7 @@ class OutletForm(FlaskForm):
         ]
         self.chosen_place = find_area(self.place.data or "")
         self.communes = communes_of(self.chosen_place) if self.chosen_place else []
-        self.commune.choices = [("", _("The whole district"))] + [(area.code, area.name) for area in self.communes]
+        self.commune.choices = commune_choices(self.communes)
 
     def validate_code(self, field) -> None:
         if field.data and (problem := code_problem(field.data)):
@@ -127,7 +127,11 @@ class OutletForm(FlaskForm):
         self.place.data, self.commune.data = place.code, area.code if area.level == "commune" else ""
         self.chosen_place = place
         self.communes = communes_of(place)
-        self.commune.choices = [("", _("The whole district"))] + [(c.code, c.name) for c in self.communes]
+        self.commune.choices = commune_choices(self.communes)
+
+
+def commune_choices(communes: list[Area]) -> list[SelectChoice]:
+    return [SelectChoice("", _("The whole district"))] + [SelectChoice(area.code, area.name) for area in communes]
 
 
 class CloseOutletForm(FlaskForm):

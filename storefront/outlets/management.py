@@ -105,6 +105,7 @@ def open_outlet(*, code: str, details: OutletDetails, actor: User | None) -> Out
     apply_details(outlet, details)
     with transaction():
         db.session.add(outlet)
+        db.session.flush()  # the id, and the area's id from the area
         record_change(actor=actor, record=outlet, action="create", after=snapshot(outlet, AUDITED))
     return outlet
 
@@ -115,6 +116,7 @@ def update_outlet(*, outlet: Outlet, details: OutletDetails, actor: User | None)
     with transaction():
         before = snapshot(outlet, AUDITED)
         apply_details(outlet, details)
+        db.session.flush()  # the area's id from the area
         entry = record_change(actor=actor, record=outlet, action="update", before=before,
                               after=snapshot(outlet, AUDITED))
     return entry is not None

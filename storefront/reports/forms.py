@@ -57,6 +57,11 @@ class AmountField(StringField):
 class YearField(SelectField):
     """A calendar year from the list; anything else posted is an error on the field, not a 500."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        # The year given as a default stays a number when the form is posted without the field.
+        kwargs.setdefault("coerce", int)
+        super().__init__(*args, **kwargs)
+
     def process_formdata(self, valuelist) -> None:
         if not valuelist:
             return
@@ -134,6 +139,10 @@ class RatioField(StringField):
         if self.data is None or not math.isfinite(self.data):
             self.data = None
             raise ValueError(_("Enter a multiple such as 1.5."))
+
+    def pre_validate(self, form) -> None:
+        if self.data is None and not self.process_errors:
+            raise StopValidation(_("Enter a multiple such as 1.5."))
 
     def _value(self) -> str:
         if self.raw_data:
