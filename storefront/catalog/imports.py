@@ -228,7 +228,7 @@ class LineCheck:
             return None
         day = self.parsed(column, parse_day)
         if day is not None and not date(FIRST_EVALUATION_YEAR, 1, 1) <= day <= vietnam_today():
-            self.problem(column, _("a date from %(first)d to today", first=FIRST_EVALUATION_YEAR))
+            self.problem(column, _("the date must be from %(first)d to today", first=FIRST_EVALUATION_YEAR))
             return None
         return day
 
