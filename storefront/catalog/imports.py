@@ -15,8 +15,8 @@ column left out of the file leaves that field as it is; present and empty, it cl
 Writing is a few bulk statements whatever the size (a nationwide file is ~16,000 lines), with
 an audit entry per created or changed record. Bulk statements skip the session's flush, so the
 search index is told which products and producers they wrote; evaluations then update their
-products' certification through catalog.services.refresh_certification, the one definition
-of which evaluation certifies a product.
+products' certification by catalog.services.certifying_evaluation, the one definition of which
+evaluation certifies a product (refresh_certification uses it too).
 """
 from __future__ import annotations
 
@@ -42,11 +42,10 @@ from storefront.catalog.models import (
     Product,
     stars_for_score,
 )
-from storefront.catalog.services import origin_of, refresh_certification, unique_slugs
+from storefront.catalog.services import certifying_evaluation, origin_of, unique_slugs
 from storefront.clock import VIETNAM, utc_start_of, utcnow, vietnam_today
-from storefront.extensions import db
 from storefront.imports import ImportResult, save_rows
-from storefront.lookups import IN_BATCH, rows_where_in, scalars_where_in
+from storefront.lookups import rows_where_in, scalars_where_in
 from storefront.search.analysis import folded
 from storefront.search.index import follow_bulk_changes
 from storefront.spreadsheets import (
@@ -292,12 +291,14 @@ def split_entries(entries: list[Entry], existing: dict[object, dict],
     return split
 
 
-def write_split(model: type, split: Split, actor: User | None, *, new_rows: list[dict] | None = None,
-                changed_extra: dict | None = None) -> tuple[list[int], list[int]]:
-    """Insert and update in bulk, with an audit entry per record; the new and the changed ids."""
+def write_split(model: type, split: Split, actor: User | None, saved: Callable[[Iterable], dict[object, dict]], *,
+                new_rows: list[dict] | None = None, changed_extra: dict | None = None) -> tuple[list[int], list[int]]:
+    """Insert and update in bulk, with an audit entry per record; the new and the changed ids.
+    `saved` finds saved rows by natural key: the new rows' ids are read back with it."""
     rows = new_rows if new_rows is not None else [entry.values for entry in split.new]
-    new_ids = save_rows(model, rows, [after | (changed_extra or {}) | {"id": id_}
-                                      for _entry, id_, _before, after in split.changed])
+    save_rows(model, rows, [after | (changed_extra or {}) | {"id": id_} for _entry, id_, _before, after in split.changed])
+    created = saved(entry.key for entry in split.new) if split.new else {}
+    new_ids = [created[entry.key]["id"] for entry in split.new]
     record_changes(actor=actor, model=model, action="import_create", changes=[
         Change(id_, entry.label, None, row) for id_, entry, row in zip(new_ids, split.new, rows)
     ])
@@ -364,12 +365,13 @@ def import_producers(*, filename: str, data: bytes, actor: User | None) -> Impor
     refuse_repeated_keys(entries, problems, lambda key: _("Registration number %(number)s", number=key))
     refuse_if(problems)
 
+    def saved(keys: Iterable) -> dict[object, dict]:
+        return saved_rows([Producer.id, *(getattr(Producer, name) for name in PRODUCER_FIELDS)],
+                          Producer.registration_no, keys, lambda row: row["registration_no"])
+
     def upsert() -> ImportResult:
-        existing = saved_rows([Producer.id, *(getattr(Producer, name) for name in PRODUCER_FIELDS)],
-                              Producer.registration_no, (entry.key for entry in entries),
-                              lambda row: row["registration_no"])
-        split = split_entries(entries, existing)
-        _new_ids, changed_ids = write_split(Producer, split, actor)
+        split = split_entries(entries, saved(entry.key for entry in entries))
+        _new_ids, changed_ids = write_split(Producer, split, actor, saved)
         follow_bulk_changes(producers=changed_ids)  # their products' index text names them and their place
         return result(split)
 
@@ -418,13 +420,15 @@ def import_products(*, filename: str, data: bytes, actor: User | None) -> Import
     refuse_repeated_keys(entries, problems, lambda key: _("Product code %(code)s", code=key))
     refuse_if(problems)
 
+    def saved(keys: Iterable) -> dict[object, dict]:
+        return saved_rows([Product.id, *(getattr(Product, name) for name in PRODUCT_FIELDS)], Product.code, keys,
+                          lambda row: row["code"])
+
     def upsert() -> ImportResult:
-        existing = saved_rows([Product.id, *(getattr(Product, name) for name in PRODUCT_FIELDS)], Product.code,
-                              (entry.key for entry in entries), lambda row: row["code"])
-        split = split_entries(entries, existing)
+        split = split_entries(entries, saved(entry.key for entry in entries))
         slugs = unique_slugs([(entry.values["name_vi"], entry.values["code"]) for entry in split.new])
         new_rows = [entry.values | {"slug": slug} for entry, slug in zip(split.new, slugs)]
-        new_ids, changed_ids = write_split(Product, split, actor, new_rows=new_rows,
+        new_ids, changed_ids = write_split(Product, split, actor, saved, new_rows=new_rows,
                                            changed_extra={"updated_at": utcnow()})
         follow_bulk_changes(products=[*new_ids, *changed_ids])
         return result(split)
@@ -493,12 +497,14 @@ def import_evaluations(*, filename: str, data: bytes, actor: User | None) -> Imp
         code=codes[key[0]], day=key[1].isoformat(), council=key[2]))
     refuse_if(problems)
 
+    def saved(keys: Iterable) -> dict[object, dict]:
+        return saved_rows([Evaluation.id, *(getattr(Evaluation, name) for name in EVALUATION_FIELDS)],
+                          Evaluation.product_id, {product_id for product_id, _day, _council in keys},
+                          lambda row: (row["product_id"], row["issued_on"], row["council_level"]))
+
     def upsert() -> ImportResult:
-        existing = saved_rows([Evaluation.id, *(getattr(Evaluation, name) for name in EVALUATION_FIELDS)],
-                              Evaluation.product_id, {entry.key[0] for entry in entries},
-                              lambda row: (row["product_id"], row["issued_on"], row["council_level"]))
-        split = split_entries(entries, existing, same=same_evaluation_value)
-        write_split(Evaluation, split, actor)
+        split = split_entries(entries, saved(entry.key for entry in entries), same=same_evaluation_value)
+        write_split(Evaluation, split, actor, saved)
         refresh_certifications({entry.values["product_id"] for entry in split.new}
                                | {entry.values["product_id"] for entry, *_rest in split.changed})
         return result(split)
@@ -518,14 +524,20 @@ def vietnam_day(moment: datetime) -> date:
 
 
 def refresh_certifications(product_ids: set[int]) -> None:
-    """Point each product at its certifying evaluation again, by the catalogue's own rule. The
-    products change through the ORM, so the search index follows them by itself."""
-    ordered = sorted(product_ids)
-    for start in range(0, len(ordered), IN_BATCH):
-        products = db.session.scalars(
-            select(Product).where(Product.id.in_(ordered[start:start + IN_BATCH]))
-            .options(selectinload(Product.evaluations)).execution_options(populate_existing=True)
-        )
-        for product in products:
-            refresh_certification(product)
-        db.session.flush()
+    """Point each product at its certifying evaluation again, by the catalogue's own rule
+    (certifying_evaluation), as one bulk UPDATE; the search index is told which products."""
+    by_product: dict[int, list] = {product_id: [] for product_id in product_ids}
+    for row in rows_where_in(
+        select(Evaluation.id, Evaluation.product_id, Evaluation.stars, Evaluation.revoked_at, Evaluation.issued_on,
+               Evaluation.expires_on), Evaluation.product_id, product_ids,
+    ):
+        by_product[row.product_id].append(row)
+    now = utcnow()
+    rows = []
+    for product_id, evaluations in by_product.items():
+        latest = certifying_evaluation(evaluations)
+        rows.append({"id": product_id, "certification_id": latest.id if latest else None,
+                     "certified_stars": latest.stars if latest else None,
+                     "certified_until": latest.expires_on if latest else None, "updated_at": now})
+    save_rows(Product, [], rows)
+    follow_bulk_changes(products=product_ids)

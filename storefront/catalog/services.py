@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 
 import segno
 from flask import url_for
 
 from storefront.catalog.models import (
+    CERTIFIED_MIN_STARS,
     COUNCIL_LEVELS,
     PRODUCT_GROUPS,
     Area,
@@ -128,10 +130,16 @@ def update_product(product: Product, **changes) -> Product:
     return product
 
 
+def certifying_evaluation(evaluations: Iterable):
+    """Which of a product's evaluations is its certification: the latest non-revoked 3★+ one,
+    expired or not. Takes Evaluation objects or rows with the same columns."""
+    candidates = [e for e in evaluations if e.stars >= CERTIFIED_MIN_STARS and e.revoked_at is None]
+    return max(candidates, key=lambda e: (e.issued_on, e.id or 0), default=None)
+
+
 def refresh_certification(product: Product) -> None:
-    """Point the product at its latest non-revoked 3★+ evaluation, expired or not."""
-    candidates = [e for e in product.evaluations if e.certified and e.revoked_at is None]
-    latest = max(candidates, key=lambda e: (e.issued_on, e.id or 0), default=None)
+    """Point the product at its certifying evaluation (see certifying_evaluation)."""
+    latest = certifying_evaluation(product.evaluations)
     product.certification = latest
     product.certified_stars = latest.stars if latest else None
     product.certified_until = latest.expires_on if latest else None
