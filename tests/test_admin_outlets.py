@@ -213,7 +213,7 @@ def test_an_outlet_with_an_unfinished_order_cannot_close(client, staff, areas):
     response = client.post("/admin/outlets/QN-TP-01/close", data={"reason": "Renovation"})
 
     assert response.status_code == 200
-    assert f"still has 1 unfinished orders ({order.number})" in response.text
+    assert f"still has 1 unfinished order ({order.number}): hand it over or cancel it first." in response.text
     assert outlets()[0].active and entries("close") == []
 
 

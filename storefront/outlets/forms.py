@@ -62,7 +62,7 @@ class CoordinateField(StringField):
 class OutletForm(FlaskForm):
     code = StringField(_l("Code"), filters=[code_text], validators=[DataRequired(), Length(max=20)],
                        description=_l("Capital letters, digits and dashes, such as QN-514. It cannot change later."))
-    name = StringField(_l("Name"), filters=[stripped], validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Outlet name"), filters=[stripped], validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(kind, OUTLET_KIND_LABELS[kind]) for kind in OUTLET_KINDS])
     place = SelectField(_l("District"), validate_choice=False)
     commune = SelectField(_l("Commune or ward"), validate_choice=False)

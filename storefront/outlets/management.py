@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_ngettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
@@ -135,9 +135,10 @@ def close_outlet(*, outlet: Outlet, reason: str, actor: User | None) -> None:
         db.session.execute(select(Outlet.id).where(Outlet.id == outlet.id).with_for_update())
         count, numbers = open_orders_at(outlet)  # after the lock: no order slips in between
         if count:
-            raise OutletError(_l(
-                "%(outlet)s still has %(count)d unfinished orders (%(numbers)s): hand them over or cancel "
-                "them first.", outlet=outlet.name, count=count, numbers=", ".join(numbers),
+            raise OutletError(lazy_ngettext(
+                "%(outlet)s still has %(num)d unfinished order (%(numbers)s): hand it over or cancel it first.",
+                "%(outlet)s still has %(num)d unfinished orders (%(numbers)s): hand them over or cancel them first.",
+                count, outlet=outlet.name, numbers=", ".join(numbers),
             ))
         before = snapshot(outlet, AUDITED)
         outlet.active, outlet.closed_at, outlet.closed_reason = False, utcnow(), reason
