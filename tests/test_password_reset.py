@@ -12,15 +12,9 @@ from storefront.audit.models import AuditEntry
 from storefront.extensions import db
 from tests.conftest import PASSWORD, RateLimitedConfig
 
+pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
 NEW_PASSWORD = "a brand new passphrase"
 LINK = re.compile(r"http://localhost/password/reset/(\S+)")
-
-
-@pytest.fixture
-def client(app):
-    client = app.test_client()
-    client.set_cookie("lang", "en")
-    return client
 
 
 @pytest.fixture

@@ -11,12 +11,7 @@ from tests.conftest import PASSWORD
 from tests.factories import make_outlet, make_user
 
 
-@pytest.fixture
-def client(app):
-    client = app.test_client()
-    client.set_cookie("lang", "en")
-    return client
-
+pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
 
 @pytest.fixture
 def admin(login_as):

@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from storefront.accounts.models import ROLES, User
 from storefront.audit.services import record_change
@@ -42,7 +42,8 @@ def load_user(user_id: str) -> User | None:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(db.select(User).where(func.lower(User.email) == email.strip().lower()))
+    """The account with this email, in any case (emails are stored in lower case)."""
+    return db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
 
 
 def check_password_rules(password: str) -> None:

@@ -147,14 +147,8 @@ def outlet_add_manager(code: str):
         user = find_user(form.email.data)
         if user is None:
             form.email.errors.append(_("No account has the email %(email)s.", email=form.email.data))
-        else:
-            try:
-                assign_manager(outlet=outlet, user=user, actor=current_user)
-            except OutletError as error:
-                form.email.errors.append(str(error))
-            else:
-                flash(_("%(email)s now runs %(outlet)s.", email=user.email, outlet=outlet.name), "success")
-                return redirect(url_for("admin.outlet_page", code=outlet.code))
+        elif link_manager(outlet, user, form.email):
+            return redirect(url_for("admin.outlet_page", code=outlet.code))
     return render_outlet_page(outlet, manager_form=form)
 
 
@@ -165,11 +159,29 @@ def outlet_remove_manager(code: str, user_id: int):
     user = next((manager for manager in outlet.managers if manager.id == user_id), None)
     if user is None:
         abort(404)
+    unlink_manager(outlet, user)
+    return redirect(url_for("admin.outlet_page", code=outlet.code))
+
+
+# Who runs an outlet: changed from the outlet's page and from the manager's page alike.
+
+
+def link_manager(outlet: Outlet, user: User, field) -> bool:
+    """Link them and say so; or put the refusal on the form's field and return False."""
+    try:
+        assign_manager(outlet=outlet, user=user, actor=current_user)
+    except OutletError as error:
+        field.errors.append(str(error))
+        return False
+    flash(_("%(email)s now runs %(outlet)s.", email=user.email, outlet=outlet.name), "success")
+    return True
+
+
+def unlink_manager(outlet: Outlet, user: User) -> None:
     if not ActionForm().validate_on_submit():
         abort(400)
     unassign_manager(outlet=outlet, user=user, actor=current_user)
     flash(_("%(email)s no longer runs %(outlet)s.", email=user.email, outlet=outlet.name), "success")
-    return redirect(url_for("admin.outlet_page", code=outlet.code))
 
 
 def outlet_or_404(code: str) -> Outlet:

@@ -15,11 +15,11 @@ from storefront.accounts.services import (
     send_password_reset,
 )
 from storefront.admin import bp
+from storefront.admin.outlets import link_manager, unlink_manager
 from storefront.audit.services import record_history
 from storefront.catalog.listing import parse_int
 from storefront.extensions import db
 from storefront.outlets.models import Outlet
-from storefront.outlets.services import OutletError, assign_manager, unassign_manager
 
 STATUSES = {"active": True, "disabled": False}
 
@@ -100,14 +100,8 @@ def person_assign_outlet(user_id: int):
         outlet = db.session.scalar(db.select(Outlet).where(Outlet.code == form.code.data))
         if outlet is None:
             form.code.errors.append(_("No outlet has the code %(code)s.", code=form.code.data))
-        else:
-            try:
-                assign_manager(outlet=outlet, user=user, actor=current_user)
-            except OutletError as error:
-                form.code.errors.append(str(error))
-            else:
-                flash(_("%(email)s now runs %(outlet)s.", email=user.email, outlet=outlet.name), "success")
-                return redirect(url_for("admin.person", user_id=user.id))
+        elif link_manager(outlet, user, form.code):
+            return redirect(url_for("admin.person", user_id=user.id))
     return person_page(user, outlet_form=form)
 
 
@@ -118,21 +112,12 @@ def person_unassign_outlet(user_id: int, code: str):
     outlet = next((outlet for outlet in user.outlets if outlet.code == code), None)
     if outlet is None:
         abort(404)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    unassign_manager(outlet=outlet, user=user, actor=current_user)
-    flash(_("%(email)s no longer runs %(outlet)s.", email=user.email, outlet=outlet.name), "success")
-    return redirect(safe_back(url_for("admin.person", user_id=user.id)))
+    unlink_manager(outlet, user)
+    return redirect(url_for("admin.person", user_id=user.id))
 
 
 def user_or_404(user_id: int) -> User:
     return db.get_or_404(User, user_id)
-
-
-def safe_back(default: str) -> str:
-    """Back to the page the button was on (the person's or the outlet's), else `default`."""
-    target = request.form.get("next", "")
-    return target if target.startswith("/admin/") and "//" not in target else default
 
 
 def account_action(user: User, action, success: str):
