@@ -315,3 +315,13 @@ def test_the_same_evaluation_twice_in_a_file_is_refused(app, products):
     [problem] = problems(import_evaluations, rows)
     assert problem.startswith("Line 4: The evaluation of TK-TRA-01 on")
     assert "is already on line 2." in problem
+
+
+def test_renaming_a_producer_by_import_reindexes_its_products(app, products):
+    renamed = producer_file()
+    renamed[1][1] = "HTX Chè Đặc Sản Tiên Kỳ"
+
+    assert run(import_producers, renamed).updated == 1
+
+    found = search_products(ProductFilters(q="che dac san", include_uncertified=True), per_page=10).products
+    assert [product.code for product in found] == ["TK-TRA-01"]
