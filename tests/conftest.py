@@ -5,7 +5,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from config import TestConfig
-from storefront import create_app
+from storefront import create_app, mail
 from storefront.accounts.services import create_user
 from storefront.extensions import db as _db
 
@@ -119,3 +119,38 @@ def client_for(app):
     for other in built:
         with other.app_context():
             _db.engine.dispose()
+
+
+# Mail
+
+
+class FakeSMTP:
+    sent: list = []
+
+    def __init__(self, host, port, timeout=None):
+        self.host, self.port = host, port
+        self.calls = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        self.calls.append("starttls")
+
+    def login(self, username, password):
+        self.calls.append(("login", username, password))
+
+    def send_message(self, message):
+        FakeSMTP.sent.append((self.host, self.port, self.calls, message))
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A mail server is set; what would go to it is kept as (host, port, calls, message)."""
+    app.config.update(MAIL_SERVER="smtp.example.vn", MAIL_PORT=587, MAIL_USERNAME="shop", MAIL_PASSWORD="secret")
+    FakeSMTP.sent = []
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
+    return FakeSMTP.sent

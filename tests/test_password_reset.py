@@ -161,35 +161,11 @@ def test_a_bad_new_password_shows_the_form_again_and_keeps_the_link(client, lan,
     assert reset(client, token).status_code == 302  # the link still works
 
 
-def test_the_link_goes_out_by_smtp_when_a_mail_server_is_set(app, client, lan, monkeypatch):
-    sent = []
-
-    class FakeSMTP:
-        def __init__(self, host, port, timeout):
-            self.host = host
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def starttls(self):
-            pass
-
-        def login(self, username, password):
-            pass
-
-        def send_message(self, message):
-            sent.append(message)
-
-    monkeypatch.setattr("storefront.mail.smtplib.SMTP", FakeSMTP)
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.vn")
-
+def test_the_link_goes_out_by_smtp_when_a_mail_server_is_set(client, lan, smtp):
     client.post("/password/forgot", data={"email": "lan@example.vn"})
 
-    [message] = sent
-    assert message["To"] == "Nguyễn Thị Lan <lan@example.vn>"
+    [(host, _port, _calls, message)] = smtp
+    assert host == "smtp.example.vn" and message["To"] == "Nguyễn Thị Lan <lan@example.vn>"
     assert LINK.search(message.get_content())
 
 
