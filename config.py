@@ -42,6 +42,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
 
     PASSWORD_HASH_METHOD = "scrypt"
+    # A password-reset link works once, within this many hours.
+    PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
 
     # Orders hold stock this long before an unpaid order expires.
     CARD_RESERVATION_MINUTES = int(os.environ.get("CARD_RESERVATION_MINUTES", "30"))

@@ -1,16 +1,19 @@
-"""Tables as files, in and out: stock-takes, the growth report's comparison figures and their
-templates, the growth report itself.
+"""Tables as files, in and out: stock-takes, the growth report's comparison figures, the
+catalogue imports and their templates, the growth report itself.
 
 In: an uploaded CSV (UTF-8, `,` or `;` between columns) or the first worksheet of an XLSX, as
-numbered non-blank rows, or FileRejected with every reason, worded for the user.
+numbered non-blank rows, or FileRejected with every reason, worded for the user; cells read as
+amounts, numbers and dates the way Vietnamese and English spreadsheets write them.
 Out: rows as CSV or XLSX bytes, any text a spreadsheet would run as a formula quoted first.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 
 import openpyxl
 from flask_babel import format_number, gettext as _
@@ -18,10 +21,14 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from storefront.search.analysis import plain_words
+
 MEGABYTE = 1024 * 1024
 MIMETYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 # Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+GROUPED_NUMBER = re.compile(r"[0-9]{1,3}(?:([.,])[0-9]{3})(?:\1[0-9]{3})*")
+DAY_FIRST = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
 
 Rows = list[tuple[int, list[object]]]  # (line number in the file, cells), blank lines left out
 Problems = list[tuple[int, str]]  # (line, message for the user)
@@ -123,18 +130,32 @@ def is_blank(cells: Sequence[object]) -> bool:
     return all(cell is None or str(cell).strip() == "" for cell in cells)
 
 
+def header_key(name: object) -> str:
+    """A column name as headers are matched: any case, with or without tone marks, words joined
+    by "_" ("Số đăng ký" and "so dang ky" → so_dang_ky; "Product Code" → product_code)."""
+    return "_".join(plain_words(str(name or "")))
+
+
 def column_positions(line: int, header: list[object], *, columns: Sequence[str],
-                     optional: Sequence[str] = ()) -> dict[str, int]:
-    """Where each named column is, found by its name in any case; the optional ones may be
-    missing and other columns are ignored."""
-    names = [cell_text(header, index).lower() for index in range(len(header))]
-    missing = [column for column in columns if column not in names and column not in optional]
+                     optional: Sequence[str] = (), aliases: Mapping[str, Sequence[str]] = {}) -> dict[str, int]:
+    """Where each named column is, found by its name or one of its `aliases` (its header in
+    another language) as header_key matches them; the optional ones may be missing and other
+    columns are ignored."""
+    keys = [header_key(cell) for cell in header]
+    positions = {}
+    for column in columns:
+        names = {header_key(name) for name in (column, *aliases.get(column, ()))}
+        found = next((index for index, key in enumerate(keys) if key in names), None)
+        if found is not None:
+            positions[column] = found
+    missing = [" / ".join((column, *aliases.get(column, ()))) for column in columns
+               if column not in positions and column not in optional]
     if missing:
         raise FileRejected([
             _("Line %(line)d: the header row must name the columns %(columns)s; missing: %(missing)s.",
               line=line, columns=", ".join(columns), missing=", ".join(missing))
         ])
-    return {column: names.index(column) for column in columns if column in names}
+    return positions
 
 
 def cell_text(cells: list[object], index: int) -> str:
@@ -143,6 +164,66 @@ def cell_text(cells: list[object], index: int) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a code typed as a number in a spreadsheet: 1001, not 1001.0
     return "" if value is None else str(value).strip()
+
+
+def on_line(number: int, problem: str) -> str:
+    return _("Line %(line)d: %(problem)s", line=number, problem=problem)
+
+
+def in_column(number: int, column: str, problem: str) -> str:
+    return _("Line %(line)d, column %(column)s: %(problem)s.", line=number, column=column, problem=problem)
+
+
+# --- Reading cells ---------------------------------------------------------------------------
+# Each returns the value, or the problem with it as text for the user.
+
+
+def parse_amount(value: object) -> int | str:
+    """Whole đồng from a cell or a form: 1500000, 1.500.000, 1,500,000 and 1 500 000 read the
+    same (VND has no decimals, so a dot or comma between groups of three only groups)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = "" if value is None else re.sub(r"\s", "", str(value))
+    if not text:
+        return _("the cell is empty")
+    sign, digits = (text[0], text[1:]) if text[0] in "+-" else ("", text)
+    if GROUPED_NUMBER.fullmatch(digits):
+        digits = digits.replace(".", "").replace(",", "")
+    if not digits.isascii() or not digits.isdigit():
+        return _("“%(value)s” is not a whole number of đồng", value=text[:20])
+    return int(sign + digits)
+
+
+def parse_decimal(value: object) -> float | str:
+    """A number such as a score: 72.5, or 72,5 as Vietnamese write it."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    text = "" if value is None else str(value).strip().replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return _("“%(value)s” is not a number", value=text[:20])
+    if number != number or number in (float("inf"), float("-inf")):
+        return _("“%(value)s” is not a number", value=text[:20])
+    return number
+
+
+def parse_day(value: object) -> date | str:
+    """A date cell, or text as 2024-03-15 or 15/03/2024 (day first, as in Vietnam)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = "" if value is None else str(value).strip()
+    try:
+        if found := DAY_FIRST.fullmatch(text):
+            day, month, year = (int(part) for part in found.groups())
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        return _("“%(value)s” is not a date such as 2024-03-15 or 15/03/2024", value=text[:20])
 
 
 # --- Writing a download ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from config import TestConfig
-from storefront import create_app
+from storefront import create_app, mail
 from storefront.accounts.services import create_user
 from storefront.extensions import db as _db
 
@@ -94,3 +94,74 @@ def staff_user(login_as, in_english):
 
 def count_rows(model) -> int:
     return _db.session.scalar(_db.select(_db.func.count()).select_from(model))
+
+
+# Security settings that TestConfig turns off for most tests
+
+
+class RateLimitedConfig(TestConfig):
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "3 per minute"
+
+
+class CsrfConfig(TestConfig):
+    WTF_CSRF_ENABLED = True
+
+
+@pytest.fixture
+def client_for(app):
+    """Builds a client of a second app made from a config class, with its tables.
+
+    It comes after the shared `app` on purpose: the limiter is one module-level object that
+    takes its on/off switch from the app initialised last."""
+    built = []
+
+    def build(config_class: type) -> FreshContextClient:
+        other = create_app(config_class)
+        other.test_client_class = FreshContextClient
+        with other.app_context():
+            _db.create_all()  # a new in-memory SQLite database, or the shared PostgreSQL one
+        built.append(other)
+        client = other.test_client()
+        client.set_cookie("lang", "en")
+        return client
+
+    yield build
+    for other in built:
+        with other.app_context():
+            _db.engine.dispose()
+
+
+# Mail
+
+
+class FakeSMTP:
+    sent: list = []
+
+    def __init__(self, host, port, timeout=None):
+        self.host, self.port = host, port
+        self.calls = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        self.calls.append("starttls")
+
+    def login(self, username, password):
+        self.calls.append(("login", username, password))
+
+    def send_message(self, message):
+        FakeSMTP.sent.append((self.host, self.port, self.calls, message))
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A mail server is set; what would go to it is kept as (host, port, calls, message)."""
+    app.config.update(MAIL_SERVER="smtp.example.vn", MAIL_PORT=587, MAIL_USERNAME="shop", MAIL_PASSWORD="secret")
+    FakeSMTP.sent = []
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
+    return FakeSMTP.sent

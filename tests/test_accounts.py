@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from config import BASE_DIR, TestConfig
-from storefront import create_app
+from config import BASE_DIR
 from storefront.accounts.models import User
 from storefront.accounts.services import find_user
 from storefront.extensions import db
-from tests.conftest import PASSWORD, FreshContextClient
+from tests.conftest import PASSWORD, CsrfConfig, RateLimitedConfig
 from tests.factories import make_outlet
 
 
@@ -156,39 +155,6 @@ def test_logging_out_takes_a_post(client):
 
 
 # Security settings that TestConfig turns off for the other tests
-
-
-class RateLimitedConfig(TestConfig):
-    RATELIMIT_ENABLED = True
-    LOGIN_RATE_LIMIT = "3 per minute"
-
-
-class CsrfConfig(TestConfig):
-    WTF_CSRF_ENABLED = True
-
-
-@pytest.fixture
-def client_for(app):
-    """Builds a client of a second app made from a config class, with its tables.
-
-    It comes after the shared `app` on purpose: the limiter is one module-level object that
-    takes its on/off switch from the app initialised last."""
-    built = []
-
-    def build(config_class: type) -> FreshContextClient:
-        other = create_app(config_class)
-        other.test_client_class = FreshContextClient
-        with other.app_context():
-            db.create_all()  # a new in-memory SQLite database, or the shared PostgreSQL one
-        built.append(other)
-        client = other.test_client()
-        client.set_cookie("lang", "en")
-        return client
-
-    yield build
-    for other in built:
-        with other.app_context():
-            db.engine.dispose()
 
 
 def test_login_attempts_are_rate_limited(client_for):

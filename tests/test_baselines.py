@@ -9,11 +9,11 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, insert, select
 
-from storefront.admin.baselines import imported_message
+from storefront.admin.uploads import imported_message
 from storefront.catalog.models import Evaluation, Product
 from storefront.clock import vietnam_today
 from storefront.manage.services import MAX_COUNT_LINES, parse_stock_take, products_by_code
-from storefront.reports.imports import ImportResult
+from storefront.imports import ImportResult
 from storefront.reports.models import Baseline, DeclaredRevenue
 from storefront.reports.services import declared_year_of
 from storefront.spreadsheets import FileRejected

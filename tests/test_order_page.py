@@ -4,13 +4,13 @@ from datetime import timedelta
 import pytest
 
 from storefront.clock import utcnow
-from storefront.orders import notifications
 from storefront.orders.models import Order
 from storefront.orders.services import mark_collected, mark_paid, mark_payment_failed, mark_ready
 from storefront.outlets.models import StockLevel
 from storefront.outlets.services import OutOfStock
 from storefront.payments import services as payment_services
 from storefront.search import index as search_index
+from tests.conftest import FakeSMTP
 from tests.factories import make_order, make_outlet, make_product, make_user, stock
 
 
@@ -240,37 +240,6 @@ def test_a_step_that_is_rolled_back_sends_nothing(world, db, caplog):
     with pytest.raises(OutOfStock):
         make_order(world.outlet, [(world.sauce, 11)])
     assert "Subject:" not in caplog.text
-
-
-class FakeSMTP:
-    sent: list = []
-
-    def __init__(self, host, port, timeout=None):
-        self.host, self.port = host, port
-        self.calls = []
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self):
-        self.calls.append("starttls")
-
-    def login(self, username, password):
-        self.calls.append(("login", username, password))
-
-    def send_message(self, message):
-        FakeSMTP.sent.append((self.host, self.port, self.calls, message))
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    app.config.update(MAIL_SERVER="smtp.example.vn", MAIL_PORT=587, MAIL_USERNAME="shop", MAIL_PASSWORD="secret")
-    FakeSMTP.sent = []
-    monkeypatch.setattr(notifications.smtplib, "SMTP", FakeSMTP)
-    return FakeSMTP.sent
 
 
 def test_messages_go_by_smtp_when_configured(client, world, db, smtp):

@@ -263,7 +263,7 @@ def test_openapi_describes_the_outlet_routes(client):
     assert {"Outlet", "StockedProduct", "OutletStockPage"} <= set(document["components"]["schemas"])
 
 
-# --- /admin/outlets ----------------------------------------------------------------------
+# --- /admin/outlets/coverage -------------------------------------------------------------
 
 
 @pytest.fixture
@@ -299,7 +299,7 @@ def test_coverage_counts_active_outlets_per_district_in_one_query(db, coverage_w
 
 def test_coverage_page_flags_districts_without_a_sales_point(client, login_as, coverage_world):
     login_as("staff")
-    text = client.get("/admin/outlets").text
+    text = client.get("/admin/outlets/coverage").text
     assert "2 of 4 districts covered" in text
     uncovered = re.findall(r'<tr class="uncovered">\s*<td>([^<]+?) <span class="tag tag-alert">No sales point', text)
     assert sorted(uncovered) == ["Hội An", "Núi Thành"]
@@ -311,9 +311,9 @@ def test_coverage_page_flags_districts_without_a_sales_point(client, login_as, c
 @pytest.mark.parametrize("role, status", [("customer", 403), ("manager", 403), ("staff", 200), ("admin", 200)])
 def test_coverage_is_for_programme_staff(client, login_as, db, role, status):
     login_as(role)
-    assert client.get("/admin/outlets").status_code == status
+    assert client.get("/admin/outlets/coverage").status_code == status
 
 
 def test_coverage_sends_anonymous_visitors_to_log_in(client, db):
-    response = client.get("/admin/outlets")
+    response = client.get("/admin/outlets/coverage")
     assert response.status_code == 302 and "/login" in response.headers["Location"]

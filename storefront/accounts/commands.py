@@ -6,6 +6,7 @@ from flask_babel import force_locale
 
 from storefront.accounts.models import ROLES
 from storefront.accounts.services import AccountError, create_user
+from storefront.audit.services import record_change, snapshot
 from storefront.outlets.services import OutletError, assign_outlets
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -31,7 +32,11 @@ def create_command(email: str, role: str, name: str, outlet_codes: tuple[str, ..
     password = read_password()
     try:
         user = create_user(email=email, password=password, role=role, name=name, commit=False)
-        # Commits the user and the links together: an unknown outlet code creates nothing.
+        # The audit log names no person for what a command did.
+        record_change(actor=None, record=user, action="create", after=snapshot(user, ("email", "name", "role")),
+                      label=user.email)
+        # Commits the user, its outlet links and their audit entries together: an unknown outlet
+        # code creates nothing.
         outlets = assign_outlets(user=user, codes=list(outlet_codes))
     except (AccountError, OutletError) as error:
         with force_locale("en"):  # like the rest of this command's output

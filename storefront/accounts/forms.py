@@ -1,23 +1,57 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from storefront.accounts.services import MIN_PASSWORD_LENGTH
+from storefront.accounts.models import ROLES
+from storefront.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+ROLE_LABELS = {
+    "customer": _l("Customer"),
+    "manager": _l("Sales-point manager"),
+    "staff": _l("Programme staff"),
+    "admin": _l("Administrator"),
+}
 
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=120)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
 
 
-class RegisterForm(FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=120)])
+class NewPasswordForm(FlaskForm):
+    """A password chosen twice, by the same rules wherever one is chosen."""
+
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+        _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)]
     )
     confirm = PasswordField(
         _l("Repeat password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
+
+
+class RegisterForm(NewPasswordForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=120)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=120)])
+
+
+# The admin's forms on a person's page
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (disable, enable, send a link): only the CSRF token."""
+
+
+class OutletCodeForm(FlaskForm):
+    code = StringField(_l("Outlet code"), filters=[lambda value: value.strip().upper() if value else value],
+                       validators=[DataRequired(), Length(max=20)])

@@ -4,12 +4,13 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import String, event
+from sqlalchemy.orm import Mapped, mapped_column, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.search.analysis import folded
 
 ROLES = ("customer", "manager", "staff", "admin")
 
@@ -22,6 +23,13 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(10), default="customer")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Name and email folded (no tone marks, lowercase), so the people list finds "Nguyễn" by "nguyen".
+    search_text: Mapped[str] = mapped_column(String(250), default="", server_default="")
+
+    @validates("email")
+    def normalise_email(self, _key: str, email: str) -> str:
+        """Stored in lower case, so finding an account by email uses the unique index."""
+        return email.strip().lower()
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(
@@ -38,3 +46,13 @@ class User(UserMixin, db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role in ("staff", "admin")
+
+
+# The people list filters by role in the order of emails.
+db.Index("ix_user_role_email", User.role, User.email)
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def fold_for_search(_mapper, _connection, user: User) -> None:
+    user.search_text = folded(f"{user.name} {user.email}")

@@ -1,12 +1,21 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_required, login_user, logout_user
 
 from storefront.accounts import bp
-from storefront.accounts.forms import LoginForm, RegisterForm
-from storefront.accounts.services import AccountError, authenticate, create_user, find_user
+from storefront.accounts.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, RegisterForm
+from storefront.accounts.services import (
+    AccountError,
+    ResetLinkExpired,
+    authenticate,
+    create_user,
+    find_user,
+    request_password_reset,
+    reset_password,
+    user_for_reset_token,
+)
 from storefront.extensions import limiter
-from storefront.i18n import safe_next
+from storefront.i18n import current_language, safe_next
 
 
 def login_limit() -> str:
@@ -55,3 +64,37 @@ def logout():
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("catalog.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(email=form.email.data, language=current_language())
+        # The same words whether or not the account exists, so the form reveals nobody.
+        flash(_("If an account exists for %(email)s, we have sent it a link to choose a new password. "
+                "The link works for %(hours)d hours.", email=form.email.data.strip().lower(),
+                hours=current_app.config["PASSWORD_RESET_HOURS"]), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def reset_password_page(token: str):
+    try:
+        user = user_for_reset_token(token)
+    except AccountError as error:
+        expired = isinstance(error, ResetLinkExpired)
+        return render_template("accounts/reset_link_unusable.html", message=str(error), expired=expired), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(token=token, password=form.password.data)
+        except AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            flash(_("Your password is changed. Log in with it now."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form, user=user)

@@ -1,16 +1,40 @@
-"""Accounts: creating users and checking their passwords."""
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
+"""Accounts: creating users, checking and resetting their passwords, and the admin's rules for
+people (roles, disabling, reset links). Each change to an account is audited in its own
+transaction; the session rules of issue 11 hook into change_role, disable_user and set_password.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
 
 from storefront.accounts.models import ROLES, User
+from storefront.audit.services import record_change
 from storefront.extensions import db
+from storefront.mail import deliver, external_url, new_message
+from storefront.search.analysis import folded
+from storefront.transactions import transaction
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 200
+PEOPLE_PER_PAGE = 50
+DEFAULT_LANGUAGE = "vi"
+RESET_SALT = "password-reset"
 
 
 class AccountError(Exception):
-    """A refused account; the message is lazy, so sign-up shows it in the visitor's language
+    """A refused account change; the message is lazy, so pages show it in the visitor's language
     and `flask users create` in English."""
+
+
+class ResetLinkInvalid(AccountError):
+    """A reset link that was never issued, was altered, or was already used."""
+
+
+class ResetLinkExpired(AccountError):
+    """A genuine reset link, too old."""
 
 
 def load_user(user_id: str) -> User | None:
@@ -18,7 +42,15 @@ def load_user(user_id: str) -> User | None:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(db.select(User).where(func.lower(User.email) == email.strip().lower()))
+    """The account with this email, in any case (emails are stored in lower case)."""
+    return db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(_l("The password can have at most %(n)d characters.", n=MAX_PASSWORD_LENGTH))
 
 
 def create_user(
@@ -29,8 +61,7 @@ def create_user(
     if role not in ROLES:
         # A caller's mistake, never a visitor's: sign-up makes customers, the CLI offers only ROLES.
         raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    check_password_rules(password)
     if find_user(email) is not None:
         raise AccountError(_l("An account for %(email)s already exists.", email=email))
     user = User(email=email, role=role, name=name.strip())
@@ -46,3 +77,173 @@ def authenticate(*, email: str, password: str) -> User | None:
     if user is None or not user.active or not user.check_password(password):
         return None
     return user
+
+
+# --- People (the admin's rules) ----------------------------------------------------------------
+
+
+def people_page(*, q: str = "", role: str | None = None, active: bool | None = None,
+                page: int | None = None) -> Pagination:
+    """Accounts by email, searched in name and email with or without diacritics."""
+    statement = select(User).order_by(User.email)
+    if words := folded(q):
+        statement = statement.where(User.search_text.contains(words, autoescape=True))
+    if role:
+        statement = statement.where(User.role == role)
+    if active is not None:
+        statement = statement.where(User.active.is_(active))
+    return db.paginate(statement, page=page, per_page=PEOPLE_PER_PAGE, error_out=False)
+
+
+def refuse_leaving_no_admin(user: User) -> None:
+    """Refuse a change that takes `user` out of the active admins if no other would be left.
+
+    The active admins' rows stay locked until the transaction ends (on PostgreSQL), so two
+    admins demoting each other at the same moment cannot both succeed.
+    """
+    admins = db.session.scalars(
+        select(User.id).where(User.role == "admin", User.active.is_(True)).order_by(User.id).with_for_update()
+    ).all()
+    if user.id in admins and len(admins) == 1:
+        raise AccountError(_l("%(email)s is the last active admin: make someone else an admin first.",
+                              email=user.email))
+
+
+def change_role(*, user: User, role: str, actor: User | None) -> bool:
+    """Give the account another role; False if it already had it. A manager who becomes
+    anything else stops running their outlets."""
+    if role not in ROLES:
+        raise AccountError(_l("Choose one of the roles."))
+    if role == user.role:
+        return False
+    # Here, not at the top: the outlets' models import this package's models, which load it.
+    from storefront.outlets.services import unassign_manager
+
+    with transaction():
+        if user.role == "admin":
+            refuse_leaving_no_admin(user)
+        if role != "manager":
+            for outlet in sorted(user.outlets, key=lambda outlet: outlet.code):
+                unassign_manager(outlet=outlet, user=user, actor=actor, commit=False)
+        before = user.role
+        user.role = role
+        record_change(actor=actor, record=user, action="change_role", before={"role": before},
+                      after={"role": role}, label=user.email)
+    return True
+
+
+def disable_user(*, user: User, actor: User | None) -> None:
+    """The account can no longer log in, and its open sessions end on their next request
+    (Flask-Login treats an inactive user as logged out). Its history stays."""
+    if actor is not None and actor.id == user.id:
+        raise AccountError(_l("You cannot disable your own account."))
+    if not user.active:
+        return
+    with transaction():
+        if user.role == "admin":
+            refuse_leaving_no_admin(user)
+        user.active = False
+        record_change(actor=actor, record=user, action="disable", before={"active": True},
+                      after={"active": False}, label=user.email)
+
+
+def enable_user(*, user: User, actor: User | None) -> None:
+    if user.active:
+        return
+    with transaction():
+        user.active = True
+        record_change(actor=actor, record=user, action="enable", before={"active": False},
+                      after={"active": True}, label=user.email)
+
+
+def set_password(*, user: User, password: str, actor: User | None) -> None:
+    """A new password for the account. Every reset link issued before stops working."""
+    check_password_rules(password)
+    with transaction():
+        user.set_password(password)
+        # No hashes in the log: the entry says that the password changed, and who changed it.
+        record_change(actor=actor, record=user, action="set_password", label=user.email)
+
+
+# --- Password reset links ----------------------------------------------------------------------
+# Signed, not stored: a link carries the account's id and a signature whose salt includes the
+# account's current password hash and email. Choosing a new password changes the hash, so the
+# link then fails its signature: it works once, and so do all links sent before it. It expires
+# after PASSWORD_RESET_HOURS. Nothing to clean up, and every app server can check any link.
+
+
+def reset_serializer(user: User) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
+                                  salt=f"{RESET_SALT}:{user.email}:{user.password_hash}")
+
+
+def password_reset_token(user: User) -> str:
+    return reset_serializer(user).dumps(user.id)
+
+
+def user_for_reset_token(token: str) -> User:
+    """The active account a reset link is for. Raises ResetLinkInvalid or ResetLinkExpired."""
+    # The id is read unverified only to find whose salt to verify the whole link with.
+    _signed, user_id = URLSafeTimedSerializer(current_app.config["SECRET_KEY"]).loads_unsafe(token)
+    user = db.session.get(User, user_id) if isinstance(user_id, int) and not isinstance(user_id, bool) else None
+    if user is None or not user.active:
+        raise ResetLinkInvalid(_l("This password-reset link is not valid, or it was already used."))
+    try:
+        reset_serializer(user).loads(token, max_age=int(current_app.config["PASSWORD_RESET_HOURS"] * 3600))
+    except SignatureExpired:
+        raise ResetLinkExpired(_l("This password-reset link has expired.")) from None
+    except BadSignature:
+        raise ResetLinkInvalid(_l("This password-reset link is not valid, or it was already used.")) from None
+    return user
+
+
+def reset_password(*, token: str, password: str) -> User:
+    """Set the password chosen through a reset link; the link cannot be used again."""
+    user = user_for_reset_token(token)
+    set_password(user=user, password=password, actor=user)
+    return user
+
+
+def request_password_reset(*, email: str, language: str) -> None:
+    """The "forgot password" form: a link to an active account, if there is one. The visitor
+    is told the same either way, so the form does not reveal who has an account."""
+    user = find_user(email)
+    if user is not None and user.active:
+        send_reset_link(user, language)
+
+
+def send_password_reset(*, user: User, actor: User) -> bool:
+    """An admin sends the account a reset link (in the shop's default language); audited.
+    False if the mail server refused it."""
+    if not user.active:
+        raise AccountError(_l("%(email)s is disabled: enable the account before sending it a link.",
+                              email=user.email))
+    with transaction():
+        record_change(actor=actor, record=user, action="send_reset_link", label=user.email)
+    return send_reset_link(user, DEFAULT_LANGUAGE)
+
+
+def send_reset_link(user: User, language: str) -> bool:
+    link = external_url("accounts.reset_password_page", token=password_reset_token(user))
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    with force_locale(language):
+        body = "\n".join([
+            _("Hello %(name)s,", name=user.name or user.email),
+            "",
+            _("Someone asked to reset the password of your OCOP Market account %(email)s. To choose a new "
+              "password, open this link within %(hours)s hours; it works once:", email=user.email, hours=hours),
+            "",
+            link,
+            "",
+            _("If you did not ask for this, ignore this message: your password stays as it is."),
+            "",
+            _("OCOP Market"),
+        ])
+        message = new_message(to_name=user.name, to_email=user.email,
+                              subject=_("Reset your OCOP Market password"), body=body)
+    try:
+        deliver(message)
+    except Exception:
+        current_app.logger.exception("Could not send a password-reset link to %s", user.email)
+        return False
+    return True

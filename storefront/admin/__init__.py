@@ -2,4 +2,6 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from storefront.admin import routes, reports, baselines, producers, products, certificates, lots  # noqa: E402,F401
+from storefront.admin import (  # noqa: E402,F401
+    audit, baselines, certificates, imports, lots, outlets, people, producers, products, reports, routes,
+)

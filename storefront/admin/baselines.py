@@ -1,21 +1,18 @@
 """Staff enter what the growth report compares against: each certified product's pre-OCOP
 baseline and the revenue its producer declares per calendar year, one by one or as a file."""
-import io
-from collections.abc import Callable, Sequence
-
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_number, gettext as _, ngettext
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from storefront.accounts.access import staff_required
 from storefront.admin import bp
+from storefront.admin.uploads import import_page, spreadsheet
 from storefront.clock import vietnam_today
 from storefront.i18n import safe_next
-from storefront.reports.forms import BaselineForm, DeclaredForm, ImportForm
+from storefront.reports.forms import BaselineForm, DeclaredForm
 from storefront.reports.imports import (
     MAX_FILE_BYTES,
     MAX_FILE_LINES,
     CertifiedProduct,
-    ImportResult,
     baseline_template_rows,
     certified_product,
     certified_products_page,
@@ -25,7 +22,6 @@ from storefront.reports.imports import (
     save_baseline,
     save_declared_revenue,
 )
-from storefront.spreadsheets import MEGABYTE, MIMETYPES, FileRejected, csv_bytes, xlsx_bytes
 
 
 @bp.get("/baselines")
@@ -81,13 +77,15 @@ def declared_edit(code: str):
 @bp.route("/baselines/import", methods=["GET", "POST"])
 @staff_required
 def baselines_import():
-    return import_page(import_baselines, "admin/baselines_import.html", "admin.baselines")
+    return import_page(import_baselines, "admin/baselines_import.html", url_for("admin.baselines"),
+                       max_bytes=MAX_FILE_BYTES, max_lines=MAX_FILE_LINES)
 
 
 @bp.route("/declared/import", methods=["GET", "POST"])
 @staff_required
 def declared_import():
-    return import_page(import_declarations, "admin/declared_import.html", "admin.declared")
+    return import_page(import_declarations, "admin/declared_import.html", url_for("admin.declared"),
+                       max_bytes=MAX_FILE_BYTES, max_lines=MAX_FILE_LINES)
 
 
 @bp.get("/baselines/template.<any(csv, xlsx):extension>")
@@ -121,35 +119,3 @@ def default_year(item: CertifiedProduct) -> int:
 def back_to(endpoint: str) -> str:
     """Where the list was (its search and page), else the list itself."""
     return safe_next(request.args["next"]) if request.args.get("next") else url_for(endpoint)
-
-
-def import_page(importer: Callable[..., ImportResult], template: str, list_endpoint: str):
-    form = ImportForm()
-    problems: list[str] = []
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            result = importer(filename=upload.filename, data=upload.read(MAX_FILE_BYTES + 1))
-        except FileRejected as error:
-            problems = error.problems
-        else:
-            flash(imported_message(result), "success")
-            return redirect(url_for(list_endpoint))
-    return render_template(template, form=form, problems=problems,
-                           max_megabytes=MAX_FILE_BYTES // MEGABYTE, max_lines=format_number(MAX_FILE_LINES))
-
-
-def imported_message(result: ImportResult) -> str:
-    message = _("File imported: %(created)s created, %(updated)s updated.",
-                created=format_number(result.created), updated=format_number(result.updated))
-    if result.skipped:
-        message += " " + ngettext("%(lines)s line without figures was left as it was.",
-                                  "%(lines)s lines without figures were left as they were.", result.skipped,
-                                  lines=format_number(result.skipped))
-    return message
-
-
-def spreadsheet(rows: list[Sequence[object]], extension: str, name: str):
-    data = csv_bytes(rows) if extension == "csv" else xlsx_bytes(rows, title=name)
-    return send_file(io.BytesIO(data), mimetype=MIMETYPES[extension], as_attachment=True,
-                     download_name=f"{name}-{vietnam_today():%Y%m%d}.{extension}")

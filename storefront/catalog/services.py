@@ -8,7 +8,7 @@ are plain functions too (product_problem, evaluation_problem…), for the bulk i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
@@ -36,8 +36,9 @@ from storefront.catalog.models import (
     slugify,
     stars_for_score,
 )
-from storefront.clock import utcnow, vietnam_day_start, vietnam_today
+from storefront.clock import utc_start_of, utcnow, vietnam_today
 from storefront.extensions import db
+from storefront.lookups import scalars_where_in
 
 
 class CatalogError(ValueError):
@@ -207,9 +208,20 @@ def set_producer_active(*, actor: User | None, producer: Producer, active: bool)
 
 
 def unique_slug(name: str, code: str) -> str:
-    base = slugify(name)[:120] or slugify(code)
-    taken = db.session.scalar(db.select(Product.id).where(Product.slug == base))
-    return base if taken is None else f"{base}-{slugify(code)}"
+    return unique_slugs([(name, code)])[0]
+
+
+def unique_slugs(products: list[tuple[str, str]]) -> list[str]:
+    """A URL slug for each new (name, code): the name's, or with the code added when another
+    product, here or already saved, has it. One query however many products."""
+    bases = [slugify(name)[:120] or slugify(code) for name, code in products]
+    taken = set(scalars_where_in(db.select(Product.slug), Product.slug, set(bases)))
+    slugs = []
+    for base, (_name, code) in zip(bases, products):
+        slug = base if base not in taken else f"{base}-{slugify(code)}"
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
 
 
 def origin_of(producer: Producer) -> tuple[Area, Area | None]:
@@ -341,10 +353,16 @@ def set_product_active(*, actor: User | None, product: Product, active: bool) ->
 # --- Evaluations -------------------------------------------------------------------------------
 
 
+def certifying_evaluation(evaluations: Iterable):
+    """Which of a product's evaluations is its certification: the latest non-revoked 3★+ one,
+    expired or not. Takes Evaluation objects or rows with the same columns."""
+    candidates = [e for e in evaluations if e.stars >= CERTIFIED_MIN_STARS and e.revoked_at is None]
+    return max(candidates, key=lambda e: (e.issued_on, e.id or 0), default=None)
+
+
 def refresh_certification(product: Product) -> None:
-    """Point the product at its latest non-revoked 3★+ evaluation, expired or not."""
-    candidates = [e for e in product.evaluations if e.certified and e.revoked_at is None]
-    latest = max(candidates, key=lambda e: (e.issued_on, e.id or 0), default=None)
+    """Point the product at its certifying evaluation (see certifying_evaluation)."""
+    latest = certifying_evaluation(product.evaluations)
     product.certification = latest
     product.certified_stars = latest.stars if latest else None
     product.certified_until = latest.expires_on if latest else None
@@ -425,7 +443,7 @@ def revoke_certification(*, evaluation: Evaluation, reason: str, revoked_on: dat
     if revoked_on > vietnam_today():
         raise CatalogError(_("The revocation date cannot be in the future."), field="revoked_on")
     before = snapshot(evaluation, EVALUATION_FIELDS)
-    evaluation.revoked_at = utcnow() if revoked_on == vietnam_today() else vietnam_day_start(revoked_on)
+    evaluation.revoked_at = utcnow() if revoked_on == vietnam_today() else utc_start_of(revoked_on)
     evaluation.revoked_reason = reason.strip()[:255]
     refresh_certification(evaluation.product)
     record_change(actor=actor, record=evaluation, action="revoke", before=before,

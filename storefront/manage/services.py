@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask_babel import format_number, gettext as _
 from flask_sqlalchemy.pagination import Pagination
@@ -15,7 +15,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from storefront.catalog.models import Product, TraceLot
 from storefront.catalog.services import slugify
-from storefront.clock import VIETNAM, vietnam_today
+from storefront.clock import utc_start_of, vietnam_today
 from storefront.extensions import db
 from storefront.lookups import scalars_where_in
 from storefront.outlets.models import Outlet, StockLevel, StockMove
@@ -121,7 +121,7 @@ class DaySales:
 
 def local_day_bounds_utc(day) -> tuple[datetime, datetime]:
     """A Vietnamese calendar day as the naive-UTC range sale times are stored in."""
-    start = datetime.combine(day, time.min, tzinfo=VIETNAM).astimezone(timezone.utc).replace(tzinfo=None)
+    start = utc_start_of(day)
     return start, start + timedelta(days=1)
 
 

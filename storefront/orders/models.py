@@ -24,6 +24,9 @@ STATUSES = (
     "shipped", "delivered", "cancelled", "expired", "refunded", "partly_refunded",
 )
 HOLDS_RESERVATION = ("awaiting_payment", "reserved", "ready")
+# Not finished: the customer still expects to pay, collect or receive (a failed card payment may be
+# retried). The rest are final.
+OPEN_STATUSES = ("awaiting_payment", "reserved", "payment_failed", "paid", "ready", "shipped")
 CUSTOMER_CANCELLABLE = ("awaiting_payment", "reserved", "payment_failed", "paid")
 
 

@@ -1,5 +1,4 @@
-"""A message to the customer for every step of an order: by SMTP when MAIL_SERVER is set,
-otherwise written to the log.
+"""A message to the customer for every step of an order, sent through storefront.mail.
 
 One message per OrderEvent, whoever wrote the event (a page, the Stripe webhook, a manager,
 `flask orders expire`): session listeners note each new event while flushing and send once
@@ -8,24 +7,22 @@ flush time, because a committed session cannot run SQL inside `after_commit`.
 """
 from __future__ import annotations
 
-import smtplib
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formataddr
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from storefront.extensions import db
 from storefront.i18n import local_datetime, vnd
+from storefront.mail import deliver, external_url, new_message
 from storefront.orders.models import Order, OrderEvent
 
 PENDING_KEY = "order_events_to_notify"
 DEFAULT_LANGUAGE = "vi"
-SMTP_TIMEOUT_SECONDS = 10
 
 
 @dataclass
@@ -133,11 +130,8 @@ def listen_for_order_events() -> None:
 
 
 def order_link(number: str, access_token: str) -> str:
-    """The secret link to the order page, also from commands run outside a request."""
-    if has_request_context():
-        return url_for("orders.order_page", number=number, key=access_token, _external=True)
-    with current_app.test_request_context(base_url=current_app.config.get("PUBLIC_URL") or None):
-        return url_for("orders.order_page", number=number, key=access_token, _external=True)
+    """The secret link to the order page."""
+    return external_url("orders.order_page", number=number, key=access_token)
 
 
 def subject_for(update: Update) -> str:
@@ -209,28 +203,8 @@ def body_for(update: Update) -> str:
 
 def compose(update: Update) -> EmailMessage:
     with force_locale(update.language):
-        message = EmailMessage()
-        message["Subject"] = subject_for(update)
-        message["From"] = current_app.config["MAIL_FROM"]
-        message["To"] = formataddr((update.contact_name, update.contact_email))
-        message.set_content(body_for(update))
-    return message
-
-
-def deliver(message: EmailMessage) -> None:
-    config = current_app.config
-    if not config["MAIL_SERVER"]:
-        current_app.logger.info(
-            "Email not sent (MAIL_SERVER is not set)\nTo: %s\nSubject: %s\n\n%s",
-            message["To"], message["Subject"], message.get_content(),
-        )
-        return
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls()
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
+        return new_message(to_name=update.contact_name, to_email=update.contact_email,
+                           subject=subject_for(update), body=body_for(update))
 
 
 def send_update(update: Update) -> None:

@@ -23,6 +23,7 @@ from storefront.i18n import current_language
 from storefront.orders.models import (
     CUSTOMER_CANCELLABLE,
     FULFILMENTS,
+    OPEN_STATUSES,
     PAYMENT_METHODS,
     Order,
     OrderEvent,
@@ -61,6 +62,14 @@ def find_order(number: str) -> Order | None:
         .where(Order.number == number[:20])
         .options(selectinload(Order.lines), selectinload(Order.events))
     )
+
+
+def open_orders_at(outlet: Outlet, *, limit: int = 10) -> tuple[int, list[str]]:
+    """How many orders at the outlet are not finished, and the numbers of the oldest few."""
+    at_outlet = (Order.outlet_id == outlet.id, Order.status.in_(OPEN_STATUSES))
+    count = db.session.scalar(db.select(db.func.count(Order.id)).where(*at_outlet))
+    numbers = db.session.scalars(db.select(Order.number).where(*at_outlet).order_by(Order.id).limit(limit)).all()
+    return count, list(numbers)
 
 
 def lock_order(order: Order) -> None:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.accounts.models import User
 from storefront.catalog.models import Area, Product
 from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.search.analysis import folded
 
 OUTLET_KINDS = ("district_point", "provincial_centre", "partner_shop")
 
@@ -34,7 +35,11 @@ class Outlet(db.Model):
     opening_hours: Mapped[str] = mapped_column(String(200), default="")
     directions: Mapped[str] = mapped_column(Text, default="")
     pickup_enabled: Mapped[bool] = mapped_column(default=True)
-    active: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)  # open; a closed outlet keeps its history
+    closed_at: Mapped[datetime | None]
+    closed_reason: Mapped[str | None] = mapped_column(String(255))
+    # Code, name and address folded (no tone marks, lowercase), for the staff's outlet search.
+    search_text: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     area: Mapped[Area] = relationship()
     managers: Mapped[list[User]] = relationship(secondary=outlet_managers, backref="outlets")
@@ -42,6 +47,16 @@ class Outlet(db.Model):
     @property
     def district(self) -> Area | None:
         return self.area.find_level("district")
+
+
+def outlet_search_text(code: str, name: str, address: str) -> str:
+    return folded(f"{code} {name} {address}")
+
+
+@event.listens_for(Outlet, "before_insert")
+@event.listens_for(Outlet, "before_update")
+def fold_for_search(_mapper, _connection, outlet: Outlet) -> None:
+    outlet.search_text = outlet_search_text(outlet.code, outlet.name, outlet.address)
 
 
 class StockLevel(db.Model):

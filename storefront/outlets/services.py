@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storefront.accounts.models import User
+from storefront.audit.services import record_change
 from storefront.catalog.models import Product
 from storefront.extensions import db
 from storefront.i18n import current_language
@@ -173,10 +174,12 @@ def adjust_stock(*, outlet: Outlet, product: Product, change: int, reason: str, 
     # Not abs(change): it fails on a string with a TypeError and lets True through as 1.
     check_quantity(-change if isinstance(change, int) and change < 0 else change)
     with transaction():
-        return move_stock(
+        move = move_stock(
             outlet=outlet, product=product, kind="adjust", on_hand_change=change,
             reason=reason.strip(), user=user,
         )
+        audit_level_change(outlet, product, change, action="adjust", reason=move.reason, user=user)
+        return move
 
 
 def count_stock(*, outlet: Outlet, counts: list[tuple[Product, int]], user: User | None, reference: str = "") -> list[StockMove]:
@@ -210,14 +213,31 @@ def count_stock(*, outlet: Outlet, counts: list[tuple[Product, int]], user: User
                     )
                 )
             if counted != level.on_hand:
+                change = counted - level.on_hand
                 moves.append(
                     move_stock(
                         outlet=outlet, product=product, kind="count",
-                        on_hand_change=counted - level.on_hand, reason="stock-take",
+                        on_hand_change=change, reason="stock-take",
                         reference=reference, user=user,
                     )
                 )
+                audit_level_change(outlet, product, change, action="count",
+                                   reason=" ".join(("stock-take", reference)).strip(), user=user)
     return moves
+
+
+def audit_level_change(outlet: Outlet, product: Product, change: int, *, action: str, reason: str,
+                       user: User | None) -> None:
+    """Log a change a person made to a level (adjustments and counts; the other moves are sales,
+    orders and deliveries, which have their own records), in the move's transaction."""
+    level = db.session.execute(
+        db.select(StockLevel).where(StockLevel.outlet_id == outlet.id, StockLevel.product_id == product.id)
+    ).scalar_one()
+    db.session.refresh(level)  # the level changed through a bulk UPDATE
+    record_change(actor=user, record=level, action=action,
+                  before={"on_hand": level.on_hand - change, "reason": None},
+                  after={"on_hand": level.on_hand, "reason": reason},
+                  label=f"{product.name_vi} · {outlet.code}")
 
 
 def transfer_stock(
@@ -314,11 +334,36 @@ def check_stock() -> list[LevelDifference]:
 
 
 class OutletError(ValueError):
-    """An outlet operation that was refused. Only `flask users create` shows the message, to an
-    operator and in English like the rest of that command's output, so it is not translated."""
+    """An outlet operation that was refused; the message is lazy, so pages show it in the
+    visitor's language and `flask users create` in English."""
 
 
-def assign_outlets(*, user: User, codes: list[str]) -> list[Outlet]:
+# --- Who runs which outlet ---------------------------------------------------------------------
+# A link is audited on both sides: the manager's page and the outlet's page each show it.
+
+
+def manager_emails(outlet: Outlet) -> list[str]:
+    return sorted(user.email for user in outlet.managers)
+
+
+def outlet_codes(user: User) -> list[str]:
+    return sorted(outlet.code for outlet in user.outlets)
+
+
+def link_manager(*, outlet: Outlet, user: User, actor: User | None, linked: bool) -> None:
+    """Add or remove one link and audit it, in the caller's transaction."""
+    before_codes, before_emails = outlet_codes(user), manager_emails(outlet)
+    if linked:
+        user.outlets.append(outlet)
+    else:
+        user.outlets.remove(outlet)
+    record_change(actor=actor, record=user, action="assign_outlet" if linked else "unassign_outlet",
+                  before={"outlets": before_codes}, after={"outlets": outlet_codes(user)}, label=user.email)
+    record_change(actor=actor, record=outlet, action="assign_manager" if linked else "unassign_manager",
+                  before={"managers": before_emails}, after={"managers": manager_emails(outlet)})
+
+
+def assign_outlets(*, user: User, codes: list[str], actor: User | None = None) -> list[Outlet]:
     """Link a manager to the outlets they run, by code, and commit (with the user if new).
 
     All or nothing: an unknown code links none. Only managers are linked: staff and admins
@@ -327,10 +372,35 @@ def assign_outlets(*, user: User, codes: list[str]) -> list[Outlet]:
     codes = sorted({code.strip() for code in codes if code.strip()})
     with transaction():
         if codes and user.role != "manager":
-            raise OutletError(f"Only managers are linked to outlets; this account's role is {user.role}.")
+            raise OutletError(_l("Only managers are linked to outlets; this account's role is %(role)s.",
+                                 role=user.role))
         outlets = list(db.session.scalars(db.select(Outlet).where(Outlet.code.in_(codes)).order_by(Outlet.code)))
         unknown = sorted(set(codes) - {outlet.code for outlet in outlets})
         if unknown:
-            raise OutletError(f"Unknown outlet code: {', '.join(unknown)}.")
-        user.outlets.extend(outlet for outlet in outlets if outlet not in user.outlets)
+            raise OutletError(_l("Unknown outlet code: %(codes)s.", codes=", ".join(unknown)))
+        for outlet in outlets:
+            if outlet not in user.outlets:
+                link_manager(outlet=outlet, user=user, actor=actor, linked=True)
     return outlets
+
+
+def assign_manager(*, outlet: Outlet, user: User, actor: User | None) -> None:
+    """`user` runs `outlet` from now on (a manager account: staff and admins run every outlet)."""
+    if user.role != "manager":
+        raise OutletError(_l("%(email)s is not a manager: change the account's role to manager first.",
+                             email=user.email))
+    if outlet in user.outlets:
+        raise OutletError(_l("%(email)s already runs %(outlet)s.", email=user.email, outlet=outlet.code))
+    with transaction():
+        link_manager(outlet=outlet, user=user, actor=actor, linked=True)
+
+
+def unassign_manager(*, outlet: Outlet, user: User, actor: User | None, commit: bool = True) -> None:
+    """`user` no longer runs `outlet`; commit=False leaves it to the caller's transaction."""
+    if outlet not in user.outlets:
+        return
+    if not commit:
+        link_manager(outlet=outlet, user=user, actor=actor, linked=False)
+        return
+    with transaction():
+        link_manager(outlet=outlet, user=user, actor=actor, linked=False)

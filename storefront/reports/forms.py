@@ -1,5 +1,5 @@
 """Forms for entering baselines and declared revenue, one product at a time or as a file.
-Amounts read as in the files (storefront.reports.imports.parse_amount) and obey the same rules."""
+Amounts read as in the files (storefront.spreadsheets.parse_amount) and obey the same rules."""
 from __future__ import annotations
 
 import math
@@ -16,7 +16,6 @@ from storefront.clock import vietnam_today
 from storefront.reports.imports import (
     FIRST_YEAR,
     NOTE_LENGTH,
-    parse_amount,
     profit_problem,
     revenue_problem,
     source_problem,
@@ -24,6 +23,7 @@ from storefront.reports.imports import (
 )
 from storefront.reports.models import BASELINE_SOURCES
 from storefront.reports.targets import value_problem
+from storefront.spreadsheets import parse_amount
 
 
 def stripped(value: str | None) -> str:
@@ -56,6 +56,11 @@ class AmountField(StringField):
 
 class YearField(SelectField):
     """A calendar year from the list; anything else posted is an error on the field, not a 500."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        # The year given as a default stays a number when the form is posted without the field.
+        kwargs.setdefault("coerce", int)
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist) -> None:
         if not valuelist:
@@ -134,6 +139,10 @@ class RatioField(StringField):
         if self.data is None or not math.isfinite(self.data):
             self.data = None
             raise ValueError(_("Enter a multiple such as 1.5."))
+
+    def pre_validate(self, form) -> None:
+        if self.data is None and not self.process_errors:
+            raise StopValidation(_("Enter a multiple such as 1.5."))
 
     def _value(self) -> str:
         if self.raw_data:

@@ -8,19 +8,19 @@ A file may list every certified product in the country: ~16,000 today, 100,000 a
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import format_number, gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from storefront.catalog.models import Product
 from storefront.catalog.services import slugify
 from storefront.clock import vietnam_today
 from storefront.extensions import db
+from storefront.imports import ImportResult, write_rows
 from storefront.lookups import rows_where_in
 from storefront.manage.services import products_by_code
 from storefront.reports.models import BASELINE_SOURCES, Baseline, DeclaredRevenue
@@ -31,6 +31,9 @@ from storefront.spreadsheets import (
     Problems,
     cell_text,
     column_positions,
+    in_column,
+    on_line,
+    parse_amount,
     read_rows,
     refuse_if,
     unescape_cell,
@@ -51,7 +54,6 @@ FIRST_YEAR = 2015
 MAX_AMOUNT = 10**15
 NOTE_LENGTH = 255
 PER_PAGE = 50
-GROUPED_NUMBER = re.compile(r"[0-9]{1,3}(?:([.,])[0-9]{3})(?:\1[0-9]{3})*")
 
 
 class FigureError(ValueError):
@@ -59,25 +61,6 @@ class FigureError(ValueError):
 
 
 # --- Rules shared by the forms, the files and the services ---------------------------------
-
-
-def parse_amount(value: object) -> int | str:
-    """Whole đồng from a cell or a form: 1500000, 1.500.000, 1,500,000 and 1 500 000 read the
-    same (VND has no decimals, so a dot or comma between groups of three only groups).
-    Returns the number, or the problem with it."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = "" if value is None else re.sub(r"\s", "", str(value))
-    if not text:
-        return _("the cell is empty")
-    sign, digits = (text[0], text[1:]) if text[0] in "+-" else ("", text)
-    if GROUPED_NUMBER.fullmatch(digits):
-        digits = digits.replace(".", "").replace(",", "")
-    if not digits.isascii() or not digits.isdigit():
-        return _("“%(value)s” is not a whole number of đồng", value=text[:20])
-    return int(sign + digits)
 
 
 def revenue_problem(revenue: int) -> str | None:
@@ -147,13 +130,6 @@ class DeclaredEntry:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
-    skipped: int = 0
-
-
 def save_baseline(*, product: Product, revenue: int, profit: int, source: str, note: str = "") -> bool:
     """Create or update the product's baseline; True when it is new."""
     entry = BaselineEntry(product=product, revenue=revenue, profit=profit, source=source, note=note)
@@ -203,24 +179,6 @@ def save_declarations(entries: list[DeclaredEntry]) -> ImportResult:
         return write_rows(DeclaredRevenue, rows, lambda row: existing.get((row["product_id"], row["year"])))
 
     return once_more_if_raced(upsert)
-
-
-def write_rows(model: type[Baseline] | type[DeclaredRevenue], rows: list[dict],
-               existing_id: Callable[[dict], int | None]) -> ImportResult:
-    """Insert the new rows and update the others, as two bulk statements: one ORM object per
-    line took most of a 100,000-line import."""
-    new, changed = [], []
-    for row in rows:
-        row_id = existing_id(row)
-        if row_id is None:
-            new.append(row)
-        else:
-            changed.append(row | {"id": row_id})
-    if new:
-        db.session.execute(insert(model), new)
-    if changed:
-        db.session.execute(update(model), changed)
-    return ImportResult(created=len(new), updated=len(changed))
 
 
 # --- Whole files -----------------------------------------------------------------------------
@@ -344,8 +302,7 @@ def line_figures(line: FileLine, problems: Problems) -> Figures | None:
     for column in ("revenue", "profit"):
         value = parse_amount(line.cells[column])
         if isinstance(value, str):
-            found.append(_("Line %(line)d, column %(column)s: %(problem)s.",
-                           line=line.number, column=column, problem=value))
+            found.append(in_column(line.number, column, value))
         else:
             values[column] = value
     if "revenue" in values and (problem := revenue_problem(values["revenue"])):
@@ -357,10 +314,6 @@ def line_figures(line: FileLine, problems: Problems) -> Figures | None:
         found.append(on_line(line.number, note_problem()))
     problems.extend((line.number, message) for message in found)
     return None if found else Figures(values["revenue"], values["profit"], note)
-
-
-def on_line(number: int, problem: str) -> str:
-    return _("Line %(line)d: %(problem)s", line=number, problem=problem)
 
 
 # --- Templates to fill in --------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date
 from functools import lru_cache
 from operator import attrgetter
 
@@ -28,20 +28,13 @@ from storefront.catalog.models import (
     Producer,
     Product,
 )
-from storefront.clock import VIETNAM, vietnam_today
+from storefront.clock import utc_start_of, vietnam_today
 from storefront.extensions import db
 from storefront.reports.models import GROWTH_RATIO, Baseline, DeclaredRevenue, PlanTarget
 from storefront.sales.models import SaleLine
 from storefront.search.analysis import plain_words
 
 STATUSES = ("meets", "below", "not_yet_due", "no_baseline")
-
-
-# Products are certified in batches: the report asks these of the same few hundred days.
-@lru_cache(maxsize=8192)
-def utc_start_of(day: date) -> datetime:
-    """Midnight in Vietnam as the naive UTC the ledger stores."""
-    return datetime.combine(day, time.min, tzinfo=VIETNAM).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

@@ -61,3 +61,9 @@ def plain_words(text: str) -> list[str]:
 
 def exact_words(text: str) -> list[str]:
     return [token.text for token in EXACT(text)]
+
+
+def folded(text: str) -> str:
+    """Text as the back-office lists compare it in SQL: its words lowercased with tone marks
+    folded, one space apart ("Nguyễn  Thị Đào" → "nguyen thi dao")."""
+    return " ".join(plain_words(text))

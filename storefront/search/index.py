@@ -17,7 +17,7 @@ from itertools import chain
 
 from flask import Flask, current_app
 from markupsafe import Markup, escape
-from sqlalchemy import event, inspect, or_, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, selectinload
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
@@ -46,6 +46,7 @@ from storefront.catalog.models import (
 )
 from storefront.clock import vietnam_today
 from storefront.extensions import db
+from storefront.lookups import where_in
 from storefront.search.analysis import (
     EXACT,
     NGRAM_MAX,
@@ -213,11 +214,21 @@ def current_index() -> SearchIndex:
 # Following commits
 
 
+def pending_changes(session: Session) -> dict[str, set[int]]:
+    return session.info.setdefault(PENDING_KEY, {"products": set(), "producers": set(), "areas": set()})
+
+
+def follow_bulk_changes(*, products: Iterable[int] = (), producers: Iterable[int] = ()) -> None:
+    """Bulk INSERT and UPDATE statements (imports) skip the flush these listeners follow: name
+    the rows they wrote, to be re-indexed like the rest once the transaction commits."""
+    pending = pending_changes(db.session())
+    pending["products"].update(products)
+    pending["producers"].update(producers)
+
+
 def collect_changes(session: Session, flush_context) -> None:
     """Remember what this flush changed; the index is updated only once it is committed."""
-    pending = session.info.setdefault(
-        PENDING_KEY, {"products": set(), "producers": set(), "areas": set()}
-    )
+    pending = pending_changes(session)
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Product):
             pending["products"].add(row_id(obj))
@@ -259,21 +270,17 @@ def index_committed(session: Session) -> None:
 def related_product_ids(session: Session, pending: dict) -> set[int]:
     """Products whose indexed text mentions a changed producer or area name."""
     producers, areas = pending["producers"], pending["areas"]
-    if not producers and not areas:
-        return set()
-    statement = (
-        select(Product.id)
-        .join(Producer, Product.producer_id == Producer.id)
-        .where(
-            or_(
-                Product.producer_id.in_(producers),
-                Producer.area_id.in_(areas),
-                Product.province_id.in_(areas),
-                Product.district_id.in_(areas),
-            )
-        )
-    )
-    return set(session.scalars(statement))
+    by_producer = select(Product.id).join(Producer, Product.producer_id == Producer.id)
+    # One lookup per column, each in batches: an import may change 100,000 producers, more
+    # values than one statement may bind.
+    lookups = [(by_producer, Product.producer_id, producers), (by_producer, Producer.area_id, areas),
+               (select(Product.id), Product.province_id, areas), (select(Product.id), Product.district_id, areas)]
+    found: set[int] = set()
+    for statement, column, values in lookups:
+        if values:
+            for narrowed in where_in(statement, column, values):
+                found.update(session.scalars(narrowed))
+    return found
 
 
 # Writing

@@ -20,11 +20,12 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import insert, select
 
 from storefront.catalog.models import Product
+from storefront.clock import utc_start_of
 from storefront.extensions import db
 from storefront.outlets.models import StockLevel
 from storefront.reports.imports import MAX_AMOUNT
 from storefront.reports.models import Baseline, DeclaredRevenue
-from storefront.reports.services import declared_year_of, first_certifications, utc_start_of
+from storefront.reports.services import declared_year_of, first_certifications
 from storefront.sales.models import SaleLine
 
 HISTORY_MONTHS = 24

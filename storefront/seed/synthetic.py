@@ -24,12 +24,12 @@ from sqlalchemy import insert, select, text, update
 
 from storefront.catalog.models import Area, Evaluation, Producer, Product, stars_for_score
 from storefront.catalog.services import slugify
-from storefront.clock import utcnow, vietnam_today
+from storefront.clock import utc_start_of, utcnow, vietnam_today
 from storefront.extensions import db
-from storefront.outlets.models import Outlet
+from storefront.outlets.models import Outlet, outlet_search_text
 from storefront.reports.imports import MAX_AMOUNT
 from storefront.reports.models import Baseline
-from storefront.reports.services import first_certifications, utc_start_of
+from storefront.reports.services import first_certifications
 from storefront.sales.models import SaleLine
 from storefront.seed.data_synthetic import (
     COMMUNE_NAMES, DISTRICT_NAMES, EVALUATED_SHARE, GRADES, GROUP_WEIGHTS, KINDS,
@@ -274,10 +274,12 @@ def insert_outlets(prefix: str, communes: list[dict]) -> dict[int, int]:
         if commune["district_id"] in districts:
             continue
         districts[commune["district_id"]] = code = commune["parent"]
+        name = f"Điểm bán sản phẩm OCOP {commune['district']}"
+        address = f"{commune['name']}, {commune['district']}, {commune['province']}"
         rows.append({
-            "code": code, "name": f"Điểm bán sản phẩm OCOP {commune['district']}", "kind": "district_point",
-            "area_id": commune["id"], "address": f"{commune['name']}, {commune['district']}, {commune['province']}",
+            "code": code, "name": name, "kind": "district_point", "area_id": commune["id"], "address": address,
             "opening_hours": "7:30–17:30, thứ Hai đến thứ Bảy",
+            "search_text": outlet_search_text(code, name, address),  # bulk rows skip the model's events
         })
     db.session.execute(insert(Outlet.__table__), rows)
     ids = ids_by_code(Outlet.code, prefix)
