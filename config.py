@@ -1,5 +1,6 @@
 """Settings, all read from the environment (see .env.example)."""
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -11,6 +12,17 @@ def database_url(url: str | None) -> str | None:
     if url and url.startswith(("postgres://", "postgresql://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def growth_target(text: str) -> Decimal:
+    """A growth target as plans write it: 1 to 10 times, at most two decimals ("1.5")."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or not 1 <= value <= 10 or value != value.quantize(Decimal("0.01")):
+        raise ValueError(f"GROWTH_TARGET_DEFAULT must be a number from 1 to 10 with at most two decimals, not {text!r}")
+    return value
 
 
 class Config:
@@ -58,7 +70,8 @@ class Config:
     STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 
     # The growth report's target when no plan target covers a product's province and year.
-    GROWTH_TARGET_DEFAULT = float(os.environ.get("GROWTH_TARGET_DEFAULT", "1.5"))
+    # Exact (a Decimal), as every target is: see storefront.reports.models.Hundredths.
+    GROWTH_TARGET_DEFAULT = growth_target(os.environ.get("GROWTH_TARGET_DEFAULT", "1.5"))
 
     # The shop's address in links sent from commands (emails from `flask orders expire`).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")

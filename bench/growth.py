@@ -1,40 +1,61 @@
-"""The growth report over 1,000,000 and 10,000,000 sale lines, beside the bare SQL aggregate.
+"""The growth report at bench scale: a page of 50 rows beside the bare SQL aggregate, and the
+downloads of every row.
 
-    .venv/bin/python bench/growth.py [--lines 1000000 10000000] [--products 20000]
-                                     [--databases sqlite postgresql] [--repeat 3] [--no-record]
+    .venv/bin/python bench/growth.py [--products 20000 100000] [--lines 10000000 ...]
+                                     [--export-products 150000] [--export-lines 1000000]
+                                     [--databases sqlite postgresql] [--repeat 3] [--fresh] [--no-record]
                                      [--database-url postgresql://postgres@127.0.0.1:5432/ocop_bench_growth]
 
-For each database and number of sale lines, a fresh database (a SQLite file under bench/out,
-or the scratch PostgreSQL database dropped and created again with dropdb/createdb, dropped at
-the end) gets `flask db upgrade` and `flask seed synthetic --products P --sales N`. Then, in
-process, the median of `--repeat` runs of growth_report(ReportFilters(), default_target=1.5)
-beside the median of the bare `SELECT product_id, SUM(amount) FROM sale_line GROUP BY
-product_id` on the same database: the report's cost over the aggregate's is the figure.
+Each scenario has its own scratch database, kept between runs because 10 million sale lines
+take minutes to generate: a SQLite file under bench/out/growth-<database>-<products>-<lines>/, or
+the PostgreSQL database <database-url>_<products>_<lines>. It is reused when it holds exactly
+the products and lines asked for; otherwise (or with --fresh) it is made again with `flask db
+upgrade` and `flask seed synthetic --products P --sales N --seed 1`.
+
+In process, the median of `--repeat` runs of:
+- a page of the report (growth_page, 50 rows; its summary and histogram cover every row), in
+  the default order, ordered by revenue ratio, by name, and by last-12-months revenue (which
+  sums a second period), and the last-12-months view;
+- the bare `SELECT product_id, SUM(amount) FROM sale_line GROUP BY product_id`, fetched;
+the figure is each page's time over the aggregate's. Then, on the --export-products database
+(enough products for 100,000 rows; 0 leaves the downloads out), the CSV and XLSX downloads of every row, each timed with
+the peak of Python's memory while it is written (tracemalloc, in a second run), as the file grows.
 Figures go to stdout and, under "Growth report", to bench/RESULTS.md (not with --no-record).
 """
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
+import tempfile
 import time
-from collections import Counter
+import tracemalloc
 from pathlib import Path
 from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
+    OUT,
     database_arguments,
     database_label,
     flask,
     in_process_app,
     machine,
+    postgres,
     record,
     require_loopback,
-    scratch_database,
+    scratch_env,
 )
 
 BARE_AGGREGATE = "SELECT product_id, SUM(amount) FROM sale_line GROUP BY product_id"
+PAGES = {  # label: (sort column, descending, last-12-months view)
+    "default order": ("code", False, False),
+    "by revenue ratio": ("revenue_ratio", True, False),
+    "by name": ("name", False, False),
+    "by last-12-months revenue": ("trailing_revenue", True, False),
+    "last-12-months view": ("code", False, True),
+}
 
 
 def timed(action, repeat: int) -> tuple[float, object]:
@@ -51,45 +72,144 @@ def timed(action, repeat: int) -> tuple[float, object]:
     return median(seconds), result
 
 
-def measure(env: dict, url: str, repeat: int) -> dict:
+def scenario(database: str, products: int, lines: int, base_url: str, fresh: bool) -> tuple[dict, str]:
+    """The environment and URL of the scratch database, seeded if it is not already."""
+    name = f"growth-{database}-{products}-{lines}"
+    url = f"{base_url}_{products}_{lines}" if database == "postgresql" else None
+    instance = OUT / name
+    if url is None:
+        url = f"sqlite:///{instance}/ocop.db"
+    if not fresh and holds(url, products, lines):
+        env = {"INSTANCE_DIR": str(instance)}
+        return env, url
+    env = scratch_env(name, url if database == "postgresql" else None)
+    if database == "postgresql":
+        postgres("dropdb", url)
+        postgres("createdb", url)
+    flask(env, "db", "upgrade")
+    seconds = flask(env, "seed", "synthetic", "--products", str(products), "--sales", str(lines), "--seed", "1",
+                    "--no-index")
+    print(f"  seeded {products:,} products and {lines:,} lines into {name} in {seconds:.0f} s", flush=True)
+    return env, url
+
+
+def holds(url: str, products: int, lines: int) -> bool:
+    """Whether the scratch database is there with exactly these products and sale lines."""
+    try:
+        if url.startswith("sqlite"):
+            path = url.removeprefix("sqlite:///")
+            if not Path(path).exists():
+                return False
+            with sqlite3.connect(path) as connection:
+                found = [connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in ("product", "sale_line")]
+        else:
+            import psycopg
+
+            with psycopg.connect(url, connect_timeout=5) as connection:
+                found = [connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in ("product", "sale_line")]
+    except Exception:
+        return False
+    return found == [products, lines]
+
+
+def measure_pages(env: dict, url: str, repeat: int) -> dict:
+    from decimal import Decimal
+
     from sqlalchemy import text
 
     from storefront.extensions import db
-    from storefront.reports.services import ReportFilters, growth_report
+    from storefront.reports.services import ReportFilters, ReportOrder, growth_page
 
     app = in_process_app(env, url)
+    figures = {}
     with app.app_context():
-        report_s, report = timed(lambda: growth_report(ReportFilters(), default_target=1.5), repeat)
         bare_s, sums = timed(lambda: db.session.execute(text(BARE_AGGREGATE)).all(), repeat)
+        for label, (column, descending, past_year_one) in PAGES.items():
+            seconds, page = timed(lambda: growth_page(
+                ReportFilters(), default_target=Decimal("1.5"), order=ReportOrder(column, descending), per_page=50,
+                past_year_one=past_year_one), repeat)
+            figures[label] = (seconds, page)
         lines = db.session.scalar(text("SELECT COUNT(*) FROM sale_line"))
         db.engine.dispose()
-    return {
-        "report_s": report_s, "bare_s": bare_s, "lines": lines, "rows": len(report.rows),
-        "products_sold": len(sums), "statuses": Counter(row.status for row in report.rows),
-    }
+    return {"bare_s": bare_s, "products_sold": len(sums), "lines": lines, "pages": figures}
 
 
-def run(database: str, lines: int, products: int, url: str, repeat: int) -> str:
-    with scratch_database(f"growth-{database}-{lines}", database, url) as (env, url):
-        seed_s = flask(env, "seed", "synthetic", "--products", str(products), "--sales", str(lines),
-                       "--seed", "1", "--no-index")
-        figures = measure(env, url, repeat)
-        label = database_label(database, url)
-    statuses = ", ".join(f"{status} {count:,}" for status, count in sorted(figures["statuses"].items()))
-    return (
-        f"{label} · {figures['lines']:,} sale lines over {products:,} products "
-        f"(`flask seed synthetic` {seed_s:.0f} s for both): "
-        f"growth report median {figures['report_s']:.2f} s for {figures['rows']:,} products ({statuses}) · "
-        f"bare `{BARE_AGGREGATE}` median {figures['bare_s']:.2f} s ({figures['products_sold']:,} rows) · "
-        f"ratio {figures['report_s'] / figures['bare_s']:.1f}×"
+def measure_downloads(env: dict, url: str) -> dict:
+    """Each file written twice: timed, then with tracemalloc on (which slows Python several
+    times over) for the peak of Python's memory while it is written."""
+    from decimal import Decimal
+
+    from storefront.extensions import db
+    from storefront.reports.exports import growth_csv, write_growth_xlsx
+    from storefront.reports.services import ReportFilters, all_growth_rows
+
+    def write(kind: str, file) -> int:
+        counted = 0
+
+        def rows():
+            nonlocal counted
+            for row in all_growth_rows(ReportFilters(), default_target=Decimal("1.5")):
+                counted += 1
+                yield row
+
+        file.seek(0)
+        file.truncate()
+        if kind == "csv":
+            for chunk in growth_csv(rows()):
+                file.write(chunk)
+        else:
+            write_growth_xlsx(file, rows())
+        db.session.remove()
+        return counted
+
+    app = in_process_app(env, url)
+    figures = {}
+    with app.test_request_context(), tempfile.TemporaryFile() as file:
+        for kind in ("csv", "xlsx"):
+            started = time.perf_counter()
+            rows = write(kind, file)
+            seconds = time.perf_counter() - started
+            tracemalloc.start()
+            write(kind, file)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            figures[kind] = {"seconds": seconds, "rows": rows, "bytes": file.tell(), "peak": peak}
+        db.engine.dispose()
+    return figures
+
+
+def page_line(database: str, url: str, products: int, figures: dict) -> str:
+    bare = figures["bare_s"]
+    pages = " · ".join(
+        f"{name} {seconds:.2f} s = {seconds / bare:.2f}×" for name, (seconds, _page) in figures["pages"].items()
     )
+    first = figures["pages"]["default order"][1]
+    overall = first.summary["overall"]
+    return (
+        f"{database_label(database, url)} · {products:,} products, {figures['lines']:,} sale lines: a page of 50 of "
+        f"{first.total:,} rows ({overall['meets']:,} meet, {overall['with_baseline']:,} compared) — {pages} "
+        f"· bare `{BARE_AGGREGATE}` {bare:.2f} s ({figures['products_sold']:,} rows)"
+    )
+
+
+def download_line(database: str, url: str, products: int, lines: int, figures: dict) -> str:
+    parts = [
+        f"{kind.upper()} {found['rows']:,} rows in {found['seconds']:.1f} s ({found['bytes'] / 2**20:.1f} MB written, "
+        f"Python memory peak {found['peak'] / 2**20:.1f} MB)"
+        for kind, found in figures.items()
+    ]
+    return f"{database_label(database, url)} · {products:,} products, {lines:,} sale lines: downloads of every row — " + " · ".join(parts)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 10_000_000])
-    parser.add_argument("--products", type=int, default=20_000)
+    parser.add_argument("--products", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--lines", type=int, nargs="+", default=[10_000_000])
+    parser.add_argument("--export-products", type=int, default=150_000,
+                        help="products of the download scenario (150,000 give the report about 100,000 rows)")
+    parser.add_argument("--export-lines", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--fresh", action="store_true", help="generate the scratch databases again")
     database_arguments(parser, "postgresql://postgres@127.0.0.1:5432/ocop_bench_growth")
     args = parser.parse_args()
     require_loopback(args.database_url)
@@ -99,12 +219,17 @@ def main() -> None:
     print(f"# growth report bench · {stamp}\n{lines[0]}", flush=True)
     for database in args.databases:
         for count in args.lines:
-            lines.append(run(database, count, args.products, args.database_url, args.repeat))
-            print(lines[-1], flush=True)
-    if args.no_record:
-        return
-
-    record("Growth report", stamp, lines)
+            for products in args.products:
+                env, url = scenario(database, products, count, args.database_url, args.fresh)
+                lines.append(page_line(database, url, products, measure_pages(env, url, args.repeat)))
+                print(lines[-1], flush=True)
+        if not args.export_products:
+            continue
+        env, url = scenario(database, args.export_products, args.export_lines, args.database_url, args.fresh)
+        lines.append(download_line(database, url, args.export_products, args.export_lines, measure_downloads(env, url)))
+        print(lines[-1], flush=True)
+    if not args.no_record:
+        record("Growth report", stamp, lines)
 
 
 if __name__ == "__main__":

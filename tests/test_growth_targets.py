@@ -1,4 +1,6 @@
 """Staff set the plans' growth targets; the report holds each product to its own."""
+from decimal import Decimal
+
 import pytest
 
 from storefront.extensions import db
@@ -25,7 +27,7 @@ def report_targets(client) -> dict[str, tuple[float, str]]:
     return {row["code"]: (row["target"], row["status"]) for row in rows}
 
 
-def stored_targets() -> list[tuple[int, str, float]]:
+def stored_targets() -> list[tuple[int, str, Decimal]]:
     """(year, province or "" for every province, value)."""
     db.session.expire_all()
     return sorted((t.year, t.area.name if t.area else "", t.value) for t in db.session.scalars(db.select(PlanTarget)))
@@ -50,7 +52,13 @@ def test_setting_a_target_again_changes_it(world, quang_nam, staff, client):
     for value in ("1.8", "2"):
         client.post(TARGETS, data={"year": "2025", "province": quang_nam.code, "value": value})
         client.post(TARGETS, data={"year": "2025", "province": "", "value": value})
-    assert stored_targets() == [(2025, "", 2.0), (2025, "Quảng Nam", 2.0)]
+    assert stored_targets() == [(2025, "", Decimal("2.00")), (2025, "Quảng Nam", Decimal("2.00"))]
+
+
+def test_a_target_is_stored_exactly_as_typed(world, staff, client):
+    client.post(TARGETS, data={"year": "2024", "province": "", "value": "1,1"})
+    assert stored_targets() == [(2024, "", Decimal("1.10"))]
+    assert db.session.execute(db.text("SELECT hundredths FROM plan_target")).scalar() == 110  # a whole number
 
 
 @pytest.mark.parametrize("fields, message", [
@@ -59,6 +67,8 @@ def test_setting_a_target_again_changes_it(world, quang_nam, staff, client):
     ({"value": "nhiều"}, "Enter a multiple such as 1.5."),
     ({"value": ""}, "Enter a multiple such as 1.5."),
     ({"value": "nan"}, "Enter a multiple such as 1.5."),
+    ({"value": "1e0"}, "Enter a multiple such as 1.5."),
+    ({"value": "1.333"}, "Give the target with at most two decimals, such as 1.25."),
     ({"year": "abc"}, "Choose a year from the list."),
     ({"year": "1999"}, "The year must be from 2015 to"),
     ({"province": "NO-SUCH"}, "Choose a province from the list."),
@@ -73,12 +83,12 @@ def test_bad_targets_come_back_with_the_error_and_save_nothing(world, staff, cli
 def test_a_district_cannot_have_its_own_target(world):
     district = make_place().parent
     with pytest.raises(TargetError):
-        set_growth_target(year=2024, province=district, value=1.5)
+        set_growth_target(year=2024, province=district, value=Decimal("1.5"))
     assert stored_targets() == []
 
 
 def test_removing_a_target_brings_back_the_default(world, staff, client):
-    set_growth_target(year=2024, province=None, value=2.0)
+    set_growth_target(year=2024, province=None, value=Decimal("2"))
     target_id = db.session.scalar(db.select(PlanTarget.id))
     assert client.post(f"{TARGETS}/{target_id}/remove").status_code == 302
     assert stored_targets() == []
@@ -97,7 +107,7 @@ def test_only_staff_set_targets(world, login_as, client, role):
 def test_the_database_keeps_one_national_target_a_year(app):
     from sqlalchemy.exc import IntegrityError
 
-    db.session.add_all([PlanTarget(year=2024, area_id=None, indicator="growth_ratio", value=v) for v in (1.5, 2.0)])
+    db.session.add_all([PlanTarget(year=2024, area_id=None, indicator="growth_ratio", value=Decimal(v)) for v in ("1.5", "2")])
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()

@@ -9,7 +9,10 @@ from storefront.clock import vietnam_today
 from storefront.outlets.models import Outlet, StockLevel, StockMove
 from storefront.outlets.services import check_stock
 from storefront.reports.models import Baseline, DeclaredRevenue
-from storefront.reports.services import STATUSES, ReportFilters, growth_report, utc_start_of
+from decimal import Decimal
+
+from storefront.clock import utc_start_of
+from storefront.reports.services import STATUSES, ReportFilters, all_growth_rows
 from storefront.sales.models import SaleLine
 from storefront.seed.demo import seed_demo
 from storefront.seed.demo_sales import tet
@@ -25,16 +28,20 @@ def test_demo_history_shows_every_status_and_leaves_stock_alone(app, db):
     result = seed_demo()
     today = vietnam_today()
 
-    report = growth_report(ReportFilters(), default_target=1.5)
-    statuses = Counter(row.status for row in report.rows)
+    rows = list(all_growth_rows(ReportFilters(), default_target=Decimal("1.5")))
+    statuses = Counter(row.status for row in rows)
     assert set(statuses) == set(STATUSES), statuses
     assert statuses["meets"] >= 5 and statuses["below"] >= 5, statuses
     assert statuses["no_baseline"] < statuses["meets"] + statuses["below"], statuses
-    assert any(row.declared_revenue for row in report.rows if row.status in ("meets", "below"))
-    assert all(row.trailing_revenue is not None for row in report.rows if row.status != "not_yet_due")
+    compared = [row for row in rows if row.status in ("meets", "below")]
+    assert {row.basis for row in compared} == {"declared", "platform"}
+    assert {row.declaration for row in compared} == {"full", "partial", "none"}
+    assert all(row.trailing_revenue is not None for row in rows if row.status != "not_yet_due")
 
     lines = all_of(db, SaleLine)
     assert len(lines) == result["sale_lines"] > 10_000
+    refunds = [line for line in lines if line.amount < 0]
+    assert refunds and all(refund.reverses_id and refund.counts_at < refund.sold_at for refund in refunds)
     stocked = {(level.outlet_id, level.product_id) for level in all_of(db, StockLevel)}
     assert all((line.outlet_id, line.product_id) in stocked for line in lines)
     assert {line.channel for line in lines} == {"in_store", "online"}
@@ -91,8 +98,14 @@ def test_synthetic_sales_are_exact_and_the_same_for_a_seed(app, db):
     # Sales start at each product's certification (its earliest 3★+ evaluation).
     certified_on = {p.code: min(e.issued_on for e in p.evaluations if e.stars >= 3) for p in certified}
     assert all(sold_at >= utc_start_of(certified_on[code]) for code, _o, _c, _q, _a, _k, sold_at, _s in first)
-    statuses = Counter(row.status for row in growth_report(ReportFilters(), default_target=1.5).rows)
+    statuses = Counter(row.status for row in all_growth_rows(ReportFilters(), default_target=Decimal("1.5")))
     assert statuses["meets"] and statuses["below"], statuses
+    # Refunds give back an earlier sale of the product, linked to it and counted in its period.
+    refunds = db.session.scalars(db.select(SaleLine).where(SaleLine.amount < 0)).all()
+    assert refunds and all(
+        refund.reverses.product_id == refund.product_id and refund.reverses.amount == -refund.amount
+        and refund.counts_at == refund.reverses.sold_at < refund.sold_at for refund in refunds
+    )
 
     db.session.remove()
     reset_database()

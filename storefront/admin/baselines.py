@@ -108,12 +108,10 @@ def product_or_404(code: str) -> CertifiedProduct:
 
 
 def default_year(item: CertifiedProduct) -> int:
-    """The year the growth report reads, once it is over and until it is declared; else last year."""
+    """The first year the growth report weighs that is over and not declared yet; else last year."""
     last_year = vietnam_today().year - 1
-    report_year = item.report_year
-    if report_year and report_year <= last_year and report_year not in {d.year for d in item.declarations}:
-        return report_year
-    return last_year
+    declared = {d.year for d in item.declarations}
+    return next((year for year in item.report_years if year <= last_year and year not in declared), last_year)
 
 
 def back_to(endpoint: str) -> str:

@@ -1,11 +1,10 @@
 """The 1.5× growth report for programme staff: the table with its summary and ratio chart,
 one product's months, and the same table as CSV or XLSX."""
-import io
+import tempfile
 from dataclasses import dataclass
-from math import ceil
 
 from dateutil.relativedelta import relativedelta
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 
@@ -16,65 +15,72 @@ from storefront.catalog.listing import parse_int
 from storefront.clock import vietnam_today
 from storefront.extensions import db
 from storefront.manage.services import find_product_by_code
-from storefront.reports.charts import monthly_chart_svg, ratio_distribution, ratio_histogram_svg
-from storefront.reports.exports import growth_csv, growth_xlsx, shown_ratio
+from storefront.reports.charts import bucket_label, monthly_chart_svg, ratio_histogram_svg
+from storefront.reports.exports import growth_csv, write_growth_xlsx
 from storefront.reports.forms import GrowthTargetForm
 from storefront.reports.models import GROWTH_RATIO, PlanTarget
 from storefront.reports.services import (
-    GrowthReport,
-    GrowthRow,
+    GrowthPage,
     ReportFilters,
+    ReportOrder,
+    all_growth_rows,
     filter_args,
-    growth_report,
+    growth_page,
     monthly_sales,
+    one_growth_row,
     parse_report_filters,
     parse_sort,
     report_areas,
-    sort_rows,
+    report_day,
+    shown_ratio,
 )
 from storefront.reports.targets import TargetError, growth_targets, remove_growth_target, set_growth_target
 from storefront.spreadsheets import MIMETYPES
 
-ROWS_PER_PAGE = 200  # the summary and the exports always cover every row
+ROWS_PER_PAGE = 50  # the summary, the chart and the files always cover every row
 VIEWS = ("year_one", "trailing")
 STATUS_LABELS = {
     "meets": _l("Meets target"),
     "below": _l("Below target"),
     "not_yet_due": _l("Not yet due"),
     "no_baseline": _l("No baseline"),
+    "no_comparable_baseline": _l("No comparable baseline"),
 }
+BASIS_LABELS = {"declared": _l("Declared figures"), "platform": _l("Platform sales")}
+DECLARATION_LABELS = {"full": _l("Full declaration"), "partial": _l("Partial declaration"), "none": _l("Not declared")}
+CERTIFICATE_LABELS = {"valid": _l("Valid"), "expired": _l("Expired"), "revoked": _l("Revoked")}
 
 
 @bp.app_template_filter("growth_ratio")
-def growth_ratio(value: float | None) -> str:
+def growth_ratio(value) -> str:
     """1,50× in Vietnamese, 1.50× in English: the same two decimals as the exports."""
     shown = shown_ratio(value)
     return "—" if shown is None else format_decimal(shown, format="#,##0.00") + "×"
 
 
+bp.add_app_template_filter(bucket_label, "bucket_label")
+
+
 @dataclass
 class RequestedReport:
-    report: GrowthReport
-    rows: list[GrowthRow]  # every row, in the requested order
     filters: ReportFilters
-    sort: str
-    descending: bool
+    order: ReportOrder
+    view: str
     notices: list[str]
 
 
 def requested_report() -> RequestedReport:
     filters, notices = parse_report_filters(request.args)
-    sort, descending, sort_notices = parse_sort(request.args)
-    report = growth_report(filters, default_target=current_app.config["GROWTH_TARGET_DEFAULT"])
-    rows = sort_rows(report.rows, sort, descending=descending)
-    return RequestedReport(report, rows, filters, sort, descending, notices + sort_notices)
+    order, sort_notices = parse_sort(request.args)
+    view = request.args.get("view") if request.args.get("view") in VIEWS else "year_one"
+    return RequestedReport(filters, order, view, notices + sort_notices)
 
 
-def link_args(wanted: RequestedReport, view: str) -> dict[str, dict]:
+def link_args(wanted: RequestedReport) -> dict[str, dict]:
     """URL arguments that keep the filters (and the order, and the view) across the page's links."""
     filters = filter_args(wanted.filters)
-    order = {"sort": wanted.sort, "dir": "desc" if wanted.descending else "asc"}
-    view_arg = {"view": view} if view != "year_one" else {}
+    order = {"sort": wanted.order.column, "dir": "desc" if wanted.order.descending else "asc"}
+    view_arg = {"view": wanted.view} if wanted.view != "year_one" else {}
     return {
         "sort": filters | view_arg,  # a column header sets its own order
         "view": filters | order,
@@ -83,26 +89,21 @@ def link_args(wanted: RequestedReport, view: str) -> dict[str, dict]:
     }
 
 
-def chart_targets(report: GrowthReport) -> list[float]:
-    """The targets the charted products are held to (one, unless plans differ)."""
-    return sorted({row.target for row in report.rows if row.status in ("meets", "below")}) or [report.default_target]
-
-
 @bp.get("/reports/growth")
 @staff_required
 def growth_report_page():
     wanted = requested_report()
-    view = request.args.get("view") if request.args.get("view") in VIEWS else "year_one"
-    rows = [row for row in wanted.rows if row.trailing_revenue is not None] if view == "trailing" else wanted.rows
-    pages = max(1, ceil(len(rows) / ROWS_PER_PAGE))
-    page = min(max(parse_int(request.args.get("page")) or 1, 1), pages)
-    histogram = ratio_distribution(wanted.report.rows)
+    page: GrowthPage = growth_page(
+        wanted.filters, default_target=current_app.config["GROWTH_TARGET_DEFAULT"], order=wanted.order,
+        page=parse_int(request.args.get("page")) or 1, per_page=ROWS_PER_PAGE,
+        past_year_one=wanted.view == "trailing",
+    )
     return render_template(
-        "admin/growth.html", wanted=wanted, report=wanted.report, view=view, total=len(rows),
-        rows=rows[(page - 1) * ROWS_PER_PAGE:page * ROWS_PER_PAGE], page=page, pages=pages,
-        links=link_args(wanted, view), areas=report_areas(), histogram=histogram,
-        histogram_svg=ratio_histogram_svg(histogram, chart_targets(wanted.report), chart_id="ratio-chart"),
-        status_labels=STATUS_LABELS, group_labels=GROUP_LABELS, kind_labels=PRODUCER_KIND_LABELS,
+        "admin/growth.html", wanted=wanted, report=page, view=wanted.view, links=link_args(wanted),
+        areas=report_areas(),
+        histogram_svg=ratio_histogram_svg(page.histogram, page.targets or [page.default_target], chart_id="ratio-chart"),
+        status_labels=STATUS_LABELS, basis_labels=BASIS_LABELS, declaration_labels=DECLARATION_LABELS,
+        certificate_labels=CERTIFICATE_LABELS, group_labels=GROUP_LABELS, kind_labels=PRODUCER_KIND_LABELS,
     )
 
 
@@ -110,9 +111,27 @@ def growth_report_page():
 @staff_required
 def growth_export(extension: str):
     wanted = requested_report()  # a bad filter value is ignored, as on the page
-    data = growth_csv(wanted.rows) if extension == "csv" else growth_xlsx(wanted.rows)
-    return send_file(io.BytesIO(data), mimetype=MIMETYPES[extension], as_attachment=True,
-                     download_name=f"growth-report-{wanted.report.today:%Y%m%d}.{extension}")
+    rows = all_growth_rows(wanted.filters, default_target=current_app.config["GROWTH_TARGET_DEFAULT"],
+                           order=wanted.order)
+    name = f"growth-report-{report_day():%Y%m%d}.{extension}"
+    if extension == "csv":
+        return Response(stream_with_context(growth_csv(rows)), mimetype=MIMETYPES["csv"],
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+    # A workbook is a zip, whose directory comes last: it is written to disk as the rows come,
+    # then sent from there.
+    file = tempfile.TemporaryFile()
+    write_growth_xlsx(file, rows)
+    size = file.tell()
+    file.seek(0)
+    return Response(file_chunks(file), mimetype=MIMETYPES["xlsx"],
+                    headers={"Content-Disposition": f"attachment; filename={name}", "Content-Length": str(size)})
+
+
+def file_chunks(file, size: int = 64 * 1024):
+    """A file sent a block at a time, closed (and so deleted, if temporary) once sent."""
+    with file:
+        while block := file.read(size):
+            yield block
 
 
 @bp.get("/reports/growth/<product_code>")
@@ -121,19 +140,19 @@ def growth_product(product_code: str):
     product = find_product_by_code(product_code)
     if product is None:
         abort(404)
-    report = growth_report(ReportFilters(product_id=product.id),
-                           default_target=current_app.config["GROWTH_TARGET_DEFAULT"])
-    if not report.rows:  # never certified 3★+: it has no year one
+    row = one_growth_row(product, default_target=current_app.config["GROWTH_TARGET_DEFAULT"])
+    if row is None:  # never certified 3★+: it has no year one
         abort(404)
-    row = report.rows[0]
-    series = monthly_sales(row.product_id, row.certified_on - relativedelta(months=12), report.today)
+    series = monthly_sales(row.product_id, row.certified_on - relativedelta(months=12), report_day())
     chart = monthly_chart_svg(
         series, baseline_revenue=row.baseline_revenue, baseline_profit=row.baseline_profit,
         certified_on=row.certified_on, year_one_ends=row.year_one_ends, chart_id="monthly-chart",
         product_name=row.name,
     )
     return render_template("admin/growth_product.html", row=row, series=series, chart=chart,
-                           status_labels=STATUS_LABELS, group_labels=GROUP_LABELS)
+                           status_labels=STATUS_LABELS, basis_labels=BASIS_LABELS,
+                           declaration_labels=DECLARATION_LABELS, certificate_labels=CERTIFICATE_LABELS,
+                           group_labels=GROUP_LABELS)
 
 
 @bp.route("/targets", methods=["GET", "POST"])

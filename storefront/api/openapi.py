@@ -2,7 +2,7 @@
 from storefront.catalog.listing import SORTS
 from storefront.catalog.models import PHOTO_SIZES, PRODUCER_KINDS, PRODUCT_GROUPS
 from storefront.outlets.models import OUTLET_KINDS
-from storefront.reports.services import SORT_KEYS, STATUSES
+from storefront.reports.services import BASES, CERTIFICATES, DECLARATIONS, SORT_COLUMNS, STATUSES
 
 
 def query_param(name: str, schema: dict, description: str) -> dict:
@@ -174,24 +174,44 @@ OUTLET_STOCK_PAGE = {
 GROWTH_PARAMS = [
     query_param("area", {"type": "string"}, "Official code of a province or district."),
     query_param("group", {"type": "string", "enum": list(PRODUCT_GROUPS)}, "OCOP product group."),
-    query_param("stars", {"type": "integer", "minimum": 3, "maximum": 5}, "Certified stars."),
-    query_param("year", {"type": "integer", "minimum": 2000, "maximum": 2100}, "Year of first 3★+ certification."),
+    query_param("stars", {"type": "integer", "minimum": 3, "maximum": 5}, "Stars now (of the latest certificate "
+                "not revoked, valid or expired)."),
+    query_param("first_stars", {"type": "integer", "minimum": 3, "maximum": 5},
+                "Stars at the first 3★+ certification (C)."),
+    query_param("year", {"type": "integer", "minimum": 2000, "maximum": 2100}, "Year of the first 3★+ certification."),
     query_param("kind", {"type": "string", "enum": list(PRODUCER_KINDS)}, "Kind of producer."),
-    query_param("sort", {"type": "string", "enum": list(SORT_KEYS)}, "Column to order the rows by (default code)."),
+    query_param("basis", {"type": "string", "enum": list(BASES)}, "Only rows whose status comes from this basis."),
+    query_param("sort", {"type": "string", "enum": list(SORT_COLUMNS)}, "Column to order the rows by (default code)."),
     query_param("dir", {"type": "string", "enum": ["asc", "desc"]}, "Direction of the order; missing figures go last."),
+    query_param("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
+    query_param("per_page", {"type": "integer", "minimum": 1, "maximum": 1000}, "Rows per page (default 100)."),
 ]
+
+GROWTH_RULES = (
+    "C is the issue date of the product's first 3★+ certificate, also when it was revoked later "
+    "(revocation ends validity from its own date). Year one is [C, C + 12 months) in Vietnamese days. "
+    "Platform figures are the sales ledger's: revenue = Σ amount, profit = Σ (amount − cost) of year one; "
+    "a refund, return or void counts in the period of the sale it reverses. Declared figures for year one "
+    "weigh each calendar year's declaration by the days of year one in it (whole đồng, rounded towards zero): "
+    "full when every such year is declared, partial otherwise. The status compares the declared figures "
+    "when full, else the platform's, exactly (value × 100 ≥ target in hundredths × baseline): meets when "
+    "revenue and profit both reach the target; no_comparable_baseline when baseline revenue or profit is "
+    "0 or less; not_yet_due while year one runs."
+)
 
 MONEY = {"type": "integer", "description": "Whole đồng (VND has no minor unit)."}
 OPTIONAL_MONEY = {"type": ["integer", "null"], "description": "Whole đồng; null when not known."}
 RATIO = {
     "type": ["number", "null"],
-    "description": "Figure ÷ baseline, rounded to 2 decimals as on the page and in the files; "
-    "null without a positive baseline.",
+    "description": "Figure ÷ baseline, computed exactly and rounded to 2 decimals (halves away from zero) as "
+    "on the page and in the files; null without a positive baseline.",
 }
+OPTIONAL_DATE = {"type": ["string", "null"], "format": "date"}
 
 GROWTH_ROW = {
     "type": "object",
-    "required": ["code", "name", "certified_on", "year_one_ends", "target", "revenue", "profit", "status"],
+    "description": GROWTH_RULES,
+    "required": ["code", "name", "certified_on", "year_one_ends", "target", "revenue", "profit", "basis", "status"],
     "properties": {
         "code": {"type": "string"},
         "name": {"type": "string"},
@@ -199,21 +219,36 @@ GROWTH_ROW = {
         "district": {"type": ["string", "null"]},
         "group": {"type": "string", "enum": list(PRODUCT_GROUPS)},
         "producer_kind": {"type": "string", "enum": list(PRODUCER_KINDS)},
-        "stars": {"type": "integer", "minimum": 3, "maximum": 5},
-        "certified_on": {"type": "string", "format": "date", "description": "First 3★+ certification."},
+        "stars": {"type": ["integer", "null"], "minimum": 3, "maximum": 5,
+                  "description": "Stars now: of the latest certificate not revoked (null when all are revoked)."},
+        "first_stars": {"type": "integer", "minimum": 3, "maximum": 5, "description": "Stars at C."},
+        "certified_on": {"type": "string", "format": "date", "description": "C, the first 3★+ certification."},
         "year_one_ends": {"type": "string", "format": "date", "description": "Year one is [certified_on, year_one_ends)."},
-        "target": {"type": "number", "description": "The plan's growth target for this product, e.g. 1.5."},
+        "certificate": {"type": "string", "enum": list(CERTIFICATES), "description": "The certification today."},
+        "certified_until": OPTIONAL_DATE | {"description": "End of the latest certificate not revoked."},
+        "revoked_on": OPTIONAL_DATE | {"description": "Latest revocation of any of its certificates (Vietnam)."},
+        "target": {"type": "number", "description": "The plan's growth target for this product, e.g. 1.5 "
+                   "(two decimals at most)."},
         "baseline_revenue": OPTIONAL_MONEY,
         "baseline_profit": OPTIONAL_MONEY,
-        "revenue": MONEY | {"description": "Year one, from the sales ledger (refunds deducted)."},
+        "revenue": MONEY | {"description": "Platform sales in year one, from the sales ledger (refunds deducted "
+                            "in the period of the sale they reverse)."},
         "profit": MONEY | {"description": "Year one: revenue less the cost of the goods sold."},
-        "declared_year": {"type": "integer", "description": "The calendar year holding most of year one."},
-        "declared_revenue": OPTIONAL_MONEY,
-        "declared_profit": OPTIONAL_MONEY,
         "revenue_ratio": RATIO,
         "profit_ratio": RATIO,
-        "status": {"type": "string", "enum": list(STATUSES),
-                   "description": "meets: revenue and profit reach the target; computed on exact figures."},
+        "declaration": {"type": "string", "enum": list(DECLARATIONS),
+                        "description": "full: every calendar year of year one declared; partial: some."},
+        "declared_years": {"type": "array", "items": {"type": "object", "properties": {
+            "year": {"type": "integer"}, "declared": {"type": "boolean"}}},
+            "description": "The calendar years year one falls in."},
+        "declared_revenue": OPTIONAL_MONEY | {"description": "All-channel revenue declared, weighted over year one; "
+                                              "null unless the declaration is full."},
+        "declared_profit": OPTIONAL_MONEY,
+        "declared_revenue_ratio": RATIO,
+        "declared_profit_ratio": RATIO,
+        "basis": {"type": "string", "enum": list(BASES), "description": "What the status compares: declared "
+                  "figures when the declaration is full, else platform sales."},
+        "status": {"type": "string", "enum": list(STATUSES)},
         "trailing_revenue": OPTIONAL_MONEY | {"description": "The last 12 months; null until year one is over."},
         "trailing_profit": OPTIONAL_MONEY,
         "trailing_revenue_ratio": RATIO,
@@ -227,9 +262,15 @@ GROWTH_TALLY = {
     "properties": {
         "products": {"type": "integer"},
         "due": {"type": "integer", "description": "Past year one."},
-        "with_baseline": {"type": "integer", "description": "Due and with a baseline."},
-        "meets": {"type": "integer", "description": "Due, with a baseline, meeting the target."},
+        "no_baseline": {"type": "integer", "description": "Due, without a baseline."},
+        "no_comparable_baseline": {"type": "integer", "description": "Due, baseline revenue or profit 0 or less."},
+        "with_baseline": {"type": "integer", "description": "Compared: due, with a baseline above zero."},
+        "meets": {"type": "integer", "description": "Compared and meeting the target."},
         "share": {"type": ["number", "null"], "description": "meets ÷ with_baseline."},
+        "declared": {"type": "integer", "description": "Compared on declared figures."},
+        "meets_declared": {"type": "integer"},
+        "platform": {"type": "integer", "description": "Compared on platform sales."},
+        "meets_platform": {"type": "integer"},
     },
 }
 
@@ -237,7 +278,7 @@ KEYED_TALLIES = {
     "type": "array",
     "items": {
         "allOf": [
-            {"type": "object", "properties": {"key": {"type": ["string", "integer"]}}},
+            {"type": "object", "properties": {"key": {"type": ["string", "integer", "null"]}}},
             {"$ref": "#/components/schemas/GrowthTally"},
         ]
     },
@@ -249,16 +290,29 @@ GROWTH_REPORT = {
         "today": {"type": "string", "format": "date", "description": "The report's day (Vietnam)."},
         "default_target": {"type": "number", "description": "Used where no plan sets a target."},
         "filters": {"type": "object", "description": "The filters applied, as query parameters."},
-        "sort": {"type": "string", "enum": list(SORT_KEYS)},
+        "sort": {"type": "string", "enum": list(SORT_COLUMNS)},
         "dir": {"type": "string", "enum": ["asc", "desc"]},
+        "page": {"type": "integer"},
+        "per_page": {"type": "integer"},
+        "pages": {"type": "integer"},
+        "total": {"type": "integer", "description": "Rows matching the filters, over every page."},
         "summary": {
             "type": "object",
+            "description": "Over every matching row, not only this page.",
             "properties": {
                 "overall": {"$ref": "#/components/schemas/GrowthTally"},
                 "district": KEYED_TALLIES,
                 "group": KEYED_TALLIES,
                 "stars": KEYED_TALLIES,
+                "first_stars": KEYED_TALLIES,
             },
+        },
+        "histogram": {
+            "type": "array",
+            "description": "Compared products by ratio (on their basis): [from, below).",
+            "items": {"type": "object", "properties": {
+                "from": {"type": ["number", "null"]}, "below": {"type": ["number", "null"]},
+                "revenue": {"type": "integer"}, "profit": {"type": "integer"}}},
         },
         "rows": {"type": "array", "items": {"$ref": "#/components/schemas/GrowthRow"}},
     },
@@ -339,7 +393,8 @@ def openapi_document() -> dict:
             "/reports/growth": {
                 "get": {
                     "summary": "The 1.5× growth report: every product certified 3★+, its year one "
-                    "against its baseline (programme staff only; every matching row, not paginated)",
+                    "against its baseline (programme staff only; paginated, the summary over every row)",
+                    "description": GROWTH_RULES,
                     "security": [{"staffSession": []}],
                     "parameters": GROWTH_PARAMS,
                     "responses": {

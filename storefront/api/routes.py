@@ -20,16 +20,21 @@ from storefront.outlets.directory import (
     product_availability,
 )
 from storefront.reports.exports import report_json
-from storefront.reports.services import growth_report, parse_report_filters, parse_sort, sort_rows
+from storefront.reports.services import growth_page, parse_report_filters, parse_sort
 
 csrf.exempt(bp)  # read-only JSON API: no forms, no cookies-based writes
 
 
-def per_page_arg() -> int:
+# A page of the growth report costs its whole summary: programs read it in larger pages.
+REPORT_PER_PAGE, REPORT_MAX_PER_PAGE = 100, 1000
+
+
+def per_page_arg(*, default: int = 24, most: int | None = None) -> int:
+    most = most or current_app.config["API_MAX_PER_PAGE"]
     raw_per_page = request.args.get("per_page")
-    per_page = parse_int(raw_per_page) if raw_per_page else 24
-    if per_page is None or not 1 <= per_page <= current_app.config["API_MAX_PER_PAGE"]:
-        abort(400, description="per_page must be a whole number from 1 to 100.")
+    per_page = parse_int(raw_per_page) if raw_per_page else default
+    if per_page is None or not 1 <= per_page <= most:
+        abort(400, description=f"per_page must be a whole number from 1 to {most}.")
     return per_page
 
 
@@ -115,9 +120,10 @@ def growth_report_json():
     if not current_user.is_staff:
         abort(403, description="The growth report is for programme staff only.")
     filters, notices = parse_report_filters(request.args)
-    sort, descending, sort_notices = parse_sort(request.args)
+    order, sort_notices = parse_sort(request.args)
     if notices or sort_notices:
         abort(400, description=" ".join(str(notice) for notice in notices + sort_notices))
-    report = growth_report(filters, default_target=current_app.config["GROWTH_TARGET_DEFAULT"])
-    rows = sort_rows(report.rows, sort, descending=descending)
-    return jsonify(report_json(report, rows, filters, sort, descending))
+    per_page = per_page_arg(default=REPORT_PER_PAGE, most=REPORT_MAX_PER_PAGE)
+    page = growth_page(filters, default_target=current_app.config["GROWTH_TARGET_DEFAULT"], order=order,
+                       page=page_arg(), per_page=per_page)
+    return jsonify(report_json(page, filters, order, per_page))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField
+from wtforms import BooleanField, FieldList, FormField, HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from storefront.manage.pos_forms import PAYMENT_LABELS, MoneyField
+from storefront.manage.pos_forms import MAX_RETURN_LINES, PAYMENT_LABELS, GiveBackForm, MoneyField, ReturnLineForm
 
 STATUS_LABELS = {
     "awaiting_payment": _l("Awaiting payment"),
@@ -62,3 +62,11 @@ class CancelForm(FlaskForm):
 class RefundForm(FlaskForm):
     amount = MoneyField(_l("Amount to refund (empty: the rest of the order)"))
     restock = BooleanField(_l("Return the goods to stock (full refunds only)"))
+
+
+class CounterRefundForm(GiveBackForm):
+    """Goods of a collected pay-at-pickup order brought back to the counter for their money."""
+
+    lines = FieldList(FormField(ReturnLineForm), max_entries=MAX_RETURN_LINES)
+    # The refunded amount the page showed: a stale page or a second click refunds nothing more.
+    refunded_before = HiddenField()

@@ -24,7 +24,9 @@ from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.i18n import vnd
 from storefront.manage import bp
+from storefront.catalog.listing import parse_int
 from storefront.manage.access import manager_roles, outlet_or_403
+from storefront.manage.pos_forms import ReturnRow, line_quantities, with_fields
 from storefront.manage.order_forms import (
     FULFILMENT_LABELS,
     OPEN_STATUSES,
@@ -33,6 +35,7 @@ from storefront.manage.order_forms import (
     STATUS_LABELS,
     CancelForm,
     CollectForm,
+    CounterRefundForm,
     OrderStepForm,
     RefundForm,
     ShipForm,
@@ -42,11 +45,14 @@ from storefront.orders.services import (
     OrderError,
     cancel_order,
     cancel_uncollected,
+    counter_refund_lines,
+    counter_refundable,
     expire_if_due,
     mark_collected,
     mark_delivered,
     mark_ready,
     mark_shipped,
+    refund_at_counter,
 )
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import StockError
@@ -139,6 +145,8 @@ def next_steps(order: Order) -> set[str]:
         steps.add("cancel")
     if current_user.is_staff and refundable_amount(order) > 0:
         steps.add("refund")
+    if counter_refundable(order):
+        steps.add("counter_refund")
     return steps
 
 
@@ -157,11 +165,18 @@ def render_order(outlet: Outlet, order: Order, *, error: str | None = None, **fo
         "ship_form": ShipForm(formdata=None),
         "cancel_form": CancelForm(formdata=None),
         "refund_form": RefundForm(formdata=None),
+        "counter_refund_form": CounterRefundForm(formdata=None, refunded_before=str(order.refunded_amount)),
     } | forms
+    steps = next_steps(order)
     return render_template(
-        "manage/order.html", outlet=outlet, order=order, error=error, steps=next_steps(order),
+        "manage/order.html", outlet=outlet, order=order, error=error, steps=steps,
         refundable=refundable_amount(order), status_labels=STATUS_LABELS,
-        payment_labels=PAYMENT_METHOD_LABELS, fulfilment_labels=FULFILMENT_LABELS, **forms,
+        payment_labels=PAYMENT_METHOD_LABELS, fulfilment_labels=FULFILMENT_LABELS,
+        counter_rows=with_fields(forms["counter_refund_form"], [
+            ReturnRow(line.id, line.name, line.product.code, line.unit_price, left)
+            for line, left in counter_refund_lines(order)
+        ]) if "counter_refund" in steps else [],
+        **forms,
     )
 
 
@@ -270,6 +285,27 @@ def order_cancel(code: str, number: str):
         else:
             flash(_("%(amount)s was refunded to the customer's card.", amount=vnd(refunded)), "success")
     return response
+
+
+@bp.post("/<code>/orders/<number>/counter-refund")
+@role_required(*manager_roles)
+def order_counter_refund(code: str, number: str):
+    outlet = outlet_or_403(code)
+    order = outlet_order_or_404(outlet, number)
+    form = CounterRefundForm()
+    if not form.validate_on_submit():
+        return render_order(outlet, order, counter_refund_form=form)
+    try:
+        refunded = refund_at_counter(
+            order=order, quantities=line_quantities(form.lines), reason=form.reason.data, restock=form.restock.data,
+            user=current_user._get_current_object(), refunded_before=parse_int(form.refunded_before.data) or 0,
+        )
+    except (OrderError, StockError) as error:
+        form.form_errors.append(str(error))
+        return render_order(outlet, order, counter_refund_form=form)
+    flash(_("%(amount)s of order %(number)s was refunded at the counter.", amount=vnd(refunded), number=order.number),
+          "success")
+    return redirect(url_for("manage.order_detail", code=outlet.code, number=order.number))
 
 
 @bp.post("/<code>/orders/<number>/refund")

@@ -12,10 +12,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from storefront.accounts.access import role_required
-from storefront.i18n import current_language
+from storefront.i18n import current_language, vnd
 from storefront.manage import bp
 from storefront.manage.access import manager_roles, outlet_or_403
-from storefront.manage.pos_forms import PAYMENT_LABELS, PosAddForm, PosCheckoutForm, PosLineForm
+from storefront.manage.pos_forms import (
+    PAYMENT_LABELS,
+    PosAddForm,
+    PosCheckoutForm,
+    PosLineForm,
+    ReturnForm,
+    VoidForm,
+    ReturnRow,
+    line_quantities,
+    with_fields,
+)
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import OutOfStock, StockError
 from storefront.sales.services import (
@@ -30,7 +40,11 @@ from storefront.sales.services import (
     pos_items,
     price_cart,
     record_sale,
+    return_goods,
+    sale_lines_left,
     search_pos_items,
+    till_receipts,
+    void_sale,
 )
 
 CARTS_KEY = "pos_carts"
@@ -230,17 +244,95 @@ def pos_complete(code: str):
     return redirect(url_for("manage.pos_receipt", code=outlet.code, number=sale.number))
 
 
-@bp.get("/<code>/receipts/<number>")
+# --- Receipts, returns and voids -------------------------------------------------------------
+
+
+@bp.get("/<code>/pos/sales")
 @role_required(*manager_roles)
-def pos_receipt(code: str, number: str):
+def pos_sales(code: str):
     outlet = outlet_or_403(code)
+    number = " ".join((request.args.get("number") or "").split())[:30]
+    return render_template("manage/pos_sales.html", outlet=outlet, number=number,
+                           receipts=till_receipts(outlet, number=number, page=request.args.get("page", type=int)),
+                           payment_labels=PAYMENT_LABELS)
+
+
+def sale_at(outlet: Outlet, number: str):
+    """A till receipt of this outlet: 404 if unknown, 403 if filed under an outlet the user
+    does not run, a redirect there if they run it too."""
     sale = find_sale(number)
     if sale is None:
         abort(404)
     if sale.outlet_id != outlet.id:
-        # Filed under another outlet: whoever runs that one too is sent there, others get 403.
         outlet_or_403(sale.outlet.code)
-        return redirect(url_for("manage.pos_receipt", code=sale.outlet.code, number=sale.number))
+        return None, redirect(url_for("manage.pos_receipt", code=sale.outlet.code, number=sale.number))
+    return sale, None
+
+
+def render_receipt(outlet: Outlet, sale, *, return_form: ReturnForm | None = None,
+                   void_form: VoidForm | None = None):
+    """The receipt; for a sale with goods left to give back, the return and void forms
+    (a refused one comes back with its errors and what was typed)."""
+    left = sale_lines_left(sale) if sale.kind == "sale" else []
+    return_form = return_form or ReturnForm(formdata=None, number=new_sale_number(outlet))
+    void_form = void_form or VoidForm(formdata=None, number=new_sale_number(outlet))
     return render_template(
-        "manage/receipt.html", sale=sale, outlet=outlet, payment_labels=PAYMENT_LABELS
+        "manage/receipt.html", sale=sale, outlet=outlet, payment_labels=PAYMENT_LABELS,
+        return_rows=with_fields(return_form, [
+            ReturnRow(line.id, line.product.name_vi, line.product.code, line.unit_price, line_left.qty)
+            for line, line_left in left
+        ]),
+        can_give_back=any(line_left.qty > 0 for _line, line_left in left),
+        return_form=return_form, void_form=void_form,
     )
+
+
+@bp.get("/<code>/receipts/<number>")
+@role_required(*manager_roles)
+def pos_receipt(code: str, number: str):
+    outlet = outlet_or_403(code)
+    sale, elsewhere = sale_at(outlet, number)
+    return elsewhere or render_receipt(outlet, sale)
+
+
+def give_back(code: str, number: str, form: ReturnForm | VoidForm, form_name: str, action):
+    """Validate a return or void form, take it with `action(sale, user)`, and show the new
+    receipt; refused, the sale's receipt comes back with the form and its errors."""
+    outlet = outlet_or_403(code)
+    sale, elsewhere = sale_at(outlet, number)
+    if elsewhere:
+        return elsewhere
+    if not form.validate_on_submit():
+        return render_receipt(outlet, sale, **{form_name: form})
+    try:
+        record = action(sale, current_user._get_current_object())
+    except SaleAlreadyRecorded as duplicate:  # the same form sent twice: the first one's receipt
+        record = duplicate.sale
+    except StockError as error:
+        form.form_errors.append(str(error))
+        return render_receipt(outlet, find_sale(number), **{form_name: form})
+    if record.kind == "void":
+        done = _("Void %(number)s recorded: %(amount)s to give back to the customer.",
+                 number=record.number, amount=vnd(-record.total))
+    else:
+        done = _("Return %(number)s recorded: %(amount)s to give back to the customer.",
+                 number=record.number, amount=vnd(-record.total))
+    flash(done, "success")
+    return redirect(url_for("manage.pos_receipt", code=outlet.code, number=record.number))
+
+
+@bp.post("/<code>/receipts/<number>/return")
+@role_required(*manager_roles)
+def pos_return(code: str, number: str):
+    form = ReturnForm()
+    return give_back(code, number, form, "return_form", lambda sale, user: return_goods(
+        sale=sale, quantities=line_quantities(form.lines), reason=form.reason.data, restock=form.restock.data,
+        user=user, number=form.number.data or None))
+
+
+@bp.post("/<code>/receipts/<number>/void")
+@role_required(*manager_roles)
+def pos_void(code: str, number: str):
+    form = VoidForm()
+    return give_back(code, number, form, "void_form", lambda sale, user: void_sale(
+        sale=sale, reason=form.reason.data, restock=form.restock.data, user=user, number=form.number.data or None))

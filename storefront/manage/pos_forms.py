@@ -1,9 +1,10 @@
 """Forms of the till. Numbers are read the way a cashier types them, with plain messages."""
 import re
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, StringField, SubmitField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import NumberInput, TextInput
@@ -12,6 +13,7 @@ from wtforms.widgets import NumberInput, TextInput
 MAX_CASH = 1_000_000_000
 
 PAYMENT_LABELS = {"cash": _l("Cash"), "card": _l("Card"), "transfer": _l("Bank transfer")}
+MAX_RETURN_LINES = 100  # a sale holds at most this many (storefront.manage.pos.MAX_LINES)
 
 
 class QuantityField(IntegerField):
@@ -81,3 +83,74 @@ class PosCheckoutForm(FlaskForm):
             raise ValidationError(_l("Enter the cash received."))
         if field.data is not None and field.data > MAX_CASH:
             raise ValidationError(_l("That is more cash than a till takes; check the amount."))
+
+
+class ReturnQuantityField(IntegerField):
+    """How many of a line come back: digits only, 0 (none of it) or more."""
+
+    widget = NumberInput(min=0, step=1)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = valuelist[0].strip() or "0"
+        if not re.fullmatch(r"\d{1,100}", raw):
+            self.data = None
+            raise ValueError(str(_l("Enter a whole number of 0 or more.")))
+        self.data = int(raw)
+
+
+class ReturnLineForm(Form):
+    """One line of the sale or order; the service checks that it is one of its own."""
+
+    line_id = HiddenField()
+    qty = ReturnQuantityField(_l("Quantity returned"), default=0)
+
+    def validate_line_id(self, field) -> None:
+        if not re.fullmatch(r"\d{1,18}", field.data or ""):
+            raise ValidationError(_l("That line is not on this page; reload it and try again."))
+
+
+class GiveBackForm(FlaskForm):
+    """What every way of giving money back at the counter asks: why, and whether the goods go
+    back on the shelf (or are written off, damaged or not returned)."""
+
+    reason = StringField(_l("Reason"), filters=[lambda value: " ".join(value.split()) if value else ""],
+                         validators=[DataRequired(_l("Give the reason.")), Length(max=255)])
+    restock = BooleanField(_l("The goods go back on the shelf (in sellable condition)"), default=True)
+
+
+def line_quantities(lines: FieldList) -> dict[int, int]:
+    return {int(entry.line_id.data): entry.qty.data for entry in lines}
+
+
+@dataclass
+class ReturnRow:
+    """A line of a sale or order as the return forms list it."""
+
+    line_id: int
+    name: str
+    code: str
+    unit_price: int
+    left: int  # units that can still come back
+    entry: Form | None = None  # its quantity field
+
+
+def with_fields(form, rows: list[ReturnRow]) -> list[ReturnRow]:
+    """The rows with their quantity fields, keeping what was typed; a hidden line id that was
+    tampered with becomes an error at the top of the form."""
+    typed = {entry.line_id.data: entry for entry in form.lines}
+    form.form_errors.extend(error for entry in form.lines for error in entry.line_id.errors)
+    for row in rows:
+        row.entry = typed.get(str(row.line_id)) or form.lines.append_entry({"line_id": str(row.line_id), "qty": 0})
+    return rows
+
+
+class ReturnForm(GiveBackForm):
+    # The return's own receipt number, allocated when the form is shown: sent twice, it gives back once.
+    number = HiddenField()
+    lines = FieldList(FormField(ReturnLineForm), max_entries=MAX_RETURN_LINES)
+
+
+class VoidForm(GiveBackForm):
+    number = HiddenField()

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import format_number, gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlalchemy.orm import contains_eager, selectinload
 
 from storefront.catalog.models import Product, TraceLot
@@ -129,7 +129,8 @@ def todays_sales(outlet: Outlet) -> DaySales:
     start, end = local_day_bounds_utc(vietnam_today())
     sales, units, total = db.session.execute(
         db.select(
-            func.count(func.distinct(SaleLine.source)),
+            # Returns and refunds are not sales; their negative lines still net the units and revenue.
+            func.count(func.distinct(case((SaleLine.reverses_id.is_(None), SaleLine.source)))),
             func.coalesce(func.sum(SaleLine.qty), 0),
             func.coalesce(func.sum(SaleLine.amount), 0),
         ).where(SaleLine.outlet_id == outlet.id, SaleLine.sold_at >= start, SaleLine.sold_at < end)

@@ -32,6 +32,7 @@ from storefront.orders.models import (
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import OutOfStock, check_quantity, move_stock
 from storefront.sales.models import SaleLine
+from storefront.sales.services import LineLeft, give_back_line, left_to_reverse, reversal_of, units_coming_back
 from storefront.transactions import transaction
 
 
@@ -354,19 +355,34 @@ def mark_delivered(*, order: Order, user: User) -> None:
         add_event(order, "delivered", "", user)
 
 
-def split_refund(order: Order, amount: int) -> list[int]:
-    """Share a refund over the lines in proportion to their amounts, exact to the đồng."""
-    goods = sum(line.amount for line in order.lines)
-    shares = [amount * line.amount // goods for line in order.lines]
-    for i in range(amount - sum(shares)):
-        shares[i % len(shares)] += 1
+def split_refund(left: list[int], amount: int) -> list[int]:
+    """Share `amount` over lines in proportion to what each has left to refund, exact to the
+    đồng and never more than a line has left: refunding all that is left of an order, in one
+    refund or several, brings every line to exactly zero."""
+    total = sum(left)
+    shares = [amount * part // total for part in left]
+    # The đồng that rounding down left over go to the largest remainders, one each.
+    by_remainder = sorted(range(len(left)), key=lambda i: (-(amount * left[i] % total), i))
+    for i in by_remainder[:amount - sum(shares)]:
+        shares[i] += 1
     return shares
+
+
+def order_sale_lines(order: Order) -> list[SaleLine]:
+    """The ledger lines of the order's sale, by product (none if it was never sold: paid after
+    its stock was gone)."""
+    return list(db.session.scalars(
+        db.select(SaleLine)
+        .where(SaleLine.order_id == order.id, SaleLine.reverses_id.is_(None), SaleLine.amount > 0)
+        .order_by(SaleLine.product_id)
+    ))
 
 
 def record_refund(*, order: Order, refunded_total: int, restock: bool = False, user: User | None = None) -> bool:
     """Stripe says `refunded_total` đồng of this order is refunded so far (cumulative).
 
-    The new part is written to the sales ledger as negative lines. A full refund with
+    The new part is written to the sales ledger as negative lines, each reversing one of the
+    order's sale lines, shared by what each line has left to refund. A full refund with
     `restock` returns the goods to the outlet and takes their cost back out too.
     """
     if min(refunded_total, order.total) <= order.refunded_amount or order.paid_at is None:
@@ -379,24 +395,80 @@ def record_refund(*, order: Order, refunded_total: int, restock: bool = False, u
         new_amount = min(refunded_total, order.total) - order.refunded_amount
         if new_amount <= 0:
             return False
-        goods_amount = min(new_amount, order.subtotal - min(order.refunded_amount, order.subtotal))
-        if goods_amount > 0:
-            for line, share in zip(order.lines, split_refund(order, goods_amount)):
-                returned = line.qty if full and restock else 0
-                db.session.add(
-                    SaleLine(
-                        product_id=line.product_id, outlet_id=order.outlet_id, channel="online",
-                        qty=-returned, unit_price=line.unit_price, amount=-share,
-                        cost_amount=-line.unit_cost * returned, sold_at=now,
-                        source=f"{order.number}-refund", order_id=order.id,
-                    )
+        sales = order_sale_lines(order)
+        left = left_to_reverse(sales)
+        goods_amount = min(new_amount, sum(left[line.id].amount for line in sales))  # the rest was shipping
+        shares = split_refund([left[line.id].amount for line in sales], goods_amount) if goods_amount > 0 else []
+        for line, share in zip(sales, shares):
+            returned = left[line.id].qty if full and restock else 0
+            if share == 0 and returned == 0:
+                continue
+            db.session.add(reversal_of(line, qty=returned, amount=share, cost_amount=line.cost_amount // line.qty * returned,
+                                       sold_at=now, source=f"{order.number}-refund"))
+            if returned:
+                move_stock(
+                    outlet=order.outlet, product=line.product, kind="return",
+                    on_hand_change=returned, reference=order.number, user=user,
+                    reason="refunded and returned",
                 )
-                if returned:
-                    move_stock(
-                        outlet=order.outlet, product=line.product, kind="return",
-                        on_hand_change=returned, reference=order.number, user=user,
-                        reason="refunded and returned",
-                    )
         order.refunded_amount += new_amount
         add_event(order, "refunded" if full else "partly_refunded", f"{new_amount} VND", user)
     return True
+
+
+def counter_refundable(order: Order) -> bool:
+    """A pay-at-pickup order paid at the counter can be refunded there, in cash or as paid."""
+    return (order.payment_method == "pay_at_pickup" and order.paid_at is not None
+            and order.status in ("collected", "partly_refunded") and order.refunded_amount < order.total)
+
+
+def order_lines_left(order: Order) -> list[tuple[OrderLine, SaleLine | None, LineLeft]]:
+    """Each line of the order with its sale line (none if never sold) and what that has left."""
+    sales = {line.product_id: line for line in order_sale_lines(order)}
+    left = left_to_reverse(sales.values())
+    return [
+        (line, sales.get(line.product_id), left[sales[line.product_id].id] if line.product_id in sales else LineLeft(0, 0))
+        for line in order.lines
+    ]
+
+
+def counter_refund_lines(order: Order) -> list[tuple[OrderLine, int]]:
+    """Each line of the order with how many of its units can still come back at the counter."""
+    return [(line, left.qty) for line, _sale, left in order_lines_left(order)]
+
+
+def refund_at_counter(*, order: Order, quantities: dict[int, int], reason: str, restock: bool, user: User,
+                      refunded_before: int) -> int:
+    """The customer brings goods of a collected pay-at-pickup order back to the counter and gets
+    their money back there. `quantities` maps the order's lines (by id) to the units coming
+    back; each writes a negative sale line reversing the order's, and restocked goods go back on
+    hand, in one transaction. `refunded_before` is the refunded amount the manager saw: a page
+    that is out of date (a second click, another refund meanwhile) refunds nothing.
+    Returns the amount refunded."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise OrderError(_l("Give the reason for the refund."))
+    now = utcnow()
+    with transaction():
+        lock_order(order)
+        if not counter_refundable(order):
+            raise OrderError(_l("Only collected orders paid at pickup can be refunded at the counter."))
+        if order.refunded_amount != refunded_before:
+            raise OrderError(_l("This order was refunded meanwhile: check what is left and try again."))
+        wanted = units_coming_back(
+            quantities, {line.id: (sale, left, line.name) for line, sale, left in order_lines_left(order)}
+        )
+        refunded = 0
+        for sale, sale_left, qty in sorted(wanted, key=lambda item: item[0].product_id):  # lock order
+            amount, cost = give_back_line(sale, sale_left, qty)
+            refunded += amount
+            db.session.add(reversal_of(sale, qty=qty, amount=amount, cost_amount=cost if restock else 0,
+                                       sold_at=now, source=f"{order.number}-refund"))
+            if restock:
+                move_stock(outlet=order.outlet, product=sale.product, kind="return", on_hand_change=qty,
+                           reference=order.number, user=user, reason=reason[:255])
+        order.refunded_amount += refunded
+        full = order.refunded_amount >= order.total
+        note = f"refunded at the counter: {refunded} VND, {'restocked' if restock else 'not restocked'}: {reason}"
+        add_event(order, "refunded" if full else "partly_refunded", note[:255], user)
+    return refunded

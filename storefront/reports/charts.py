@@ -6,8 +6,9 @@ put the same figures in a table beside it. Every piece of text is escaped.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 from math import ceil, floor, log10
 
 from babel.numbers import format_compact_decimal
@@ -15,59 +16,31 @@ from flask_babel import format_decimal, get_locale, gettext as _
 from markupsafe import Markup
 
 from storefront.i18n import local_date
-from storefront.reports.services import GrowthRow
+from storefront.reports.figures import RATIO_EDGES
+from storefront.reports.services import Bucket
 
 WIDTH, HEIGHT = 720, 320
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 40, 48  # room for axis labels and the legend
 REVENUE_COLOUR, PROFIT_COLOUR, TARGET_COLOUR, MARKER_COLOUR = "#a8201a", "#d99a00", "#2f6b3a", "#1f1b16"
 
-# Ratio buckets [low, high): the target line falls on the 1.5 edge.
-RATIO_EDGES = (0.5, 1.0, 1.5, 2.0, 3.0)
+def ratio_label(value: Decimal | Fraction) -> str:
+    return format_decimal(Decimal(value.numerator) / value.denominator if isinstance(value, Fraction) else value,
+                          format="#,##0.##")
 
 
-@dataclass
-class Bucket:
-    label: str
-    low: float | None
-    high: float | None
-    revenue: int = 0
-    profit: int = 0
+def bucket_label(bucket: Bucket) -> str:
+    low = None if bucket.low is None else Fraction(bucket.low, 100)
+    high = None if bucket.high is None else Fraction(bucket.high, 100)
+    if low is None:
+        return f"< {ratio_label(high)}×"
+    if high is None:
+        return f"≥ {ratio_label(low)}×"
+    return f"{ratio_label(low)}–{ratio_label(high)}×"
 
 
-def ratio_label(value: float) -> str:
-    return format_decimal(value, format="#,##0.##")
-
-
-def ratio_buckets() -> list[Bucket]:
-    lows = (None, *RATIO_EDGES)
-    highs = (*RATIO_EDGES, None)
-    buckets = []
-    for low, high in zip(lows, highs):
-        if low is None:
-            label = f"< {ratio_label(high)}×"
-        elif high is None:
-            label = f"≥ {ratio_label(low)}×"
-        else:
-            label = f"{ratio_label(low)}–{ratio_label(high)}×"
-        buckets.append(Bucket(label, low, high))
-    return buckets
-
-
-def bucket_index(value: float) -> int:
-    return sum(1 for edge in RATIO_EDGES if value >= edge)
-
-
-def ratio_distribution(rows: list[GrowthRow]) -> list[Bucket]:
-    """How many products that are due, with a baseline, fall in each ratio bucket."""
-    buckets = ratio_buckets()
-    for row in rows:
-        if row.status not in ("meets", "below"):
-            continue
-        if row.revenue_ratio is not None:
-            buckets[bucket_index(row.revenue_ratio)].revenue += 1
-        if row.profit_ratio is not None:
-            buckets[bucket_index(row.profit_ratio)].profit += 1
-    return buckets
+def bucket_index(value: Decimal) -> int:
+    """The bucket a ratio falls in: [low, high), exactly."""
+    return sum(1 for edge in RATIO_EDGES if value * 100 >= edge)
 
 
 def nice_ticks(low: float, high: float, *, count: int = 5, whole: bool = False) -> list[float]:
@@ -143,7 +116,7 @@ class Canvas:
                  body=Markup("").join(self.parts))
 
 
-def ratio_histogram_svg(buckets: list[Bucket], targets: list[float], *, chart_id: str) -> Markup:
+def ratio_histogram_svg(buckets: list[Bucket], targets: list[Decimal], *, chart_id: str) -> Markup:
     """Grouped bars (revenue, profit) per ratio bucket, with a line at each target ratio."""
     canvas = Canvas(nice_ticks(0, max([b.revenue for b in buckets] + [b.profit for b in buckets] + [1]), whole=True))
     canvas.y_axis(lambda tick: str(int(tick)))
@@ -154,21 +127,23 @@ def ratio_histogram_svg(buckets: list[Bucket], targets: list[float], *, chart_id
         canvas.bar(x + slot * 0.12, bar, bucket.revenue, REVENUE_COLOUR, "bar-revenue")
         canvas.bar(x + slot * 0.52, bar, bucket.profit, PROFIT_COLOUR, "bar-profit")
         canvas.add('<text x="{}" y="{}" text-anchor="middle" class="tick">{}</text>',
-                   round(x + slot / 2, 1), HEIGHT - BOTTOM + 18, bucket.label)
+                   round(x + slot / 2, 1), HEIGHT - BOTTOM + 18, bucket_label(bucket))
     for target in targets:
         index = bucket_index(target)
-        low = buckets[index].low or 0
-        high = buckets[index].high or low + 1
-        x = round(LEFT + (index + (target - low) / (high - low)) * slot, 1)
+        low = Decimal(buckets[index].low or 0) / 100
+        high = Decimal(buckets[index].high) / 100 if buckets[index].high else low + 1
+        x = round(LEFT + (index + float((target - low) / (high - low))) * slot, 1)
         canvas.add('<line class="target-line" x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="2" '
                    'stroke-dasharray="6 3"></line>', x, x, TOP - 4, HEIGHT - BOTTOM, TARGET_COLOUR)
         canvas.marker_label(x, _("Target %(ratio)s×", ratio=ratio_label(target)))
     canvas.legend([(REVENUE_COLOUR, _("Revenue ratio"), "box"), (PROFIT_COLOUR, _("Profit ratio"), "box")])
     counts = "; ".join(
-        _("%(bucket)s: revenue %(revenue)d, profit %(profit)d", bucket=b.label, revenue=b.revenue, profit=b.profit)
+        _("%(bucket)s: revenue %(revenue)d, profit %(profit)d", bucket=bucket_label(b), revenue=b.revenue,
+          profit=b.profit)
         for b in buckets
     )
-    desc = _("Number of products, due and with a baseline, by year-one growth ratio. %(counts)s.", counts=counts)
+    desc = _("Number of products compared with their baseline, by year-one growth ratio on the basis of their "
+             "status. %(counts)s.", counts=counts)
     return canvas.svg(chart_id, _("Distribution of growth ratios"), desc, "ratio-histogram")
 
 

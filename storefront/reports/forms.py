@@ -2,7 +2,8 @@
 Amounts read as in the files (storefront.spreadsheets.parse_amount) and obey the same rules."""
 from __future__ import annotations
 
-import math
+import re
+from decimal import Decimal
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -24,6 +25,9 @@ from storefront.reports.imports import (
 from storefront.reports.models import BASELINE_SOURCES
 from storefront.reports.targets import value_problem
 from storefront.spreadsheets import parse_amount
+
+
+RATIO = re.compile(r"\d{1,3}(\.\d{1,10})?")  # digits and a point: no exponent, no NaN
 
 
 def stripped(value: str | None) -> str:
@@ -126,18 +130,14 @@ class ImportForm(FlaskForm):
 
 
 class RatioField(StringField):
-    """A multiple of the baseline: 1.5, or 1,5 as Vietnamese write it."""
+    """A multiple of the baseline, exactly as typed: 1.5, or 1,5 as Vietnamese write it."""
 
     def process_formdata(self, valuelist) -> None:
         if not valuelist:
             return
         text = valuelist[0].strip().rstrip("×xX").strip().replace(",", ".")
-        try:
-            self.data = float(text)
-        except ValueError:
-            self.data = None
-        if self.data is None or not math.isfinite(self.data):
-            self.data = None
+        self.data = Decimal(text) if RATIO.fullmatch(text) else None
+        if self.data is None:
             raise ValueError(_("Enter a multiple such as 1.5."))
 
     def pre_validate(self, form) -> None:
@@ -147,7 +147,7 @@ class RatioField(StringField):
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
-        return "" if self.data is None else f"{self.data:g}"
+        return "" if self.data is None else f"{self.data.normalize():f}"
 
 
 class GrowthTargetForm(FlaskForm):

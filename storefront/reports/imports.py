@@ -24,7 +24,8 @@ from storefront.imports import ImportResult, write_rows
 from storefront.lookups import rows_where_in
 from storefront.manage.services import products_by_code
 from storefront.reports.models import BASELINE_SOURCES, Baseline, DeclaredRevenue
-from storefront.reports.services import declared_year_of, first_certifications
+from storefront.reports.figures import first_certifications
+from storefront.reports.services import year_one_years
 from storefront.spreadsheets import (
     MEGABYTE,
     FileRejected,
@@ -333,9 +334,9 @@ def baseline_template_rows() -> list[Sequence[object]]:
 
 
 def declared_template_rows() -> list[Sequence[object]]:
-    """Every declaration on record, and for each certified product without one for the
-    year the growth report reads (see declared_year_of), once that year is over, an empty
-    line for it."""
+    """Every declaration on record, and for each certified product an empty line for each
+    calendar year of its year one (the years the growth report weighs, see year_one_years)
+    that is over and not declared yet."""
     first = first_certifications()
     declared = db.session.execute(
         select(Product.code, DeclaredRevenue.year, DeclaredRevenue.revenue, DeclaredRevenue.profit,
@@ -349,7 +350,8 @@ def declared_template_rows() -> list[Sequence[object]]:
         for code, name, certified_on in db.session.execute(
             select(Product.code, Product.name_vi, first.c.certified_on).join(first, first.c.product_id == Product.id)
         )
-        if FIRST_YEAR <= (year := declared_year_of(certified_on)) <= last_year and (code, year) not in have
+        for year in year_one_years(certified_on)
+        if FIRST_YEAR <= year <= last_year and (code, year) not in have
     ]
     rows = sorted([*declared, *wanted], key=lambda row: (row[0], row[1]))
     return [[*DECLARED_COLUMNS, HELPER_COLUMN], *rows]
@@ -366,9 +368,9 @@ class CertifiedProduct:
     declarations: list[DeclaredRevenue]
 
     @property
-    def report_year(self) -> int | None:
-        """The calendar year whose declaration the growth report sets beside year one."""
-        return declared_year_of(self.certified_on) if self.certified_on else None
+    def report_years(self) -> tuple[int, ...]:
+        """The calendar years whose declarations the growth report weighs over year one."""
+        return year_one_years(self.certified_on) if self.certified_on else ()
 
 
 def certified_products_page(*, q: str = "", without_baseline: bool = False, page: int | None = None) -> Pagination:

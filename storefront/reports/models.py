@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.catalog.models import Area, Product
@@ -44,6 +46,29 @@ class DeclaredRevenue(db.Model):
     product: Mapped[Product] = relationship()
 
 
+HUNDREDTH = Decimal("0.01")
+
+
+class Hundredths(TypeDecorator):
+    """A number with at most two decimals, stored exactly as a whole number of hundredths
+    (1.5 is stored as 150): a float column would hold 1.1 as 1.100000000000000088…, and
+    SQLite has no exact decimal type. In SQL the column is the hundredths themselves."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect) -> int | None:
+        if value is None:
+            return None
+        hundredths = Decimal(value) * 100
+        if hundredths != hundredths.to_integral_value():
+            raise ValueError(f"{value} has more than two decimals")
+        return int(hundredths)
+
+    def process_result_value(self, value: int | None, dialect) -> Decimal | None:
+        return None if value is None else (Decimal(value) / 100).quantize(HUNDREDTH)
+
+
 class PlanTarget(db.Model):
     """A plan's target, e.g. growth_ratio 1.5 for Quảng Nam in 2024 (no area: every province)."""
 
@@ -53,7 +78,7 @@ class PlanTarget(db.Model):
     year: Mapped[int]
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
     indicator: Mapped[str] = mapped_column(String(30))
-    value: Mapped[float]
+    value: Mapped[Decimal] = mapped_column("hundredths", Hundredths)
 
     area: Mapped[Area | None] = relationship()
 

@@ -1,49 +1,90 @@
 """The 1.5× growth report: each certified product's first year against its pre-OCOP baseline.
 
-For a product first certified 3★+ on day C (Vietnamese calendar), year one is
-[C, C + 12 months). Its revenue and profit come from the sales ledger, summed in SQL over
-each product's year one held in a temporary table; Python only handles one row per product.
+The database computes every row, the summary, the ratio histogram, the order and the page
+(storefront.reports.figures); Python builds only the rows it shows or writes. Every ratio shown
+is computed exactly from its two whole numbers of đồng, and every status is decided in whole
+numbers (value × 100 ≥ target in hundredths × baseline), never with floats.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from fractions import Fraction
 from functools import lru_cache
+from math import ceil
 from operator import attrgetter
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, and_, func, literal_column, select
-from sqlalchemy.schema import DropTable
+from sqlalchemy import case, func, literal_column, select, true
 
 from storefront.catalog.listing import parse_int
-from storefront.catalog.models import (
-    CERTIFIED_MIN_STARS,
-    PRODUCER_KINDS,
-    PRODUCT_GROUPS,
-    Area,
-    Evaluation,
-    Producer,
-    Product,
-)
-from storefront.clock import utc_start_of, vietnam_today
+from storefront.catalog.models import CERTIFIED_MIN_STARS, PRODUCER_KINDS, PRODUCT_GROUPS, Area, Product
+from storefront.clock import VIETNAM, utc_start_of, vietnam_today
 from storefront.extensions import db
-from storefront.reports.models import GROWTH_RATIO, Baseline, DeclaredRevenue, PlanTarget
+from storefront.reports.figures import RATIO_EDGES, growth_rows_table, sql_folded
 from storefront.sales.models import SaleLine
-from storefront.search.analysis import plain_words
 
-STATUSES = ("meets", "below", "not_yet_due", "no_baseline")
+STATUSES = ("meets", "below", "not_yet_due", "no_baseline", "no_comparable_baseline")
+BASES = ("declared", "platform")  # which comparison a row's status comes from
+DECLARATIONS = ("full", "partial", "none")
+CERTIFICATES = ("valid", "expired", "revoked")  # the product's certification today
+COMPARED = ("meets", "below")  # due, with a baseline above zero: the rows the share is of
+HUNDRED = 100
+
+
+def report_day() -> date:
+    """The day the report is made for: today in Vietnam."""
+    return vietnam_today()
+
+
+def year_one_end_of(certified_on: date) -> date:
+    return certified_on + relativedelta(months=12)
+
+
+def year_one_years(certified_on: date) -> tuple[int, ...]:
+    """The calendar years year one falls in, whose declarations the report weighs: one when
+    C is 1 January, else two."""
+    last_day = year_one_end_of(certified_on) - relativedelta(days=1)
+    return tuple(range(certified_on.year, last_day.year + 1))
+
+
+def exact_ratio(value: int | None, baseline: int | None) -> Fraction | None:
+    """Growth over a positive baseline, exactly; none over a zero or loss-making one."""
+    if value is None or baseline is None or baseline <= 0:
+        return None
+    return Fraction(value, baseline)
+
+
+def rounded_ratio(value: int | None, baseline: int | None) -> Decimal | None:
+    """value ÷ baseline as every output shows it: two decimals, halves away from zero
+    (1.005 → 1.01), rounded in whole numbers from the exact figures; none over a zero or
+    loss-making baseline."""
+    if value is None or baseline is None or baseline <= 0:
+        return None
+    hundredths = (abs(value) * 200 + baseline) // (2 * baseline)
+    return Decimal(hundredths if value >= 0 else -hundredths).scaleb(-2)
+
+
+def shown_ratio(value: Fraction | Decimal | int | None) -> Decimal | None:
+    """An exact ratio (or a target) rounded as rounded_ratio does."""
+    if value is None:
+        return None
+    exact = Fraction(value)
+    return rounded_ratio(exact.numerator, exact.denominator)
 
 
 @dataclass(frozen=True)
 class ReportFilters:
     area: Area | None = None
     group: str | None = None
-    stars: int | None = None
+    stars: int | None = None  # the product's stars now
+    first_stars: int | None = None  # its stars at C
     certification_year: int | None = None
     producer_kind: str | None = None
+    basis: str | None = None
     product_id: int | None = None  # one product's row, for its chart page
 
 
@@ -54,272 +95,336 @@ class GrowthRow:
     slug: str
     name: str
     group: str
-    stars: int | None
     producer_kind: str
     province: str
     district: str | None
+    stars: int | None  # now: of its latest certificate that is not revoked (valid or expired)
+    first_stars: int  # at C
     certified_on: date
     year_one_ends: date
-    target: float
+    certificate: str  # valid, expired or revoked, today
+    certified_until: date | None  # the end of its latest certificate that is not revoked
+    revoked_on: date | None  # the latest revocation of any of its certificates
+    target: Decimal
     baseline_revenue: int | None
     baseline_profit: int | None
-    revenue: int = 0
-    profit: int = 0
-    declared_year: int | None = None
-    declared_revenue: int | None = None
-    declared_profit: int | None = None
-    trailing_revenue: int | None = None
+    revenue: int  # platform sales in year one
+    profit: int
+    declaration: str  # full, partial or none
+    declared_years: list[tuple[int, bool]]  # each calendar year of year one, and whether it is declared
+    declared_revenue: int | None  # weighted over year one; only when the declaration is full
+    declared_profit: int | None
+    basis: str
+    status: str
+    trailing_revenue: int | None = None  # the last 12 months, once year one is over
     trailing_profit: int | None = None
-    status: str = "not_yet_due"
 
     @property
-    def revenue_ratio(self) -> float | None:
-        return ratio(self.revenue, self.baseline_revenue)
+    def revenue_ratio(self) -> Fraction | None:
+        return exact_ratio(self.revenue, self.baseline_revenue)
 
     @property
-    def profit_ratio(self) -> float | None:
-        return ratio(self.profit, self.baseline_profit)
+    def profit_ratio(self) -> Fraction | None:
+        return exact_ratio(self.profit, self.baseline_profit)
 
     @property
-    def trailing_revenue_ratio(self) -> float | None:
-        return ratio(self.trailing_revenue, self.baseline_revenue)
+    def declared_revenue_ratio(self) -> Fraction | None:
+        return exact_ratio(self.declared_revenue, self.baseline_revenue)
 
     @property
-    def trailing_profit_ratio(self) -> float | None:
-        return ratio(self.trailing_profit, self.baseline_profit)
+    def declared_profit_ratio(self) -> Fraction | None:
+        return exact_ratio(self.declared_profit, self.baseline_profit)
 
+    @property
+    def trailing_revenue_ratio(self) -> Fraction | None:
+        return exact_ratio(self.trailing_revenue, self.baseline_revenue)
 
-def ratio(value: int | None, baseline: int | None) -> float | None:
-    """Growth over a positive baseline; none over a zero or loss-making one."""
-    if value is None or baseline is None or baseline <= 0:
-        return None
-    return value / baseline
-
-
-def meets(value: int, baseline: int, target: float) -> bool:
-    """A loss or nothing before OCOP: any positive figure now is growth enough."""
-    return value > 0 if baseline <= 0 else value >= target * baseline
-
-
-def status_of(row: GrowthRow, today: date) -> str:
-    if today < row.year_one_ends:
-        return "not_yet_due"
-    if row.baseline_revenue is None:
-        return "no_baseline"
-    both = meets(row.revenue, row.baseline_revenue, row.target) and meets(
-        row.profit, row.baseline_profit, row.target
-    )
-    return "meets" if both else "below"
-
-
-def first_certifications():
-    """Each product's first 3★+ certification day (revoked certificates do not count)."""
-    return (
-        select(Evaluation.product_id, func.min(Evaluation.issued_on).label("certified_on"))
-        .where(Evaluation.stars >= CERTIFIED_MIN_STARS, Evaluation.revoked_at.is_(None))
-        .group_by(Evaluation.product_id)
-        .subquery()
-    )
-
-
-def report_products(filters: ReportFilters) -> list:
-    first = first_certifications()
-    province = db.aliased(Area)
-    district = db.aliased(Area)
-    statement = (
-        select(
-            Product.id, Product.code, Product.slug, Product.name_vi, Product.group,
-            Product.certified_stars, Product.province_id, Producer.kind, province.name,
-            district.name, first.c.certified_on, Baseline.revenue, Baseline.profit,
-        )
-        .join(first, first.c.product_id == Product.id)
-        .join(Producer, Producer.id == Product.producer_id)
-        .join(province, province.id == Product.province_id)
-        .outerjoin(district, district.id == Product.district_id)
-        .outerjoin(Baseline, Baseline.product_id == Product.id)
-        .order_by(Product.code)
-    )
-    if filters.area is not None:
-        column = Product.province_id if filters.area.level == "province" else Product.district_id
-        statement = statement.where(column == filters.area.id)
-    if filters.group:
-        statement = statement.where(Product.group == filters.group)
-    if filters.stars:
-        statement = statement.where(Product.certified_stars == filters.stars)
-    if filters.producer_kind:
-        statement = statement.where(Producer.kind == filters.producer_kind)
-    if filters.product_id:
-        statement = statement.where(Product.id == filters.product_id)
-    if filters.certification_year:
-        year = filters.certification_year
-        statement = statement.where(
-            first.c.certified_on >= date(year, 1, 1), first.c.certified_on < date(year + 1, 1, 1)
-        )
-    return db.session.execute(statement).all()
-
-
-def plan_targets() -> dict[tuple[int, int | None], float]:
-    rows = db.session.execute(
-        select(PlanTarget.year, PlanTarget.area_id, PlanTarget.value).where(
-            PlanTarget.indicator == GROWTH_RATIO
-        )
-    )
-    return {(year, area_id): value for year, area_id, value in rows}
-
-
-def target_for(targets: dict, default: float, province_id: int, certified_on: date) -> float:
-    """The plan of the product's province for its certification year, else the national one."""
-    year = certified_on.year
-    return targets.get((year, province_id), targets.get((year, None), default))
-
-
-year_one_table = Table(
-    "growth_year_one",
-    MetaData(),
-    Column("product_id", Integer, nullable=False),
-    Column("starts", DateTime, nullable=False),
-    Column("ends", DateTime, nullable=False),
-    prefixes=["TEMPORARY"],
-)
-
-
-@contextmanager
-def year_one_in_database(windows: list[dict]):
-    """Each product's year one as a temporary table, for the queries that join it."""
-    connection = db.session.connection()
-    # pysqlite commits CREATE at once but the DROP below belongs to the request's transaction,
-    # which a read-only request rolls back: the table can outlive an earlier report here.
-    connection.execute(DropTable(year_one_table, if_exists=True))  # one statement, whatever is left
-    year_one_table.create(connection)
-    try:
-        connection.execute(year_one_table.insert(), windows)
-        if connection.dialect.name == "postgresql":
-            # A new temporary table has no statistics: PostgreSQL would guess a few rows and
-            # probe the ledger's index once per product, reading lines in random order (33 s
-            # over 10 million lines). Counted, it hashes the products and reads the ledger once.
-            connection.exec_driver_sql(f"ANALYZE {year_one_table.name}")
-        yield connection
-    finally:
-        year_one_table.drop(connection)
-
-
-def sum_sales(connection, *, starts=None, ends=None) -> dict[int, tuple[int, int]]:
-    """Revenue and profit per product in its year one or, given both bounds, in that period
-    for the products past year one. Aggregated by the database."""
-    y = year_one_table.c
-    if starts is None:
-        period = and_(SaleLine.sold_at >= y.starts, SaleLine.sold_at < y.ends)
-    else:
-        period = and_(SaleLine.sold_at >= starts, SaleLine.sold_at < ends, y.ends <= ends)
-    rows = connection.execute(
-        select(y.product_id, func.sum(SaleLine.amount), func.sum(SaleLine.amount - SaleLine.cost_amount))
-        .select_from(year_one_table)
-        .join(SaleLine, and_(SaleLine.product_id == y.product_id, period))
-        .group_by(y.product_id)
-    )
-    return {pid: (int(revenue or 0), int(profit or 0)) for pid, revenue, profit in rows}
-
-
-def declarations(connection) -> dict[tuple[int, int], tuple[int, int]]:
-    """Every declaration of the products in the report, by (product, year)."""
-    found = connection.execute(
-        select(DeclaredRevenue.product_id, DeclaredRevenue.year, DeclaredRevenue.revenue, DeclaredRevenue.profit)
-        .join(year_one_table, year_one_table.c.product_id == DeclaredRevenue.product_id)
-    )
-    return {(pid, year): (revenue, profit) for pid, year, revenue, profit in found}
-
-
-@lru_cache(maxsize=8192)
-def year_one_end_of(certified_on: date) -> date:
-    return certified_on + relativedelta(months=12)
-
-
-@lru_cache(maxsize=8192)
-def declared_year_of(certified_on: date) -> int:
-    """Year one straddles two calendar years; producers declare by calendar year, so take
-    the one holding most of it (the year six months after certification)."""
-    return (certified_on + relativedelta(months=6)).year
+    @property
+    def trailing_profit_ratio(self) -> Fraction | None:
+        return exact_ratio(self.trailing_profit, self.baseline_profit)
 
 
 @dataclass
-class GrowthReport:
-    rows: list[GrowthRow]
+class Bucket:
+    """Products compared whose ratio (on their basis) falls in [low, high), in hundredths."""
+
+    low: int | None
+    high: int | None
+    revenue: int = 0
+    profit: int = 0
+
+
+@dataclass
+class GrowthPage:
     today: date
-    default_target: float
+    default_target: Decimal
+    rows: list[GrowthRow]
+    total: int  # rows in the view, over every page
+    page: int
+    pages: int
     summary: dict = field(default_factory=dict)
+    histogram: list[Bucket] = field(default_factory=list)
+    targets: list[Decimal] = field(default_factory=list)  # those the compared products are held to
 
 
-def growth_report(filters: ReportFilters, *, default_target: float, today: date | None = None) -> GrowthReport:
-    today = today or vietnam_today()
-    targets = plan_targets()
-    rows: list[GrowthRow] = []
-    windows: list[dict] = []
-    for r in report_products(filters):
-        certified_on = r.certified_on
-        row = GrowthRow(
-            product_id=r.id, code=r.code, slug=r.slug, name=r.name_vi, group=r.group,
-            stars=r.certified_stars, producer_kind=r.kind, province=r[8], district=r[9],
-            certified_on=certified_on, year_one_ends=year_one_end_of(certified_on),
-            target=target_for(targets, default_target, r.province_id, certified_on),
-            baseline_revenue=r.revenue, baseline_profit=r.profit,
+# Every column of the report can order it; missing figures always go last, ties by code.
+SORT_COLUMNS = (
+    "code", "name", "district", "group", "producer_kind", "stars", "first_stars", "certified_on",
+    "year_one_ends", "certificate", "target", "baseline_revenue", "baseline_profit", "revenue", "profit",
+    "revenue_ratio", "profit_ratio", "declared_revenue", "declared_profit", "declared_revenue_ratio",
+    "declared_profit_ratio", "basis", "status", "trailing_revenue", "trailing_profit",
+    "trailing_revenue_ratio", "trailing_profit_ratio",
+)
+ALWAYS_KNOWN = {"code", "name", "district", "group", "producer_kind", "first_stars", "certified_on",
+                "year_one_ends", "certificate", "target", "revenue", "profit", "basis", "status"}
+TRAILING_COLUMNS = ("trailing_revenue", "trailing_profit", "trailing_revenue_ratio", "trailing_profit_ratio")
+DEFAULT_SORT = "code"
+
+
+@dataclass(frozen=True)
+class ReportOrder:
+    column: str = DEFAULT_SORT
+    descending: bool = False
+
+
+def hundredths(value: Decimal) -> int:
+    return int(value * HUNDRED)
+
+
+def trailing_bounds(today: date) -> tuple[datetime, datetime]:
+    return utc_start_of(today - relativedelta(months=12)), utc_start_of(today)
+
+
+def growth_page(filters: ReportFilters, *, default_target: Decimal, order: ReportOrder = ReportOrder(),
+                page: int = 1, per_page: int = 50, past_year_one: bool = False,
+                today: date | None = None) -> GrowthPage:
+    """One page of the report, with the summary and histogram of every row the filters keep.
+    `past_year_one` lists only the products whose year one is over (the last-12-months view);
+    the summary still covers them all."""
+    today = today or report_day()
+    trailing = trailing_bounds(today)
+    sums_trailing = order.column in TRAILING_COLUMNS
+    with growth_rows_table(filters, today=today, default_target=hundredths(default_target),
+                           trailing=trailing if sums_trailing else None) as table:
+        listed = table.c.year_one_ends <= today if past_year_one else true()
+        summary = summarise(table)
+        total = summary["overall"]["due" if past_year_one else "products"]
+        pages = max(1, ceil(total / per_page))
+        page = min(max(page, 1), pages)
+        rows = [growth_row(found) for found in db.session.execute(
+            rows_query(table, order).where(listed).limit(per_page).offset((page - 1) * per_page)
+        )]
+        if not sums_trailing:
+            add_trailing(rows, trailing)
+        return GrowthPage(
+            today=today, default_target=default_target, rows=rows, total=total, page=page, pages=pages,
+            summary=summary, histogram=ratio_histogram(table), targets=compared_targets(table),
         )
-        rows.append(row)
-        windows.append({"product_id": row.product_id, "starts": utc_start_of(certified_on),
-                        "ends": utc_start_of(row.year_one_ends)})
-    year_one, trailing, declared = {}, {}, {}
-    if windows:
-        with year_one_in_database(windows) as connection:
-            year_one = sum_sales(connection)
-            trailing = sum_sales(connection, starts=utc_start_of(today - relativedelta(months=12)),
-                                 ends=utc_start_of(today))
-            declared = declarations(connection)
-    for row in rows:
-        row.revenue, row.profit = year_one.get(row.product_id, (0, 0))
-        if today >= row.year_one_ends:
-            row.trailing_revenue, row.trailing_profit = trailing.get(row.product_id, (0, 0))
-        row.declared_year = declared_year_of(row.certified_on)
-        if (row.product_id, row.declared_year) in declared:
-            row.declared_revenue, row.declared_profit = declared[(row.product_id, row.declared_year)]
-        row.status = status_of(row, today)
-    return GrowthReport(rows=rows, today=today, default_target=default_target, summary=summarise(rows))
 
 
-def summarise(rows: list[GrowthRow]) -> dict:
-    """Products due, with a baseline, and meeting the target: overall and by each dimension."""
-    def tally(selected: list[GrowthRow]) -> dict:
-        due = [r for r in selected if r.status != "not_yet_due"]
-        with_baseline = [r for r in due if r.status != "no_baseline"]
-        meeting = [r for r in with_baseline if r.status == "meets"]
-        return {
-            "products": len(selected),
-            "due": len(due),
-            "with_baseline": len(with_baseline),
-            "meets": len(meeting),
-            "share": len(meeting) / len(with_baseline) if with_baseline else None,
-        }
+def all_growth_rows(filters: ReportFilters, *, default_target: Decimal, order: ReportOrder = ReportOrder(),
+                    today: date | None = None) -> Iterator[GrowthRow]:
+    """Every row, with the last 12 months, read from the database as it is consumed (for
+    files: memory stays the same whatever their length)."""
+    today = today or report_day()
+    with growth_rows_table(filters, today=today, default_target=hundredths(default_target),
+                           trailing=trailing_bounds(today)) as table:
+        # Core rows, a thousand at a time (a server-side cursor on PostgreSQL), not ORM results.
+        found = db.session.connection().execute(rows_query(table, order).execution_options(yield_per=1000))
+        for row in found:
+            yield growth_row(row)
 
-    def by(key) -> dict:
-        groups: dict = {}
-        for row in rows:
-            groups.setdefault(key(row), []).append(row)
-        return {value: tally(members) for value, members in sorted(groups.items(), key=lambda kv: str(kv[0]))}
 
+def one_growth_row(product: Product, *, default_target: Decimal, today: date | None = None) -> GrowthRow | None:
+    """A product's row (none if it was never certified 3★+), with its last 12 months."""
+    rows = list(all_growth_rows(ReportFilters(product_id=product.id), default_target=default_target, today=today))
+    return rows[0] if rows else None
+
+
+# --- Reading the temporary table ------------------------------------------------------------
+
+def named_areas():
+    return db.aliased(Area, name="district_area"), db.aliased(Area, name="province_area")
+
+
+def rows_query(table, order: ReportOrder):
+    """The rows with their names, in the order asked; ties and then missing values last."""
+    district, province = named_areas()
+    statement = (
+        select(table, Product.slug, Product.name_vi, province.name.label("province_name"),
+               district.name.label("district_name"))
+        .join(Product, Product.id == table.c.product_id)
+        .join(province, province.id == table.c.province_id)
+        .outerjoin(district, district.id == table.c.district_id)
+    )
+    key = sort_key(table, order.column, district, province)
+    by_key = key.desc() if order.descending else key.asc()
+    if order.column in ALWAYS_KNOWN:  # no test for missing values, which SQLite would work the key out for
+        return statement.order_by(by_key, table.c.code)
+    return statement.order_by(key.is_(None), by_key, table.c.code)
+
+
+def sort_key(table, column: str, district, province):
+    dialect = db.session.get_bind().dialect.name
+    if column == "name":
+        return sql_folded(Product.name_vi, dialect)
+    if column == "district":
+        return sql_folded(func.coalesce(district.name, province.name), dialect)
+    if column == "status":
+        return case({status: position for position, status in enumerate(STATUSES)}, value=table.c.status)
+    return table.c[column]
+
+
+# The fields a row of the temporary table gives as they are; growth_row works out the others.
+AS_STORED = {field.name for field in fields(GrowthRow)} - {
+    "name", "province", "district", "revoked_on", "target", "declared_years"}
+
+
+def growth_row(found) -> GrowthRow:
+    """A row of the temporary table, with its product's names, as the page and files read it."""
+    values = found._asdict()
+    years = [(values["first_year"], values["first_declared_revenue"] is not None)]
+    if values["second_year"] is not None:
+        years.append((values["second_year"], values["second_declared_revenue"] is not None))
+    return GrowthRow(
+        **{name: value for name, value in values.items() if name in AS_STORED},
+        name=values["name_vi"], province=values["province_name"],
+        district=values["district_name"], revoked_on=vietnam_day(values["revoked_at"]),
+        target=target_of(values["target"]), declared_years=years,
+    )
+
+
+@lru_cache(maxsize=1024)
+def target_of(hundredths: int) -> Decimal:
+    return Decimal(hundredths).scaleb(-2)
+
+
+def vietnam_day(moment: datetime | None) -> date | None:
+    return None if moment is None else moment.replace(tzinfo=timezone.utc).astimezone(VIETNAM).date()
+
+
+def add_trailing(rows: list[GrowthRow], bounds: tuple[datetime, datetime]) -> None:
+    """The last 12 months of the page's products past year one, in one query."""
+    due = [row for row in rows if utc_start_of(row.year_one_ends) <= bounds[1]]
+    if not due:
+        return
+    sums = {
+        product_id: (int(revenue or 0), int(profit or 0))
+        for product_id, revenue, profit in db.session.execute(
+            select(SaleLine.product_id, func.sum(SaleLine.amount), func.sum(SaleLine.amount - SaleLine.cost_amount))
+            .where(SaleLine.product_id.in_([row.product_id for row in due]),
+                   SaleLine.counts_at >= bounds[0], SaleLine.counts_at < bounds[1])
+            .group_by(SaleLine.product_id)
+        )
+    }
+    for row in due:
+        row.trailing_revenue, row.trailing_profit = sums.get(row.product_id, (0, 0))
+
+
+TALLIES = ("products", "due", "no_baseline", "no_comparable_baseline", "with_baseline", "meets",
+           "declared", "meets_declared", "platform", "meets_platform")
+
+
+def tally_columns(table) -> list:
+    c = table.c
+    compared = c.status.in_(COMPARED)
+
+    def count(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    return [
+        func.count().label("products"),
+        count(c.status != "not_yet_due").label("due"),
+        count(c.status == "no_baseline").label("no_baseline"),
+        count(c.status == "no_comparable_baseline").label("no_comparable_baseline"),
+        count(compared).label("with_baseline"),
+        count(c.status == "meets").label("meets"),
+        count(compared & (c.basis == "declared")).label("declared"),
+        count((c.status == "meets") & (c.basis == "declared")).label("meets_declared"),
+        count(compared & (c.basis == "platform")).label("platform"),
+        count((c.status == "meets") & (c.basis == "platform")).label("meets_platform"),
+    ]
+
+
+def with_share(counts: dict) -> dict:
+    return counts | {"share": counts["meets"] / counts["with_baseline"] if counts["with_baseline"] else None}
+
+
+def summarise(table) -> dict:
+    """Products due, compared and meeting the target, and on which basis: overall and by
+    district, group, stars now and stars at C. The database counts them by every combination
+    of the four (one pass over the rows); adding those few combinations up gives each tally."""
+    dialect = db.session.get_bind().dialect.name
+    district, province = named_areas()
+    place = func.coalesce(district.name, province.name)
+    keys = (place.label("district"), table.c.group, table.c.stars, table.c.first_stars)
+    combinations = db.session.execute(
+        select(*keys, *tally_columns(table))
+        .select_from(table)
+        .join(province, province.id == table.c.province_id)
+        .outerjoin(district, district.id == table.c.district_id)
+        .group_by(*keys)
+        .order_by(sql_folded(place, dialect), place)
+    ).all()
     return {
-        "overall": tally(rows),
-        "district": by(lambda r: r.district or r.province),
-        "group": by(lambda r: r.group),
-        "stars": by(lambda r: r.stars),
+        "overall": add_up(combinations, lambda row: "all").get("all", with_share(dict.fromkeys(TALLIES, 0))),
+        "district": add_up(combinations, attrgetter("district")),  # in the order of the folded names
+        "group": in_key_order(add_up(combinations, attrgetter("group"))),
+        "stars": in_key_order(add_up(combinations, attrgetter("stars"))),
+        "first_stars": in_key_order(add_up(combinations, attrgetter("first_stars"))),
     }
 
 
-# Reading the report's filters and order from a request (the page, its exports, the API, the CLI).
+def in_key_order(tallies: dict) -> dict:
+    return dict(sorted(tallies.items(), key=lambda item: (item[0] is None, item[0])))
+
+
+def add_up(combinations, key) -> dict:
+    tallies: dict = {}
+    for found in combinations:
+        tally = tallies.setdefault(key(found), dict.fromkeys(TALLIES, 0))
+        for name in TALLIES:
+            tally[name] += getattr(found, name)
+    return {value: with_share(tally) for value, tally in tallies.items()}
+
+
+def ratio_histogram(table) -> list[Bucket]:
+    """How many compared products fall in each ratio bucket, on the basis of their status."""
+    lows, highs = (None, *RATIO_EDGES), (*RATIO_EDGES, None)
+    buckets = [Bucket(low, high) for low, high in zip(lows, highs)]
+    for revenue_bucket, profit_bucket, count in db.session.execute(
+        select(table.c.revenue_bucket, table.c.profit_bucket, func.count())
+        .where(table.c.status.in_(COMPARED))
+        .group_by(table.c.revenue_bucket, table.c.profit_bucket)
+    ):
+        buckets[revenue_bucket].revenue += count
+        buckets[profit_bucket].profit += count
+    return buckets
+
+
+def compared_targets(table) -> list[Decimal]:
+    """The targets the compared products are held to (one, unless plans differ)."""
+    found = db.session.scalars(select(table.c.target).where(table.c.status.in_(COMPARED)).distinct())
+    return sorted(Decimal(value) / HUNDRED for value in found)
+
+
+# --- Reading the report's filters and order from a request (page, files, API, CLI) -----------
 
 CERTIFICATION_YEARS = (2000, 2100)  # beyond these a typed year is a typo
 
 
+def parse_stars(args, name: str, notices: list[str]) -> int | None:
+    raw = args.get(name) or ""
+    stars = parse_int(raw)
+    if raw and not (stars is not None and CERTIFIED_MIN_STARS <= stars <= 5):
+        notices.append(_("Ignored the star filter %(value)s: OCOP stars are 3, 4 or 5.", value=raw[:20]))
+        return None
+    return stars
+
+
 def parse_report_filters(args) -> tuple[ReportFilters, list[str]]:
-    """Filters from `area` (province or district code), `group`, `stars`, `year` and `kind`;
-    a bad value is dropped with a notice, never an error."""
+    """Filters from `area` (province or district code), `group`, `stars` (now), `first_stars`
+    (at certification), `year`, `kind` and `basis`; a bad value is dropped with a notice."""
     notices: list[str] = []
     area = None
     if area_code := (args.get("area") or "").strip():
@@ -333,11 +438,8 @@ def parse_report_filters(args) -> tuple[ReportFilters, list[str]]:
         notices.append(_("Ignored an unknown product group."))
         group = None
 
-    raw_stars = args.get("stars") or ""
-    stars = parse_int(raw_stars)
-    if raw_stars and not (stars is not None and CERTIFIED_MIN_STARS <= stars <= 5):
-        notices.append(_("Ignored the star filter %(value)s: OCOP stars are 3, 4 or 5.", value=raw_stars[:20]))
-        stars = None
+    stars = parse_stars(args, "stars", notices)
+    first_stars = parse_stars(args, "first_stars", notices)
 
     raw_year = args.get("year") or ""
     year = parse_int(raw_year)
@@ -350,7 +452,13 @@ def parse_report_filters(args) -> tuple[ReportFilters, list[str]]:
         notices.append(_("Ignored an unknown kind of producer."))
         kind = None
 
-    filters = ReportFilters(area=area, group=group, stars=stars, certification_year=year, producer_kind=kind)
+    basis = args.get("basis") or None
+    if basis is not None and basis not in BASES:
+        notices.append(_("Ignored an unknown basis: give declared or platform."))
+        basis = None
+
+    filters = ReportFilters(area=area, group=group, stars=stars, first_stars=first_stars, certification_year=year,
+                            producer_kind=kind, basis=basis)
     return filters, notices
 
 
@@ -360,56 +468,25 @@ def filter_args(filters: ReportFilters) -> dict[str, str | int]:
         "area": filters.area.code if filters.area else None,
         "group": filters.group,
         "stars": filters.stars,
+        "first_stars": filters.first_stars,
         "year": filters.certification_year,
         "kind": filters.producer_kind,
+        "basis": filters.basis,
     }
     return {name: value for name, value in args.items() if value is not None}
 
 
-def folded(text: str) -> str:
-    """Sort Vietnamese names as readers expect: Đ with D, tone marks not before plain letters."""
-    return " ".join(plain_words(text))
-
-
-STATUS_ORDER = {status: position for position, status in enumerate(STATUSES)}
-
-# Every column of the report can order it; missing figures always go last.
-SORT_KEYS: dict[str, Callable[[GrowthRow], object]] = {
-    "code": attrgetter("code"),
-    "name": lambda row: folded(row.name),
-    "district": lambda row: folded(row.district or row.province),
-    "status": lambda row: STATUS_ORDER[row.status],
-} | {
-    column: attrgetter(column)
-    for column in (
-        "group", "producer_kind", "stars", "certified_on", "year_one_ends", "target",
-        "baseline_revenue", "baseline_profit", "revenue", "profit",
-        "declared_revenue", "declared_profit", "revenue_ratio", "profit_ratio",
-        "trailing_revenue", "trailing_profit", "trailing_revenue_ratio", "trailing_profit_ratio",
-    )
-}
-DEFAULT_SORT = "code"
-
-
-def parse_sort(args) -> tuple[str, bool, list[str]]:
-    """`sort` (a column of SORT_KEYS) and `dir` (asc or desc): the column and whether descending."""
+def parse_sort(args) -> tuple[ReportOrder, list[str]]:
+    """`sort` (one of SORT_COLUMNS) and `dir` (asc or desc)."""
     notices: list[str] = []
     column = args.get("sort") or DEFAULT_SORT
-    if column not in SORT_KEYS:
+    if column not in SORT_COLUMNS:
         notices.append(_("Ignored an unknown sort column."))
         column = DEFAULT_SORT
     direction = args.get("dir") or "asc"
     if direction not in ("asc", "desc"):
         notices.append(_("Ignored an unknown sort direction: give asc or desc."))
-    return column, direction == "desc", notices
-
-
-def sort_rows(rows: list[GrowthRow], column: str, *, descending: bool = False) -> list[GrowthRow]:
-    """Rows ordered by one column; ties keep the report's order (by product code)."""
-    key = SORT_KEYS[column]
-    present = [row for row in rows if key(row) is not None]
-    missing = [row for row in rows if key(row) is None]
-    return sorted(present, key=key, reverse=descending) + missing
+    return ReportOrder(column, direction == "desc"), notices
 
 
 def report_areas() -> list[tuple[Area, list[Area]]]:
@@ -427,16 +504,18 @@ def report_areas() -> list[tuple[Area, list[Area]]]:
 # One product over time, for its chart.
 
 def local_month_of_sale():
-    """The month of a sale on the Vietnamese calendar: UTC+7 all year (no daylight saving).
-    Constants are literal SQL so PostgreSQL sees the same expression in SELECT and GROUP BY."""
+    """The month a line counts in on the Vietnamese calendar: UTC+7 all year (no daylight
+    saving). Constants are literal SQL so PostgreSQL sees the same expression in SELECT and
+    GROUP BY."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(SaleLine.sold_at + literal_column("interval '7 hours'"), literal_column("'YYYY-MM'"))
-    return func.strftime(literal_column("'%Y-%m'"), SaleLine.sold_at, literal_column("'+7 hours'"))
+        return func.to_char(SaleLine.counts_at + literal_column("interval '7 hours'"), literal_column("'YYYY-MM'"))
+    return func.strftime(literal_column("'%Y-%m'"), SaleLine.counts_at, literal_column("'+7 hours'"))
 
 
 def monthly_sales(product_id: int, start: date, end: date) -> list[tuple[str, int, int]]:
     """(YYYY-MM, revenue, profit) for every Vietnamese calendar month from start's month to
-    end's month, both included; months without sales are zeros. Summed by the database."""
+    end's month, both included; months without sales are zeros. A refund counts in the month
+    of the sale it reverses, as in the report. Summed by the database."""
     first = start.replace(day=1)
     after = end.replace(day=1) + relativedelta(months=1)
     month = local_month_of_sale().label("sale_month")
@@ -446,8 +525,8 @@ def monthly_sales(product_id: int, start: date, end: date) -> list[tuple[str, in
             select(month, func.sum(SaleLine.amount), func.sum(SaleLine.amount - SaleLine.cost_amount))
             .where(
                 SaleLine.product_id == product_id,
-                SaleLine.sold_at >= utc_start_of(first),
-                SaleLine.sold_at < utc_start_of(after),
+                SaleLine.counts_at >= utc_start_of(first),
+                SaleLine.counts_at < utc_start_of(after),
             )
             .group_by(month)
         )

@@ -4,6 +4,8 @@ report takes the product's province's target for its certification year, else th
 else GROWTH_TARGET_DEFAULT."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -12,16 +14,20 @@ from storefront.extensions import db
 from storefront.reports.models import GROWTH_RATIO, PlanTarget
 from storefront.transactions import once_more_if_raced, transaction
 
-LOWEST, HIGHEST = 1.0, 10.0  # below 1× is no growth; above 10× is a typo
+LOWEST, HIGHEST = Decimal(1), Decimal(10)  # below 1× is no growth; above 10× is a typo
+HUNDREDTH = Decimal("0.01")
 
 
 class TargetError(ValueError):
     """A target that breaks a rule; the message is meant for the user."""
 
 
-def value_problem(value: float) -> str | None:
+def value_problem(value: Decimal) -> str | None:
+    """Targets are stored exactly, in hundredths: more decimals would be changed silently."""
     if not LOWEST <= value <= HIGHEST:
         return _("A growth target is from 1 to 10 times the baseline.")
+    if value != value.quantize(HUNDREDTH):
+        return _("Give the target with at most two decimals, such as 1.25.")
     return None
 
 
@@ -35,7 +41,7 @@ def growth_targets() -> list[PlanTarget]:
     ))
 
 
-def set_growth_target(*, year: int, province: Area | None, value: float) -> bool:
+def set_growth_target(*, year: int, province: Area | None, value: Decimal) -> bool:
     """Create or change the target of that year and province (None: every province).
     True when it is new."""
     if province is not None and province.level != "province":
@@ -53,7 +59,7 @@ def set_growth_target(*, year: int, province: Area | None, value: float) -> bool
         if created:
             target = PlanTarget(indicator=GROWTH_RATIO, year=year, area_id=area_id)
             db.session.add(target)
-        target.value = round(value, 2)
+        target.value = value
         return created
 
     return once_more_if_raced(upsert)

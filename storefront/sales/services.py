@@ -1,14 +1,21 @@
 """Recording sales: the stock leaves and the sales ledger grows in one transaction.
 
 The till (storefront.manage.pos) reads products as an outlet can sell them (`PosItem`),
-prices the sale being rung up (`price_cart`) and completes it with `record_sale`.
+prices the sale being rung up (`price_cart`) and completes it with `record_sale`; goods come
+back with `return_goods` (some lines) or `void_sale` (all that is left).
+
+Money given back is a negative line linked to the line it reverses (`reversal_of`), for till
+sales as for online orders: it keeps its own date, and counts in the period of that sale.
 """
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, case, false, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -21,7 +28,7 @@ from storefront.clock import utcnow, vietnam_today
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.outlets.models import Outlet, StockLevel
-from storefront.outlets.services import StockError, check_quantity, move_stock
+from storefront.outlets.services import REFERENCE_LENGTH, StockError, check_quantity, move_stock
 from storefront.sales.models import PAYMENT_KINDS, PosSale, SaleLine
 from storefront.transactions import transaction
 
@@ -189,8 +196,27 @@ def find_sale(number: str) -> PosSale | None:
             selectinload(PosSale.lines).selectinload(SaleLine.product),
             selectinload(PosSale.outlet),
             selectinload(PosSale.user),
+            selectinload(PosSale.reverses_sale),
+            selectinload(PosSale.returns),
         )
     )
+
+
+RECEIPTS_PER_PAGE = 30
+
+
+def till_receipts(outlet: Outlet, *, number: str = "", page: int | None = None) -> Pagination:
+    """The outlet's till receipts (sales, returns, voids), newest first; `number` narrows them
+    to those whose number contains it, as typed or read off a slip."""
+    statement = (
+        db.select(PosSale)
+        .where(PosSale.outlet_id == outlet.id)
+        .options(selectinload(PosSale.user), selectinload(PosSale.reverses_sale))
+        .order_by(PosSale.created_at.desc(), PosSale.id.desc())
+    )
+    if typed := number.strip().upper()[:30]:
+        statement = statement.where(PosSale.number.contains(typed, autoescape=True))
+    return db.paginate(statement, page=page, per_page=RECEIPTS_PER_PAGE, error_out=False)
 
 
 def merge_lines(lines: list[SaleRequestLine]) -> list[SaleRequestLine]:
@@ -266,3 +292,151 @@ def record_sale(
             raise
         raise SaleAlreadyRecorded(existing) from None
     return sale
+
+
+# Giving money back ---------------------------------------------------------------------------
+
+REASON_LENGTH = PosSale.reason.type.length
+
+
+@dataclass(frozen=True)
+class LineLeft:
+    """What a sale line still has to give back, after the reversals made of it so far."""
+
+    qty: int
+    amount: int
+
+
+def left_to_reverse(lines: Iterable[SaleLine]) -> dict[int, LineLeft]:
+    """Each line's quantity and amount less those of the lines reversing it, in one query."""
+    lines = list(lines)
+    reversed_so_far = {
+        line_id: (qty, amount)
+        for line_id, qty, amount in db.session.execute(
+            db.select(SaleLine.reverses_id, func.sum(SaleLine.qty), func.sum(SaleLine.amount))
+            .where(SaleLine.reverses_id.in_([line.id for line in lines]))
+            .group_by(SaleLine.reverses_id)
+        )
+    } if lines else {}
+    return {
+        line.id: LineLeft(line.qty + int(reversed_so_far.get(line.id, (0, 0))[0]),
+                          line.amount + int(reversed_so_far.get(line.id, (0, 0))[1]))
+        for line in lines
+    }
+
+
+def reversal_of(line: SaleLine, *, qty: int, amount: int, cost_amount: int, sold_at: datetime, source: str,
+                pos_sale: PosSale | None = None) -> SaleLine:
+    """A negative line giving back `qty` units and `amount` đồng of `line` (and `cost_amount` of
+    its cost, when the goods are back in stock): dated now, it counts in the sale's period."""
+    return SaleLine(
+        product_id=line.product_id, outlet_id=line.outlet_id, channel=line.channel, qty=-qty,
+        unit_price=line.unit_price, amount=-amount, cost_amount=-cost_amount, sold_at=sold_at,
+        counts_at=line.counts_at, reverses_id=line.id, source=source[:SaleLine.source.type.length],
+        pos_sale=pos_sale, order_id=line.order_id,
+    )
+
+
+def give_back_line(line: SaleLine, left: LineLeft, qty: int) -> tuple[int, int]:
+    """The amount and cost that `qty` units of the line give back. The last units take all the
+    amount left, so a line given back in several steps ends at exactly zero."""
+    amount = left.amount if qty == left.qty else min(line.unit_price * qty, left.amount)
+    return amount, line.cost_amount // line.qty * qty
+
+
+def sale_lines_left(sale: PosSale) -> list[tuple[SaleLine, LineLeft]]:
+    """The sale's own lines, with what each still has to give back."""
+    lines = [line for line in sale.lines if line.reverses_id is None]
+    left = left_to_reverse(lines)
+    return [(line, left[line.id]) for line in lines]
+
+
+def return_goods(*, sale: PosSale, quantities: dict[int, int], reason: str, restock: bool, user: User,
+                 number: str | None = None) -> PosSale:
+    """Give back some goods of a till sale: `quantities` maps lines of the sale (by id) to how
+    many units come back. The return is a till receipt of its own (negative amounts), its
+    sale lines each reverse one of the sale's, and restocked goods go back on hand; all in
+    one transaction. `number` makes it idempotent as for record_sale."""
+    return give_back(sale=sale, quantities=quantities, kind="return", reason=reason, restock=restock,
+                     user=user, number=number)
+
+
+def void_sale(*, sale: PosSale, reason: str, restock: bool, user: User, number: str | None = None) -> PosSale:
+    """Give back everything that is left of a till sale (rung up by mistake, or all returned)."""
+    return give_back(sale=sale, quantities=None, kind="void", reason=reason, restock=restock, user=user,
+                     number=number)
+
+
+def give_back(*, sale: PosSale, quantities: dict[int, int] | None, kind: str, reason: str, restock: bool,
+              user: User, number: str | None) -> PosSale:
+    number = number or new_sale_number(sale.outlet)
+    if (existing := find_sale(number)) is not None:
+        raise SaleAlreadyRecorded(existing)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise SaleError(_l("Give the reason for the return."))
+    if len(reason) > REASON_LENGTH:
+        raise SaleError(_l("Keep the reason under %(max)d characters.", max=REASON_LENGTH))
+    if sale.kind != "sale":
+        raise SaleError(_l("Only a sale can be returned, not a return."))
+    now = utcnow()
+    try:
+        with transaction():
+            # Two returns of one sale at once: the second waits here, then sees what the first gave back.
+            db.session.refresh(sale, with_for_update=True)
+            wanted = returned_quantities(sale, quantities)
+            total = 0
+            record = PosSale(
+                number=number, outlet_id=sale.outlet_id, user=user, kind=kind, reverses_sale=sale,
+                reason=reason, restocked=restock, payment_kind=sale.payment_kind, total=0, created_at=now,
+            )
+            db.session.add(record)
+            for line, left, qty in sorted(wanted, key=lambda item: item[0].product_id):  # lock order
+                amount, cost = give_back_line(line, left, qty)
+                total += amount
+                db.session.add(reversal_of(line, qty=qty, amount=amount, cost_amount=cost if restock else 0,
+                                           sold_at=now, source=number, pos_sale=record))
+                if restock:
+                    move_stock(outlet=sale.outlet, product=line.product, kind="return", on_hand_change=qty,
+                               reason=reason, reference=number[:REFERENCE_LENGTH], user=user)
+            record.total = -total
+    except IntegrityError:
+        if (existing := find_sale(number)) is None:
+            raise
+        raise SaleAlreadyRecorded(existing) from None
+    return record
+
+
+def returned_quantities(sale: PosSale, quantities: dict[int, int] | None) -> list[tuple[SaleLine, LineLeft, int]]:
+    """(line, what it has left, units coming back) for each line that gives something back;
+    None: everything left."""
+    lines = sale_lines_left(sale)
+    if quantities is None:
+        wanted = [(line, left, left.qty) for line, left in lines if left.qty > 0]
+        if not wanted:
+            raise SaleError(_l("Everything on this sale was already given back."))
+        return wanted
+    language = current_language()
+    return units_coming_back(quantities, {line.id: (line, left, line.product.name(language)) for line, left in lines})
+
+
+def units_coming_back(quantities: dict[int, int],
+                      lines: dict[int, tuple[SaleLine | None, LineLeft, str]]) -> list[tuple[SaleLine, LineLeft, int]]:
+    """(sale line, what it has left, units) for each entry of `quantities` (a line's id → the
+    units coming back) that gives something back. `lines` are those that may: id → its sale
+    line (None if it was never sold), what that has left, the name to show. Refused when a
+    line is not among them or has fewer units left, or when nothing comes back at all."""
+    wanted = []
+    for line_id, qty in quantities.items():
+        if line_id not in lines:
+            raise SaleError(_l("That line is not on this page; reload it and try again."))
+        if qty == 0:
+            continue
+        check_quantity(qty)
+        sale_line, left, name = lines[line_id]
+        if sale_line is None or qty > left.qty:
+            raise SaleError(_l("Only %(left)d of %(name)s can still come back.", left=left.qty, name=name))
+        wanted.append((sale_line, left, qty))
+    if not wanted:
+        raise SaleError(_l("Enter how many of at least one item come back."))
+    return wanted

@@ -18,9 +18,16 @@ seed_cli = AppGroup(
 
 
 def finish(*, index: bool = True) -> None:
-    """Refresh the planner's statistics (bulk loads skew them) and the search index."""
-    db.session.execute(text("ANALYZE"))
+    """Refresh the planner's statistics (bulk loads skew them) and the search index. On
+    PostgreSQL, VACUUM too: until it marks the new pages all-visible, reading sums from an
+    index still visits the table for every row (the growth report: 25 s instead of 1 s)."""
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
     if index:
         reindex_with_progress()
 

@@ -17,7 +17,7 @@ from itertools import accumulate
 from math import sqrt
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, text
 
 from storefront.catalog.models import Product
 from storefront.clock import utc_start_of
@@ -25,7 +25,8 @@ from storefront.extensions import db
 from storefront.outlets.models import StockLevel
 from storefront.reports.imports import MAX_AMOUNT
 from storefront.reports.models import Baseline, DeclaredRevenue
-from storefront.reports.services import declared_year_of, first_certifications
+from storefront.reports.figures import first_certifications
+from storefront.reports.services import year_one_years
 from storefront.sales.models import SaleLine
 
 HISTORY_MONTHS = 24
@@ -47,7 +48,9 @@ MONTH_FACTOR = {1: 1.0, 2: 0.8, 3: 0.75, 4: 0.85, 5: 0.9, 6: 0.95, 7: 1.0, 8: 1.
 # Of the products whose first year is over and has sales: the share left without a
 # baseline, and the share tuned to meet the target (the rest fall below it).
 NO_BASELINE_SHARE, MEETS_SHARE = 0.1, 0.5
+LOSS_EVERY = 20  # of those, one in this many made a loss before OCOP, which no ratio can measure
 DECLARED_SHARE = 0.6
+PARTIAL_SHARE = 0.25  # of declaring producers, who have declared only the first year so far
 BASELINE_NOTES = (
     ("audited", "Theo báo cáo tài chính năm {year}"),
     ("declared", "Chủ thể kê khai khi đăng ký OCOP"),
@@ -96,14 +99,15 @@ class Calendar:
 
 def seed_sales_history(rng: random.Random, products: list[Product], today: date) -> dict:
     """Sale lines, baselines and declarations; returns their counts."""
-    first = dict(db.session.execute(select(first_certifications())).all())
+    certifications = first_certifications()
+    first = dict(db.session.execute(select(certifications.c.product_id, certifications.c.certified_on)).all())
     calendar = Calendar.between(today - relativedelta(months=HISTORY_MONTHS), today)
     by_id = {product.id: product for product in products}
     pairs = db.session.execute(
         select(StockLevel.outlet_id, StockLevel.product_id).order_by(StockLevel.outlet_id, StockLevel.product_id)
     ).all()
     lines = history_lines(rng, calendar, [(outlet_id, by_id[pid]) for outlet_id, pid in pairs if pid in first], first)
-    db.session.execute(insert(SaleLine.__table__), lines)
+    insert_sale_lines(lines)
     year_one = year_one_sums(lines, first)
     baselines = tuned_baselines(rng, [by_id[pid] for pid in sorted(first)], first, year_one, today)
     declared = declarations(rng, baselines, first, year_one, today)
@@ -141,8 +145,26 @@ def history_lines(rng: random.Random, calendar: Calendar, pairs: list[tuple[int,
             if online and random_() < REFUND_SHARE and refund_day < len(calendar.days):
                 lines.append(dict(line, qty=-qty, amount=-line["amount"], cost_amount=-line["cost_amount"],
                                   sold_at=calendar.starts[refund_day] + opening_minute(random_()),
-                                  source=line["source"] + "-refund"))
+                                  source=line["source"] + "-refund", reverses=line))
     return lines
+
+
+def insert_sale_lines(lines: list[dict]) -> None:
+    """Into the ledger in bulk; a refund (with `reverses`, the line it gives back) is linked
+    to that line and counts in its period, as the shop's own refunds are. The lines get their
+    ids here, after the ledger's last, so the links are known before the insert; nothing else
+    may write sale lines meanwhile."""
+    first_id = (db.session.scalar(select(func.max(SaleLine.id))) or 0) + 1
+    for number, line in enumerate(lines):
+        line["id"] = first_id + number
+    for line in lines:
+        reversed_line = line.pop("reverses", None)
+        line["reverses_id"] = reversed_line["id"] if reversed_line else None
+        line["counts_at"] = reversed_line["sold_at"] if reversed_line else line["sold_at"]
+    db.session.execute(insert(SaleLine.__table__), lines)
+    if db.engine.dialect.name == "postgresql":
+        # Rows given their ids leave the id sequence behind.
+        db.session.execute(text("SELECT setval(pg_get_serial_sequence('sale_line', 'id'), (SELECT MAX(id) FROM sale_line))"))
 
 
 def opening_minute(fraction: float) -> timedelta:
@@ -160,7 +182,7 @@ def year_one_sums(lines: list[dict], first: dict[int, date]) -> dict[int, tuple[
     sums: dict[int, tuple[int, int]] = {}
     for line in lines:
         starts, ends = windows[line["product_id"]]
-        if starts <= line["sold_at"] < ends:
+        if starts <= line["counts_at"] < ends:
             revenue, profit = sums.get(line["product_id"], (0, 0))
             sums[line["product_id"]] = (revenue + line["amount"], profit + line["amount"] - line["cost_amount"])
     return sums
@@ -172,6 +194,7 @@ def tuned_baselines(rng: random.Random, products: list[Product], first: dict[int
     no baseline; those without first-year sales have none (certified before the history
     began, or not sold here). Products still in their first year mostly have one already."""
     baselines = []
+    judged = 0
     for product in products:
         certified_on = first[product.id]
         revenue, profit = year_one.get(product.id, (0, 0))
@@ -182,6 +205,8 @@ def tuned_baselines(rng: random.Random, products: list[Product], first: dict[int
             figures = first_year_guess(rng, product, revenue, profit, (today - certified_on).days)
         elif revenue <= 0 or profit <= 0 or roll < NO_BASELINE_SHARE:
             continue
+        elif (judged := judged + 1) % LOSS_EVERY == LOSS_EVERY // 2:
+            figures = (thousands(revenue / rng.uniform(0.9, 1.5)), -thousands(revenue * rng.uniform(0.02, 0.1)))
         elif roll < NO_BASELINE_SHARE + MEETS_SHARE:
             figures = meeting(rng, revenue, profit)
         else:
@@ -226,21 +251,25 @@ def thousands(amount: float, *, up: bool = False) -> int:
 
 def declarations(rng: random.Random, baselines: list[dict], first: dict[int, date],
                  year_one: dict[int, tuple[int, int]], today: date) -> list[dict]:
-    """What producers declare across all their channels, several times what the shop sees:
-    for the (complete) calendar year the report reads, sometimes the year after too."""
+    """What producers declare across all their channels for the calendar years of year one
+    that are over: around their baseline grown 1.1 to 2.3 times, so that some meet the target
+    on their declarations and some do not; now and then only one of the two years (a partial
+    declaration, which the report does not judge on)."""
     rows = []
     for baseline in baselines:
         product_id = baseline["product_id"]
-        year = declared_year_of(first[product_id])
-        if year >= today.year or rng.random() >= DECLARED_SHARE:
+        years = [year for year in year_one_years(first[product_id]) if year < today.year]
+        if not years or rng.random() >= DECLARED_SHARE:
             continue
-        revenue = max(year_one.get(product_id, (0, 0))[0], baseline["revenue"]) * rng.uniform(2.5, 5.0)
-        years = (year, year + 1) if year + 1 < today.year and rng.random() < 0.3 else (year,)
-        for declared_year in years:
-            declared = min(thousands(revenue), MAX_AMOUNT)
+        if len(years) > 1 and rng.random() < PARTIAL_SHARE:
+            years = years[:1]
+        growth = rng.uniform(1.1, 2.3)
+        for year in years:
+            revenue = min(thousands(max(baseline["revenue"], year_one.get(product_id, (0, 0))[0]) * growth
+                                    * rng.uniform(0.9, 1.1)), MAX_AMOUNT)
             rows.append({
-                "product_id": product_id, "year": declared_year, "revenue": declared,
-                "profit": thousands(declared * rng.uniform(0.18, 0.32)), "note": "Báo cáo của chủ thể",
+                "product_id": product_id, "year": year, "revenue": revenue,
+                "profit": min(thousands(baseline["profit"] * growth * rng.uniform(0.85, 1.1)), revenue),
+                "note": "Báo cáo của chủ thể",
             })
-            revenue *= rng.uniform(1.0, 1.3)
     return rows

@@ -29,14 +29,13 @@ from storefront.extensions import db
 from storefront.outlets.models import Outlet, outlet_search_text
 from storefront.reports.imports import MAX_AMOUNT
 from storefront.reports.models import Baseline
-from storefront.reports.services import first_certifications
-from storefront.sales.models import SaleLine
+from storefront.reports.figures import first_certifications
 from storefront.seed.data_synthetic import (
     COMMUNE_NAMES, DISTRICT_NAMES, EVALUATED_SHARE, GRADES, GROUP_WEIGHTS, KINDS,
     PRODUCER_KIND_WEIGHTS, PRODUCER_PREFIXES, PRODUCER_TRADES, PROVINCE_NAMES, STAR_BAND_WEIGHTS,
 )
 from storefront.seed.demo import SeedError, council_level
-from storefront.seed.demo_sales import thousands
+from storefront.seed.demo_sales import insert_sale_lines, thousands
 
 BATCH = 5_000
 SALES_BATCH = 10_000
@@ -304,7 +303,7 @@ def insert_sales(seed: int, prefix: str, count: int, outlets: dict[int, int], to
         .where(Product.code.startswith(prefix, autoescape=True))
         .order_by(Product.code)
     ).all()
-    first_year = insert_sale_lines(rng, seed, count, products, outlets, today, progress) if products and count else {}
+    first_year = insert_sales_history(rng, seed, count, products, outlets, today, progress) if products and count else {}
     baselines = []
     for product_id, price, _cost, _district, _certified_on in products:
         if rng.random() >= BASELINE_SHARE:
@@ -322,14 +321,16 @@ def insert_sales(seed: int, prefix: str, count: int, outlets: dict[int, int], to
     return {"sale_lines": count if products else 0, "baselines": len(baselines)}
 
 
-def insert_sale_lines(rng: random.Random, seed: int, count: int, products: list, outlets: dict[int, int],
+def insert_sales_history(rng: random.Random, seed: int, count: int, products: list, outlets: dict[int, int],
                       today: date, progress: Callable[[int], None] | None) -> dict[int, tuple[int, int]]:
     """Insert the lines in batches; returns each product's first-year revenue and profit.
 
     Lines are made in time order (line n falls in the n-th of `count` equal slices of the
     span), so the ledger's indexes on time, outlet and product mostly grow at their ends
     instead of being written all over: that is what keeps a million lines fast. At each
-    moment the product is drawn, by popularity, among those already certified."""
+    moment the product is drawn, by popularity, among those already certified. A refund gives
+    back the product's latest sale, linked to it and counting in its period, as the shop's own
+    refunds do."""
     start_at = utc_start_of(today - relativedelta(months=SALES_MONTHS))
     span = (utc_start_of(today) - start_at).total_seconds()
     selling = []  # per product, in order of the moment it may first be sold (seconds into the span)
@@ -343,6 +344,7 @@ def insert_sale_lines(rng: random.Random, seed: int, count: int, products: list,
     cumulative = list(accumulate(rng.lognormvariate(0, 1) for _ in selling))
     all_outlets = sorted(outlets.values())
     sums = [[0, 0] for _ in selling]
+    latest_sale: dict[int, dict] = {}  # per product (its place in `selling`), its last line not refunded
     random_, slice_ = rng.random, span / count
     for batch_start in range(0, count, SALES_BATCH):
         rows = []
@@ -352,21 +354,27 @@ def insert_sale_lines(rng: random.Random, seed: int, count: int, products: list,
             k = min(bisect_right(cumulative, random_() * cumulative[on_sale - 1]), on_sale - 1)
             _from, product_id, price, unit_cost, own_outlet, year_one_start, year_one_end = selling[k]
             qty = 1 + (random_() < 0.3) + (random_() < 0.1)
-            if random_() < REFUND_SHARE:
-                qty = -qty
-            amount, cost = price * qty, unit_cost * qty
-            if year_one_start <= at < year_one_end:
-                sums[k][0] += amount
-                sums[k][1] += amount - cost
-            rows.append({
+            sold_at = start_at + timedelta(seconds=int(at))
+            row = {
                 "product_id": product_id,
                 "outlet_id": own_outlet if random_() < OWN_DISTRICT_SHARE else all_outlets[int(random_() * len(all_outlets))],
                 "channel": "online" if random_() < ONLINE_SHARE else "in_store",
-                "qty": qty, "unit_price": price, "amount": amount, "cost_amount": cost,
-                "sold_at": start_at + timedelta(seconds=int(at)),
-                "source": f"SYN{seed}-{n + 1}",
-            })
-        db.session.execute(insert(SaleLine.__table__), rows)
+                "qty": qty, "unit_price": price, "amount": price * qty, "cost_amount": unit_cost * qty,
+                "sold_at": sold_at, "source": f"SYN{seed}-{n + 1}",
+            }
+            counts_in = at
+            if random_() < REFUND_SHARE and k in latest_sale:
+                sale = latest_sale.pop(k)
+                row |= {"qty": -sale["qty"], "amount": -sale["amount"], "cost_amount": -sale["cost_amount"],
+                        "outlet_id": sale["outlet_id"], "channel": sale["channel"], "reverses": sale}
+                counts_in = (sale["sold_at"] - start_at).total_seconds()
+            else:
+                latest_sale[k] = row
+            if year_one_start <= counts_in < year_one_end:
+                sums[k][0] += row["amount"]
+                sums[k][1] += row["amount"] - row["cost_amount"]
+            rows.append(row)
+        insert_sale_lines(rows)
         if progress is not None:
             progress(len(rows))
     return {selling[k][1]: (revenue, profit) for k, (revenue, profit) in enumerate(sums)}

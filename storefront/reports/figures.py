@@ -1,0 +1,439 @@
+"""The growth report's figures, computed by the database.
+
+One statement computes every product's row — its year one, the sums of its sale lines in it,
+its declarations weighted over it, its target, its status and basis — into a temporary
+table; the summary, the ratio histogram and each page of rows are then small queries on it.
+Nothing is computed row by row in Python but the rows a page or a file shows.
+
+The rules (../shared/DESIGN.md, "Growth report"):
+- C is the issue date of the product's first 3★+ certificate, revoked later or not.
+- Year one is [C, C + 12 months) in Vietnamese days (UTC+7, no daylight saving); a sale line
+  counts at its `counts_at` (for a refund, the moment of the sale it reverses).
+- Declared figures for year one: each calendar year's declaration weighted by the days of
+  year one in that year, in whole đồng (rounded towards zero). Full when every calendar year
+  year one touches is declared; partial when only some are.
+- Status: not yet due / no baseline / no comparable baseline (baseline revenue or profit not
+  above zero) / meets (revenue and profit ≥ target × baseline) / below, compared on the
+  declared figures when they are full, otherwise on the platform's sales: value × 100 ≥
+  target in hundredths × baseline, in integers.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    event,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ClauseElement, Executable
+
+from storefront.catalog.models import CERTIFIED_MIN_STARS, Evaluation, Producer, Product
+from storefront.extensions import db
+from storefront.reports.models import GROWTH_RATIO, Baseline, DeclaredRevenue, PlanTarget
+from storefront.sales.models import SaleLine
+
+# Edges of the ratio histogram's buckets, in hundredths of the baseline: < 0.5, 0.5–1, … ≥ 3.
+RATIO_EDGES = (50, 100, 150, 200, 300)
+
+
+# --- Dates in SQL, the same on SQLite and PostgreSQL ---------------------------------------------
+
+
+class Calendar:
+    """Date arithmetic in SQL. SQLite keeps dates as 'YYYY-MM-DD' text, which compares in
+    date order with the dates and 'YYYY-MM-DD HH:MM:SS' times the ledger stores; reading its
+    parts as text is cheaper than its date functions, which parse the text on every call."""
+
+    def __init__(self, dialect: str):
+        self.postgresql = dialect == "postgresql"
+
+    def year_of(self, day):
+        return cast(func.extract("year", day), Integer) if self.postgresql else cast(func.substr(day, 1, 4), Integer)
+
+    def a_year_after(self, day):
+        """day + 12 months; 29 February gives 28 February, as dateutil's relativedelta does."""
+        if self.postgresql:
+            return cast(day + literal_column("interval '1 year'"), Date)
+        leap_day = func.substr(day, 6, 5) == "02-29"
+        return func.date(day, "+1 year", case((leap_day, "-1 day"), else_="+0 days"))
+
+    def is_new_year(self, day):
+        """Whether the day is 1 January."""
+        if self.postgresql:
+            return and_(func.extract("month", day) == 1, func.extract("day", day) == 1)
+        return func.substr(day, 6, 5) == "01-01"
+
+    def new_year_after(self, day):
+        """1 January of the year after the day's."""
+        if self.postgresql:
+            return func.make_date(self.year_of(day) + 1, 1, 1, type_=Date)
+        return func.printf("%04d-01-01", self.year_of(day) + 1)
+
+    def days_between(self, earlier, later):
+        if self.postgresql:
+            return later - earlier  # date − date is a whole number of days
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+
+    def utc_start_of(self, day):
+        """Midnight of a Vietnamese day as the naive UTC the ledger stores."""
+        if self.postgresql:
+            return cast(day, DateTime) - literal_column("interval '7 hours'")
+        return func.datetime(day, "-7 hours")
+
+
+# --- Sorting names as readers expect --------------------------------------------------------
+
+# Each lower-case Vietnamese letter with a mark as its plain letter, so that "Đ" sorts with "D"
+# and "Á" with "A", not after "Z". (search.analysis folds the same way for the index, word by
+# word through Whoosh: twenty times slower, too slow for sorting 100,000 names.)
+MARKED = {
+    "a": "àáảãạăằắẳẵặâầấẩẫậ", "e": "èéẻẽẹêềếểễệ", "i": "ìíỉĩị", "o": "òóỏõọôồốổỗộơờớởỡợ",
+    "u": "ùúủũụưừứửữự", "y": "ỳýỷỹỵ", "d": "đ",
+}
+FOLD = str.maketrans({letter: plain for plain, letters in MARKED.items() for letter in letters})
+
+
+def fold_name(text: str | None) -> str | None:
+    """Vietnamese text as it sorts: lower case, marks dropped, đ as d."""
+    return None if text is None else text.lower().translate(FOLD)
+
+
+def sql_folded(column, dialect: str):
+    """Vietnamese text in the order readers expect. PostgreSQL compares it with the Unicode root
+    collation (ICU's, in every usual build): marks and case count only between equal letters,
+    and đ sorts with d. SQLite sorts on fold_name, the same Python function everywhere."""
+    if dialect == "postgresql":
+        return column.collate("und-x-icu")
+    return func.fold_name(column)
+
+
+@event.listens_for(Engine, "connect")
+def register_sqlite_functions(dbapi_connection, _record) -> None:
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.create_function("fold_name", 1, fold_name, deterministic=True)
+
+
+# --- The rows, as one statement -----------------------------------------------------------------
+
+
+def first_certifications():
+    """Each product ever certified 3★+: C, the issue date of its first such certificate, also
+    when that certificate was later revoked (revocation ends validity from its own date; it
+    does not rewrite history), and the latest revocation of any of its certificates."""
+    return (
+        select(
+            Evaluation.product_id,
+            func.min(Evaluation.issued_on).label("certified_on"),
+            func.max(Evaluation.revoked_at).label("revoked_at"),
+        )
+        .where(Evaluation.stars >= CERTIFIED_MIN_STARS)
+        .group_by(Evaluation.product_id)
+        .subquery("first_certification")
+    )
+
+
+def filtered(statement, filters, certified_on):
+    """The report's filters on a statement over Product; `certified_on` is C there."""
+    if filters.area is not None:
+        column = Product.province_id if filters.area.level == "province" else Product.district_id
+        statement = statement.where(column == filters.area.id)
+    if filters.group:
+        statement = statement.where(Product.group == filters.group)
+    if filters.stars:
+        statement = statement.where(Product.certified_stars == filters.stars)
+    if filters.first_stars:
+        statement = statement.where(stars_on(certified_on) == filters.first_stars)
+    if filters.producer_kind:
+        producer = db.aliased(Producer)
+        statement = statement.where(
+            select(producer.id).where(producer.id == Product.producer_id, producer.kind == filters.producer_kind).exists()
+        )
+    if filters.product_id:
+        statement = statement.where(Product.id == filters.product_id)
+    if filters.certification_year:
+        year = filters.certification_year
+        statement = statement.where(certified_on >= date(year, 1, 1), certified_on < date(year + 1, 1, 1))
+    return statement
+
+
+def stars_on(certified_on):
+    """The stars of the product's certificate issued on C (the highest, if two were that day)."""
+    at_c = db.aliased(Evaluation)
+    return (
+        select(func.max(at_c.stars))
+        .where(at_c.product_id == Product.id, at_c.issued_on == certified_on, at_c.stars >= CERTIFIED_MIN_STARS)
+        .correlate_except(at_c)
+        .scalar_subquery()
+    )
+
+
+def report_products(filters, calendar: Calendar, today: date):
+    """Every product in the report with its year one and the calendar years it falls in, filtered."""
+    first = first_certifications()
+    certified_on = first.c.certified_on
+    return filtered(
+        select(
+            Product.id.label("product_id"), Product.code, Product.province_id, Product.district_id, Product.group,
+            Producer.kind.label("producer_kind"), Product.certified_stars.label("stars"), Product.certified_until,
+            case((Product.certification_id.is_(None), "revoked"), (Product.certified_until <= today, "expired"),
+                 else_="valid").label("certificate"),
+            certified_on, first.c.revoked_at, stars_on(certified_on).label("first_stars"),
+            calendar.a_year_after(certified_on).label("year_one_ends"),
+            calendar.year_of(certified_on).label("first_year"),
+            # Year one falls in one calendar year when it starts on 1 January, else in two.
+            case((calendar.is_new_year(certified_on), None),
+                 else_=calendar.year_of(certified_on) + 1).label("second_year"),
+        )
+        .join(first, first.c.product_id == Product.id)
+        .join(Producer, Producer.id == Product.producer_id),
+        filters, certified_on,
+    ).subquery("report_product")
+
+
+def of_first_certification(expression=lambda day: day):
+    """`expression` of C for the product of the statement around it, looked up there: one
+    lookup per product, whatever the expression (see first_certifications for C)."""
+    at_first = db.aliased(Evaluation)
+    return (
+        select(expression(func.min(at_first.issued_on)))
+        .where(at_first.product_id == Product.id, at_first.stars >= CERTIFIED_MIN_STARS)
+        .correlate_except(at_first)
+        .scalar_subquery()
+    )
+
+
+def sales_sums(filters, calendar: Calendar, *, starts=None, ends=None):
+    """Revenue and profit per product in its year one or, given both bounds, in that period
+    for the products past year one, summed by the database from one range of the ledger's
+    (product, counts_at, amount, cost_amount) index per product, without reading the table.
+
+    SQLite looks C up per product and joins the ledger on the range: products come in the
+    order of their ids, so the sums need no sorting. PostgreSQL would hash the whole ledger
+    instead (four times slower), so each product's sums are a LATERAL subquery over its range."""
+    year_one_starts = of_first_certification(calendar.utc_start_of)
+    year_one_ends = of_first_certification(lambda day: calendar.utc_start_of(calendar.a_year_after(day)))
+    revenue = cast(func.sum(SaleLine.amount), BigInteger).label("revenue")  # PostgreSQL sums bigints as numeric
+    profit = cast(func.sum(SaleLine.amount - SaleLine.cost_amount), BigInteger).label("profit")
+    if starts is None:
+        period, due = (year_one_starts, year_one_ends), true()
+    else:
+        period, due = (literal(starts, DateTime), literal(ends, DateTime)), year_one_ends <= ends
+    if calendar.postgresql:
+        windows = filtered(
+            select(Product.id.label("product_id"), period[0].label("starts"), period[1].label("ends")).where(due),
+            filters, of_first_certification(),
+        ).subquery("window")
+        sums = (
+            select(revenue, profit)
+            .where(SaleLine.product_id == windows.c.product_id, SaleLine.counts_at >= windows.c.starts,
+                   SaleLine.counts_at < windows.c.ends)
+            .lateral("sums")
+        )
+        return select(windows.c.product_id, sums.c.revenue, sums.c.profit).join(sums, true()).subquery()
+    statement = (
+        select(Product.id.label("product_id"), revenue, profit)
+        .join(SaleLine, and_(SaleLine.product_id == Product.id, SaleLine.counts_at >= period[0],
+                             SaleLine.counts_at < period[1], due))
+        .group_by(Product.id)
+    )
+    return filtered(statement, filters, of_first_certification()).subquery()
+
+
+def growth_select(filters, *, today: date, default_target: int, calendar: Calendar, trailing: tuple | None):
+    """The report's rows as one SELECT: a column per figure, status and basis included.
+    `default_target` is in hundredths; `trailing` the UTC bounds of the last 12 months, to
+    sum them too (for sorting on them, or a file)."""
+    products = report_products(filters, calendar, today)
+    p = products.c
+    year_one = sales_sums(filters, calendar)
+    province_target, national_target = db.aliased(PlanTarget), db.aliased(PlanTarget)
+    first_declared, second_declared = db.aliased(DeclaredRevenue), db.aliased(DeclaredRevenue)
+    statement = (
+        select(
+            products,
+            # Targets in hundredths, as stored: see storefront.reports.models.Hundredths.
+            func.coalesce(type_coerce(province_target.value, Integer), type_coerce(national_target.value, Integer),
+                          default_target).label("target"),
+            Baseline.revenue.label("baseline_revenue"), Baseline.profit.label("baseline_profit"),
+            func.coalesce(year_one.c.revenue, 0).label("revenue"), func.coalesce(year_one.c.profit, 0).label("profit"),
+            first_declared.revenue.label("first_declared_revenue"),
+            first_declared.profit.label("first_declared_profit"),
+            second_declared.revenue.label("second_declared_revenue"),
+            second_declared.profit.label("second_declared_profit"),
+        )
+        .outerjoin(Baseline, Baseline.product_id == p.product_id)
+        .outerjoin(year_one, year_one.c.product_id == p.product_id)
+        .outerjoin(province_target, and_(province_target.indicator == GROWTH_RATIO, province_target.year == p.first_year,
+                                         province_target.area_id == p.province_id))
+        .outerjoin(national_target, and_(national_target.indicator == GROWTH_RATIO, national_target.year == p.first_year,
+                                         national_target.area_id.is_(None)))
+        .outerjoin(first_declared, and_(first_declared.product_id == p.product_id, first_declared.year == p.first_year))
+        .outerjoin(second_declared, and_(second_declared.product_id == p.product_id,
+                                         second_declared.year == p.first_year + 1))
+    )
+    if trailing is not None:
+        last_months = sales_sums(filters, calendar, starts=trailing[0], ends=trailing[1])
+        due = p.year_one_ends <= today
+        statement = statement.add_columns(
+            case((due, func.coalesce(last_months.c.revenue, 0))).label("trailing_revenue"),
+            case((due, func.coalesce(last_months.c.profit, 0))).label("trailing_profit"),
+        ).outerjoin(last_months, last_months.c.product_id == p.product_id)
+    return judged(weighed(fenced(statement, "figures"), calendar), today=today, filters=filters)
+
+
+def fenced(statement, name: str):
+    """A subquery the database computes once per row before the query around it reads it:
+    SQLite would otherwise copy each expression into every one that uses it (OFFSET 0 keeps
+    it from flattening the subquery), and the status uses the declared figures many times."""
+    return statement.offset(0).subquery(name)
+
+
+def weighed(figures, calendar: Calendar):
+    """The declaration over year one (full, partial or none), the declared figures weighted
+    by days when it is full, and the basis of the status with the figures compared."""
+    f = figures.c
+    full = and_(f.first_declared_revenue.is_not(None), or_(f.second_year.is_(None), f.second_declared_revenue.is_not(None)))
+    declaration = case(
+        (full, "full"),
+        (or_(f.first_declared_revenue.is_not(None), f.second_declared_revenue.is_not(None)), "partial"),
+        else_="none",
+    )
+    new_year = calendar.new_year_after(f.certified_on)
+    days_first = calendar.days_between(f.certified_on, new_year)
+    days_second = calendar.days_between(new_year, f.year_one_ends)
+
+    def weighted(first, second):
+        """Whole đồng, rounded towards zero (integer division on both databases); worked out
+        only where the declaration is full."""
+        return case((full, (first * days_first + func.coalesce(second, 0) * days_second) // (days_first + days_second)))
+
+    declared_revenue = weighted(f.first_declared_revenue, f.second_declared_revenue)
+    declared_profit = weighted(f.first_declared_profit, f.second_declared_profit)
+    return fenced(select(
+        figures,
+        declaration.label("declaration"),
+        declared_revenue.label("declared_revenue"),
+        declared_profit.label("declared_profit"),
+        case((full, "declared"), else_="platform").label("basis"),
+        case((full, declared_revenue), else_=f.revenue).label("compared_revenue"),
+        case((full, declared_profit), else_=f.profit).label("compared_profit"),
+    ), "weighed")
+
+
+# Steps of the computation the page and the files do not read.
+WORKING_COLUMNS = {"first_declared_profit", "second_declared_profit", "compared_revenue", "compared_profit"}
+
+
+def judged(weighed_rows, *, today: date, filters):
+    """The status, and the ratios' sort keys and histogram buckets."""
+    f = weighed_rows.c
+    status = case(
+        (f.year_one_ends > today, "not_yet_due"),
+        (f.baseline_revenue.is_(None), "no_baseline"),
+        (or_(f.baseline_revenue <= 0, f.baseline_profit <= 0), "no_comparable_baseline"),
+        (and_(f.compared_revenue * 100 >= f.target * f.baseline_revenue,
+              f.compared_profit * 100 >= f.target * f.baseline_profit), "meets"),
+        else_="below",
+    )
+
+    def ratio(value, baseline):
+        """For sorting only; every shown ratio is computed exactly from the two integers."""
+        return case((baseline > 0, cast(value, Float) / cast(baseline, Float)))
+
+    def bucket(value, baseline):
+        """How many of the histogram's edges the ratio reaches, compared exactly."""
+        return case((baseline > 0, sum(case((value * 100 >= edge * baseline, 1), else_=0) for edge in RATIO_EDGES)))
+
+    statement = select(
+        *(column for column in weighed_rows.c if column.name not in WORKING_COLUMNS),
+        status.label("status"),
+        ratio(f.revenue, f.baseline_revenue).label("revenue_ratio"),
+        ratio(f.profit, f.baseline_profit).label("profit_ratio"),
+        ratio(f.declared_revenue, f.baseline_revenue).label("declared_revenue_ratio"),
+        ratio(f.declared_profit, f.baseline_profit).label("declared_profit_ratio"),
+        bucket(f.compared_revenue, f.baseline_revenue).label("revenue_bucket"),
+        bucket(f.compared_profit, f.baseline_profit).label("profit_bucket"),
+    )
+    if "trailing_revenue" in weighed_rows.c:
+        statement = statement.add_columns(
+            ratio(f.trailing_revenue, f.baseline_revenue).label("trailing_revenue_ratio"),
+            ratio(f.trailing_profit, f.baseline_profit).label("trailing_profit_ratio"),
+        )
+    if filters.basis:
+        statement = statement.where(f.basis == filters.basis)
+    return statement
+
+
+# --- The temporary table the page's queries read -------------------------------------------
+
+ROW_TYPES = {
+    "product_id": Integer, "code": String, "province_id": Integer, "district_id": Integer, "group": String,
+    "producer_kind": String, "stars": Integer, "first_stars": Integer, "certified_on": Date, "year_one_ends": Date,
+    "revoked_at": DateTime, "certified_until": Date, "certificate": String, "first_year": Integer,
+    "target": Integer, "baseline_revenue": Integer, "baseline_profit": Integer, "revenue": Integer, "profit": Integer,
+    "second_year": Integer, "first_declared_revenue": Integer, "second_declared_revenue": Integer,
+    "declaration": String, "declared_revenue": Integer, "declared_profit": Integer, "basis": String, "status": String,
+    "revenue_ratio": Float, "profit_ratio": Float, "declared_revenue_ratio": Float, "declared_profit_ratio": Float,
+    "revenue_bucket": Integer, "profit_bucket": Integer, "trailing_revenue": Integer, "trailing_profit": Integer,
+    "trailing_revenue_ratio": Float, "trailing_profit_ratio": Float,
+}
+TABLE_NAME = "growth_rows"
+
+
+class CreateTemporaryTableAs(Executable, ClauseElement):
+    """CREATE TEMPORARY TABLE name AS SELECT …: the rows never pass through Python, and
+    PostgreSQL may still plan the SELECT in parallel (an INSERT … SELECT may not)."""
+
+    inherit_cache = False
+
+    def __init__(self, name: str, query):
+        self.name, self.query = name, query
+
+
+@compiles(CreateTemporaryTableAs)
+def compile_create_as(element, compiler, **kw) -> str:
+    return f"CREATE TEMPORARY TABLE {element.name} AS {compiler.process(element.query, **kw)}"
+
+
+@contextmanager
+def growth_rows_table(filters, *, today: date, default_target: int, trailing: tuple[datetime, datetime] | None):
+    """The report's rows as a temporary table, for the queries of one page or one file."""
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    query = growth_select(filters, today=today, default_target=default_target, calendar=Calendar(dialect),
+                          trailing=trailing)
+    names = [column.name for column in query.selected_columns]
+    table = Table(TABLE_NAME, MetaData(), *(Column(name, ROW_TYPES[name]) for name in names))
+    # A temporary table belongs to the connection: one left by a report that failed half-way
+    # on this pooled connection goes first.
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {TABLE_NAME}")
+    if dialect == "postgresql":
+        # For this transaction: no JIT, whose compiling (about a second) costs more than it
+        # saves on a query of this shape.
+        connection.exec_driver_sql("SET LOCAL jit = off")
+    # No ANALYZE: the queries on it read it whole or join it by key, whatever its statistics.
+    connection.execute(CreateTemporaryTableAs(TABLE_NAME, query))
+    yield table
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {TABLE_NAME}")
+
