@@ -161,3 +161,23 @@ def test_a_file_with_one_broken_rule_saves_nothing(app, products):
     assert count(Evaluation) == 0
     assert db.session.scalar(db.select(Product.certified_stars).where(Product.code == "TK-TRA-01")) is None
 
+
+
+# Search after a large import
+
+
+def test_a_large_import_answers_before_the_search_index_follows(client, login_as, producers, monkeypatch):
+    from storefront.catalog.listing import ProductFilters
+    from storefront.search.index import current_index, search_products
+    from tests.test_imports import upload
+
+    login_as("staff")
+    monkeypatch.setattr(current_index(), "inline_limit", 1)
+
+    response = upload(client, "products", product_file())
+
+    assert "File imported: 2 created, 0 updated." in response.text
+    assert "search shows these changes in a few minutes" in response.text
+    current_index().wait()
+    found = search_products(ProductFilters(q="tra xanh", include_uncertified=True), per_page=10).products
+    assert [product.code for product in found] == ["TK-TRA-01"]

@@ -63,7 +63,7 @@ from storefront.clock import VIETNAM, utc_start_of, utcnow, vietnam_today
 from storefront.imports import ImportResult, save_rows
 from storefront.lookups import rows_where_in, scalars_where_in
 from storefront.search.analysis import folded
-from storefront.search.index import follow_bulk_changes
+from storefront.search.index import current_index, follow_bulk_changes
 from storefront.spreadsheets import (
     MEGABYTE,
     FileRejected,
@@ -342,8 +342,9 @@ def saved_rows(columns: list, key_column, keys: Iterable, key_of: Callable[[dict
     return {key_of(row): row for row in (dict(row._mapping) for row in rows)}
 
 
-def result(split: Split) -> ImportResult:
-    return ImportResult(created=len(split.new), updated=len(split.changed), unchanged=split.unchanged)
+def result(split: Split, *, products_changed: int = 0) -> ImportResult:
+    return ImportResult(created=len(split.new), updated=len(split.changed), unchanged=split.unchanged,
+                        indexed_later=current_index().indexes_later(products_changed))
 
 
 # --- Producers ---------------------------------------------------------------------------------
@@ -475,7 +476,7 @@ def import_products(*, filename: str, data: bytes, actor: User | None) -> Import
         new_ids, changed_ids = write_split(Product, split, actor, saved, new_rows=new_rows,
                                            derived=lambda _after: {"updated_at": now})
         follow_bulk_changes(products=[*new_ids, *changed_ids])
-        return result(split)
+        return result(split, products_changed=len(new_ids) + len(changed_ids))
 
     return once_more_if_raced(upsert)
 
@@ -557,9 +558,10 @@ def import_evaluations(*, filename: str, data: bytes, actor: User | None) -> Imp
     def upsert() -> ImportResult:
         split = split_entries(entries, saved(entry.key for entry in entries), same=same_evaluation_value)
         write_split(Evaluation, split, actor, saved)
-        refresh_certifications({entry.values["product_id"] for entry in split.new}
-                               | {entry.values["product_id"] for entry, *_rest in split.changed})
-        return result(split)
+        product_ids = ({entry.values["product_id"] for entry in split.new}
+                       | {entry.values["product_id"] for entry, *_rest in split.changed})
+        refresh_certifications(product_ids)
+        return result(split, products_changed=len(product_ids))
 
     return once_more_if_raced(upsert)
 
