@@ -197,7 +197,6 @@ def render_outlet_page(outlet: Outlet, *, manager_form: ManagerForm | None = Non
         outlet=outlet,
         managers=sorted(outlet.managers, key=lambda user: user.email),
         manager_form=manager_form or ManagerForm(formdata=None),
-        action_form=ActionForm(),
         stock=stock_on_hand(outlet),
         open_orders=open_orders_at(outlet),
         points=map_points([outlet]),
