@@ -9,6 +9,7 @@ from storefront.accounts.forms import ActionForm
 from storefront.accounts.models import User
 from storefront.accounts.services import find_user
 from storefront.admin import bp
+from storefront.admin.forms import refreshing_area
 from storefront.admin.services import sales_point_coverage
 from storefront.audit.services import record_history
 from storefront.catalog.listing import parse_int
@@ -67,7 +68,7 @@ def outlet_coverage():
 @staff_required
 def outlet_new():
     form = OutletForm(creating=True, pickup_enabled=True)
-    if "show_communes" not in request.form and form.validate_on_submit():
+    if not refreshing_area() and form.validate_on_submit():
         try:
             outlet = open_outlet(code=form.code.data, details=form.details(), actor=current_user)
         except OutletError as error:
@@ -92,7 +93,7 @@ def outlet_edit(code: str):
     form = OutletForm(creating=False, obj=outlet)
     if request.method == "GET":
         form.show_place(outlet.area)
-    elif "show_communes" not in request.form and form.validate_on_submit():
+    elif not refreshing_area() and form.validate_on_submit():
         try:
             changed = update_outlet(outlet=outlet, details=form.details(), actor=current_user)
         except OutletError as error:
