@@ -149,6 +149,7 @@ class SearchIndex:
         self.local = threading.local()
         self.index = open_or_create(dirname)
         self.background: list[threading.Thread] = []
+        self.writing_later = threading.Lock()
 
     def snapshot(self) -> Snapshot:
         """This thread's snapshot, renewed when any process has committed since."""
@@ -171,11 +172,18 @@ class SearchIndex:
         return count > self.inline_limit
 
     def write_later(self, bind, ids: set[int]) -> None:
-        """Index these products in a thread, reading them with a session of its own."""
+        """Index these products in a thread, reading them with a session of its own. It writes
+        them SEARCH_INLINE_LIMIT at a time, a few seconds each, so that between two batches the
+        other processes' writers (which wait SEARCH_LOCK_TIMEOUT for the lock) get their turn;
+        this process's large writes queue one after the other."""
+        ordered = sorted(ids)
+
         def write() -> None:
             try:
-                with Session(bind=bind) as session:
-                    write_products(session, self, ids)
+                with self.writing_later, Session(bind=bind) as session:
+                    for start in range(0, len(ordered), self.inline_limit):
+                        write_products(session, self, set(ordered[start:start + self.inline_limit]))
+                        session.expunge_all()
             except Exception:
                 logger.exception("Could not index %d products; run `flask search reindex`.", len(ids))
 
@@ -344,6 +352,7 @@ def write_products(session: Session, search_index: SearchIndex, ids: set[int]) -
 def rebuild(progress: Callable[[int], None] | None = None, batch_size: int = 2000) -> int:
     """Index every product again; searches see the old index until the single commit."""
     search_index = current_index()
+    search_index.wait()  # a large commit's batches first: the rebuild replaces them anyway
     if is_outdated(search_index.index):
         search_index.recreate()
     count = 0
