@@ -36,6 +36,8 @@ class Config:
     PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE_DIR / "photos"))
     # Several worker processes share one index: a writer waits this long for the lock.
     SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "30"))
+    # A commit changing more products than this (a bulk import) is indexed after the request.
+    SEARCH_INLINE_LIMIT = int(os.environ.get("SEARCH_INLINE_LIMIT", "2000"))
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from storefront.extensions import on_this_database
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -91,6 +93,7 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
+    conf_args.setdefault("include_object", on_this_database(connectable.dialect.name))
 
     with connectable.connect() as connection:
         context.configure(

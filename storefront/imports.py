@@ -18,6 +18,7 @@ class ImportResult:
     updated: int
     skipped: int = 0  # lines left out on purpose (no figures in them)
     unchanged: int = 0  # lines that match what is already saved
+    indexed_later: bool = False  # so many products changed that search follows after the request
 
 
 def save_rows(model: type, new: list[dict], changed: list[dict]) -> None:

@@ -140,7 +140,7 @@ def test_a_bad_outlet_form_shows_the_error_and_saves_nothing(client, staff, area
 
 
 def test_showing_a_districts_communes_saves_nothing(client, staff, areas):
-    response = client.post("/admin/outlets/new", data=GOOD | {"commune": "", "show_communes": "1"})
+    response = client.post("/admin/outlets/new", data=GOOD | {"commune": "", "refresh_area": "1"})
 
     assert response.status_code == 200
     assert '<option value="20560">Tiên Kỳ</option>' in response.text

@@ -8,7 +8,7 @@ from flask_migrate import downgrade, upgrade
 
 from config import TestConfig, database_url
 from storefront import create_app
-from storefront.extensions import db
+from storefront.extensions import db, on_this_database
 from tests.conftest import require, reset_database
 
 
@@ -25,7 +25,9 @@ def assert_migrations_match_models(app) -> None:
         db.drop_all()
         upgrade()
         with db.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+            context = MigrationContext.configure(
+                connection, opts={"include_object": on_this_database(connection.dialect.name)})
+            differences = compare_metadata(context, db.metadata)
         assert differences == [], f"models and migrations differ: {differences}"
         downgrade(revision="base")
         with db.engine.connect() as connection:

@@ -1,18 +1,11 @@
 // The outlet form's map: a click puts the outlet there and fills in latitude and longitude;
 // typed coordinates move the marker. Without JavaScript (or tiles) the two fields work alone.
-// Choosing a district asks the server for its communes, as the "Show its communes" button does.
+// (Choosing a district lists its communes through admin.js, as for a producer's commune.)
 (function () {
   "use strict";
 
   var form = document.querySelector("[data-outlet-form]");
   if (!form) return;
-  var place = form.querySelector("[data-place]");
-  var showCommunes = form.querySelector("[data-show-communes]");
-  if (place && showCommunes) {
-    showCommunes.hidden = true;
-    place.addEventListener("change", function () { form.requestSubmit(showCommunes); });
-  }
-
   var box = form.querySelector("[data-outlet-picker]");
   var latitude = form.querySelector("[data-latitude]");
   var longitude = form.querySelector("[data-longitude]");

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from storefront.clock import utcnow
-from storefront.extensions import db
+from storefront.extensions import db, trigram_index
 from storefront.search.analysis import folded
 
 ROLES = ("customer", "manager", "staff", "admin")
@@ -50,6 +50,7 @@ class User(UserMixin, db.Model):
 
 # The people list filters by role in the order of emails.
 db.Index("ix_user_role_email", User.role, User.email)
+trigram_index("ix_user_search_text_trgm", User.search_text)  # the people list's search
 
 
 @event.listens_for(User, "before_insert")

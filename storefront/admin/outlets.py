@@ -9,6 +9,7 @@ from storefront.accounts.forms import ActionForm
 from storefront.accounts.models import User
 from storefront.accounts.services import find_user
 from storefront.admin import bp
+from storefront.admin.forms import refreshing_area
 from storefront.admin.services import sales_point_coverage
 from storefront.audit.services import record_history
 from storefront.catalog.listing import parse_int
@@ -67,7 +68,7 @@ def outlet_coverage():
 @staff_required
 def outlet_new():
     form = OutletForm(creating=True, pickup_enabled=True)
-    if "show_communes" not in request.form and form.validate_on_submit():
+    if not refreshing_area() and form.validate_on_submit():
         try:
             outlet = open_outlet(code=form.code.data, details=form.details(), actor=current_user)
         except OutletError as error:
@@ -92,7 +93,7 @@ def outlet_edit(code: str):
     form = OutletForm(creating=False, obj=outlet)
     if request.method == "GET":
         form.show_place(outlet.area)
-    elif "show_communes" not in request.form and form.validate_on_submit():
+    elif not refreshing_area() and form.validate_on_submit():
         try:
             changed = update_outlet(outlet=outlet, details=form.details(), actor=current_user)
         except OutletError as error:
@@ -197,7 +198,6 @@ def render_outlet_page(outlet: Outlet, *, manager_form: ManagerForm | None = Non
         outlet=outlet,
         managers=sorted(outlet.managers, key=lambda user: user.email),
         manager_form=manager_form or ManagerForm(formdata=None),
-        action_form=ActionForm(),
         stock=stock_on_hand(outlet),
         open_orders=open_orders_at(outlet),
         points=map_points([outlet]),

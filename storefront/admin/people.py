@@ -142,7 +142,6 @@ def person_page(user: User, *, role_form: RoleForm | None = None, outlet_form: O
         person=user,
         role_form=role_form or RoleForm(role=user.role),
         outlet_form=outlet_form or OutletCodeForm(formdata=None),
-        action_form=ActionForm(),
         action_error=action_error,
         outlet_choices=outlets,
         history=record_history(user),

@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from storefront.accounts.access import staff_required
 from storefront.admin import bp
-from storefront.admin.forms import ProducerForm, show_error
+from storefront.admin.forms import ProducerForm, refreshing_area, show_error
 from storefront.admin.lists import STATUSES, ProducerFilters, producer_lookup, producers_page
 from storefront.audit.services import record_history
 from storefront.catalog.models import Producer, Product
@@ -94,7 +94,3 @@ def producer_active(producer_id: int):
 def producer_or_404(producer_id: int) -> Producer:
     return db.session.get(Producer, producer_id) or abort(404)
 
-
-def refreshing_area() -> bool:
-    """The form was sent to list the districts or communes of a new choice, not to be saved."""
-    return request.method == "POST" and "refresh_area" in request.form

@@ -40,6 +40,8 @@ def imported_message(result: ImportResult) -> str:
         message += " " + ngettext("%(lines)s line matched what was already saved.",
                                   "%(lines)s lines matched what was already saved.", result.unchanged,
                                   lines=format_number(result.unchanged))
+    if result.indexed_later:
+        message += " " + _("The shop's search shows these changes in a few minutes, once they are indexed.")
     return message
 
 

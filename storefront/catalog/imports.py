@@ -2,7 +2,9 @@
 XLSX, with English or Vietnamese headers (each column may be named either way).
 
 A file is all or nothing: every line is checked first and any bad line refuses the whole file,
-each problem naming its line and column. Each line is matched to what is saved by its natural key:
+each problem naming its line and column. A line obeys the same rules as the back-office forms:
+the checks are catalog.services' own (producer_problem, product_problem, evaluation_problem,
+revocation_problem), numbers and codes are kept in capitals the same way (capitals). Each line is matched to what is saved by its natural key:
 - a producer by its registration number;
 - a product by its code (it names its producer by registration number);
 - an evaluation by product code, issue date and council level (a council evaluates a product
@@ -33,6 +35,7 @@ from storefront.accounts.models import User
 from storefront.audit.services import Change, record_changes
 from storefront.catalog.labels import COUNCIL_LABELS, GROUP_LABELS, PRODUCER_KIND_LABELS
 from storefront.catalog.models import (
+    CERTIFIED_MIN_STARS,
     COUNCIL_LEVELS,
     PRODUCER_KINDS,
     PRODUCT_GROUPS,
@@ -40,14 +43,27 @@ from storefront.catalog.models import (
     Evaluation,
     Producer,
     Product,
+    slugify,
     stars_for_score,
 )
-from storefront.catalog.services import certifying_evaluation, origin_of, unique_slugs
+from storefront.catalog.services import (
+    MAX_PRICE,
+    CatalogError,
+    capitals,
+    certifying_evaluation,
+    evaluation_problem,
+    origin_of,
+    producer_problem,
+    product_code_problem,
+    product_problem,
+    revocation_problem,
+    unique_slugs,
+)
 from storefront.clock import VIETNAM, utc_start_of, utcnow, vietnam_today
 from storefront.imports import ImportResult, save_rows
 from storefront.lookups import rows_where_in, scalars_where_in
 from storefront.search.analysis import folded
-from storefront.search.index import follow_bulk_changes
+from storefront.search.index import current_index, follow_bulk_changes
 from storefront.spreadsheets import (
     MEGABYTE,
     FileRejected,
@@ -68,7 +84,6 @@ from storefront.transactions import once_more_if_raced
 # A nationwide file is ~16,000 lines; 100,000 is the bench scale.
 MAX_FILE_LINES = 100_000
 MAX_FILE_BYTES = 16 * MEGABYTE
-MAX_PRICE = 10**10  # ten billion đồng a unit: more is a typo
 FIRST_EVALUATION_YEAR = 2018  # the OCOP programme's first councils
 YES = {"yes", "y", "true", "1", "x", "co"}  # "có" folds to "co"
 NO = {"no", "n", "false", "0", "khong", ""}
@@ -177,8 +192,19 @@ class LineCheck:
         return column in self.line.cells
 
     def problem(self, column: str, message: str) -> None:
+        """A problem in a column, or on the line when the file has no such column (a rule that
+        needs a value the file left out)."""
         self.ok = False
-        self.problems.append((self.line.number, in_column(self.line.number, self.line.headers[column], message)))
+        number = self.line.number
+        header = self.line.headers.get(column)
+        self.problems.append((number, in_column(number, header, message) if header else on_line(number, message)))
+
+    def refuse(self, error: CatalogError | None, columns: Mapping[str | None, str]) -> None:
+        """A rule of catalog.services the line breaks, in the column of the field it names."""
+        if error is not None:
+            column = columns.get(error.field, error.field) or ""
+            message = str(error)
+            self.problem(column, message.removesuffix(".") if column in self.line.headers else message)
 
     def text(self, column: str, max_length: int, *, required: bool = False) -> str:
         text = unescape_cell(cell_text([self.line.cells.get(column)], 0))
@@ -292,11 +318,13 @@ def split_entries(entries: list[Entry], existing: dict[object, dict],
 
 
 def write_split(model: type, split: Split, actor: User | None, saved: Callable[[Iterable], dict[object, dict]], *,
-                new_rows: list[dict] | None = None, changed_extra: dict | None = None) -> tuple[list[int], list[int]]:
+                new_rows: list[dict] | None = None,
+                derived: Callable[[dict], dict] = lambda _after: {}) -> tuple[list[int], list[int]]:
     """Insert and update in bulk, with an audit entry per record; the new and the changed ids.
-    `saved` finds saved rows by natural key: the new rows' ids are read back with it."""
+    `saved` finds saved rows by natural key: the new rows' ids are read back with it. `derived`
+    gives the columns an update sets besides the line's (the ORM sets them on a form's save)."""
     rows = new_rows if new_rows is not None else [entry.values for entry in split.new]
-    save_rows(model, rows, [after | (changed_extra or {}) | {"id": id_} for _entry, id_, _before, after in split.changed])
+    save_rows(model, rows, [after | derived(after) | {"id": id_} for _entry, id_, _before, after in split.changed])
     created = saved(entry.key for entry in split.new) if split.new else {}
     new_ids = [created[entry.key]["id"] for entry in split.new]
     record_changes(actor=actor, model=model, action="import_create", changes=[
@@ -314,8 +342,9 @@ def saved_rows(columns: list, key_column, keys: Iterable, key_of: Callable[[dict
     return {key_of(row): row for row in (dict(row._mapping) for row in rows)}
 
 
-def result(split: Split) -> ImportResult:
-    return ImportResult(created=len(split.new), updated=len(split.changed), unchanged=split.unchanged)
+def result(split: Split, *, products_changed: int = 0) -> ImportResult:
+    return ImportResult(created=len(split.new), updated=len(split.changed), unchanged=split.unchanged,
+                        indexed_later=current_index().indexes_later(products_changed))
 
 
 # --- Producers ---------------------------------------------------------------------------------
@@ -335,7 +364,7 @@ def import_producers(*, filename: str, data: bytes, actor: User | None) -> Impor
     for line in lines:
         check = LineCheck(line, problems)
         values = {
-            "registration_no": check.text("registration_no", 40, required=True),
+            "registration_no": capitals(check.text("registration_no", 40, required=True)),
             "name": check.text("name", 200, required=True),
             "kind": check.choice("kind", kinds),
         }
@@ -361,6 +390,10 @@ def import_producers(*, filename: str, data: bytes, actor: User | None) -> Impor
             if check.has(column):
                 values[column] = check.yes_no(column)
         if check.ok:
+            check.refuse(producer_problem(name=values["name"], kind=values["kind"],
+                                          registration_no=values["registration_no"], area=area),
+                         {"area": "commune_code"})
+        if check.ok:
             entries.append(Entry(line.number, values["registration_no"], values["name"], values))
     refuse_repeated_keys(entries, problems, lambda key: _("Registration number %(number)s", number=key))
     refuse_if(problems)
@@ -371,7 +404,9 @@ def import_producers(*, filename: str, data: bytes, actor: User | None) -> Impor
 
     def upsert() -> ImportResult:
         split = split_entries(entries, saved(entry.key for entry in entries))
-        _new_ids, changed_ids = write_split(Producer, split, actor, saved)
+        # New rows get their folded name from the column default, updated ones here.
+        _new_ids, changed_ids = write_split(Producer, split, actor, saved,
+                                            derived=lambda after: {"name_folded": slugify(after["name"])})
         follow_bulk_changes(producers=changed_ids)  # their products' index text names them and their place
         return result(split)
 
@@ -387,26 +422,29 @@ PRODUCT_FIELDS = ("code", "name_vi", "name_en", "group", "subgroup", "producer_i
 def import_products(*, filename: str, data: bytes, actor: User | None) -> ImportResult:
     lines = read_lines(PRODUCTS, filename, data)
     groups = words_for(GROUP_LABELS, PRODUCT_GROUPS)
-    producers = producers_with_places(cell_text([line.cells.get("producer_registration_no")], 0) for line in lines)
+    producers = producers_with_places(capitals(cell_text([line.cells.get("producer_registration_no")], 0))
+                                      for line in lines)
+    saved_producer_ids = dict(rows_where_in(select(Product.code, Product.producer_id), Product.code,
+                                            {capitals(cell_text([line.cells.get("code")], 0)) for line in lines}))
     problems: Problems = []
     entries = []
     for line in lines:
         check = LineCheck(line, problems)
         values = {
-            "code": check.text("code", 30, required=True),
+            "code": capitals(check.text("code", 30, required=True)),
             "name_vi": check.text("name_vi", 200, required=True),
             "group": check.choice("group", groups),
             "unit": check.text("unit", 60, required=True),
             "price": check.amount("price"),
             "unit_cost": check.amount("unit_cost"),
         }
-        if values["code"] and any(character.isspace() for character in values["code"]):
-            check.problem("code", _("a code has no spaces"))
+        if values["code"]:
+            check.refuse(product_code_problem(values["code"]), {})
         for column, length, empty in (("name_en", 200, None), ("subgroup", 80, ""), ("description_vi", 5000, ""),
                                       ("description_en", 5000, None)):
             if check.has(column):
                 values[column] = check.text(column, length) or empty
-        registration_no = check.text("producer_registration_no", 40, required=True)
+        registration_no = capitals(check.text("producer_registration_no", 40, required=True))
         producer = producers.get(registration_no)
         if registration_no and producer is None:
             check.problem("producer_registration_no",
@@ -415,6 +453,12 @@ def import_products(*, filename: str, data: bytes, actor: User | None) -> Import
             province, district = origin_of(producer)
             values |= {"producer_id": producer.id, "province_id": province.id,
                        "district_id": district.id if district else None}
+        if check.ok:
+            check.refuse(product_problem(
+                name_vi=values["name_vi"], group=values["group"], unit=values["unit"], price=values["price"],
+                unit_cost=values["unit_cost"], producer=producer,
+                keeps_producer=saved_producer_ids.get(values["code"]) == producer.id,
+            ), {"producer": "producer_registration_no"})
         if check.ok:
             entries.append(Entry(line.number, values["code"], values["name_vi"], values))
     refuse_repeated_keys(entries, problems, lambda key: _("Product code %(code)s", code=key))
@@ -428,10 +472,11 @@ def import_products(*, filename: str, data: bytes, actor: User | None) -> Import
         split = split_entries(entries, saved(entry.key for entry in entries))
         slugs = unique_slugs([(entry.values["name_vi"], entry.values["code"]) for entry in split.new])
         new_rows = [entry.values | {"slug": slug} for entry, slug in zip(split.new, slugs)]
+        now = utcnow()
         new_ids, changed_ids = write_split(Product, split, actor, saved, new_rows=new_rows,
-                                           changed_extra={"updated_at": utcnow()})
+                                           derived=lambda _after: {"updated_at": now})
         follow_bulk_changes(products=[*new_ids, *changed_ids])
-        return result(split)
+        return result(split, products_changed=len(new_ids) + len(changed_ids))
 
     return once_more_if_raced(upsert)
 
@@ -455,12 +500,20 @@ def import_evaluations(*, filename: str, data: bytes, actor: User | None) -> Imp
     councils = words_for(COUNCIL_LABELS, COUNCIL_LEVELS, huyen="district", cap_huyen="district", tinh="province",
                          cap_tinh="province", trung_uong="central", cap_trung_uong="central")
     products = {product.code: product for product in scalars_where_in(
-        select(Product), Product.code, {cell_text([line.cells.get("product_code")], 0) for line in lines})}
+        select(Product), Product.code, {capitals(cell_text([line.cells.get("product_code")], 0)) for line in lines})}
+
+    def saved(keys: Iterable) -> dict[object, dict]:
+        return saved_rows([Evaluation.id, *(getattr(Evaluation, name) for name in EVALUATION_FIELDS)],
+                          Evaluation.product_id, {product_id for product_id, _day, _council in keys},
+                          lambda row: (row["product_id"], row["issued_on"], row["council_level"]))
+
+    # A column left out keeps the saved value: the rules judge the evaluation as it will be.
+    existing = saved((product.id, None, None) for product in products.values())
     problems: Problems = []
     entries = []
     for line in lines:
         check = LineCheck(line, problems)
-        code = check.text("product_code", 30, required=True)
+        code = capitals(check.text("product_code", 30, required=True))
         product = products.get(code)
         if code and product is None:
             check.problem("product_code", _("no product has the code %(code)s", code=code))
@@ -471,23 +524,28 @@ def import_evaluations(*, filename: str, data: bytes, actor: User | None) -> Imp
         issued_on = check.day("issued_on", required=True)
         values = {"score": score, "council_level": council, "issued_on": issued_on}
         if check.has("decision_no"):
-            values["decision_no"] = check.text("decision_no", 60)
+            values["decision_no"] = capitals(check.text("decision_no", 60))
         if check.has("certificate_no"):
-            values["certificate_no"] = check.text("certificate_no", 60) or None
-        if check.has("revoked_on") or check.has("revoked_reason"):
-            revoked_on = check.day("revoked_on") if check.has("revoked_on") else None
-            reason = check.text("revoked_reason", 255) if check.has("revoked_reason") else ""
-            if (revoked_on is None) != (not reason) and check.ok:
-                check.problem("revoked_on" if check.has("revoked_on") else "revoked_reason",
-                              _("a revocation needs both its date and its reason"))
-            if revoked_on is not None and issued_on is not None and revoked_on < issued_on:
-                check.problem("revoked_on", _("revoked before it was issued"))
-            values |= {"revoked_at": utc_start_of(revoked_on) if revoked_on else None, "revoked_reason": reason or None}
+            values["certificate_no"] = capitals(check.text("certificate_no", 60)) or None
+        if check.has("revoked_on"):
+            revoked_on = check.day("revoked_on")
+            values["revoked_at"] = utc_start_of(revoked_on) if revoked_on else None
+        if check.has("revoked_reason"):
+            values["revoked_reason"] = check.text("revoked_reason", 255) or None
+        if not check.ok:
+            continue
+        stars = stars_for_score(score)
+        evaluation = existing.get((product.id, issued_on, council), {}) | values
+        check.refuse(evaluation_problem(score=score, council_level=council, issued_on=issued_on,
+                                        certificate_no=evaluation.get("certificate_no")), {})
+        if values.get("certificate_no") and stars < CERTIFIED_MIN_STARS:
+            check.problem("certificate_no", _("a product rated below 3★ gets no certificate"))
+        if evaluation.get("revoked_at") or evaluation.get("revoked_reason"):
+            revoked_at = evaluation.get("revoked_at")
+            check.refuse(revocation_problem(stars=stars, issued_on=issued_on, revoked_on=revoked_at and vietnam_day(revoked_at),
+                                            reason=evaluation.get("revoked_reason") or ""),
+                         {"reason": "revoked_reason", None: "revoked_on"})
         if check.ok:
-            stars = stars_for_score(score)
-            if values.get("certificate_no") and stars < 3:
-                check.problem("certificate_no", _("a product rated below 3★ gets no certificate"))
-                continue
             values |= {"product_id": product.id, "stars": stars, "expires_on": Evaluation.expiry_for(issued_on)}
             entries.append(Entry(line.number, (product.id, issued_on, council),
                                  f"{product.code} · {issued_on.isoformat()} · {council}", values))
@@ -497,17 +555,13 @@ def import_evaluations(*, filename: str, data: bytes, actor: User | None) -> Imp
         code=codes[key[0]], day=key[1].isoformat(), council=key[2]))
     refuse_if(problems)
 
-    def saved(keys: Iterable) -> dict[object, dict]:
-        return saved_rows([Evaluation.id, *(getattr(Evaluation, name) for name in EVALUATION_FIELDS)],
-                          Evaluation.product_id, {product_id for product_id, _day, _council in keys},
-                          lambda row: (row["product_id"], row["issued_on"], row["council_level"]))
-
     def upsert() -> ImportResult:
         split = split_entries(entries, saved(entry.key for entry in entries), same=same_evaluation_value)
         write_split(Evaluation, split, actor, saved)
-        refresh_certifications({entry.values["product_id"] for entry in split.new}
-                               | {entry.values["product_id"] for entry, *_rest in split.changed})
-        return result(split)
+        product_ids = ({entry.values["product_id"] for entry in split.new}
+                       | {entry.values["product_id"] for entry, *_rest in split.changed})
+        refresh_certifications(product_ids)
+        return result(split, products_changed=len(product_ids))
 
     return once_more_if_raced(upsert)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import validates
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.clock import utcnow, vietnam_date, vietnam_today
-from storefront.extensions import db
+from storefront.extensions import db, trigram_index
 
 
 AREA_LEVELS = ("province", "district", "commune")
@@ -291,3 +291,12 @@ class ProductPhoto(db.Model):
         side, _square = PHOTO_SIZES["full"]
         scale = min(1.0, side / max(self.width, self.height))
         return round(self.width * scale), round(self.height * scale)
+
+
+# Text the staff's lists search for anywhere in the value (storefront.admin.lists.folded_match).
+trigram_index("ix_producer_name_folded_trgm", Producer.name_folded)
+trigram_index("ix_producer_registration_no_trgm", Producer.registration_no)
+trigram_index("ix_product_slug_trgm", Product.slug)
+trigram_index("ix_product_code_trgm", Product.code)
+trigram_index("ix_evaluation_certificate_no_trgm", Evaluation.certificate_no)
+trigram_index("ix_evaluation_decision_no_trgm", Evaluation.decision_no)

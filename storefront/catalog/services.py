@@ -230,9 +230,18 @@ def origin_of(producer: Producer) -> tuple[Area, Area | None]:
     return province, area.find_level("district")
 
 
+def product_code_problem(code: str) -> CatalogError | None:
+    """`code` as capitals() keeps it."""
+    if not PRODUCT_CODE.fullmatch(code):
+        return CatalogError(_("A product code has 2–30 letters, digits or dashes."), field="code")
+    return None
+
+
 def product_problem(*, name_vi: str, group: str, unit: str, price: int, unit_cost: int,
-                    producer: Producer | None) -> CatalogError | None:
-    """The first rule a product's values break, or None."""
+                    producer: Producer | None, keeps_producer: bool = False) -> CatalogError | None:
+    """The first rule a product's values break, or None. A deactivated producer takes no new
+    product; one that `keeps_producer` (already its, and not brought back on sale) can still be
+    corrected."""
     if not name_vi.strip():
         return CatalogError(_("Enter the product's Vietnamese name."), field="name_vi")
     if group not in PRODUCT_GROUPS:
@@ -245,7 +254,7 @@ def product_problem(*, name_vi: str, group: str, unit: str, price: int, unit_cos
         return CatalogError(_("The unit cost is a whole number of đồng, 0 or more."), field="unit_cost")
     if producer is None:
         return CatalogError(_("Choose the producer."), field="producer")
-    if not producer.active:
+    if not producer.active and not keeps_producer:
         return CatalogError(_("%(producer)s is deactivated: reactivate it first.", producer=producer.name),
                             field="producer")
     return None
@@ -271,10 +280,8 @@ def create_product(
     actor: User | None = None,
     commit: bool = True,
 ) -> Product:
-    code = code.strip().upper()
-    if not PRODUCT_CODE.fullmatch(code):
-        raise CatalogError(_("A product code has 2–30 letters, digits or dashes."), field="code")
-    if error := product_problem(name_vi=name_vi, group=group, unit=unit, price=price, unit_cost=unit_cost,
+    code = capitals(code)
+    if error := product_code_problem(code) or product_problem(name_vi=name_vi, group=group, unit=unit, price=price, unit_cost=unit_cost,
                                 producer=producer):
         raise error
     if db.session.scalar(db.select(Product.id).where(Product.code == code)) is not None:
@@ -314,9 +321,8 @@ def update_product(product: Product, *, actor: User | None = None, **changes) ->
     merged = {field: changes.get(field, getattr(product, field))
               for field in ("name_vi", "group", "unit", "price", "unit_cost", "producer")}
     producer_changed = merged["producer"] is not product.producer
-    error = product_problem(**merged)
-    # A deactivated producer's (withdrawn) products can still be corrected, not sold again.
-    if error and (error.field != "producer" or producer_changed or changes.get("active")):
+    keeps_producer = not producer_changed and not changes.get("active")
+    if error := product_problem(**merged, keeps_producer=keeps_producer):
         raise error
     before = snapshot(product, PRODUCT_FIELDS)
     for field, value in changes.items():
@@ -427,21 +433,31 @@ def evaluation_label(evaluation: Evaluation) -> str:
     return f"{evaluation.product.name_vi} · {evaluation.stars}★ · {evaluation.certificate_no or evaluation.issued_on}"
 
 
+def revocation_problem(*, stars: int, issued_on: date, revoked_on: date | None, reason: str) -> CatalogError | None:
+    """The first rule a revocation breaks, or None."""
+    if stars < CERTIFIED_MIN_STARS:
+        return CatalogError(_("Only a certificate (3 stars or more) can be revoked."))
+    if not reason.strip():
+        return CatalogError(_("A revocation needs a reason."), field="reason")
+    if revoked_on is None:
+        return CatalogError(_("A revocation needs its date."), field="revoked_on")
+    if revoked_on < issued_on:
+        return CatalogError(_("A certificate cannot be revoked before the day it was issued."), field="revoked_on")
+    if revoked_on > vietnam_today():
+        return CatalogError(_("The revocation date cannot be in the future."), field="revoked_on")
+    return None
+
+
 def revoke_certification(*, evaluation: Evaluation, reason: str, revoked_on: date | None = None,
                          actor: User | None = None) -> None:
     """Revoke a certificate from a day (today unless told): the badge goes at once, the
     history stays."""
     revoked_on = revoked_on or vietnam_today()
-    if not evaluation.certified:
-        raise CatalogError(_("Only a certificate (3 stars or more) can be revoked."))
     if evaluation.revoked_at is not None:
         raise CatalogError(_("This certificate is already revoked."))
-    if not reason.strip():
-        raise CatalogError(_("A revocation needs a reason."), field="reason")
-    if revoked_on < evaluation.issued_on:
-        raise CatalogError(_("A certificate cannot be revoked before the day it was issued."), field="revoked_on")
-    if revoked_on > vietnam_today():
-        raise CatalogError(_("The revocation date cannot be in the future."), field="revoked_on")
+    if error := revocation_problem(stars=evaluation.stars, issued_on=evaluation.issued_on, revoked_on=revoked_on,
+                                   reason=reason):
+        raise error
     before = snapshot(evaluation, EVALUATION_FIELDS)
     evaluation.revoked_at = utcnow() if revoked_on == vietnam_today() else utc_start_of(revoked_on)
     evaluation.revoked_reason = reason.strip()[:255]

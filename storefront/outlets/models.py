@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storefront.accounts.models import User
 from storefront.catalog.models import Area, Product
 from storefront.clock import utcnow
-from storefront.extensions import db
+from storefront.extensions import db, trigram_index
 from storefront.search.analysis import folded
 
 OUTLET_KINDS = ("district_point", "provincial_centre", "partner_shop")
@@ -113,3 +113,4 @@ class StockMove(db.Model):
 
 
 db.Index("ix_stock_move_outlet_product", StockMove.outlet_id, StockMove.product_id, StockMove.id)
+trigram_index("ix_outlet_search_text_trgm", Outlet.search_text)  # the staff's outlet search

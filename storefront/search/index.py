@@ -2,6 +2,9 @@
 
 The index follows commits: session listeners collect the ids of changed products while
 flushing and re-index them once the transaction has committed (a rollback forgets them).
+Whoosh takes about a millisecond a product, so a commit that changed more than
+SEARCH_INLINE_LIMIT products (a bulk import) is indexed by a thread of its own, in one writer,
+and the request answers without waiting for it.
 Several worker processes share one index directory: writers wait for Whoosh's lock with a
 timeout, and each thread keeps a searcher that it reopens once any process has committed.
 """
@@ -139,11 +142,14 @@ def column_values(reader: IndexReader, field: str) -> Iterator[tuple[int, int]]:
 class SearchIndex:
     """One index directory, shared by every process; snapshots are kept per thread."""
 
-    def __init__(self, dirname: str, lock_timeout: float) -> None:
+    def __init__(self, dirname: str, lock_timeout: float, inline_limit: int) -> None:
         self.dirname = dirname
         self.lock_timeout = lock_timeout
+        self.inline_limit = inline_limit
         self.local = threading.local()
         self.index = open_or_create(dirname)
+        self.background: list[threading.Thread] = []
+        self.writing_later = threading.Lock()
 
     def snapshot(self) -> Snapshot:
         """This thread's snapshot, renewed when any process has committed since."""
@@ -160,6 +166,35 @@ class SearchIndex:
 
     def writer(self, **options) -> SegmentWriter:
         return self.index.writer(timeout=self.lock_timeout, **options)
+
+    def indexes_later(self, count: int) -> bool:
+        """Whether a commit changing `count` products is indexed after the request."""
+        return count > self.inline_limit
+
+    def write_later(self, bind, ids: set[int]) -> None:
+        """Index these products in a thread, reading them with a session of its own. It writes
+        them SEARCH_INLINE_LIMIT at a time, a few seconds each, so that between two batches the
+        other processes' writers (which wait SEARCH_LOCK_TIMEOUT for the lock) get their turn;
+        this process's large writes queue one after the other."""
+        ordered = sorted(ids)
+
+        def write() -> None:
+            try:
+                with self.writing_later, Session(bind=bind) as session:
+                    for start in range(0, len(ordered), self.inline_limit):
+                        write_products(session, self, set(ordered[start:start + self.inline_limit]))
+                        session.expunge_all()
+            except Exception:
+                logger.exception("Could not index %d products; run `flask search reindex`.", len(ids))
+
+        thread = threading.Thread(target=write, name="search-index", daemon=False)
+        self.background = [*(running for running in self.background if running.is_alive()), thread]
+        thread.start()
+
+    def wait(self) -> None:
+        """Until the products handed to threads are indexed."""
+        for thread in self.background:
+            thread.join()
 
     def recreate(self) -> None:
         """An empty index with the current schema, replacing what the directory held."""
@@ -196,7 +231,7 @@ def is_outdated(index: Index) -> bool:
 
 def init_app(app: Flask) -> None:
     app.extensions["search"] = SearchIndex(
-        app.config["SEARCH_INDEX_DIR"], app.config["SEARCH_LOCK_TIMEOUT"]
+        app.config["SEARCH_INDEX_DIR"], app.config["SEARCH_LOCK_TIMEOUT"], app.config["SEARCH_INLINE_LIMIT"]
     )
     for name, listener in (
         ("after_flush", collect_changes),
@@ -258,11 +293,15 @@ def index_committed(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, None)
     if not pending or not any(pending.values()):
         return
+    search_index, bind = current_index(), session.get_bind()
     try:
         # The committed session cannot run SQL inside after_commit: read with a new one.
-        with Session(bind=session.get_bind()) as reader:
+        with Session(bind=bind) as reader:
             ids = pending["products"] | related_product_ids(reader, pending)
-            write_products(reader, current_index(), ids)
+            if not search_index.indexes_later(len(ids)):
+                write_products(reader, search_index, ids)
+                return
+        search_index.write_later(bind, ids)
     except Exception:
         logger.exception("Could not update the search index for %s", pending)
 
@@ -301,7 +340,9 @@ def write_products(session: Session, search_index: SearchIndex, ids: set[int]) -
         for start in range(0, len(ordered), LOAD_BATCH)
         for product in load_products(session, ordered[start : start + LOAD_BATCH])
     ]
-    with search_index.writer() as writer:
+    # Room for a nationwide import's postings in memory: past the default 128 MB Whoosh sorts
+    # them through temporary files: nearly a fifth of the writing time for 16,000 products.
+    with search_index.writer(limitmb=256) as writer:
         for product in products:
             writer.update_document(**document_for(product))
         for gone in ids - {product.id for product in products}:
@@ -311,6 +352,7 @@ def write_products(session: Session, search_index: SearchIndex, ids: set[int]) -
 def rebuild(progress: Callable[[int], None] | None = None, batch_size: int = 2000) -> int:
     """Index every product again; searches see the old index until the single commit."""
     search_index = current_index()
+    search_index.wait()  # a large commit's batches first: the rebuild replaces them anyway
     if is_outdated(search_index.index):
         search_index.recreate()
     count = 0
