@@ -80,8 +80,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     from storefront.errors import register
+    from storefront.query_args import refuse_nul_bytes
 
     register(app)
+    app.before_request(refuse_nul_bytes)
 
 
 def register_commands(app: Flask) -> None:
