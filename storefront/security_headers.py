@@ -4,10 +4,8 @@ a Referrer-Policy, HSTS in production; and pages about one person's account, ord
 the back office are never stored by a browser or proxy cache."""
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_talisman import Talisman
-
-talisman = Talisman()
 
 PRIVATE_BLUEPRINTS = {"accounts", "orders", "manage", "admin", "payments"}
 
@@ -34,6 +32,19 @@ def content_security_policy(config) -> dict[str, list[str]]:
     }
 
 
+class Headers(Talisman):
+    """One per app, its policy read from the app's settings at each request (the Stripe.js
+    address may be set after start, as the tests do with localstripe's)."""
+
+    @property
+    def content_security_policy(self) -> dict[str, list[str]]:
+        return content_security_policy(current_app.config)
+
+    @content_security_policy.setter
+    def content_security_policy(self, _policy) -> None:
+        pass  # Talisman's init_app stores the one it was given; ours is computed
+
+
 def no_store_private_pages(response):
     if request.blueprint in PRIVATE_BLUEPRINTS:
         response.headers["Cache-Control"] = "no-store"
@@ -42,13 +53,13 @@ def no_store_private_pages(response):
 
 def init_app(app: Flask) -> None:
     production = app.config["APP_ENV"] == "production"
-    talisman.init_app(
+    app.extensions["security_headers"] = Headers(
         app,
         force_https=False,  # the proxy in front terminates HTTPS and redirects (README)
         strict_transport_security=production,
         session_cookie_secure=production,
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
-        content_security_policy=content_security_policy(app.config),
+        content_security_policy=True,  # see Headers
     )
     app.after_request(no_store_private_pages)
