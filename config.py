@@ -70,6 +70,8 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # e.g. a localstripe server in tests
     STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+    # The maps' tile server, allowed by name in the Content-Security-Policy.
+    MAP_TILE_HOST = os.environ.get("MAP_TILE_HOST", "https://tile.openstreetmap.org")
 
     # The growth report's target when no plan target covers a product's province and year.
     # Exact (a Decimal), as every target is: see storefront.reports.models.Hundredths.

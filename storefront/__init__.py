@@ -34,7 +34,7 @@ def refuse_insecure_production(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from storefront import i18n
+    from storefront import i18n, security_headers
     from storefront.accounts.services import load_user
     from storefront.extensions import babel, csrf, db, limiter, login_manager, migrate
     from storefront.search import index as search_index
@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     search_index.init_app(app)
     i18n.init_app(app)
+    security_headers.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -80,8 +81,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     from storefront.errors import register
+    from storefront.query_args import refuse_nul_bytes
 
     register(app)
+    app.before_request(refuse_nul_bytes)
 
 
 def register_commands(app: Flask) -> None:

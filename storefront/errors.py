@@ -1,5 +1,9 @@
-"""Clear error pages for people and JSON errors for the API, never a bare 500."""
-from flask import jsonify, render_template, request
+"""Clear error pages for people and JSON errors for the API, never a bare 500; an unexpected
+error is logged with its traceback under a request id that its page shows."""
+import logging
+import secrets
+
+from flask import g, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -20,23 +24,32 @@ def error_message(code: int) -> str:
     return messages.get(code, _("Something went wrong on our side. Please try again."))
 
 
+log = logging.getLogger(__name__)
+
+
 def handle_http_error(error: HTTPException):
     code = error.code or 500
     message = error_message(code)
+    request_id = g.get("request_id")
     if wants_json():
         detail = error.description if code < 500 and error.description else message
-        return jsonify(error={"status": code, "message": detail}), code
-    return render_template("errors/error.html", code=code, message=message), code
+        body = {"status": code, "message": detail} | ({"request_id": request_id} if request_id else {})
+        return jsonify(error=body), code
+    return render_template("errors/error.html", code=code, message=message, request_id=request_id), code
 
 
 def handle_unexpected(error: Exception):
+    """Someone reports the id on the page; the log holds the traceback under the same id."""
     from storefront.extensions import db
 
     db.session.rollback()
+    g.request_id = secrets.token_hex(6)
+    log.error("Unexpected error %s on %s %s", g.request_id, request.method, request.full_path, exc_info=error)
     return handle_http_error(InternalServerError())
 
 
 def register(app) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
-    if not app.debug and not app.testing:
+    # Tests see the exception itself, unless they turn propagation off to test this page.
+    if app.config.get("PROPAGATE_EXCEPTIONS") is False or not (app.debug or app.testing):
         app.register_error_handler(Exception, handle_unexpected)

@@ -1,5 +1,7 @@
 """Language choice (Vietnamese first, English selectable) and display formats."""
+import re
 from datetime import date, datetime, timezone
+from urllib.parse import urlsplit, urlunsplit
 
 from babel.numbers import format_currency
 from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
@@ -9,6 +11,7 @@ from markupsafe import Markup
 bp = Blueprint("i18n", __name__)
 
 LANG_COOKIE = "lang"
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def select_locale() -> str:
@@ -45,10 +48,19 @@ def local_datetime(value: datetime | None, fmt: str = "short") -> str:
 
 
 def safe_next(target: str | None) -> str:
-    """Only follow same-site relative paths, never another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("catalog.home")
+    """Where to go back to: a path on this site, else the home page.
+
+    Browsers drop tabs and line breaks inside a URL and read a backslash as a slash, so
+    "/<tab>/evil.example" or "/\\evil.example" would lead to another host: the target is read
+    the way a browser would before anything but a plain path is refused."""
+    cleaned = CONTROL_CHARACTERS.sub("", target or "")
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:  # "//[evil": an unclosed IPv6 host
+        return url_for("catalog.home")
+    if "\\" in cleaned or parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return url_for("catalog.home")
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 @bp.get("/lang/<code>")

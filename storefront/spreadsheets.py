@@ -77,7 +77,7 @@ def read_rows(*, filename: str, data: bytes, max_bytes: int, max_lines: int) -> 
     if extension == "csv":
         rows = read_csv_rows(data, max_lines)
     elif extension == "xlsx":
-        rows = read_xlsx_rows(data, max_lines)
+        rows = read_xlsx_rows(data, max_lines, max_bytes)
     else:
         raise FileRejected([_("Upload a CSV or XLSX file.")])
     if not rows:
@@ -102,25 +102,70 @@ def read_csv_rows(data: bytes, max_lines: int) -> Rows:
         raise FileRejected([_("Line %(line)d: %(problem)s", line=reader.line_num, problem=str(error))])
 
 
-def read_xlsx_rows(data: bytes, max_lines: int) -> Rows:
-    """The first worksheet; rows are numbered as the spreadsheet shows them."""
+# An XLSX is a zip of XML parts. A few hundred bytes can unpack to gigabytes of whitespace or
+# one enormous shared string, and a single cell at row 50,000,000 makes openpyxl walk every
+# empty row before it: the archive is checked before openpyxl opens it, and reading stops at
+# the line limit. Real workbooks pack their XML about 5-30 times; a tightly packed part larger
+# than a megabyte is a bomb, not a spreadsheet.
+XLSX_MAX_RATIO = 100
+XLSX_UNPACKED_PER_PACKED = 10  # unpacked parts together: at most ten times the upload limit
+XLSX_MAX_COLUMNS = 100  # our files have a few dozen columns; cells further right are ignored
+
+
+def read_xlsx_rows(data: bytes, max_lines: int, max_bytes: int) -> Rows:
+    """The first worksheet; rows are numbered as the spreadsheet shows them. Blank lines count
+    towards the line limit while reading, with room for as many blank lines as filled ones."""
+    check_xlsx_archive(data, max_unpacked=XLSX_UNPACKED_PER_PACKED * max_bytes)
+    last_line = 2 * max_lines + 1
+    too_long = FileRejected([_("The file has more than %(max)s lines; split it.", max=format_number(max_lines))])
     try:
         # openpyxl warns about styles and extensions it ignores; they do not matter here.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
-                return filled_rows(enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1), max_lines)
+                sheet = workbook.worksheets[0]
+                if (sheet.max_row or 0) > last_line:  # the sheet's own declared dimensions
+                    raise too_long
+                columns = min(sheet.max_column or XLSX_MAX_COLUMNS, XLSX_MAX_COLUMNS)
+                lines = sheet.iter_rows(max_row=last_line + 1, max_col=columns, values_only=True)
+                rows = filled_rows(enumerate(lines, start=1), max_lines, last_line=last_line)
             finally:
                 workbook.close()
+    except FileRejected:
+        raise
     except Exception:  # a damaged or disguised file can fail in many ways inside openpyxl
         raise FileRejected([_("The file could not be read as an XLSX workbook.")])
+    if rows and rows[-1][0] > last_line:
+        raise too_long
+    return rows
 
 
-def filled_rows(numbered_rows: Iterable[tuple[int, Sequence[object]]], max_lines: int) -> Rows:
-    """Non-blank rows, stopping one past the limit so an oversized file is caught early."""
+def check_xlsx_archive(data: bytes, *, max_unpacked: int) -> None:
+    """Refuse a workbook whose parts unpack too large or are packed too tightly, from the sizes
+    the archive declares (Python's zipfile never unpacks more than a part declares)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise FileRejected([_("The file could not be read as an XLSX workbook.")])
+    if any(part.file_size > MEGABYTE and part.file_size > XLSX_MAX_RATIO * part.compress_size for part in parts):
+        raise FileRejected([_("The workbook is packed far more tightly than a spreadsheet can be; "
+                              "save it again from your spreadsheet program.")])
+    if sum(part.file_size for part in parts) > max_unpacked:
+        raise FileRejected([_("The workbook unpacks to more than %(size)d MB; split it into smaller files.",
+                              size=max_unpacked // MEGABYTE)])
+
+
+def filled_rows(numbered_rows: Iterable[tuple[int, Sequence[object]]], max_lines: int,
+                last_line: int | None = None) -> Rows:
+    """Non-blank rows, stopping one past the limit so an oversized file is caught early; also
+    at the first line past `last_line`, which is then returned whatever it holds."""
     rows: Rows = []
     for number, cells in numbered_rows:
+        if last_line is not None and number > last_line:
+            rows.append((number, list(cells)))
+            break
         if not is_blank(cells):
             rows.append((number, list(cells)))
             if len(rows) > max_lines + 1:

@@ -118,12 +118,16 @@ def test_an_expired_link_says_so_and_changes_nothing(client, lan, monkeypatch):
     assert password_of(lan, PASSWORD)
 
 
-@pytest.mark.parametrize("token", ["nonsense", "eyJ1c2VyIjoxfQ.abc.def", "MQ.ZZZZZZ.ZZZZZZZZZZZZZZZZZZZZZZZZZZZ", "%00"],
-                         ids=["garbage", "forged", "wrong signature", "control character"])
+@pytest.mark.parametrize("token", ["nonsense", "eyJ1c2VyIjoxfQ.abc.def", "MQ.ZZZZZZ.ZZZZZZZZZZZZZZZZZZZZZZZZZZZ"],
+                         ids=["garbage", "forged", "wrong signature"])
 def test_a_wrong_link_is_404_with_a_clear_message(client, lan, token):
     response = client.get(f"/password/reset/{token}")
     assert response.status_code == 404
     assert "This password-reset link is not valid, or it was already used." in response.text
+
+
+def test_a_link_with_a_nul_byte_is_a_bad_request(client, lan):
+    assert client.get("/password/reset/%00").status_code == 400  # refused for every route alike
 
 
 def test_a_link_made_for_another_id_does_not_work(client, lan, mail_log):

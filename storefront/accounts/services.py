@@ -9,6 +9,7 @@ from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from storefront.accounts.models import ROLES, User
 from storefront.audit.services import record_change
@@ -68,7 +69,11 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     if commit:
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:  # another sign-up for the same email committed in between
+            db.session.rollback()
+            raise AccountError(_l("An account for %(email)s already exists.", email=email))
     return user
 
 

@@ -13,7 +13,7 @@ from storefront.accounts.services import find_user
 from storefront.admin import bp
 from storefront.audit.models import AuditEntry
 from storefront.audit.services import AuditFilters, audit_page
-from storefront.catalog.listing import parse_int
+from storefront.query_args import parse_int
 from storefront.catalog.models import Evaluation, Product, TraceLot
 from storefront.extensions import db
 from storefront.lookups import rows_where_in

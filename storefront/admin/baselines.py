@@ -8,6 +8,7 @@ from storefront.admin import bp
 from storefront.admin.uploads import import_page, spreadsheet
 from storefront.clock import vietnam_today
 from storefront.i18n import safe_next
+from storefront.query_args import number, page_number
 from storefront.reports.forms import BaselineForm, DeclaredForm
 from storefront.reports.imports import (
     MAX_FILE_BYTES,
@@ -29,7 +30,7 @@ from storefront.reports.imports import (
 def baselines():
     q = request.args.get("q", "").strip()[:100]
     without = request.args.get("without") == "1"
-    pages = certified_products_page(q=q, without_baseline=without, page=request.args.get("page", type=int))
+    pages = certified_products_page(q=q, without_baseline=without, page=page_number(request.args))
     return render_template("admin/baselines.html", pages=pages, q=q, without=without)
 
 
@@ -53,7 +54,7 @@ def baseline_edit(code: str):
 @staff_required
 def declared():
     q = request.args.get("q", "").strip()[:100]
-    pages = certified_products_page(q=q, page=request.args.get("page", type=int))
+    pages = certified_products_page(q=q, page=page_number(request.args))
     return render_template("admin/declared.html", pages=pages, q=q)
 
 
@@ -62,7 +63,7 @@ def declared():
 def declared_edit(code: str):
     item = product_or_404(code)
     by_year = {d.year: d for d in item.declarations}
-    year = request.args.get("year", type=int) or default_year(item)
+    year = number(request.args, "year", 1900, 9999) or default_year(item)
     form = DeclaredForm(obj=by_year.get(year), year=year)
     if form.validate_on_submit():
         created = save_declared_revenue(product=item.product, year=form.year.data, revenue=form.revenue.data,

@@ -27,6 +27,7 @@ from storefront.catalog.models import (
 )
 from storefront.clock import vietnam_today
 from storefront.extensions import db
+from storefront.query_args import number
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
@@ -89,11 +90,6 @@ def choice(args, name: str, allowed) -> str | None:
     """A filter value from the allowed ones; anything else is no filter."""
     value = args.get(name) or None
     return value if value in allowed else None
-
-
-def number(args, name: str, low: int, high: int) -> int | None:
-    value = args.get(name, type=int)
-    return value if value is not None and low <= value <= high else None
 
 
 def query_text(args) -> str:

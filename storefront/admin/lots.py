@@ -21,6 +21,7 @@ from storefront.catalog.services import (
 )
 from storefront.clock import vietnam_today
 from storefront.extensions import db
+from storefront.query_args import number
 
 
 @bp.post("/products/<code>/lots")
@@ -105,7 +106,7 @@ def lot_labels_file(code: str, lot_code: str, extension: str):
 
 
 def labels_wanted() -> int:
-    return request.args.get("labels", type=int) or COLUMNS * ROWS
+    return number(request.args, "labels", 1, COLUMNS * ROWS * MAX_SHEETS) or COLUMNS * ROWS
 
 
 def lot_or_404(code: str, lot_code: str) -> TraceLot:

@@ -12,7 +12,7 @@ from storefront.admin import bp
 from storefront.admin.forms import refreshing_area
 from storefront.admin.services import sales_point_coverage
 from storefront.audit.services import record_history
-from storefront.catalog.listing import parse_int
+from storefront.query_args import page_number
 from storefront.extensions import db
 from storefront.orders.services import open_orders_at
 from storefront.outlets.forms import CloseOutletForm, ManagerForm, OutletForm
@@ -45,7 +45,7 @@ def outlets():
     if area is not None and area.level not in ("province", "district"):
         area = None
     filters = OutletFilters(q=q, kind=kind or None, area=area, open=STATUSES.get(status))
-    pages = outlets_page(filters, page=parse_int(request.args.get("page")))
+    pages = outlets_page(filters, page=page_number(request.args))
     args = {"q": q or None, "kind": kind or None, "status": status or None, "area": area.code if area else None}
     return render_template("admin/outlets/list.html", pages=pages, args=args, places=district_places())
 

@@ -17,7 +17,7 @@ from storefront.accounts.services import (
 from storefront.admin import bp
 from storefront.admin.outlets import link_manager, unlink_manager
 from storefront.audit.services import record_history
-from storefront.catalog.listing import parse_int
+from storefront.query_args import page_number
 from storefront.extensions import db
 from storefront.outlets.models import Outlet
 
@@ -30,7 +30,7 @@ def people():
     q = request.args.get("q", "").strip()[:100]
     role = request.args.get("role") if request.args.get("role") in ROLES else ""
     status = request.args.get("status") if request.args.get("status") in STATUSES else ""
-    pages = people_page(q=q, role=role, active=STATUSES.get(status), page=parse_int(request.args.get("page")))
+    pages = people_page(q=q, role=role, active=STATUSES.get(status), page=page_number(request.args))
     return render_template("admin/people.html", pages=pages, q=q, role=role, status=status, role_labels=ROLE_LABELS)
 
 

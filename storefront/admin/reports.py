@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from storefront.accounts.access import staff_required
 from storefront.admin import bp
 from storefront.catalog.labels import GROUP_LABELS, PRODUCER_KIND_LABELS
-from storefront.catalog.listing import parse_int
+from storefront.query_args import page_number
 from storefront.clock import vietnam_today
 from storefront.extensions import db
 from storefront.manage.services import find_product_by_code
@@ -95,7 +95,7 @@ def growth_report_page():
     wanted = requested_report()
     page: GrowthPage = growth_page(
         wanted.filters, default_target=current_app.config["GROWTH_TARGET_DEFAULT"], order=wanted.order,
-        page=parse_int(request.args.get("page")) or 1, per_page=ROWS_PER_PAGE,
+        page=page_number(request.args), per_page=ROWS_PER_PAGE,
         past_year_one=wanted.view == "trailing",
     )
     return render_template(

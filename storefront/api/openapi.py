@@ -1,4 +1,5 @@
 """The OpenAPI description of /api/v1, kept beside the routes it describes."""
+from storefront.query_args import BIGGEST, MAX_PAGE
 from storefront.catalog.listing import SORTS
 from storefront.catalog.models import PHOTO_SIZES, PRODUCER_KINDS, PRODUCT_GROUPS
 from storefront.outlets.models import OUTLET_KINDS
@@ -18,10 +19,10 @@ LISTING_PARAMS = [
     ),
     query_param("group", {"type": "string", "enum": list(PRODUCT_GROUPS)}, "OCOP product group."),
     query_param("area", {"type": "string"}, "Official code of a province or district."),
-    query_param("min_price", {"type": "integer", "minimum": 0}, "Lowest price in VND."),
-    query_param("max_price", {"type": "integer", "minimum": 0}, "Highest price in VND."),
+    query_param("min_price", {"type": "integer", "minimum": 0, "maximum": BIGGEST}, "Lowest price in VND."),
+    query_param("max_price", {"type": "integer", "minimum": 0, "maximum": BIGGEST}, "Highest price in VND."),
     query_param("sort", {"type": "string", "enum": list(SORTS)}, "Order of the results."),
-    query_param("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
+    query_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number, from 1."),
     query_param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Items per page."),
 ]
 
@@ -183,7 +184,7 @@ GROWTH_PARAMS = [
     query_param("basis", {"type": "string", "enum": list(BASES)}, "Only rows whose status comes from this basis."),
     query_param("sort", {"type": "string", "enum": list(SORT_COLUMNS)}, "Column to order the rows by (default code)."),
     query_param("dir", {"type": "string", "enum": ["asc", "desc"]}, "Direction of the order; missing figures go last."),
-    query_param("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
+    query_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number, from 1."),
     query_param("per_page", {"type": "integer", "minimum": 1, "maximum": 1000}, "Rows per page (default 100)."),
 ]
 
@@ -378,7 +379,7 @@ def openapi_document() -> dict:
                     "summary": "Certified products available at one sales point, best rated first",
                     "parameters": [
                         {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
-                        query_param("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
+                        query_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number, from 1."),
                         query_param(
                             "per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Items per page."
                         ),

@@ -9,11 +9,11 @@ from storefront.api.serializers import (
     product_summary_json,
     stocked_product_json,
 )
-from storefront.catalog.listing import list_products, parse_filters, parse_int
+from storefront.catalog.listing import list_products, parse_filters
 from storefront.catalog.services import find_product
 from storefront.extensions import csrf
+from storefront.query_args import MAX_PAGE, parse_int
 from storefront.outlets.directory import (
-    MAX_PAGE,
     active_outlets,
     find_active_outlet,
     outlet_stock,

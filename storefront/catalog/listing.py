@@ -22,6 +22,7 @@ from storefront.catalog.models import (
 )
 from storefront.clock import vietnam_today
 from storefront.extensions import db
+from storefront.query_args import page_number, parse_int
 
 MAX_QUERY_LENGTH = 200
 SORTS = ("relevance", "price_asc", "price_desc", "stars", "newest")
@@ -84,13 +85,6 @@ class Listing:
         return max(1, ceil(self.total / self.per_page))
 
 
-def parse_int(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw not in (None, "") else None
-    except ValueError:
-        return None
-
-
 def parse_filters(args, *, staff: bool = False) -> tuple[ProductFilters, list[str]]:
     """Read filters from request arguments; a bad value is dropped with a notice, never a 500."""
     notices: list[str] = []
@@ -124,8 +118,8 @@ def parse_filters(args, *, staff: bool = False) -> tuple[ProductFilters, list[st
     prices = {}
     for name, label in (("min_price", _("minimum price")), ("max_price", _("maximum price"))):
         raw = args.get(name)
-        value = parse_int(raw)
-        if raw not in (None, "") and (value is None or value < 0):
+        value = parse_int(raw, low=0)
+        if raw not in (None, "") and value is None:
             notices.append(_("Ignored the %(label)s: enter a whole number of đồng.", label=label))
             value = None
         prices[name] = value
@@ -133,9 +127,7 @@ def parse_filters(args, *, staff: bool = False) -> tuple[ProductFilters, list[st
     sort = args.get("sort") or "relevance"
     if sort not in SORTS:
         sort = "relevance"
-    page = parse_int(args.get("page"))
-    if page is None or page < 1:
-        page = 1
+    page = page_number(args)
 
     filters = ProductFilters(
         q=q,

@@ -24,7 +24,7 @@ from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.i18n import vnd
 from storefront.manage import bp
-from storefront.catalog.listing import parse_int
+from storefront.query_args import page_number, parse_int
 from storefront.manage.access import manager_roles, outlet_or_403
 from storefront.manage.pos_forms import ReturnRow, line_quantities, with_fields
 from storefront.manage.order_forms import (
@@ -193,7 +193,7 @@ def orders(code: str):
     expire_due_orders(outlet)
     return render_template(
         "manage/orders.html", outlet=outlet, status=status, status_filters=STATUS_FILTERS,
-        orders=outlet_orders(outlet, status=status, page=request.args.get("page", type=int)),
+        orders=outlet_orders(outlet, status=status, page=page_number(request.args)),
         status_labels=STATUS_LABELS, payment_labels=PAYMENT_METHOD_LABELS,
     )
 

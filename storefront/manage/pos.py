@@ -28,6 +28,7 @@ from storefront.manage.pos_forms import (
 )
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import OutOfStock, StockError
+from storefront.query_args import page_number
 from storefront.sales.services import (
     PricedCart,
     SaleAlreadyRecorded,
@@ -253,7 +254,7 @@ def pos_sales(code: str):
     outlet = outlet_or_403(code)
     number = " ".join((request.args.get("number") or "").split())[:30]
     return render_template("manage/pos_sales.html", outlet=outlet, number=number,
-                           receipts=till_receipts(outlet, number=number, page=request.args.get("page", type=int)),
+                           receipts=till_receipts(outlet, number=number, page=page_number(request.args)),
                            payment_labels=PAYMENT_LABELS)
 
 

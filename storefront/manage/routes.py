@@ -42,6 +42,7 @@ from storefront.outlets.services import (
     set_low_stock_threshold,
     transfer_stock,
 )
+from storefront.query_args import number, page_number
 from storefront.spreadsheets import MEGABYTE, MIMETYPES, FileRejected
 
 
@@ -65,7 +66,7 @@ def dashboard(code: str):
         outlet=outlet,
         q=q,
         low_only=low_only,
-        stock=stock_page(outlet, q=q, low_only=low_only),
+        stock=stock_page(outlet, q=q, low_only=low_only, page=page_number(request.args)),
         sales=todays_sales(outlet),
         pickups=pickup_queue(outlet),
     )
@@ -76,7 +77,7 @@ def dashboard(code: str):
 def receive(code: str):
     outlet = outlet_or_403(code)
     form = ReceiveForm()
-    rows = request.args.get("rows", DEFAULT_RECEIVE_ROWS, type=int)
+    rows = number(request.args, "rows", 1, MAX_RECEIVE_ROWS) or DEFAULT_RECEIVE_ROWS
     if "more_rows" in request.form:
         rows = len(form.lines) + DEFAULT_RECEIVE_ROWS  # keeps what was typed; saves nothing
     elif form.validate_on_submit():
@@ -183,4 +184,4 @@ def history(code: str, product_code: str):
         flash(_("Low-stock threshold set to %(n)d.", n=form.threshold.data), "success")
         return redirect(url_for("manage.history", code=outlet.code, product_code=product.code))
     return render_template("manage/history.html", outlet=outlet, product=product, level=level,
-                           form=form, moves=move_history(outlet, product))
+                           form=form, moves=move_history(outlet, product, page=page_number(request.args)))

@@ -39,6 +39,7 @@ from storefront.orders.services import (
 )
 from storefront.outlets.services import StockError
 from storefront.payments.services import stripe_enabled
+from storefront.query_args import page_number
 
 VIEWED_ORDERS_KEY = "viewed_orders"
 MAX_REMEMBERED_ORDERS = 20
@@ -304,6 +305,6 @@ def my_orders():
         .where(Order.user_id == current_user.id)
         .options(selectinload(Order.outlet))
         .order_by(Order.created_at.desc(), Order.id.desc()),
-        per_page=ORDERS_PER_PAGE,
+        page=page_number(request.args), per_page=ORDERS_PER_PAGE, error_out=False,
     )
     return render_template("orders/list.html", orders=orders)

@@ -16,8 +16,7 @@ from storefront.catalog.listing import ProductFilters, visibility_conditions
 from storefront.catalog.models import Area, Evaluation, Product
 from storefront.extensions import db
 from storefront.outlets.models import Outlet, StockLevel
-
-MAX_PAGE = 10_000
+from storefront.query_args import MAX_PAGE
 
 available_quantity = StockLevel.on_hand - StockLevel.reserved
 

@@ -4,7 +4,7 @@ import re
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from storefront.catalog.listing import parse_int
+from storefront.query_args import page_number
 from storefront.outlets import bp
 from storefront.outlets.directory import (
     SAME_DISTRICT,
@@ -68,7 +68,7 @@ def outlet_detail(code: str):
     outlet = find_active_outlet(code)
     if outlet is None:
         abort(404)
-    page = parse_int(request.args.get("page")) or 1
+    page = page_number(request.args)
     stock = outlet_stock(outlet, page=page, per_page=current_app.config["PRODUCTS_PER_PAGE"])
     return render_template(
         "outlets/detail.html", outlet=outlet, stock=stock, points=map_points([outlet])

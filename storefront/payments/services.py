@@ -27,7 +27,7 @@ from storefront.accounts.models import User
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.i18n import vnd
-from storefront.orders.models import Order, StripeEvent
+from storefront.orders.models import Order, PaymentReview, StripeEvent
 from storefront.orders.services import (
     OrderError,
     expire_if_due,
@@ -181,12 +181,17 @@ def refund_order(
 
 # Webhooks ---------------------------------------------------------------------------------
 
+class OddEvent(ValueError):
+    """A signed event whose object lacks a field we read, or has it in another shape."""
+
+
 def apply_webhook_event(event: dict[str, Any]) -> str:
     """Apply one verified Stripe event exactly once; returns what happened, for the log.
 
     The event's row is added to the session before the order service runs: the service's
     commit then stores it together with the order change, and a failure rolls back both, so
     Stripe's retry finds the event new again. A second delivery fails on the primary key.
+    An event of an odd shape is stored and ignored: Stripe would only retry it unchanged.
     """
     event_id, kind = str(event["id"]), str(event["type"])
     if db.session.get(StripeEvent, event_id) is not None:
@@ -199,12 +204,41 @@ def apply_webhook_event(event: dict[str, Any]) -> str:
         return "duplicate"
     try:
         handler = EVENT_HANDLERS.get(kind)
-        outcome = handler(event["data"]["object"]) if handler else "ignored"
+        try:
+            outcome = handler(event_id, event["data"]["object"]) if handler else "ignored"
+        except OddEvent as odd:
+            log.warning("Ignored Stripe event %s (%s) of an odd shape: %s", event_id, kind, odd)
+            outcome = "ignored"
         db.session.commit()  # the event row alone, when the event changed nothing
     except Exception:
         db.session.rollback()
         raise
     return outcome
+
+
+def text_field(obj: dict[str, Any], key: str, *, required: bool = True) -> str | None:
+    value = obj.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise OddEvent(f"{key} is {value!r}")
+    return value
+
+
+def whole_number_field(obj: dict[str, Any], key: str) -> int:
+    """An amount. (A succeeded PaymentIntent from localstripe has `amount` but no `amount_received`;
+    for one captured in full, as ours are, the two are the same.)"""
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise OddEvent(f"{key} is {value!r}")
+    return value
+
+
+def metadata_order_number(obj: dict[str, Any]) -> str | None:
+    metadata = obj.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise OddEvent(f"metadata is {metadata!r}")
+    return text_field(metadata, "order_number", required=False)
 
 
 def order_for(number: str | None, payment_intent_id: str | None) -> Order | None:
@@ -217,37 +251,67 @@ def order_for(number: str | None, payment_intent_id: str | None) -> Order | None
     return order
 
 
-def on_payment_succeeded(intent: dict[str, Any]) -> str:
-    order = order_for((intent.get("metadata") or {}).get("order_number"), intent.get("id"))
-    if order is None:
-        log.warning("Stripe reports a payment for no order we know: %s", intent.get("id"))
-        return "ignored"
-    if order.paid_at is not None and order.stripe_payment_intent_id != intent["id"]:
-        log.error("Order %s was paid twice (%s and %s): refund one", order.number,
-                  order.stripe_payment_intent_id, intent["id"])
-    return "paid" if mark_paid(order=order, payment_intent_id=intent["id"]) else "unchanged"
+def payment_mismatch(order: Order, *, payment_intent_id: str, currency: str, amount: int) -> str | None:
+    """Why a payment Stripe reports cannot be the order's, or None when it is: the order's own
+    PaymentIntent, in VND, for the order's total (VND has no minor unit, in Stripe as here)."""
+    if payment_intent_id != order.stripe_payment_intent_id:
+        return f"PaymentIntent {payment_intent_id} is not the one the order holds ({order.stripe_payment_intent_id})"
+    if currency.lower() != "vnd":
+        return f"paid in {currency.upper()}, not VND"
+    if amount != order.total:
+        return f"received {amount}, the order total is {order.total}"
+    return None
 
 
-def on_payment_failed(intent: dict[str, Any]) -> str:
-    order = order_for((intent.get("metadata") or {}).get("order_number"), intent.get("id"))
+def hold_for_review(order: Order, *, event_id: str | None, payment_intent_id: str, currency: str,
+                    amount: int, reason: str) -> None:
+    """Record a payment that does not match its order for staff; the order stays as it is.
+    Joins the caller's transaction (the webhook's, with the event row) when there is one."""
+    log.error("Payment %s for order %s held for review: %s", payment_intent_id, order.number, reason)
+    db.session.add(PaymentReview(event_id=event_id, order=order, payment_intent_id=payment_intent_id[:255],
+                                 amount=amount, currency=currency[:10], reason=reason[:255]))
+
+
+def on_payment_succeeded(event_id: str, intent: dict[str, Any]) -> str:
+    intent_id = text_field(intent, "id")
+    currency = text_field(intent, "currency")
+    amount = whole_number_field(intent, "amount_received" if "amount_received" in intent else "amount")
+    order = order_for(metadata_order_number(intent), intent_id)
     if order is None:
-        log.warning("Stripe reports a failed payment for no order we know: %s", intent.get("id"))
+        log.warning("Stripe reports a payment for no order we know: %s", intent_id)
         return "ignored"
-    if order.stripe_payment_intent_id not in (None, intent["id"]):
+    reason = payment_mismatch(order, payment_intent_id=intent_id, currency=currency, amount=amount)
+    if reason:
+        hold_for_review(order, event_id=event_id, payment_intent_id=intent_id, currency=currency,
+                        amount=amount, reason=reason)
+        return "held for review"
+    return "paid" if mark_paid(order=order, payment_intent_id=intent_id) else "unchanged"
+
+
+def on_payment_failed(_event_id: str, intent: dict[str, Any]) -> str:
+    intent_id = text_field(intent, "id")
+    order = order_for(metadata_order_number(intent), intent_id)
+    if order is None:
+        log.warning("Stripe reports a failed payment for no order we know: %s", intent_id)
+        return "ignored"
+    if order.stripe_payment_intent_id not in (None, intent_id):
         return "superseded"  # the customer has moved on to another attempt
     error = intent.get("last_payment_error") or {}
-    changed = mark_payment_failed(order=order, reason=str(error.get("message") or ""))
+    message = error.get("message") if isinstance(error, dict) else None
+    changed = mark_payment_failed(order=order, reason=str(message or ""))
     return "payment_failed" if changed else "unchanged"
 
 
-def on_charge_refunded(charge: dict[str, Any]) -> str:
+def on_charge_refunded(_event_id: str, charge: dict[str, Any]) -> str:
     """A refund made anywhere (by us, or in Stripe's dashboard): `amount_refunded` is cumulative."""
-    order = order_for((charge.get("metadata") or {}).get("order_number"), charge.get("payment_intent"))
+    charge_id = text_field(charge, "id")
+    refunded_total = whole_number_field(charge, "amount_refunded")
+    order = order_for(metadata_order_number(charge), text_field(charge, "payment_intent", required=False))
     if order is None:
-        log.warning("Stripe reports a refund for no order we know: %s", charge.get("id"))
+        log.warning("Stripe reports a refund for no order we know: %s", charge_id)
         return "ignored"
-    restock = bool(charge.get("refunded")) and refund_asks_restock(str(charge["id"]))
-    changed = record_refund(order=order, refunded_total=int(charge["amount_refunded"]), restock=restock)
+    restock = charge.get("refunded") is True and refund_asks_restock(charge_id)
+    changed = record_refund(order=order, refunded_total=refunded_total, restock=restock)
     return "refunded" if changed else "unchanged"
 
 
@@ -258,7 +322,7 @@ def refund_asks_restock(charge_id: str) -> bool:
     return any(refund.metadata.to_dict().get("restock") == "1" for refund in refunds.auto_paging_iter())
 
 
-EVENT_HANDLERS: dict[str, Callable[[dict[str, Any]], str]] = {
+EVENT_HANDLERS: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "payment_intent.succeeded": on_payment_succeeded,
     "payment_intent.payment_failed": on_payment_failed,
     "charge.refunded": on_charge_refunded,
@@ -313,6 +377,15 @@ def reconcile_payments(now: datetime | None = None) -> list[Reconciled]:
 
 def apply_intent_status(order: Order, intent: stripe.PaymentIntent) -> str | None:
     if intent.status == "succeeded":
+        facts = {"payment_intent_id": intent.id, "currency": intent.currency,
+                 "amount": intent.to_dict().get("amount_received", intent.amount)}
+        if reason := payment_mismatch(order, **facts):
+            already_held = db.session.scalar(db.select(PaymentReview.id).where(
+                PaymentReview.payment_intent_id == intent.id, PaymentReview.resolved_at.is_(None)))
+            if already_held is None:
+                with transaction():
+                    hold_for_review(order, event_id=None, reason=reason, **facts)
+            return "held for review"
         return "paid" if mark_paid(order=order, payment_intent_id=intent.id) else None
     failed = intent.status == "canceled" or (
         intent.status == "requires_payment_method" and intent.last_payment_error is not None
@@ -321,3 +394,25 @@ def apply_intent_status(order: Order, intent: stripe.PaymentIntent) -> str | Non
         reason = intent.last_payment_error.message if intent.last_payment_error else "payment cancelled"
         return "payment_failed" if mark_payment_failed(order=order, reason=reason or "") else None
     return None
+
+
+# Payments held for review ------------------------------------------------------------------
+
+def payment_reviews() -> list[PaymentReview]:
+    """Open reviews first, newest first within each; the last hundred resolved ones after."""
+    open_ones = db.select(PaymentReview).where(PaymentReview.resolved_at.is_(None)).order_by(PaymentReview.id.desc())
+    resolved = (db.select(PaymentReview).where(PaymentReview.resolved_at.is_not(None))
+                .order_by(PaymentReview.resolved_at.desc()).limit(100))
+    options = (selectinload(PaymentReview.order), selectinload(PaymentReview.resolved_by))
+    return [*db.session.scalars(open_ones.options(*options)), *db.session.scalars(resolved.options(*options))]
+
+
+def resolve_payment_review(*, review: PaymentReview, user: User) -> bool:
+    """Staff looked into the payment (refunded it in Stripe, or settled it with the customer).
+    False if someone already had."""
+    if review.resolved_at is not None:
+        return False
+    with transaction():
+        review.resolved_at = utcnow()
+        review.resolved_by = user
+    return True

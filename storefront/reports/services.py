@@ -20,7 +20,7 @@ from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from sqlalchemy import case, func, literal_column, select, true
 
-from storefront.catalog.listing import parse_int
+from storefront.query_args import parse_int
 from storefront.catalog.models import CERTIFIED_MIN_STARS, PRODUCER_KINDS, PRODUCT_GROUPS, Area, Product
 from storefront.clock import VIETNAM, utc_start_of, vietnam_today
 from storefront.extensions import db

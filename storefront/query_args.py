@@ -1,0 +1,35 @@
+"""Values from a query string or a form, read one way by every route: a value that cannot be what
+is asked for becomes None (the route then ignores it, or answers 400), never an error from the
+database. NUL bytes, which PostgreSQL refuses in text, are refused for the whole request."""
+from flask import abort, request
+
+BIGGEST = 2**63 - 1  # what a 64-bit column holds
+MAX_PAGE = 10_000  # no list is paged further: counts are capped there too
+
+
+def parse_int(raw: str | None, low: int = -BIGGEST - 1, high: int = BIGGEST) -> int | None:
+    """A whole number from `low` to `high` written in ASCII digits, else None."""
+    text = (raw or "").strip()
+    if not text or len(text) > 20 or not text.lstrip("+-").isascii() or not text.lstrip("+-").isdigit():
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def number(args, name: str, low: int, high: int) -> int | None:
+    """The argument `name` as a whole number from `low` to `high`; anything else is None."""
+    return parse_int(args.get(name), low, high)
+
+
+def page_number(args, name: str = "page") -> int:
+    """A page of a list: 1 unless a page from 1 to MAX_PAGE is asked for."""
+    return number(args, name, 1, MAX_PAGE) or 1
+
+
+def refuse_nul_bytes() -> None:
+    """Before every request: a NUL in the path, the query string or a form field is a 400."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400, description="NUL bytes are not allowed.")
