@@ -22,8 +22,24 @@ def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def account_limit() -> str:
+    return current_app.config["ACCOUNT_RATE_LIMIT"]
+
+
+def account_tried() -> str:
+    """The account a form names, whatever address sends it: guesses spread over many addresses
+    still add up on the account they try."""
+    return "account:" + request.form.get("email", "").strip().lower()[:120]
+
+
+def login_failed(response) -> bool:
+    """A login that worked redirects; only the others count against the account."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(account_limit, key_func=account_tried, methods=["POST"], deduct_when=login_failed)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -39,6 +55,7 @@ def login():
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(account_limit, key_func=account_tried, methods=["POST"])  # each may send a message
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
@@ -68,6 +85,7 @@ def logout():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(account_limit, key_func=account_tried, methods=["POST"])  # each may send a message
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
