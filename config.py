@@ -88,8 +88,21 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "true").lower() == "true"
     MAIL_FROM = os.environ.get("MAIL_FROM", "OCOP Market <no-reply@ocop.example>")
 
+    # Login limits are counted here. In memory, each worker process counts alone, so production
+    # refuses to start with it when WEB_CONCURRENCY (or gunicorn's --workers) is above 1.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True  # a refused attempt says when to try again (Retry-After)
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # Failed attempts on one account, from any number of addresses.
+    ACCOUNT_RATE_LIMIT = os.environ.get("ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour")
+    WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", "1"))
+    # How many proxies in front of the app append to X-Forwarded-For; 0 ignores that header, as
+    # anyone can send it. Behind one nginx, set 1.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
+    # How long a login lasts, by role: back-office sessions are short, as a stolen one does more.
+    CUSTOMER_SESSION_HOURS = int(os.environ.get("CUSTOMER_SESSION_HOURS", str(14 * 24)))
+    STAFF_SESSION_HOURS = int(os.environ.get("STAFF_SESSION_HOURS", "8"))
 
 
 class TestConfig(Config):

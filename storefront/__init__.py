@@ -1,5 +1,9 @@
 """OCOP Market: create_app reads as the list of what the app is made of."""
+import os
+import sys
+
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, INSTANCE_DIR
 
@@ -14,6 +18,7 @@ def create_app(config_class: type = Config) -> Flask:
     app.config.from_object(config_class)
     app.logger.setLevel("INFO")  # order messages are logged when no SMTP server is set
     refuse_insecure_production(app)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -29,6 +34,30 @@ def refuse_insecure_production(app: Flask) -> None:
         app.config["SECRET_KEY"] = "dev-only-not-secret"
     if production:  # cookies travel over HTTPS only
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
+    if production and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://") and worker_count(app) > 1:
+        # Each worker would count alone: n workers let n times the login limit through.
+        raise RuntimeError("RATELIMIT_STORAGE_URI must name a shared store (e.g. redis://127.0.0.1:6379/0) "
+                           "when APP_ENV=production runs more than one worker")
+
+
+def worker_count(app: Flask) -> int:
+    """Processes serving the app: WEB_CONCURRENCY, or gunicorn's --workers when gunicorn runs it."""
+    workers = app.config["WEB_CONCURRENCY"]
+    if os.path.basename(sys.argv[0]).startswith("gunicorn"):
+        from gunicorn.config import Config as GunicornConfig
+
+        gunicorn_config = GunicornConfig()
+        arguments = gunicorn_config.parser().parse_known_args(
+            os.environ.get("GUNICORN_CMD_ARGS", "").split() + sys.argv[1:])[0]
+        workers = max(workers, arguments.workers or 1)
+    return workers
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies, the client's address and scheme are the ones they forwarded;
+    with none, X-Forwarded-* headers are ignored, as any client can send them."""
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def register_extensions(app: Flask) -> None:

@@ -2,10 +2,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from storefront.accounts.models import ROLES
-from storefront.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from storefront.accounts.services import MAX_PASSWORD_LENGTH, AccountError, check_password_rules
 
 ROLE_LABELS = {
     "customer": _l("Customer"),
@@ -20,12 +20,22 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
 
 
+class AcceptablePassword:
+    """The password rules of storefront.accounts.services, on a form; the form's email and name
+    fields, if it has them, count as words too easy to guess."""
+
+    def __call__(self, form, field) -> None:
+        own_words = {word: form[word].data or "" for word in ("email", "name") if word in form}
+        try:
+            check_password_rules(field.data or "", **own_words)
+        except AccountError as error:
+            raise ValidationError(str(error)) from None
+
+
 class NewPasswordForm(FlaskForm):
     """A password chosen twice, by the same rules wherever one is chosen."""
 
-    password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)]
-    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(), AcceptablePassword()])
     confirm = PasswordField(
         _l("Repeat password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],

@@ -25,6 +25,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Name and email folded (no tone marks, lowercase), so the people list finds "Nguyễn" by "nguyen".
     search_text: Mapped[str] = mapped_column(String(250), default="", server_default="")
+    # Carried in every session cookie (get_id) and compared on each request: raising it ends all
+    # the account's sessions, copied cookies included (logout, new password, role, disabling).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @validates("email")
     def normalise_email(self, _key: str, email: str) -> str:
@@ -38,6 +41,12 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        self.session_version += 1
 
     @property
     def is_active(self) -> bool:

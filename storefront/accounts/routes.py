@@ -1,6 +1,6 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from storefront.accounts import bp
 from storefront.accounts.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, RegisterForm
@@ -8,8 +8,9 @@ from storefront.accounts.services import (
     AccountError,
     ResetLinkExpired,
     authenticate,
-    create_user,
-    find_user,
+    log_in,
+    log_out,
+    register_customer,
     request_password_reset,
     reset_password,
     user_for_reset_token,
@@ -22,8 +23,24 @@ def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def account_limit() -> str:
+    return current_app.config["ACCOUNT_RATE_LIMIT"]
+
+
+def account_tried() -> str:
+    """The account a form names, whatever address sends it: guesses spread over many addresses
+    still add up on the account they try."""
+    return "account:" + request.form.get("email", "").strip().lower()[:120]
+
+
+def login_failed(response) -> bool:
+    """A login that worked redirects; only the others count against the account."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(account_limit, key_func=account_tried, methods=["POST"], deduct_when=login_failed)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -31,7 +48,7 @@ def login():
         if user is None:
             form.password.errors.append(_("Wrong email or password."))
         else:
-            login_user(user)
+            log_in(user)
             flash(_("Welcome back!"), "success")
             return redirect(safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
@@ -39,35 +56,34 @@ def login():
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(account_limit, key_func=account_tried, methods=["POST"])  # each may send a message
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
-        if find_user(form.email.data):
-            form.email.errors.append(_("An account with this email already exists."))
+        try:
+            register_customer(email=form.email.data, password=form.password.data, name=form.name.data,
+                              language=current_language())
+        except AccountError as error:
+            form.password.errors.append(str(error))
         else:
-            try:
-                user = create_user(
-                    email=form.email.data, password=form.password.data, name=form.name.data
-                )
-            except AccountError as error:
-                form.email.errors.append(str(error))
-            else:
-                login_user(user)
-                flash(_("Your account is ready."), "success")
-                return redirect(url_for("catalog.home"))
+            # The same words whether or not the address had an account, so the form reveals nobody.
+            flash(_("We have sent a message to %(email)s: follow it to log in.",
+                    email=form.email.data.strip().lower()), "info")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    log_out(current_user)
     flash(_("You are logged out."), "info")
     return redirect(url_for("catalog.home"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(account_limit, key_func=account_tried, methods=["POST"])  # each may send a message
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

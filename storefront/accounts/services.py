@@ -4,12 +4,19 @@ transaction; the session rules of issue 11 hook into change_role, disable_user a
 """
 from __future__ import annotations
 
-from flask import current_app
+import secrets
+import time
+from functools import lru_cache
+
+from flask import current_app, session
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
+from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from storefront.accounts.models import ROLES, User
 from storefront.audit.services import record_change
@@ -18,8 +25,13 @@ from storefront.mail import deliver, external_url, new_message
 from storefront.search.analysis import folded
 from storefront.transactions import transaction
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
+# zxcvbn's scale: 3 is "safely unguessable", about 10^8 guesses or more. Below it are the common
+# passwords, their variants ("Password123!"), keyboard rows, dates and the account's own name.
+MIN_PASSWORD_SCORE = 3
+ZXCVBN_MAX_LENGTH = 72  # zxcvbn refuses to judge longer ones; their first 72 characters decide
+LOGGED_IN_AT = "logged_in_at"
 PEOPLE_PER_PAGE = 50
 DEFAULT_LANGUAGE = "vi"
 RESET_SALT = "password-reset"
@@ -38,8 +50,37 @@ class ResetLinkExpired(AccountError):
     """A genuine reset link, too old."""
 
 
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's user loader, on every request: the account a session names, if that session
+    was not ended (its session version is the account's) and has not outlived its role's limit."""
+    user_id, _, version = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or version != str(user.session_version) or session_expired(user):
+        return None
+    return user
+
+
+def session_hours(user: User) -> int:
+    """Back-office logins are short: a stolen one can change the catalogue, stock and people."""
+    return current_app.config["CUSTOMER_SESSION_HOURS" if user.role == "customer" else "STAFF_SESSION_HOURS"]
+
+
+def session_expired(user: User) -> bool:
+    logged_in_at = session.get(LOGGED_IN_AT)
+    return not isinstance(logged_in_at, int) or time.time() - logged_in_at > session_hours(user) * 3600
+
+
+def log_in(user: User) -> None:
+    login_user(user)
+    session[LOGGED_IN_AT] = int(time.time())
+
+
+def log_out(user: User) -> None:
+    """Ends this session and every other one of the account: a copy of the cookie taken before
+    (on a shared computer, by malware) opens nothing afterwards."""
+    with transaction():
+        user.end_sessions()
+    logout_user()
 
 
 def find_user(email: str) -> User | None:
@@ -47,11 +88,17 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
 
 
-def check_password_rules(password: str) -> None:
+def check_password_rules(password: str, *, email: str = "", name: str = "") -> None:
+    """The rules for every new password (sign-up, reset, `flask users create`); the forms call it
+    through storefront.accounts.forms.AcceptablePassword."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(_l("The password can have at most %(n)d characters.", n=MAX_PASSWORD_LENGTH))
+    own_words = [word for word in (email, email.partition("@")[0], *name.split()) if word]
+    if zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=own_words)["score"] < MIN_PASSWORD_SCORE:
+        raise AccountError(_l("This password is too easy to guess: it is a common one, or close to one, "
+                              "or made of your name or email. Add a few unusual words."))
 
 
 def create_user(
@@ -62,7 +109,7 @@ def create_user(
     if role not in ROLES:
         # A caller's mistake, never a visitor's: sign-up makes customers, the CLI offers only ROLES.
         raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
-    check_password_rules(password)
+    check_password_rules(password, email=email, name=name)
     if find_user(email) is not None:
         raise AccountError(_l("An account for %(email)s already exists.", email=email))
     user = User(email=email, role=role, name=name.strip())
@@ -79,9 +126,31 @@ def create_user(
 
 def authenticate(*, email: str, password: str) -> User | None:
     user = find_user(email)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        # As slow as checking a real password, so the time taken does not tell who has an account.
+        check_password_hash(dummy_password_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user
+
+
+@lru_cache
+def dummy_password_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
+def register_customer(*, email: str, password: str, name: str, language: str) -> None:
+    """Sign-up that reveals nobody: a new address gets its account and a welcome message, an
+    address that has an account gets a reminder of it. The visitor sees the same either way and
+    logs in from the message; both ways cost a password hash, so the time taken is the same too."""
+    existing = find_user(email)
+    if existing is None:
+        user = create_user(email=email, password=password, name=name)
+        send_account_message(user, language, existed=False)
+    else:
+        generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+        send_account_message(existing, language, existed=True)
 
 
 # --- People (the admin's rules) ----------------------------------------------------------------
@@ -132,6 +201,7 @@ def change_role(*, user: User, role: str, actor: User | None) -> bool:
                 unassign_manager(outlet=outlet, user=user, actor=actor, commit=False)
         before = user.role
         user.role = role
+        user.end_sessions()  # they log in again into the new role, with its session length
         record_change(actor=actor, record=user, action="change_role", before={"role": before},
                       after={"role": role}, label=user.email)
     return True
@@ -148,6 +218,7 @@ def disable_user(*, user: User, actor: User | None) -> None:
         if user.role == "admin":
             refuse_leaving_no_admin(user)
         user.active = False
+        user.end_sessions()  # enabling the account again does not bring old sessions back
         record_change(actor=actor, record=user, action="disable", before={"active": True},
                       after={"active": False}, label=user.email)
 
@@ -162,10 +233,12 @@ def enable_user(*, user: User, actor: User | None) -> None:
 
 
 def set_password(*, user: User, password: str, actor: User | None) -> None:
-    """A new password for the account. Every reset link issued before stops working."""
-    check_password_rules(password)
+    """A new password for the account. Every reset link issued before stops working, and every
+    session the account had ends."""
+    check_password_rules(password, email=user.email, name=user.name)
     with transaction():
         user.set_password(password)
+        user.end_sessions()
         # No hashes in the log: the entry says that the password changed, and who changed it.
         record_change(actor=actor, record=user, action="set_password", label=user.email)
 
@@ -232,23 +305,42 @@ def send_reset_link(user: User, language: str) -> bool:
     link = external_url("accounts.reset_password_page", token=password_reset_token(user))
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     with force_locale(language):
-        body = "\n".join([
-            _("Hello %(name)s,", name=user.name or user.email),
-            "",
+        return send_to(user, subject=_("Reset your OCOP Market password"), paragraphs=[
             _("Someone asked to reset the password of your OCOP Market account %(email)s. To choose a new "
               "password, open this link within %(hours)s hours; it works once:", email=user.email, hours=hours),
-            "",
             link,
-            "",
             _("If you did not ask for this, ignore this message: your password stays as it is."),
-            "",
-            _("OCOP Market"),
         ])
-        message = new_message(to_name=user.name, to_email=user.email,
-                              subject=_("Reset your OCOP Market password"), body=body)
+
+
+def send_account_message(user: User, language: str, *, existed: bool) -> bool:
+    """What a sign-up sends: a welcome to a new account, or, to an address that already had one,
+    a reminder of it (the page said the same in both cases)."""
+    login_link = external_url("accounts.login")
+    with force_locale(language):
+        if not existed:
+            return send_to(user, subject=_("Your OCOP Market account is ready"), paragraphs=[
+                _("Your OCOP Market account %(email)s is ready. Log in here:", email=user.email),
+                login_link,
+            ])
+        return send_to(user, subject=_("You already have an OCOP Market account"), paragraphs=[
+            _("Someone, perhaps you, tried to create an OCOP Market account for %(email)s, which already has "
+              "one. Log in here:", email=user.email),
+            login_link,
+            _("If you forgot your password, choose a new one here:"),
+            external_url("accounts.forgot_password"),
+            _("If it was not you, ignore this message: nothing has changed."),
+        ])
+
+
+def send_to(user: User, *, subject: str, paragraphs: list[str]) -> bool:
+    """A message to the account's holder, in the locale in force; False if the mail server
+    refused it (logged: the visitor's page does not depend on it)."""
+    body = "\n\n".join([_("Hello %(name)s,", name=user.name or user.email), *paragraphs, _("OCOP Market")])
+    message = new_message(to_name=user.name, to_email=user.email, subject=subject, body=body)
     try:
         deliver(message)
     except Exception:
-        current_app.logger.exception("Could not send a password-reset link to %s", user.email)
+        current_app.logger.exception("Could not send %r to %s", subject, user.email)
         return False
     return True
