@@ -16,12 +16,12 @@ from storefront.catalog.models import Area, Producer, Product
 from storefront.catalog.services import create_product, record_evaluation
 from storefront.clock import vietnam_today
 from storefront.extensions import db
-from storefront.reports.models import GROWTH_RATIO, PlanTarget
 from storefront.seed.data_areas import COMMUNES, DISTRICTS, PROVINCES
 from storefront.seed.data_producers import PRODUCERS
 from storefront.seed.data_products_1 import PRODUCTS_1
 from storefront.seed.data_products_2 import PRODUCTS_2
 from storefront.seed.demo_lots import create_lots
+from storefront.seed.demo_plans import create_plans
 from storefront.seed.demo_outlets import create_accounts, create_outlets, stock_outlets
 from storefront.seed.demo_sales import seed_sales_history
 
@@ -53,7 +53,7 @@ def seed_demo() -> dict:
     today = vietnam_today()
     try:
         areas = create_areas()
-        targets = create_plan_targets(areas)
+        plans = create_plans(areas)
         producers = create_producers(rng, areas)
         products = create_products(rng, producers)
         evaluations = evaluate(rng, products, today)
@@ -68,7 +68,7 @@ def seed_demo() -> dict:
         raise
     return {
         "areas": len(areas),
-        "plan_targets": targets,
+        "plans": plans,
         "producers": len(producers),
         "products": len(products),
         "evaluations": evaluations,
@@ -92,14 +92,6 @@ def create_areas() -> dict[str, Area]:
     db.session.add_all(areas.values())
     db.session.flush()
     return areas
-
-
-def create_plan_targets(areas: dict[str, Area]) -> int:
-    """Quảng Nam's OCOP plans for 2023 and 2024: revenue and profit at least 1.5× one year after
-    certification (shared/plans)."""
-    targets = [PlanTarget(year=year, area=areas["49"], indicator=GROWTH_RATIO, value=1.5) for year in (2023, 2024)]
-    db.session.add_all(targets)
-    return len(targets)
 
 
 def create_producers(rng: random.Random, areas: dict[str, Area]) -> list[Producer]:
@@ -221,7 +213,7 @@ def describe(result: dict) -> list[str]:
         f"{result['outlets']} sales points ({result['stock_levels']} stock levels), "
         f"{result['areas']} areas.",
         f"{result['sale_lines']} sale lines over the last two years, {result['baselines']} pre-OCOP "
-        f"baselines, {result['declared']} declared revenues, {result['plan_targets']} plan growth targets.",
+        f"baselines, {result['declared']} declared revenues, {result['plans']} provincial OCOP plans.",
         "Demo accounts (demo only — never use these in production):",
     ]
     lines += [f"  {email:<24} {role:<9} password: {password}" for email, role, password in result["accounts"]]
