@@ -81,6 +81,9 @@ class Scope:
     day: date
     growth_area: Area | None = None
     years: tuple[int, int] | None = None
+    # The growth indicator judges the plan's products on this day (else on `day`): a product
+    # certified in the plan's last year is only due a year later, so the dashboard judges today.
+    judged_on: date | None = None
 
     @property
     def after_day(self):
@@ -226,10 +229,10 @@ def outlets_carrying(scope: Scope, foreign):
 
 def meeting_growth_target(scope: Scope):
     """The growth report's own rows (on the basis each uses) for the plan's province and the
-    products first certified in its years, due by the day: counted when they meet the target."""
+    products first certified in its years, due by the day judged: counted when they meet the target."""
     filters = ReportFilters(area=scope.growth_area, certification_years=scope.years)
     rows = growth_select(
-        filters, today=scope.day, default_target=hundredths(current_app.config["GROWTH_TARGET_DEFAULT"]),
+        filters, today=scope.judged_on or scope.day, default_target=hundredths(current_app.config["GROWTH_TARGET_DEFAULT"]),
         calendar=Calendar(db.session.get_bind().dialect.name), trailing=None,
     ).subquery("growth")
     return select(rows.c.product_id.label("id"), (rows.c.status == "meets").label("counted")).where(
