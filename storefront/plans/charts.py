@@ -10,7 +10,7 @@ from flask_babel import format_decimal, gettext as _
 from markupsafe import Markup
 
 from storefront.reports.charts import (
-    BOTTOM, HEIGHT, LEFT, REVENUE_COLOUR, RIGHT, TARGET_COLOUR, TOP, WIDTH, Canvas, month_label, nice_ticks,
+    BOTTOM, HEIGHT, LEFT, REVENUE_COLOUR, RIGHT, TARGET_COLOUR, WIDTH, Canvas, month_label, nice_ticks,
 )
 
 
