@@ -22,6 +22,7 @@ from storefront.seed.data_products_1 import PRODUCTS_1
 from storefront.seed.data_products_2 import PRODUCTS_2
 from storefront.seed.demo_lots import create_lots
 from storefront.seed.demo_plans import create_plans
+from storefront.seed.demo_provinces import grow_plan_provinces, open_plan_outlets
 from storefront.seed.demo_outlets import create_accounts, create_outlets, stock_outlets
 from storefront.seed.demo_sales import seed_sales_history
 
@@ -57,11 +58,13 @@ def seed_demo() -> dict:
         producers = create_producers(rng, areas)
         products = create_products(rng, producers)
         evaluations = evaluate(rng, products, today)
+        grown = grow_plan_provinces(areas, today)
         lots = create_lots(rng, products, today)
         outlets = create_outlets(rng, areas)
-        levels = stock_outlets(rng, outlets, products)
+        levels = stock_outlets(rng, outlets, products + grown.products)
         accounts = create_accounts(outlets)
-        history = seed_sales_history(rng, products, today)
+        open_plan_outlets(grown, areas, today)
+        history = seed_sales_history(rng, products + grown.products, today)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -69,11 +72,12 @@ def seed_demo() -> dict:
     return {
         "areas": len(areas),
         "plans": plans,
+        "grown": grown,
         "producers": len(producers),
-        "products": len(products),
+        "products": len(products) + len(grown.products),
         "evaluations": evaluations,
         "lots": lots,
-        "outlets": len(outlets),
+        "outlets": len(outlets) + grown.outlets,
         "stock_levels": levels,
         "accounts": accounts,
         **history,
@@ -214,6 +218,8 @@ def describe(result: dict) -> list[str]:
         f"{result['areas']} areas.",
         f"{result['sale_lines']} sale lines over the last two years, {result['baselines']} pre-OCOP "
         f"baselines, {result['declared']} declared revenues, {result['plans']} provincial OCOP plans.",
+        f"Cao Bằng, Bình Phước and Ninh Thuận grew by {len(result['grown'].products)} products from "
+        f"{result['grown'].producers} producers and {result['grown'].outlets} sales points for their plans.",
         "Demo accounts (demo only — never use these in production):",
     ]
     lines += [f"  {email:<24} {role:<9} password: {password}" for email, role, password in result["accounts"]]
