@@ -359,7 +359,7 @@ PLAN_DASHBOARD = {
                         "low": {"type": "number"}, "high": {"type": ["number", "null"]}}},
                     "status": {"type": ["string", "null"], "enum": ["met", "close", "behind", None]},
                     "change_since_start": {"type": ["number", "null"],
-                                           "description": "Levels only: the value now less the value the day before the period began."},
+                                           "description": "Levels with a target only: the value now less the value the day before the period began."},
                 },
             },
         },

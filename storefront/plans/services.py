@@ -230,7 +230,7 @@ class IndicatorFigure:
     target: PlanIndicator | None
     measure: Measure
     value: Fraction | None
-    at_start: Fraction | None  # levels only: the value the day before the period began
+    at_start: Fraction | None  # levels with a target only: the value the day before the period began
     status: str | None
     progress: Fraction
 
@@ -263,8 +263,9 @@ def plan_dashboard(plan: Plan, *, today: date | None = None, every_indicator: bo
     for indicator in wanted:
         found = measure(indicator.code, scope)
         value = found.value(indicator.unit)
-        at_start = measure(indicator.code, before).value(indicator.unit) if indicator.level else None
         target = targets.get(indicator.code)
+        # The change since the start is worth its query for the plan's own targets only.
+        at_start = measure(indicator.code, before).value(indicator.unit) if indicator.level and target else None
         figures.append(IndicatorFigure(
             indicator=indicator, target=target, measure=found, value=value, at_start=at_start,
             status=target_status(value, target.low, indicator.code) if target else None,
