@@ -62,6 +62,8 @@ def dashboards_xlsx(dashboards: list[Dashboard]) -> bytes:
         for cell in sheet[6]:
             cell.font = Font(bold=True)
         sheet.column_dimensions["A"].width = 60
+    if not dashboards:  # a workbook needs a sheet
+        workbook.create_sheet(_("Plans")).append([_("No plan covers this year.")])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
