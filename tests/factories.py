@@ -143,3 +143,22 @@ def make_order(outlet: Outlet, lines: list[tuple[Product, int]], *, user: User |
         fulfilment=fulfilment, outlet=outlet, payment_method=payment_method, user=user,
         delivery_address=delivery_address, language=language,
     )
+
+
+# Plans (appended after the order builders above).
+from decimal import Decimal  # noqa: E402
+
+from storefront.plans.models import Plan, PlanIndicator  # noqa: E402
+
+
+def make_plan(area: Area | None, first_year: int, last_year: int | None = None, **targets) -> Plan:
+    """A plan with targets given as indicator=value or indicator=(low, high)."""
+    plan = Plan(name=f"Kế hoạch {area.name if area else 'toàn quốc'} {first_year}", area=area,
+                first_year=first_year, last_year=last_year or first_year)
+    for code, value in targets.items():
+        low, high = value if isinstance(value, tuple) else (value, None)
+        plan.targets.append(PlanIndicator(indicator=code, low=Decimal(str(low)),
+                                          high=None if high is None else Decimal(str(high))))
+    db.session.add(plan)
+    db.session.commit()
+    return plan

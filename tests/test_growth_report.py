@@ -6,11 +6,11 @@ import pytest
 
 from storefront.catalog.services import record_evaluation
 from storefront.extensions import db
-from storefront.reports.models import Baseline, DeclaredRevenue, PlanTarget
+from storefront.reports.models import Baseline, DeclaredRevenue
 from storefront.clock import utc_start_of
 from storefront.reports.services import ReportFilters, growth_page
 from storefront.sales.models import SaleLine
-from tests.factories import make_outlet, make_product
+from tests.factories import make_outlet, make_plan, make_product
 
 TODAY = date(2026, 11, 23)
 
@@ -94,8 +94,7 @@ def test_every_figure_and_status(world):
 
 
 def test_the_target_is_a_plan_setting(world):
-    db.session.add(PlanTarget(year=2024, area_id=None, indicator="growth_ratio", value=Decimal("1.6")))
-    db.session.commit()
+    make_plan(None, 2024, growth_ratio=Decimal("1.6"))
     rows = rows_by_code(report())
     assert rows["A-MEETS"].target == Decimal("1.6") and rows["A-MEETS"].status == "below"
     assert rows["D-NOTDUE"].target == Decimal("1.5")  # certified in 2026: no plan target, the default

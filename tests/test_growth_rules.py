@@ -9,10 +9,9 @@ from storefront.catalog.services import revoke_certification
 from storefront.extensions import db
 from storefront.reports.models import Baseline, DeclaredRevenue
 from storefront.reports.services import ReportFilters
-from storefront.reports.targets import set_growth_target
 from storefront.sales.models import SaleLine
 from storefront.sales.services import reversal_of
-from tests.factories import make_outlet, make_place, make_producer, make_product
+from tests.factories import make_outlet, make_place, make_plan, make_producer, make_product
 from tests.test_growth_pages import GrowthTable, api_rows, csv_rows, report_day, staff, xlsx_from  # noqa: F401
 from tests.test_growth_report import certify, local, report, rows_by_code, sell
 
@@ -58,7 +57,7 @@ def rules(app):
     # Exactly 1.1× a plan target of 1.1: meets (floats would read 3,300,000 < 3,300,000.0000000005).
     exact = product("R-EXACT", area=kon_tum)
     certify(exact, date(2023, 2, 1))
-    set_growth_target(year=2023, province=kon_tum.parent.parent, value=Decimal("1.1"))
+    make_plan(kon_tum.parent.parent, 2023, growth_ratio=Decimal("1.1"))
     baseline(exact, 3_000_000, 1_000_000)
     sell(exact, outlet, local(date(2023, 6, 1), 9), 3_300_000, 2_200_000)
 
@@ -147,7 +146,7 @@ def test_every_target_staff_can_type_is_compared_exactly(app, target):
     """Revenue and profit exactly target × baseline meet it; one đồng less does not."""
     outlet = make_outlet("QN-EXACT")
     value = Decimal(target)
-    set_growth_target(year=2024, province=None, value=value)
+    make_plan(None, 2024, growth_ratio=value)
     for code, short in (("ON", 0), ("UNDER", 1)):
         product = make_product(f"Sản phẩm {code}", stars=None, code=code)
         certify(product, date(2024, 2, 1))

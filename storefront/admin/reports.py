@@ -4,21 +4,16 @@ import tempfile
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
-from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
+from flask import Response, abort, current_app, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import format_decimal, lazy_gettext as _l
 
 from storefront.accounts.access import staff_required
 from storefront.admin import bp
 from storefront.catalog.labels import GROUP_LABELS, PRODUCER_KIND_LABELS
 from storefront.query_args import page_number
-from storefront.clock import vietnam_today
-from storefront.extensions import db
 from storefront.manage.services import find_product_by_code
 from storefront.reports.charts import bucket_label, monthly_chart_svg, ratio_histogram_svg
 from storefront.reports.exports import growth_csv, write_growth_xlsx
-from storefront.reports.forms import GrowthTargetForm
-from storefront.reports.models import GROWTH_RATIO, PlanTarget
 from storefront.reports.services import (
     GrowthPage,
     ReportFilters,
@@ -34,7 +29,6 @@ from storefront.reports.services import (
     report_day,
     shown_ratio,
 )
-from storefront.reports.targets import TargetError, growth_targets, remove_growth_target, set_growth_target
 from storefront.spreadsheets import MIMETYPES
 
 ROWS_PER_PAGE = 50  # the summary, the chart and the files always cover every row
@@ -155,30 +149,8 @@ def growth_product(product_code: str):
                            group_labels=GROUP_LABELS)
 
 
-@bp.route("/targets", methods=["GET", "POST"])
+@bp.get("/targets")
 @staff_required
 def growth_targets_page():
-    provinces = [province for province, _districts in report_areas()]
-    form = GrowthTargetForm(provinces=provinces, year=vietnam_today().year)
-    if form.validate_on_submit():
-        try:
-            created = set_growth_target(year=form.year.data, province=form.provinces.get(form.province.data),
-                                        value=form.value.data)
-        except TargetError as error:
-            form.form_errors.append(str(error))
-        else:
-            flash(_("Growth target saved.") if created else _("Growth target changed."), "success")
-            return redirect(url_for("admin.growth_targets_page"))
-    return render_template("admin/targets.html", form=form, targets=growth_targets(), remove_form=FlaskForm(),
-                           default_target=current_app.config["GROWTH_TARGET_DEFAULT"])
-
-
-@bp.post("/targets/<int:target_id>/remove")
-@staff_required
-def growth_target_remove(target_id: int):
-    target = db.session.get(PlanTarget, target_id)
-    if target is None or target.indicator != GROWTH_RATIO:
-        abort(404)
-    remove_growth_target(target=target)
-    flash(_("Growth target removed."), "success")
-    return redirect(url_for("admin.growth_targets_page"))
+    """Growth targets are now the growth indicator of plans."""
+    return redirect(url_for("admin.plans_page"), code=301)

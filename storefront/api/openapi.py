@@ -332,6 +332,42 @@ ERRORS = {
 }
 
 
+PLAN_DASHBOARD = {
+    "type": "object",
+    "properties": {
+        "plan": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"},
+                "area": {"type": ["string", "null"], "description": "The province's code; null for the whole country."},
+                "first_year": {"type": "integer"}, "last_year": {"type": "integer"},
+                "todays_areas": {"type": "boolean", "description": "Counted by today's provinces (after mergers)."},
+            },
+        },
+        "figures_on": {"type": "string", "format": "date",
+                       "description": "The day figures are taken on: the period's end, or today while it runs."},
+        "indicators": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"}, "label": {"type": "string"},
+                    "unit": {"type": "string", "enum": ["count", "percent"]},
+                    "value": {"type": ["number", "null"], "description": "A count, or a share in per cent (two decimals)."},
+                    "counted": {"type": "integer"},
+                    "of": {"type": "integer", "description": "The population the share is of (products, producers, districts, sales points)."},
+                    "target": {"type": ["object", "null"], "properties": {
+                        "low": {"type": "number"}, "high": {"type": ["number", "null"]}}},
+                    "status": {"type": ["string", "null"], "enum": ["met", "close", "behind", None]},
+                    "change_since_start": {"type": ["number", "null"],
+                                           "description": "Levels with a target only: the value now less the value the day before the period began."},
+                },
+            },
+        },
+    },
+}
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
@@ -406,6 +442,21 @@ def openapi_document() -> dict:
                     | ERRORS,
                 }
             },
+            "/plans/{plan_id}/dashboard": {
+                "get": {
+                    "summary": "A plan's dashboard: each indicator's value, target, status and change since the "
+                    "period began (programme staff only); the same figures as /admin/dashboard",
+                    "security": [{"staffSession": []}],
+                    "parameters": [{"name": "plan_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                    "responses": {
+                        "200": json_response("The plan and its indicators.", "PlanDashboard"),
+                        "401": json_response("Not logged in.", "Error"),
+                        "403": json_response("Logged in, but not as programme staff.", "Error"),
+                        "404": json_response("No plan with that id.", "Error"),
+                    }
+                    | ERRORS,
+                }
+            },
         },
         "components": {
             "securitySchemes": {
@@ -455,6 +506,7 @@ def openapi_document() -> dict:
                 "GrowthRow": GROWTH_ROW,
                 "GrowthTally": GROWTH_TALLY,
                 "GrowthReport": GROWTH_REPORT,
+                "PlanDashboard": PLAN_DASHBOARD,
                 "Error": ERROR,
             }
         },

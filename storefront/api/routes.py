@@ -11,7 +11,7 @@ from storefront.api.serializers import (
 )
 from storefront.catalog.listing import list_products, parse_filters
 from storefront.catalog.services import find_product
-from storefront.extensions import csrf
+from storefront.extensions import csrf, db
 from storefront.query_args import MAX_PAGE, parse_int
 from storefront.outlets.directory import (
     active_outlets,
@@ -19,6 +19,9 @@ from storefront.outlets.directory import (
     outlet_stock,
     product_availability,
 )
+from storefront.plans.exports import dashboard_json
+from storefront.plans.models import Plan
+from storefront.plans.services import plan_dashboard
 from storefront.reports.exports import report_json
 from storefront.reports.services import growth_page, parse_report_filters, parse_sort
 
@@ -111,14 +114,18 @@ def openapi():
     return jsonify(openapi_document())
 
 
-# Staff only: the growth report, with the page's filters and order.
+# Staff only: the growth report, with the page's filters and order; a plan's dashboard.
+
+def require_staff(what: str) -> None:
+    if not current_user.is_authenticated:
+        abort(401, description=f"Log in as programme staff to read {what}.")
+    if not current_user.is_staff:
+        abort(403, description=f"{what[0].upper()}{what[1:]} is for programme staff only.")
+
 
 @bp.get("/reports/growth")
 def growth_report_json():
-    if not current_user.is_authenticated:
-        abort(401, description="Log in as programme staff to read the growth report.")
-    if not current_user.is_staff:
-        abort(403, description="The growth report is for programme staff only.")
+    require_staff("the growth report")
     filters, notices = parse_report_filters(request.args)
     order, sort_notices = parse_sort(request.args)
     if notices or sort_notices:
@@ -127,3 +134,12 @@ def growth_report_json():
     page = growth_page(filters, default_target=current_app.config["GROWTH_TARGET_DEFAULT"], order=order,
                        page=page_arg(), per_page=per_page)
     return jsonify(report_json(page, filters, order, per_page))
+
+
+@bp.get("/plans/<int:plan_id>/dashboard")
+def plan_dashboard_json(plan_id: int):
+    require_staff("the plan dashboard")
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        abort(404, description="No plan with that id.")
+    return jsonify(dashboard_json(plan_dashboard(plan)))

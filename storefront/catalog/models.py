@@ -60,8 +60,13 @@ class Area(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     level: Mapped[str] = mapped_column(String(10))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    # Since July 2025 provinces merged and districts went: an area may be succeeded by another
+    # from a day. Its history stays; plans of its time still count by it.
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    replaced_from: Mapped[date | None]
 
-    parent: Mapped[Area | None] = relationship(remote_side=[id])
+    parent: Mapped[Area | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+    replaced_by: Mapped[Area | None] = relationship(remote_side=[id], foreign_keys=[replaced_by_id])
 
     def lineage(self) -> list[Area]:
         """This area and its ancestors, province first."""

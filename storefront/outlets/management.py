@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased, selectinload
 from storefront.accounts.models import User
 from storefront.audit.services import record_change, snapshot
 from storefront.catalog.models import Area
-from storefront.clock import utcnow
+from storefront.clock import utcnow, vietnam_today
 from storefront.extensions import db
 from storefront.orders.services import open_orders_at
 from storefront.outlets.directory import outlet_places, with_places
@@ -101,7 +101,7 @@ def open_outlet(*, code: str, details: OutletDetails, actor: User | None) -> Out
     if problem := code_problem(code):
         raise OutletError(problem)
     check_details(details)
-    outlet = Outlet(code=code, active=True)
+    outlet = Outlet(code=code, active=True, opened_on=vietnam_today())
     apply_details(outlet, details)
     with transaction():
         db.session.add(outlet)
@@ -142,6 +142,7 @@ def close_outlet(*, outlet: Outlet, reason: str, actor: User | None) -> None:
             ))
         before = snapshot(outlet, AUDITED)
         outlet.active, outlet.closed_at, outlet.closed_reason = False, utcnow(), reason
+        outlet.closed_on = vietnam_today()
         record_change(actor=actor, record=outlet, action="close", before=before, after=snapshot(outlet, AUDITED))
 
 
@@ -150,7 +151,9 @@ def reopen_outlet(*, outlet: Outlet, actor: User | None) -> None:
         raise OutletError(_l("%(outlet)s is already open.", outlet=outlet.name))
     with transaction():
         before = snapshot(outlet, AUDITED)
+        # The network's history keeps one opening per outlet: reopened, it counts from today.
         outlet.active, outlet.closed_at, outlet.closed_reason = True, None, None
+        outlet.opened_on, outlet.closed_on = vietnam_today(), None
         record_change(actor=actor, record=outlet, action="reopen", before=before, after=snapshot(outlet, AUDITED))
 
 

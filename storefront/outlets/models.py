@@ -1,7 +1,7 @@
 """Sales points, who manages them, and their stock: levels plus the ledger of moves."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,6 +37,9 @@ class Outlet(db.Model):
     pickup_enabled: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)  # open; a closed outlet keeps its history
     closed_at: Mapped[datetime | None]
+    # The Vietnamese days it opened and closed, for the plan dashboard's history of the network.
+    opened_on: Mapped[date | None]
+    closed_on: Mapped[date | None]
     closed_reason: Mapped[str | None] = mapped_column(String(255))
     # Code, name and address folded (no tone marks, lowercase), for the staff's outlet search.
     search_text: Mapped[str] = mapped_column(String(500), default="", server_default="")

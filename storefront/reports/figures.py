@@ -50,7 +50,8 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from storefront.catalog.models import CERTIFIED_MIN_STARS, Evaluation, Producer, Product
 from storefront.extensions import db
-from storefront.reports.models import GROWTH_RATIO, Baseline, DeclaredRevenue, PlanTarget
+from storefront.plans.models import GROWTH_RATIO, Plan, PlanIndicator
+from storefront.reports.models import Baseline, DeclaredRevenue
 from storefront.sales.models import SaleLine
 
 # Edges of the ratio histogram's buckets, in hundredths of the baseline: < 0.5, 0.5–1, … ≥ 3.
@@ -174,6 +175,9 @@ def filtered(statement, filters, certified_on):
     if filters.certification_year:
         year = filters.certification_year
         statement = statement.where(certified_on >= date(year, 1, 1), certified_on < date(year + 1, 1, 1))
+    if filters.certification_years:
+        first, last = filters.certification_years
+        statement = statement.where(certified_on >= date(first, 1, 1), certified_on < date(last + 1, 1, 1))
     return statement
 
 
@@ -260,6 +264,17 @@ def sales_sums(filters, calendar: Calendar, *, starts=None, ends=None):
     return filtered(statement, filters, of_first_certification()).subquery()
 
 
+def plan_growth_targets(name: str):
+    """The plans' growth targets with the years they cover (no two plans of an area give one
+    for the same year: storefront.plans.services refuses it)."""
+    return (
+        select(Plan.area_id, Plan.first_year, Plan.last_year, PlanIndicator.low.label("value"))
+        .join(PlanIndicator, PlanIndicator.plan_id == Plan.id)
+        .where(PlanIndicator.indicator == GROWTH_RATIO)
+        .subquery(name)
+    )
+
+
 def growth_select(filters, *, today: date, default_target: int, calendar: Calendar, trailing: tuple | None):
     """The report's rows as one SELECT: a column per figure, status and basis included.
     `default_target` is in hundredths; `trailing` the UTC bounds of the last 12 months, to
@@ -267,13 +282,13 @@ def growth_select(filters, *, today: date, default_target: int, calendar: Calend
     products = report_products(filters, calendar, today)
     p = products.c
     year_one = sales_sums(filters, calendar)
-    province_target, national_target = db.aliased(PlanTarget), db.aliased(PlanTarget)
+    province_target, national_target = plan_growth_targets("province_target"), plan_growth_targets("national_target")
     first_declared, second_declared = db.aliased(DeclaredRevenue), db.aliased(DeclaredRevenue)
     statement = (
         select(
             products,
             # Targets in hundredths, as stored: see storefront.reports.models.Hundredths.
-            func.coalesce(type_coerce(province_target.value, Integer), type_coerce(national_target.value, Integer),
+            func.coalesce(type_coerce(province_target.c.value, Integer), type_coerce(national_target.c.value, Integer),
                           default_target).label("target"),
             Baseline.revenue.label("baseline_revenue"), Baseline.profit.label("baseline_profit"),
             func.coalesce(year_one.c.revenue, 0).label("revenue"), func.coalesce(year_one.c.profit, 0).label("profit"),
@@ -284,10 +299,12 @@ def growth_select(filters, *, today: date, default_target: int, calendar: Calend
         )
         .outerjoin(Baseline, Baseline.product_id == p.product_id)
         .outerjoin(year_one, year_one.c.product_id == p.product_id)
-        .outerjoin(province_target, and_(province_target.indicator == GROWTH_RATIO, province_target.year == p.first_year,
-                                         province_target.area_id == p.province_id))
-        .outerjoin(national_target, and_(national_target.indicator == GROWTH_RATIO, national_target.year == p.first_year,
-                                         national_target.area_id.is_(None)))
+        .outerjoin(province_target, and_(province_target.c.area_id == p.province_id,
+                                         province_target.c.first_year <= p.first_year,
+                                         province_target.c.last_year >= p.first_year))
+        .outerjoin(national_target, and_(national_target.c.area_id.is_(None),
+                                         national_target.c.first_year <= p.first_year,
+                                         national_target.c.last_year >= p.first_year))
         .outerjoin(first_declared, and_(first_declared.product_id == p.product_id, first_declared.year == p.first_year))
         .outerjoin(second_declared, and_(second_declared.product_id == p.product_id,
                                          second_declared.year == p.first_year + 1))

@@ -1,4 +1,5 @@
-"""What the growth report compares against: pre-OCOP baselines, declared revenue, plan targets."""
+"""What the growth report compares against: pre-OCOP baselines and declared revenue (the plans'
+targets are in storefront.plans)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,12 +9,11 @@ from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storefront.catalog.models import Area, Product
+from storefront.catalog.models import Product
 from storefront.clock import utcnow
 from storefront.extensions import Money, db
 
 BASELINE_SOURCES = ("declared", "audited")
-GROWTH_RATIO = "growth_ratio"  # revenue and profit in year one over the baseline
 
 
 class Baseline(db.Model):
@@ -67,25 +67,3 @@ class Hundredths(TypeDecorator):
 
     def process_result_value(self, value: int | None, dialect) -> Decimal | None:
         return None if value is None else (Decimal(value) / 100).quantize(HUNDREDTH)
-
-
-class PlanTarget(db.Model):
-    """A plan's target, e.g. growth_ratio 1.5 for Quảng Nam in 2024 (no area: every province)."""
-
-    __table_args__ = (UniqueConstraint("year", "area_id", "indicator"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int]
-    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
-    indicator: Mapped[str] = mapped_column(String(30))
-    value: Mapped[Decimal] = mapped_column("hundredths", Hundredths)
-
-    area: Mapped[Area | None] = relationship()
-
-
-# The unique constraint above lets any number of rows with no area through (NULLs differ in SQL):
-# one national target per year and indicator needs its own index.
-db.Index(
-    "uq_plan_target_national", PlanTarget.year, PlanTarget.indicator, unique=True,
-    sqlite_where=PlanTarget.area_id.is_(None), postgresql_where=PlanTarget.area_id.is_(None),
-)

@@ -86,6 +86,7 @@ class ReportFilters:
     producer_kind: str | None = None
     basis: str | None = None
     product_id: int | None = None  # one product's row, for its chart page
+    certification_years: tuple[int, int] | None = None  # first and last, for a plan's period
 
 
 @dataclass

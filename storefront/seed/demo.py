@@ -16,12 +16,13 @@ from storefront.catalog.models import Area, Producer, Product
 from storefront.catalog.services import create_product, record_evaluation
 from storefront.clock import vietnam_today
 from storefront.extensions import db
-from storefront.reports.models import GROWTH_RATIO, PlanTarget
 from storefront.seed.data_areas import COMMUNES, DISTRICTS, PROVINCES
 from storefront.seed.data_producers import PRODUCERS
 from storefront.seed.data_products_1 import PRODUCTS_1
 from storefront.seed.data_products_2 import PRODUCTS_2
 from storefront.seed.demo_lots import create_lots
+from storefront.seed.demo_plans import create_plans
+from storefront.seed.demo_provinces import grow_plan_provinces, open_plan_outlets
 from storefront.seed.demo_outlets import create_accounts, create_outlets, stock_outlets
 from storefront.seed.demo_sales import seed_sales_history
 
@@ -53,27 +54,30 @@ def seed_demo() -> dict:
     today = vietnam_today()
     try:
         areas = create_areas()
-        targets = create_plan_targets(areas)
+        plans = create_plans(areas)
         producers = create_producers(rng, areas)
         products = create_products(rng, producers)
         evaluations = evaluate(rng, products, today)
+        grown = grow_plan_provinces(areas, today)
         lots = create_lots(rng, products, today)
         outlets = create_outlets(rng, areas)
-        levels = stock_outlets(rng, outlets, products)
+        levels = stock_outlets(rng, outlets, products + grown.products)
         accounts = create_accounts(outlets)
-        history = seed_sales_history(rng, products, today)
+        open_plan_outlets(grown, areas, today)
+        history = seed_sales_history(rng, products + grown.products, today)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return {
         "areas": len(areas),
-        "plan_targets": targets,
+        "plans": plans,
+        "grown": grown,
         "producers": len(producers),
-        "products": len(products),
+        "products": len(products) + len(grown.products),
         "evaluations": evaluations,
         "lots": lots,
-        "outlets": len(outlets),
+        "outlets": len(outlets) + grown.outlets,
         "stock_levels": levels,
         "accounts": accounts,
         **history,
@@ -92,14 +96,6 @@ def create_areas() -> dict[str, Area]:
     db.session.add_all(areas.values())
     db.session.flush()
     return areas
-
-
-def create_plan_targets(areas: dict[str, Area]) -> int:
-    """Quảng Nam's OCOP plans for 2023 and 2024: revenue and profit at least 1.5× one year after
-    certification (shared/plans)."""
-    targets = [PlanTarget(year=year, area=areas["49"], indicator=GROWTH_RATIO, value=1.5) for year in (2023, 2024)]
-    db.session.add_all(targets)
-    return len(targets)
 
 
 def create_producers(rng: random.Random, areas: dict[str, Area]) -> list[Producer]:
@@ -221,7 +217,9 @@ def describe(result: dict) -> list[str]:
         f"{result['outlets']} sales points ({result['stock_levels']} stock levels), "
         f"{result['areas']} areas.",
         f"{result['sale_lines']} sale lines over the last two years, {result['baselines']} pre-OCOP "
-        f"baselines, {result['declared']} declared revenues, {result['plan_targets']} plan growth targets.",
+        f"baselines, {result['declared']} declared revenues, {result['plans']} provincial OCOP plans.",
+        f"Cao Bằng, Bình Phước and Ninh Thuận grew by {len(result['grown'].products)} products from "
+        f"{result['grown'].producers} producers and {result['grown'].outlets} sales points for their plans.",
         "Demo accounts (demo only — never use these in production):",
     ]
     lines += [f"  {email:<24} {role:<9} password: {password}" for email, role, password in result["accounts"]]
