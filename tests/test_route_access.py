@@ -61,6 +61,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "manage.order_refund": BACK_OFFICE,  # a card refund: programme staff only
     # The back office
     "api.growth_report_json": BACK_OFFICE,
+    "api.plan_dashboard_json": BACK_OFFICE,
     **dict.fromkeys([
         "admin.person", "admin.people", "admin.person_assign_outlet", "admin.person_disable",
         "admin.person_enable", "admin.person_reset_link", "admin.person_role", "admin.person_unassign_outlet",
@@ -71,7 +72,7 @@ ACCESS |= dict.fromkeys([
     "admin.index", "admin.audit_log", "admin.baseline_edit", "admin.baselines", "admin.baselines_import",
     "admin.baselines_template", "admin.declared", "admin.declared_edit", "admin.declared_import",
     "admin.declared_template", "admin.evaluation_add", "admin.evaluation_revoke", "admin.evaluations",
-    "admin.growth_export", "admin.growth_product", "admin.growth_report_page", "admin.growth_target_remove",
+    "admin.growth_export", "admin.growth_product", "admin.growth_report_page",
     "admin.growth_targets_page", "admin.import_file", "admin.import_template", "admin.imports", "admin.lot_add",
     "admin.lot_event_add", "admin.lot_event_remove", "admin.lot_labels", "admin.lot_labels_file",
     "admin.lot_page", "admin.outlet_add_manager", "admin.outlet_close", "admin.outlet_coverage",
@@ -80,6 +81,9 @@ ACCESS |= dict.fromkeys([
     "admin.producer_active", "admin.producer_edit", "admin.producer_lookup_json", "admin.producer_new",
     "admin.producer_page", "admin.producers", "admin.product_active", "admin.product_edit",
     "admin.product_new", "admin.product_page", "admin.products",
+    "admin.plans_page", "admin.plan_new", "admin.plan_edit", "admin.plan_remove", "admin.dashboard",
+    "admin.dashboard_indicator", "admin.dashboard_indicator_export", "admin.dashboard_national",
+    "admin.dashboard_xlsx", "admin.watchlist", "admin.watchlist_export", "admin.watchlist_schedule",
 ], BACK_OFFICE)
 
 # Posts that need no CSRF token, and why.
