@@ -79,7 +79,8 @@ ACCESS |= dict.fromkeys([
     "admin.outlet_reopen", "admin.outlets", "admin.photo_delete", "admin.photo_move", "admin.photos_add",
     "admin.producer_active", "admin.producer_edit", "admin.producer_lookup_json", "admin.producer_new",
     "admin.producer_page", "admin.producers", "admin.product_active", "admin.product_edit",
-    "admin.product_new", "admin.product_page", "admin.products",
+    "admin.product_new", "admin.product_page", "admin.products", "admin.payment_review_list",
+    "admin.payment_review_resolve",
 ], BACK_OFFICE)
 
 # Posts that need no CSRF token, and why.
