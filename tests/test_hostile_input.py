@@ -36,7 +36,10 @@ def test_numbers_past_64_bits_are_ignored(client, url):
     assert client.get(url).status_code == 200
 
 
-@pytest.mark.parametrize("url", ["/api/v1/outlets/QN-A/stock?page=9223372036854775808", "/api/v1/products?per_page=10000000000000000000000"])
+@pytest.mark.parametrize("url", [
+    "/api/v1/outlets/QN-A/stock?page=9223372036854775808", "/api/v1/products?page=9223372036854775808",
+    "/api/v1/search?q=mat&page=0", "/api/v1/products?per_page=10000000000000000000000",
+])
 def test_the_api_refuses_numbers_out_of_its_ranges(client, url):
     make_outlet("QN-A")
     response = client.get(url)

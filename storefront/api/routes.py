@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from flask import abort, current_app, jsonify, request
 from flask_login import current_user
 
@@ -53,7 +55,8 @@ def listing_response():
     filters, notices = parse_filters(request.args)
     if notices:
         abort(400, description=" ".join(str(n) for n in notices))
-    listing = list_products(filters, per_page=per_page_arg())
+    # The pages forgive an impossible page (they show the first); a program is told.
+    listing = list_products(replace(filters, page=page_arg()), per_page=per_page_arg())
     return jsonify(
         items=[product_summary_json(p) for p in listing.products],
         page=listing.page,
