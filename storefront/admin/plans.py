@@ -62,7 +62,7 @@ def provinces() -> list:
 @bp.get("/plans")
 @staff_required
 def plans_page():
-    return render_template("admin/plans/list.html", plans=all_plans(), remove_form=FlaskForm())
+    return render_template("admin/plans/list.html", plans=all_plans())
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])
