@@ -2,12 +2,12 @@
 by every upload page, before openpyxl opens them or as soon as they pass the line limit."""
 import io
 import struct
-import time
 import zlib
 from functools import cache
 
 import openpyxl
 import pytest
+from flask_babel import force_locale
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -110,17 +110,16 @@ BOMBS = {
 
 
 @pytest.mark.parametrize("bomb", BOMBS, ids=list(BOMBS))
-def test_the_reader_refuses_a_bomb_quickly(bomb):
+def test_the_reader_refuses_a_bomb_before_reading_it(app, bomb):
     make, message = BOMBS[bomb]
     data = make()
     assert len(data) < 2 * MB
 
-    started = time.monotonic()
-    with pytest.raises(FileRejected) as refused:
+    # Unchecked, each of these holds a worker for minutes or takes gigabytes of memory.
+    with force_locale("en"), pytest.raises(FileRejected) as refused:
         read_rows(filename="count.xlsx", data=data, max_bytes=2 * MB, max_lines=5_000)
 
     assert message in str(refused.value)
-    assert time.monotonic() - started < 5  # unchecked, each takes minutes or gigabytes
 
 
 def test_the_bombs_are_workbooks_openpyxl_would_read():
