@@ -102,7 +102,7 @@ def test_a_price_above_the_forms_maximum_is_refused(app, producers):
     rows = product_file()
     rows[2][5] = "1000000000001"
     assert problems(import_products, rows) == [
-        "Line 3, column price: 1,000,000,000,001 is not between 0 and 1,000,000,000,000 đồng."]
+        "Line 3, column price: 1,000,000,000,001 is not between 0 and 2,000,000,000 đồng."]
 
 
 # Evaluations

@@ -221,7 +221,7 @@ def test_a_new_product_whose_name_is_taken_gets_the_code_in_its_slug(app, produc
     ({2: "snacks"}, "Line 2, column group: “snacks” is not one of"),
     ({3: "NOPE"}, "Line 2, column producer_registration_no: no producer has the registration number NOPE."),
     ({5: "12,5"}, "Line 2, column price: “12,5” is not a whole number of đồng."),
-    ({6: "-1"}, "Line 2, column unit_cost: -1 is not between 0 and 1,000,000,000,000 đồng."),
+    ({6: "-1"}, "Line 2, column unit_cost: -1 is not between 0 and 2,000,000,000 đồng."),
     ({4: "x" * 61}, "Line 2, column unit: longer than 60 characters."),
 ], ids=["space in code", "no name", "group", "producer", "price", "negative cost", "long unit"])
 def test_a_bad_product_line_is_named(app, producers, cells, message):

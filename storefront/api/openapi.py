@@ -1,7 +1,7 @@
 """The OpenAPI description of /api/v1, kept beside the routes it describes."""
-from storefront.query_args import BIGGEST, MAX_PAGE
+from storefront.query_args import MAX_PAGE
 from storefront.catalog.listing import SORTS
-from storefront.catalog.models import PHOTO_SIZES, PRODUCER_KINDS, PRODUCT_GROUPS
+from storefront.catalog.models import MAX_PRICE, PHOTO_SIZES, PRODUCER_KINDS, PRODUCT_GROUPS
 from storefront.outlets.models import OUTLET_KINDS
 from storefront.reports.services import BASES, CERTIFICATES, DECLARATIONS, SORT_COLUMNS, STATUSES
 
@@ -19,8 +19,8 @@ LISTING_PARAMS = [
     ),
     query_param("group", {"type": "string", "enum": list(PRODUCT_GROUPS)}, "OCOP product group."),
     query_param("area", {"type": "string"}, "Official code of a province or district."),
-    query_param("min_price", {"type": "integer", "minimum": 0, "maximum": BIGGEST}, "Lowest price in VND."),
-    query_param("max_price", {"type": "integer", "minimum": 0, "maximum": BIGGEST}, "Highest price in VND."),
+    query_param("min_price", {"type": "integer", "minimum": 0, "maximum": MAX_PRICE}, "Lowest price in VND."),
+    query_param("max_price", {"type": "integer", "minimum": 0, "maximum": MAX_PRICE}, "Highest price in VND."),
     query_param("sort", {"type": "string", "enum": list(SORTS)}, "Order of the results."),
     query_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number, from 1."),
     query_param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Items per page."),

@@ -37,6 +37,7 @@ from storefront.catalog.labels import COUNCIL_LABELS, GROUP_LABELS, PRODUCER_KIN
 from storefront.catalog.models import (
     CERTIFIED_MIN_STARS,
     COUNCIL_LEVELS,
+    MAX_PRICE,
     PRODUCER_KINDS,
     PRODUCT_GROUPS,
     Area,
@@ -47,7 +48,6 @@ from storefront.catalog.models import (
     stars_for_score,
 )
 from storefront.catalog.services import (
-    MAX_PRICE,
     CatalogError,
     capitals,
     certifying_evaluation,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from storefront.catalog.models import (
     CERTIFIED_MIN_STARS,
+    MAX_PRICE,
     PRODUCT_GROUPS,
     Area,
     Producer,
@@ -118,7 +119,7 @@ def parse_filters(args, *, staff: bool = False) -> tuple[ProductFilters, list[st
     prices = {}
     for name, label in (("min_price", _("minimum price")), ("max_price", _("maximum price"))):
         raw = args.get(name)
-        value = parse_int(raw, low=0)
+        value = parse_int(raw, low=0, high=MAX_PRICE)
         if raw not in (None, "") and value is None:
             notices.append(_("Ignored the %(label)s: enter a whole number of đồng.", label=label))
             value = None

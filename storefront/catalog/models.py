@@ -110,6 +110,11 @@ class Producer(db.Model):
         return name
 
 
+# Price and unit cost are INTEGER columns (2^31 - 1 on PostgreSQL); OCOP products cost a few
+# million đồng at most, so anything near the ceiling is a typo.
+MAX_PRICE = 2_000_000_000
+
+
 class Product(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(30), unique=True)

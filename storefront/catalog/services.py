@@ -14,7 +14,7 @@ from datetime import date
 
 import segno
 from flask import url_for
-from flask_babel import gettext as _
+from flask_babel import format_number, gettext as _
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +24,7 @@ from storefront.catalog.listing import ProductFilters, count_by_group, sql_listi
 from storefront.catalog.models import (
     CERTIFIED_MIN_STARS,
     COUNCIL_LEVELS,
+    MAX_PRICE,
     PRODUCER_KINDS,
     PRODUCT_GROUPS,
     TRACE_EVENT_KINDS,
@@ -75,9 +76,6 @@ LOT_FIELDS = (
     "material_hectares", "standards",
 )
 EVENT_FIELDS = ("happened_on", "kind", "description", "place")
-# Products stay in the database whatever their price; more is a typo.
-MAX_PRICE = 10**12
-
 
 @contextmanager
 def refusing_duplicates(error: DuplicateRecord, *, commit: bool = True) -> Iterator[None]:
@@ -249,9 +247,11 @@ def product_problem(*, name_vi: str, group: str, unit: str, price: int, unit_cos
     if not unit.strip():
         return CatalogError(_("Enter the unit it is sold by, such as “chai 500 ml”."), field="unit")
     if not 0 <= price <= MAX_PRICE:
-        return CatalogError(_("The price is a whole number of đồng, 0 or more."), field="price")
+        return CatalogError(_("The price is a whole number of đồng from 0 to %(max)s.",
+                              max=format_number(MAX_PRICE)), field="price")
     if not 0 <= unit_cost <= MAX_PRICE:
-        return CatalogError(_("The unit cost is a whole number of đồng, 0 or more."), field="unit_cost")
+        return CatalogError(_("The unit cost is a whole number of đồng from 0 to %(max)s.",
+                              max=format_number(MAX_PRICE)), field="unit_cost")
     if producer is None:
         return CatalogError(_("Choose the producer."), field="producer")
     if not producer.active and not keeps_producer:
