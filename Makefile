@@ -13,8 +13,9 @@ run: install translations
 	$(FLASK) search reindex
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# One worker per core; a file's tests stay together (some share a module-wide world).
 test: install translations
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 install: $(STAMP)
 

@@ -139,6 +139,9 @@ class World:
                 session["_user_id"] = user.get_id()
                 session["_fresh"] = True
                 session[LOGGED_IN_AT] = int(time.time())
+            # An open read would hold its lock on the tables until the module ends, and on
+            # PostgreSQL the next world's reset would wait for it.
+            db.session.rollback()
         return client
 
     def snapshot(self) -> dict:

@@ -150,10 +150,10 @@ UPLOADS = {
 }
 
 
-@pytest.mark.parametrize("page", UPLOADS, ids=list(UPLOADS))
+@pytest.mark.parametrize("upload", UPLOADS, ids=list(UPLOADS))
 @pytest.mark.parametrize("bomb", BOMBS, ids=list(BOMBS))
-def test_every_upload_page_refuses_a_bomb_with_a_form_error(client, login_as, page, bomb):
-    if page == "stock-take":
+def test_every_upload_page_refuses_a_bomb_with_a_form_error(client, login_as, upload, bomb):
+    if upload == "stock-take":
         make_outlet("QN-A")
         assign_outlets(user=login_as("manager"), codes=["QN-A"])
     else:
@@ -162,6 +162,6 @@ def test_every_upload_page_refuses_a_bomb_with_a_form_error(client, login_as, pa
 
     # Encoded up front: the test client would otherwise spool it to a file it never closes.
     boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(make()), "file.xlsx")})
-    response = client.post(UPLOADS[page], data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    response = client.post(UPLOADS[upload], data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
     assert response.status_code == 200 and message in response.text

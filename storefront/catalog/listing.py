@@ -27,7 +27,6 @@ from storefront.query_args import page_number, parse_int
 
 MAX_QUERY_LENGTH = 200
 SORTS = ("relevance", "price_asc", "price_desc", "stars", "newest")
-FACETS = ("stars", "group", "area")
 
 
 @dataclass(frozen=True)

@@ -213,8 +213,3 @@ def send_update(update: Update) -> None:
         deliver(compose(update))
     except Exception:
         current_app.logger.exception("Could not send the %s message of order %s", update.status, update.number)
-
-
-def send_order_update(order: Order, order_event: OrderEvent) -> None:
-    """Send the message for one event of an order now (the listeners do this after commits)."""
-    send_update(read_update(order, order_event, ()))

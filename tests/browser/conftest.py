@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 from config import TestConfig
 from storefront import create_app
 from storefront.extensions import db
-from tests.conftest import require
+from tests.conftest import require, reset_database
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -57,8 +57,7 @@ def live_app(tmp_path, monkeypatch):
 
     app = create_app(BrowserConfig)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        reset_database()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -71,5 +70,4 @@ def live_app(tmp_path, monkeypatch):
         server.shutdown()
         thread.join(timeout=5)
         with app.app_context():
-            db.drop_all()
             db.engine.dispose()

@@ -42,8 +42,10 @@ def test_staff_register_certify_and_a_shopper_finds_it(live_app, page, tmp_path,
     page.get_by_label("Producer name").fill("HTX Rượu ngô Cải Vân")
     page.get_by_label("Kind").select_option("cooperative")
     page.get_by_label("Registration number").fill("0401234567")
-    page.get_by_label("Province").select_option("04")  # the page comes back with the districts
-    page.get_by_label("District").select_option("043")
+    with page.expect_navigation():  # the page comes back with the districts, then the communes
+        page.get_by_label("Province").select_option("04")
+    with page.expect_navigation():
+        page.get_by_label("District").select_option("043")
     page.get_by_label("Commune").select_option("01360")
     page.get_by_label("Led by ethnic-minority people").check()
     page.get_by_role("button", name="Register").click()

@@ -35,7 +35,8 @@ def test_staff_place_a_new_outlet_by_clicking_the_map(live_app, page):
     page.get_by_label("Code").fill("qn-514-02")
     page.get_by_label("Outlet name").fill("Điểm bán OCOP Tiên Kỳ")
     expect(page.get_by_role("button", name="Show its communes")).to_be_hidden()  # the script asks for them
-    page.get_by_label("District").select_option("514")
+    with page.expect_navigation():
+        page.get_by_label("District").select_option("514")
     expect(page.get_by_label("Commune or ward")).to_contain_text("Tiên Kỳ")
     expect(page.get_by_label("Outlet name")).to_have_value("Điểm bán OCOP Tiên Kỳ")  # kept across the reload
     page.get_by_label("Commune or ward").select_option("20560")
