@@ -7,6 +7,7 @@ from fractions import Fraction
 from io import BytesIO
 
 import pytest
+from sqlalchemy import event
 from openpyxl import load_workbook
 
 from storefront.catalog.services import revoke_certification
@@ -143,6 +144,49 @@ def test_months_follow_the_history(world):
     certified = dict(indicator_months(world.plan, "certified"))
     assert certified["2024-01"] == 4 and certified["2024-02"] == 4  # A, F, G, I; then F lapsed and H came
     assert certified["2024-09"] == 2 and certified["2024-12"] == 4  # A, B (H revoked, I lapsed); C and F on 31 Dec
+
+
+def executed_during(action) -> list[str]:
+    statements = []
+
+    def seen(_connection, _cursor, statement, *_args):
+        statements.append(statement.lower())
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    return statements
+
+
+def test_the_dashboard_works_out_the_certified_products_once_per_day(world):
+    # The window over every evaluation that finds the products certified on a day is the
+    # costly part of ten indicators: once for the figures' day, once for the period's start.
+    statements = executed_during(lambda: plan_dashboard(world.plan))
+    assert sum("row_number()" in statement for statement in statements) == 2
+    growth = [statement for statement in statements if "first_certification" in statement]
+    assert len(growth) == 1 and growth[0].startswith("create temporary table")
+
+
+def test_a_trend_chart_is_one_statement_whatever_its_months(world):
+    for code in ("certified", "districts_with_outlet", "modern_channel_share"):
+        statements = executed_during(lambda: indicator_months(world.plan, code))
+        assert sum("population" in statement for statement in statements) == 1  # not one a month
+    # The growth indicator judges the report's rows once, for every month.
+    statements = executed_during(lambda: indicator_months(world.plan, "growth_ratio"))
+    assert sum("first_certification" in statement for statement in statements) == 1
+
+
+def test_growth_months_count_the_products_due_by_each_months_end(world):
+    b = world.products["B"]  # certified 10 May 2024: due from 10 May 2025
+    db.session.add(Baseline(product_id=b.id, revenue=100_000, profit=50_000))
+    db.session.commit()
+    sell(b, world.outlets["O1"], local(date(2024, 8, 1), 9), 220_000, 110_000)
+    world.plan.last_year = 2025
+    db.session.commit()
+    months = dict(indicator_months(world.plan, "growth_ratio", today=date(2025, 12, 31)))
+    assert months["2025-04"] is None and months["2025-05"] == 100  # none due, then B meets 2×
 
 
 def test_counting_by_todays_provinces_takes_in_the_merged_ones(world):
