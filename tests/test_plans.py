@@ -193,10 +193,15 @@ def test_counting_by_todays_provinces_takes_in_the_merged_ones(world):
     bac_kan = world.producers["Q"].area.parent.parent
     bac_kan.replaced_by, bac_kan.replaced_from = world.province, date(2025, 7, 1)
     db.session.commit()
+    db.session.add(Baseline(product_id=world.products["Q1"].id, revenue=100_000, profit=50_000))
+    db.session.commit()
     assert values(plan_dashboard(world.plan))["four_star"] == (2, 2)  # the plan's time: Cao Bằng alone
+    assert values(plan_dashboard(world.plan))["growth_ratio"] == (0, 0)
     world.plan.todays_areas = True
     db.session.commit()
-    assert values(plan_dashboard(world.plan))["four_star"] == (3, 3)  # today's Cao Bằng includes Bắc Kạn
+    found = values(plan_dashboard(world.plan))
+    assert found["four_star"] == (3, 3)  # today's Cao Bằng includes Bắc Kạn
+    assert found["growth_ratio"] == (0, 1)  # and the growth report's rows of Bắc Kạn's products (Q1: no sales)
 
 
 def test_page_list_files_and_api_agree(world, staff_user, client):

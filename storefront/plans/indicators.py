@@ -77,12 +77,11 @@ BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
 @dataclass(frozen=True)
 class Scope:
     """Where and when: provinces (None: the whole country), the period's first day, the day
-    figures are taken on, and — for the growth indicator — the plan's province and years."""
+    figures are taken on, and — for the growth indicator — the plan's years."""
 
     province_ids: tuple[int, ...] | None
     starts_on: date
     day: date
-    growth_area: Area | None = None
     years: tuple[int, int] | None = None
     # The growth indicator judges the plan's products on this day (else on `day`): a product
     # certified in the plan's last year is only due a year later, so the dashboard judges today.
@@ -240,7 +239,7 @@ def outlets_carrying(scope: Scope, foreign):
 def growth_arguments(scope: Scope) -> dict:
     """The growth report's rows for the plan's province and the products first certified in
     its years, due by the day judged."""
-    return dict(filters=ReportFilters(area=scope.growth_area, certification_years=scope.years),
+    return dict(filters=ReportFilters(provinces=scope.province_ids, certification_years=scope.years),
                 today=scope.judged_on or scope.day,
                 default_target=hundredths(current_app.config["GROWTH_TARGET_DEFAULT"]), trailing=None)
 

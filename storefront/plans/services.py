@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from storefront.accounts.models import User
 from storefront.audit.services import record_change, snapshot
+from storefront.catalog.areas import merged_with
 from storefront.catalog.models import Area
 from storefront.clock import vietnam_today
 from storefront.extensions import db
@@ -200,25 +201,12 @@ def default_plan(user: User, *, today: date | None = None) -> Plan | None:
     return latest[0] if latest else None
 
 
-def area_successor(area: Area) -> Area:
-    """The area that took over this one today (itself when it was never replaced)."""
-    seen = set()
-    while area.replaced_by is not None and area.id not in seen:
-        seen.add(area.id)
-        area = area.replaced_by
-    return area
-
-
 def plan_provinces(plan: Plan) -> tuple[int, ...] | None:
-    """The provinces the plan counts in: its own, or — counted by today's areas — its successor
-    and every province merged into it since."""
+    """The provinces the plan counts in: its own, or — counted by today's areas — the one that
+    has it today and every province merged into that one."""
     if plan.area is None:
         return None
-    if not plan.todays_areas:
-        return (plan.area.id,)
-    today_area = area_successor(plan.area)
-    provinces = [area for area in db.session.scalars(select(Area).where(Area.level == "province"))]
-    return tuple(sorted(area.id for area in provinces if area_successor(area).id == today_area.id))
+    return merged_with(plan.area) if plan.todays_areas else (plan.area.id,)
 
 
 def figures_day(plan: Plan, today: date | None = None) -> date:
@@ -231,7 +219,7 @@ def plan_scope(plan: Plan, *, day: date | None = None, today: date | None = None
     """The plan's area and period, figures taken on `day` (default: figures_day); without a
     day, the growth indicator judges the plan's products today (see Scope.judged_on)."""
     return Scope(province_ids=plan_provinces(plan), starts_on=plan.starts_on, day=day or figures_day(plan, today),
-                 growth_area=plan.area, years=(plan.first_year, plan.last_year),
+                 years=(plan.first_year, plan.last_year),
                  judged_on=None if day else (today or vietnam_today()))
 
 
