@@ -7,9 +7,10 @@ from fractions import Fraction
 from io import BytesIO
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from openpyxl import load_workbook
 
+from storefront.audit.models import AuditEntry
 from storefront.catalog.services import revoke_certification
 from storefront.extensions import db
 from storefront.outlets.models import StockMove
@@ -276,3 +277,22 @@ def test_unknown_plans_and_indicators_are_404(world, staff_user, client):
     assert client.get(f"/admin/dashboard/{world.plan.id}/no_such").status_code == 404
     assert client.get("/api/v1/plans/9999/dashboard").get_json()["error"]["status"] == 404
     assert client.get(f"/admin/dashboard/{world.plan.id}/certified?page=abc&counted=maybe").status_code == 200
+
+
+def test_staff_mark_a_province_taken_over_from_the_command_line(world, app):
+    bac_kan = world.producers["Q"].area.parent.parent
+    run = app.test_cli_runner().invoke
+    result = run(args=["areas", "replace", bac_kan.code, world.province.code, "--from", "2025-07-01"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert (bac_kan.replaced_by, bac_kan.replaced_from) == (world.province, date(2025, 7, 1))
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.record_type == "area", AuditEntry.record_id == bac_kan.id)) == 1
+    world.plan.todays_areas = True
+    db.session.commit()
+    assert values(plan_dashboard(world.plan))["four_star"] == (3, 3)  # Bắc Kạn's Q1 counts in today's Cao Bằng
+    for args, message in (([world.province.code, bac_kan.code], "loop"),
+                          ([bac_kan.code, world.districts[0].code], "its successor must be one too"),
+                          (["NOWHERE", bac_kan.code], "No area has the code NOWHERE")):
+        result = run(args=["areas", "replace", *args, "--from", "2025-07-01"])
+        assert result.exit_code != 0 and message in result.output

@@ -3,10 +3,20 @@ day); figures may count by the units of their time or by today's, where a merged
 products, producers and districts count under the province that took it over."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
+from storefront.audit.services import record_change, snapshot
 from storefront.catalog.models import Area
 from storefront.extensions import db
+from storefront.transactions import transaction
+
+REPLACEMENT = ("replaced_by_id", "replaced_from")
+
+
+class AreaError(ValueError):
+    """A replacement that breaks a rule; the message says which."""
 
 
 def todays_provinces() -> dict[int, Area]:
@@ -29,3 +39,21 @@ def merged_with(province: Area) -> tuple[int, ...]:
     today = todays_provinces()
     successor = today[province.id]
     return tuple(sorted(area_id for area_id, area in today.items() if area.id == successor.id))
+
+
+def replace_area(*, area: Area, successor: Area, replaced_from: date) -> None:
+    """Mark `area` as taken over by `successor` (of its level) from a day. Its history stays:
+    plans of its time still count by it; figures by today's areas count it as the successor."""
+    if successor.level != area.level:
+        raise AreaError(f"{area.name} is a {area.level}: its successor must be one too, not a {successor.level}.")
+    chain, seen = successor, set()
+    while chain is not None and chain.id not in seen:
+        if chain.id == area.id:
+            raise AreaError(f"{successor.name} is {area.name} or was taken over by it: that would be a loop.")
+        seen.add(chain.id)
+        chain = chain.replaced_by
+    with transaction():
+        before = snapshot(area, REPLACEMENT)
+        area.replaced_by, area.replaced_from = successor, replaced_from
+        db.session.flush()
+        record_change(actor=None, record=area, action="update", before=before, after=snapshot(area, REPLACEMENT))
