@@ -460,7 +460,7 @@ def test_the_number_of_queries_does_not_grow_with_products_or_sales(app, staff, 
     assert large == small
 
 
-def test_a_merged_province_counts_with_its_successor_by_todays_areas(world, staff, client):
+def test_a_merged_province_counts_with_its_successor_by_todays_areas(world, staff, client, tmp_path):
     """Quảng Nam (the world's products) merged into Đà Nẵng in July 2025: by the areas of
     their time Đà Nẵng has its own product only; by today's, Quảng Nam's too."""
     hai_chau = make_place("Đà Nẵng", "Hải Châu", "Thạch Thang")
@@ -479,3 +479,7 @@ def test_a_merged_province_counts_with_its_successor_by_todays_areas(world, staf
     # Quảng Nam by today's areas is Đà Nẵng too; a district ignores the switch.
     assert list(api_rows(client, f"area={quang_nam.code}&areas=today")) == everything
     assert list(api_rows(client, f"area={hai_chau.parent.code}&areas=today")) == ["F-DANANG"]
+    out = tmp_path / "growth.csv"
+    result = client.application.test_cli_runner().invoke(args=[
+        "reports", "growth", "--format", "csv", "--out", str(out), "--area", da_nang.code, "--areas", "today"])
+    assert result.exit_code == 0 and "Wrote 5 products" in result.output
