@@ -14,7 +14,8 @@ from storefront.audit.models import AuditEntry
 from storefront.catalog.services import revoke_certification
 from storefront.extensions import db
 from storefront.outlets.models import StockMove
-from storefront.plans.services import indicator_months, plan_dashboard
+from storefront.plans.members import MemberFilters, members_page
+from storefront.plans.services import indicator_months, plan_dashboard, plan_scope
 from storefront.reports.models import Baseline
 from tests.factories import make_area, make_outlet, make_plan, make_producer, make_product
 from tests.test_growth_report import certify, local, sell
@@ -203,6 +204,9 @@ def test_counting_by_todays_provinces_takes_in_the_merged_ones(world):
     found = values(plan_dashboard(world.plan))
     assert found["four_star"] == (3, 3)  # today's Cao Bằng includes Bắc Kạn
     assert found["growth_ratio"] == (0, 1)  # and the growth report's rows of Bắc Kạn's products (Q1: no sales)
+    # Bắc Kạn's district is listed as today's Cao Bằng's.
+    districts = members_page("districts_with_outlet", plan_scope(world.plan), MemberFilters(), None).rows
+    assert {(row.name, row.detail) for row in districts} >= {("Ngân Sơn", "Cao Bằng"), ("Hòa An", "Cao Bằng")}
 
 
 def test_page_list_files_and_api_agree(world, staff_user, client):

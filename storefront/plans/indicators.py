@@ -90,6 +90,7 @@ class Scope:
     # computed_once): the products certified on the day, and the growth report's rows.
     certified: Table | None = None
     growth: Table | None = None
+    todays_areas: bool = False  # the provinces named as they are today (merged ones as their successor)
 
     @property
     def after_day(self):

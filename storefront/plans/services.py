@@ -219,7 +219,7 @@ def plan_scope(plan: Plan, *, day: date | None = None, today: date | None = None
     """The plan's area and period, figures taken on `day` (default: figures_day); without a
     day, the growth indicator judges the plan's products today (see Scope.judged_on)."""
     return Scope(province_ids=plan_provinces(plan), starts_on=plan.starts_on, day=day or figures_day(plan, today),
-                 years=(plan.first_year, plan.last_year),
+                 years=(plan.first_year, plan.last_year), todays_areas=plan.todays_areas,
                  judged_on=None if day else (today or vietnam_today()))
 
 
