@@ -118,6 +118,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from storefront.accounts.commands import users_cli
+    from storefront.catalog.commands import areas_cli
     from storefront.outlets.commands import stock_cli
     from storefront.payments.commands import orders_cli, payments_cli
     from storefront.reports.commands import reports_cli
@@ -131,3 +132,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(payments_cli)
     app.cli.add_command(orders_cli)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(areas_cli)

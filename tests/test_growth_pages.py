@@ -414,7 +414,7 @@ def test_the_api_is_documented(client):
     operation = document["paths"]["/reports/growth"]["get"]
     assert {"401", "403", "200"} <= set(operation["responses"])
     assert {p["name"] for p in operation["parameters"]} == {
-        "area", "group", "stars", "first_stars", "year", "kind", "basis", "sort", "dir", "page", "per_page"}
+        "area", "areas", "group", "stars", "first_stars", "year", "kind", "basis", "sort", "dir", "page", "per_page"}
     for rule in ("revoked later", "period of the sale it reverses", "weigh each calendar year", "no_comparable_baseline"):
         assert rule in operation["description"]
     assert "GrowthRow" in document["components"]["schemas"]
@@ -458,3 +458,28 @@ def test_the_number_of_queries_does_not_grow_with_products_or_sales(app, staff, 
     large = {path: statements_for(client, path) for path in (REPORT, f"{REPORT}.xlsx", "/api/v1/reports/growth")}
     assert len(api_rows(client)) == 30
     assert large == small
+
+
+def test_a_merged_province_counts_with_its_successor_by_todays_areas(world, staff, client, tmp_path):
+    """Quảng Nam (the world's products) merged into Đà Nẵng in July 2025: by the areas of
+    their time Đà Nẵng has its own product only; by today's, Quảng Nam's too."""
+    hai_chau = make_place("Đà Nẵng", "Hải Châu", "Thạch Thang")
+    da_nang, quang_nam = hai_chau.parent.parent, world["meets"].province
+    product = make_product("Bánh khô mè", stars=None, code="F-DANANG",
+                           producer=make_producer(hai_chau, name="Cơ sở Bánh khô mè Bà Liên"))
+    certify(product, date(2024, 2, 1))
+    quang_nam.replaced_by, quang_nam.replaced_from = da_nang, date(2025, 7, 1)
+    _db.session.commit()
+    assert list(api_rows(client, f"area={da_nang.code}")) == ["F-DANANG"]
+    everything = ["A-MEETS", "B-BELOW", "C-NOBASE", "D-NOTDUE", "F-DANANG"]
+    today = f"area={da_nang.code}&areas=today"
+    assert list(api_rows(client, today)) == everything
+    assert list(page_table(client, today)) == everything and list(csv_rows(client, today)) == everything
+    assert 'value="today" selected' in client.get(f"{REPORT}?{today}").text
+    # Quảng Nam by today's areas is Đà Nẵng too; a district ignores the switch.
+    assert list(api_rows(client, f"area={quang_nam.code}&areas=today")) == everything
+    assert list(api_rows(client, f"area={hai_chau.parent.code}&areas=today")) == ["F-DANANG"]
+    out = tmp_path / "growth.csv"
+    result = client.application.test_cli_runner().invoke(args=[
+        "reports", "growth", "--format", "csv", "--out", str(out), "--area", da_nang.code, "--areas", "today"])
+    assert result.exit_code == 0 and "Wrote 5 products" in result.output

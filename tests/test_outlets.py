@@ -1,12 +1,14 @@
 """The public sales-point network, availability on product pages, the outlets API and coverage."""
 import json
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import event
 
 from storefront.admin.services import sales_point_coverage
 from storefront.outlets.directory import network_by_district
+from storefront.outlets.models import Outlet
 from storefront.outlets.services import move_stock
 from storefront.transactions import transaction
 from tests.factories import make_area, make_outlet, make_place, make_producer, make_product, stock
@@ -317,3 +319,31 @@ def test_coverage_is_for_programme_staff(client, login_as, db, role, status):
 def test_coverage_sends_anonymous_visitors_to_log_in(client, db):
     response = client.get("/admin/outlets/coverage")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_coverage_by_todays_provinces_puts_a_merged_provinces_districts_under_its_successor(
+        client, login_as, db, places, coverage_world):
+    quang_nam, da_nang = places["tien_phuoc"].parent.parent, places["hai_chau"].parent.parent
+    quang_nam.replaced_by = da_nang
+    db.session.commit()
+    counts = {p.name: {d.name: d.outlets for d in p.districts} for p in sales_point_coverage(todays_areas=True)}
+    assert counts == {"Đà Nẵng": {"Hội An": 0, "Núi Thành": 0, "Hải Châu": 1, "Tiên Phước": 2}}
+    assert [p.name for p in sales_point_coverage()] == ["Quảng Nam", "Đà Nẵng"]  # as they were
+    login_as("staff")
+    text = client.get("/admin/outlets/coverage?areas=today").text
+    assert re.search(r"Đà Nẵng ·\s+2 of 4 covered", text) and "Quảng Nam ·" not in text
+
+
+def test_staff_give_the_day_an_outlet_opened_and_the_plans_count_it_from_then(client, login_as, db, places):
+    login_as("staff")
+    form = {"code": "QN-TP-09", "name": "Điểm OCOP Tiên Phước", "kind": "district_point", "place": places[
+        "tien_phuoc"].parent.code, "commune": "", "address": "Thôn 1", "opening_hours": "", "directions": ""}
+    assert "The opening day is between 2018-01-01 and today." in client.post(
+        "/admin/outlets/new", data=form | {"opened_on": "2099-01-01"}).text
+    assert client.post("/admin/outlets/new", data=form | {"opened_on": "2023-05-04"}).status_code == 302
+    outlet = db.session.scalar(db.select(Outlet).where(Outlet.code == "QN-TP-09"))
+    assert outlet.opened_on == date(2023, 5, 4)
+    form.pop("code")
+    assert client.post("/admin/outlets/QN-TP-09/edit", data=form | {"opened_on": "2022-01-10"}).status_code == 302
+    db.session.expire_all()
+    assert outlet.opened_on == date(2022, 1, 10)

@@ -7,12 +7,15 @@ from fractions import Fraction
 from io import BytesIO
 
 import pytest
+from sqlalchemy import event, func, select
 from openpyxl import load_workbook
 
+from storefront.audit.models import AuditEntry
 from storefront.catalog.services import revoke_certification
 from storefront.extensions import db
 from storefront.outlets.models import StockMove
-from storefront.plans.services import indicator_months, plan_dashboard
+from storefront.plans.members import MemberFilters, members_page
+from storefront.plans.services import indicator_months, plan_dashboard, plan_scope
 from storefront.reports.models import Baseline
 from tests.factories import make_area, make_outlet, make_plan, make_producer, make_product
 from tests.test_growth_report import certify, local, sell
@@ -145,14 +148,65 @@ def test_months_follow_the_history(world):
     assert certified["2024-09"] == 2 and certified["2024-12"] == 4  # A, B (H revoked, I lapsed); C and F on 31 Dec
 
 
+def executed_during(action) -> list[str]:
+    statements = []
+
+    def seen(_connection, _cursor, statement, *_args):
+        statements.append(statement.lower())
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    return statements
+
+
+def test_the_dashboard_works_out_the_certified_products_once_per_day(world):
+    # The window over every evaluation that finds the products certified on a day is the
+    # costly part of ten indicators: once for the figures' day, once for the period's start.
+    statements = executed_during(lambda: plan_dashboard(world.plan))
+    assert sum("row_number()" in statement for statement in statements) == 2
+    growth = [statement for statement in statements if "first_certification" in statement]
+    assert len(growth) == 1 and growth[0].startswith("create temporary table")
+
+
+def test_a_trend_chart_is_one_statement_whatever_its_months(world):
+    for code in ("certified", "districts_with_outlet", "modern_channel_share"):
+        statements = executed_during(lambda: indicator_months(world.plan, code))
+        assert sum("population" in statement for statement in statements) == 1  # not one a month
+    # The growth indicator judges the report's rows once, for every month.
+    statements = executed_during(lambda: indicator_months(world.plan, "growth_ratio"))
+    assert sum("first_certification" in statement for statement in statements) == 1
+
+
+def test_growth_months_count_the_products_due_by_each_months_end(world):
+    b = world.products["B"]  # certified 10 May 2024: due from 10 May 2025
+    db.session.add(Baseline(product_id=b.id, revenue=100_000, profit=50_000))
+    db.session.commit()
+    sell(b, world.outlets["O1"], local(date(2024, 8, 1), 9), 220_000, 110_000)
+    world.plan.last_year = 2025
+    db.session.commit()
+    months = dict(indicator_months(world.plan, "growth_ratio", today=date(2025, 12, 31)))
+    assert months["2025-04"] is None and months["2025-05"] == 100  # none due, then B meets 2×
+
+
 def test_counting_by_todays_provinces_takes_in_the_merged_ones(world):
     bac_kan = world.producers["Q"].area.parent.parent
     bac_kan.replaced_by, bac_kan.replaced_from = world.province, date(2025, 7, 1)
     db.session.commit()
+    db.session.add(Baseline(product_id=world.products["Q1"].id, revenue=100_000, profit=50_000))
+    db.session.commit()
     assert values(plan_dashboard(world.plan))["four_star"] == (2, 2)  # the plan's time: Cao Bằng alone
+    assert values(plan_dashboard(world.plan))["growth_ratio"] == (0, 0)
     world.plan.todays_areas = True
     db.session.commit()
-    assert values(plan_dashboard(world.plan))["four_star"] == (3, 3)  # today's Cao Bằng includes Bắc Kạn
+    found = values(plan_dashboard(world.plan))
+    assert found["four_star"] == (3, 3)  # today's Cao Bằng includes Bắc Kạn
+    assert found["growth_ratio"] == (0, 1)  # and the growth report's rows of Bắc Kạn's products (Q1: no sales)
+    # Bắc Kạn's district is listed as today's Cao Bằng's.
+    districts = members_page("districts_with_outlet", plan_scope(world.plan), MemberFilters(), None).rows
+    assert {(row.name, row.detail) for row in districts} >= {("Ngân Sơn", "Cao Bằng"), ("Hòa An", "Cao Bằng")}
 
 
 def test_page_list_files_and_api_agree(world, staff_user, client):
@@ -227,3 +281,22 @@ def test_unknown_plans_and_indicators_are_404(world, staff_user, client):
     assert client.get(f"/admin/dashboard/{world.plan.id}/no_such").status_code == 404
     assert client.get("/api/v1/plans/9999/dashboard").get_json()["error"]["status"] == 404
     assert client.get(f"/admin/dashboard/{world.plan.id}/certified?page=abc&counted=maybe").status_code == 200
+
+
+def test_staff_mark_a_province_taken_over_from_the_command_line(world, app):
+    bac_kan = world.producers["Q"].area.parent.parent
+    run = app.test_cli_runner().invoke
+    result = run(args=["areas", "replace", bac_kan.code, world.province.code, "--from", "2025-07-01"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert (bac_kan.replaced_by, bac_kan.replaced_from) == (world.province, date(2025, 7, 1))
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.record_type == "area", AuditEntry.record_id == bac_kan.id)) == 1
+    world.plan.todays_areas = True
+    db.session.commit()
+    assert values(plan_dashboard(world.plan))["four_star"] == (3, 3)  # Bắc Kạn's Q1 counts in today's Cao Bằng
+    for args, message in (([world.province.code, bac_kan.code], "loop"),
+                          ([bac_kan.code, world.districts[0].code], "its successor must be one too"),
+                          (["NOWHERE", bac_kan.code], "No area has the code NOWHERE")):
+        result = run(args=["areas", "replace", *args, "--from", "2025-07-01"])
+        assert result.exit_code != 0 and message in result.output

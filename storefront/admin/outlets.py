@@ -53,11 +53,13 @@ def outlets():
 @bp.get("/outlets/coverage")
 @staff_required
 def outlet_coverage():
-    provinces = sales_point_coverage()
+    todays_areas = request.args.get("areas") == "today"
+    provinces = sales_point_coverage(todays_areas=todays_areas)
     districts = [district for province in provinces for district in province.districts]
     return render_template(
         "admin/outlets/coverage.html",
         provinces=provinces,
+        todays_areas=todays_areas,
         total=len(districts),
         covered=sum(province.covered for province in provinces),
         uncovered=[district for district in districts if not district.covered],

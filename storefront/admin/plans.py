@@ -28,6 +28,7 @@ from storefront.plans.services import (
     all_plans,
     create_plan,
     default_plan,
+    indicator_figure,
     indicator_months,
     plan_dashboard,
     plan_provinces,
@@ -133,8 +134,7 @@ def dashboard_indicator(plan_id: int, indicator: str):
         abort(404)
     filters = MemberFilters.parse(request.args)
     scope = plan_scope(plan)
-    board = plan_dashboard(plan, every_indicator=True)
-    figure = board.figure(indicator)
+    figure = indicator_figure(plan, indicator)
     months = indicator_months(plan, indicator)
     chart = indicator_trend_svg(months, unit=figure.indicator.unit,
                                 target=figure.target.low if figure.target else None,

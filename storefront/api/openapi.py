@@ -174,6 +174,8 @@ OUTLET_STOCK_PAGE = {
 
 GROWTH_PARAMS = [
     query_param("area", {"type": "string"}, "Official code of a province or district."),
+    query_param("areas", {"type": "string", "enum": ["today"]}, "With a province in area: count it as it is "
+                "today, with the provinces merged with it since (2025); by default, each province on its own."),
     query_param("group", {"type": "string", "enum": list(PRODUCT_GROUPS)}, "OCOP product group."),
     query_param("stars", {"type": "integer", "minimum": 3, "maximum": 5}, "Stars now (of the latest certificate "
                 "not revoked, valid or expired)."),

@@ -6,7 +6,7 @@ import math
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
@@ -18,6 +18,7 @@ from storefront.outlets.management import (
     coordinates_problem,
     district_places,
     find_area,
+    opening_problem,
     place_problem,
 )
 from storefront.outlets.models import OUTLET_KINDS
@@ -74,6 +75,8 @@ class OutletForm(FlaskForm):
     opening_hours = StringField(_l("Opening hours"), filters=[stripped], validators=[Length(max=200)])
     directions = TextAreaField(_l("How to get there (optional)"), filters=[stripped], validators=[Length(max=2000)])
     pickup_enabled = BooleanField(_l("Customers can collect online orders here"))
+    opened_on = DateField(_l("Opened on"), validators=[Optional()],
+                          description=_l("The day it opened; the plans count it from then. Empty: today."))
 
     def __init__(self, *args, creating: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -105,6 +108,10 @@ class OutletForm(FlaskForm):
         if self.chosen_place is not None and (problem := place_problem(self.area())):
             raise ValidationError(problem)
 
+    def validate_opened_on(self, field) -> None:
+        if problem := opening_problem(field.data):
+            raise ValidationError(problem)
+
     def validate_longitude(self, field) -> None:
         if not self.latitude.errors and (problem := coordinates_problem(self.latitude.data, field.data)):
             raise ValidationError(problem)
@@ -118,7 +125,7 @@ class OutletForm(FlaskForm):
             name=self.name.data, kind=self.kind.data, area=self.area(), address=self.address.data,
             latitude=self.latitude.data, longitude=self.longitude.data, phone=self.phone.data,
             opening_hours=self.opening_hours.data, directions=self.directions.data,
-            pickup_enabled=self.pickup_enabled.data,
+            pickup_enabled=self.pickup_enabled.data, opened_on=self.opened_on.data,
         )
 
     def show_place(self, area: Area) -> None:

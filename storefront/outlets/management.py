@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
+from datetime import date
 
 from flask_babel import lazy_gettext as _l, lazy_ngettext
 from flask_sqlalchemy.pagination import Pagination
@@ -27,6 +28,7 @@ from storefront.transactions import transaction
 OUTLETS_PER_PAGE = 50
 CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,19}")  # in URLs and on receipts: QN-TT, QN-514
 PLACE_LEVELS = ("district", "commune")
+FIRST_OPENING = date(2018, 1, 1)  # OCOP sales points began with the programme
 LATITUDE, LONGITUDE = (-90.0, 90.0), (-180.0, 180.0)
 
 
@@ -44,10 +46,11 @@ class OutletDetails:
     opening_hours: str = ""
     directions: str = ""
     pickup_enabled: bool = True
+    opened_on: date | None = None  # the day it opened (the plans count it from then); None: today, when opening
 
 
 AUDITED = ("code", "name", "kind", "area_id", "address", "latitude", "longitude", "phone",
-           "opening_hours", "directions", "pickup_enabled", "active", "closed_reason")
+           "opening_hours", "directions", "pickup_enabled", "opened_on", "active", "closed_reason")
 
 
 # --- Rules shared with the form ---------------------------------------------------------------
@@ -77,12 +80,19 @@ def place_problem(area: Area) -> str | None:
     return None
 
 
+def opening_problem(opened_on: date | None) -> str | None:
+    if opened_on is not None and not FIRST_OPENING <= opened_on <= vietnam_today():
+        return str(_l("The opening day is between %(first)s and today.", first=FIRST_OPENING.isoformat()))
+    return None
+
+
 def check_details(details: OutletDetails) -> None:
     if details.kind not in OUTLET_KINDS:
         raise OutletError(_l("Choose a kind of outlet."))
     if not details.name.strip() or not details.address.strip():
         raise OutletError(_l("An outlet needs a name and an address."))
-    for problem in (place_problem(details.area), coordinates_problem(details.latitude, details.longitude)):
+    for problem in (place_problem(details.area), coordinates_problem(details.latitude, details.longitude),
+                    opening_problem(details.opened_on)):
         if problem:
             raise OutletError(problem)
 
@@ -101,8 +111,9 @@ def open_outlet(*, code: str, details: OutletDetails, actor: User | None) -> Out
     if problem := code_problem(code):
         raise OutletError(problem)
     check_details(details)
-    outlet = Outlet(code=code, active=True, opened_on=vietnam_today())
+    outlet = Outlet(code=code, active=True)
     apply_details(outlet, details)
+    outlet.opened_on = outlet.opened_on or vietnam_today()
     with transaction():
         db.session.add(outlet)
         db.session.flush()  # the id, and the area's id from the area

@@ -14,14 +14,17 @@ to the day.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from itertools import count
 from decimal import Decimal
 from fractions import Fraction
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, or_, select, true
+from sqlalchemy import Column, Float, Integer, MetaData, Table, and_, case, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 
 from storefront.catalog.models import CERTIFIED_MIN_STARS, Area, Evaluation, Producer, Product
@@ -30,7 +33,7 @@ from storefront.extensions import db
 from storefront.outlets.directory import outlet_places
 from storefront.outlets.models import Outlet, StockMove
 from storefront.plans.models import GROWTH_RATIO
-from storefront.reports.figures import Calendar, growth_select
+from storefront.reports.figures import Calendar, CreateTemporaryTableAs, growth_rows_table, growth_select
 from storefront.reports.services import COMPARED, ReportFilters, hundredths
 from storefront.sales.models import SaleLine
 
@@ -74,16 +77,20 @@ BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
 @dataclass(frozen=True)
 class Scope:
     """Where and when: provinces (None: the whole country), the period's first day, the day
-    figures are taken on, and — for the growth indicator — the plan's province and years."""
+    figures are taken on, and — for the growth indicator — the plan's years."""
 
     province_ids: tuple[int, ...] | None
     starts_on: date
     day: date
-    growth_area: Area | None = None
     years: tuple[int, int] | None = None
     # The growth indicator judges the plan's products on this day (else on `day`): a product
     # certified in the plan's last year is only due a year later, so the dashboard judges today.
     judged_on: date | None = None
+    # Sets several indicators read, computed once per request into temporary tables (see
+    # computed_once): the products certified on the day, and the growth report's rows.
+    certified: Table | None = None
+    growth: Table | None = None
+    todays_areas: bool = False  # the provinces named as they are today (merged ones as their successor)
 
     @property
     def after_day(self):
@@ -95,6 +102,14 @@ def in_area(column, scope: Scope):
     return true() if scope.province_ids is None else column.in_(scope.province_ids)
 
 
+def of_area(statement, product_id, scope: Scope):
+    """The statement kept to the products of the scope's provinces; for the whole country no
+    join with the product table (wide rows, most of the cost of reading evaluations by date)."""
+    if scope.province_ids is None:
+        return statement
+    return statement.join(Product, Product.id == product_id).where(Product.province_id.in_(scope.province_ids))
+
+
 def valid_on(scope: Scope, evaluation=Evaluation):
     return and_(
         evaluation.stars >= CERTIFIED_MIN_STARS, evaluation.issued_on <= scope.day, evaluation.expires_on > scope.day,
@@ -104,14 +119,14 @@ def valid_on(scope: Scope, evaluation=Evaluation):
 
 def certified_on_day(scope: Scope):
     """(id, stars, score) of each product in the area certified on the day, from its latest valid certificate."""
+    if scope.certified is not None:
+        return scope.certified
     latest = func.row_number().over(partition_by=Evaluation.product_id,
                                     order_by=(Evaluation.issued_on.desc(), Evaluation.id.desc()))
-    ranked = (
-        select(Evaluation.product_id, Evaluation.stars, Evaluation.score, latest.label("latest"))
-        .join(Product, Product.id == Evaluation.product_id)
-        .where(valid_on(scope), in_area(Product.province_id, scope))
-        .subquery("ranked")
-    )
+    ranked = of_area(
+        select(Evaluation.product_id, Evaluation.stars, Evaluation.score, latest.label("latest")).where(valid_on(scope)),
+        Evaluation.product_id, scope,
+    ).subquery("ranked")
     return (
         select(ranked.c.product_id.label("id"), ranked.c.stars, ranked.c.score)
         .where(ranked.c.latest == 1)
@@ -125,27 +140,23 @@ def certified_population(scope: Scope, condition=lambda certified: true()):
 
 
 def newly_certified(scope: Scope):
-    first = (
-        select(Evaluation.product_id, func.min(Evaluation.issued_on).label("first_on"))
+    first_on = func.min(Evaluation.issued_on)
+    return of_area(
+        select(Evaluation.product_id.label("id"), literal(True).label("counted"))
         .where(Evaluation.stars >= CERTIFIED_MIN_STARS)
         .group_by(Evaluation.product_id)
-        .subquery("first_certificate")
-    )
-    return (
-        select(Product.id, literal(True).label("counted"))
-        .join(first, first.c.product_id == Product.id)
-        .where(first.c.first_on >= scope.starts_on, first.c.first_on <= scope.day, in_area(Product.province_id, scope))
+        .having(and_(first_on >= scope.starts_on, first_on <= scope.day)),
+        Evaluation.product_id, scope,
     )
 
 
 def evaluated_reaching_three_stars(scope: Scope):
     reached = func.max(case((Evaluation.stars >= CERTIFIED_MIN_STARS, 1), else_=0)) == 1
-    return (
-        select(Product.id, reached.label("counted"))
-        .join(Evaluation, Evaluation.product_id == Product.id)
-        .where(Evaluation.issued_on >= scope.starts_on, Evaluation.issued_on <= scope.day,
-               in_area(Product.province_id, scope))
-        .group_by(Product.id)
+    return of_area(
+        select(Evaluation.product_id.label("id"), reached.label("counted"))
+        .where(Evaluation.issued_on >= scope.starts_on, Evaluation.issued_on <= scope.day)
+        .group_by(Evaluation.product_id),
+        Evaluation.product_id, scope,
     )
 
 
@@ -153,15 +164,14 @@ def recertified(scope: Scope):
     """Products whose 3★+ certificate expired in the period (not revoked before), counted when
     a later 3★+ certificate was issued by the day."""
     calendar = Calendar(db.session.get_bind().dialect.name)
-    lapsed = (
+    lapsed = of_area(
         select(Evaluation.product_id, func.min(Evaluation.issued_on).label("issued_on"))
-        .join(Product, Product.id == Evaluation.product_id)
         .where(Evaluation.stars >= CERTIFIED_MIN_STARS, Evaluation.expires_on >= scope.starts_on,
-               Evaluation.expires_on <= scope.day, in_area(Product.province_id, scope),
+               Evaluation.expires_on <= scope.day,
                or_(Evaluation.revoked_at.is_(None), Evaluation.revoked_at >= calendar.utc_start_of(Evaluation.expires_on)))
-        .group_by(Evaluation.product_id)
-        .subquery("lapsed")
-    )
+        .group_by(Evaluation.product_id),
+        Evaluation.product_id, scope,
+    ).subquery("lapsed")
     renewal = aliased(Evaluation)
     renewed = (
         select(renewal.id)
@@ -227,14 +237,21 @@ def outlets_carrying(scope: Scope, foreign):
     )
 
 
+def growth_arguments(scope: Scope) -> dict:
+    """The growth report's rows for the plan's province and the products first certified in
+    its years, due by the day judged."""
+    return dict(filters=ReportFilters(provinces=scope.province_ids, certification_years=scope.years),
+                today=scope.judged_on or scope.day,
+                default_target=hundredths(current_app.config["GROWTH_TARGET_DEFAULT"]), trailing=None)
+
+
 def meeting_growth_target(scope: Scope):
-    """The growth report's own rows (on the basis each uses) for the plan's province and the
-    products first certified in its years, due by the day judged: counted when they meet the target."""
-    filters = ReportFilters(area=scope.growth_area, certification_years=scope.years)
-    rows = growth_select(
-        filters, today=scope.judged_on or scope.day, default_target=hundredths(current_app.config["GROWTH_TARGET_DEFAULT"]),
-        calendar=Calendar(db.session.get_bind().dialect.name), trailing=None,
-    ).subquery("growth")
+    """The growth report's own rows (on the basis each uses): counted when they meet the target."""
+    if scope.growth is not None:
+        rows = scope.growth
+    else:
+        rows = growth_select(calendar=Calendar(db.session.get_bind().dialect.name),
+                             **growth_arguments(scope)).subquery("growth")
     return select(rows.c.product_id.label("id"), (rows.c.status == "meets").label("counted")).where(
         rows.c.status.in_(COMPARED)
     )
@@ -270,6 +287,39 @@ def population(code: str, scope: Scope):
     return POPULATIONS[code](scope).subquery("population")
 
 
+CERTIFIED_READERS = {"certified", "four_star", "five_star", "potential_five_star", "cooperative_share",
+                     "enterprise_share", "organised_share", "women_led_share", "ethnic_minority_share",
+                     "modern_channel_share"}
+TABLE_NUMBERS = count(1)
+
+
+@contextmanager
+def certified_table(scope: Scope) -> Iterator[Table]:
+    """The products certified on the scope's day, as a temporary table (id, stars, score)."""
+    name = f"plan_certified_{next(TABLE_NUMBERS)}"
+    connection = db.session.connection()
+    connection.execute(CreateTemporaryTableAs(name, select(certified_on_day(scope))))
+    connection.exec_driver_sql(f"CREATE INDEX ix_{name} ON {name} (id)")
+    try:
+        yield Table(name, MetaData(), Column("id", Integer), Column("stars", Integer), Column("score", Float))
+    finally:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+
+
+@contextmanager
+def computed_once(scope: Scope, codes) -> Iterator[Scope]:
+    """The scope with what several of the indicators `codes` read computed once, for the
+    queries made inside: the products certified on the day (a window over every evaluation,
+    read by ten indicators) and the growth report's rows (the report's own temporary table)."""
+    codes = set(codes)
+    with ExitStack() as stack:
+        if len(codes & CERTIFIED_READERS) > 1:
+            scope = replace(scope, certified=stack.enter_context(certified_table(scope)))
+        if GROWTH_RATIO in codes:
+            scope = replace(scope, growth=stack.enter_context(growth_rows_table(**growth_arguments(scope))))
+        yield scope
+
+
 @dataclass(frozen=True)
 class Measure:
     counted: int
@@ -282,12 +332,40 @@ class Measure:
         return Fraction(self.counted * 100, self.total) if self.total else None
 
 
+def tally(rows, *keys):
+    """How many of the rows are counted, and how many there are (by `keys`, if any)."""
+    return select(*keys, func.coalesce(func.sum(case((rows.c.counted, 1), else_=0)), 0), func.count()).select_from(rows)
+
+
 def measure(code: str, scope: Scope) -> Measure:
-    rows = population(code, scope)
-    counted, total = db.session.execute(
-        select(func.coalesce(func.sum(case((rows.c.counted, 1), else_=0)), 0), func.count()).select_from(rows)
-    ).one()
+    counted, total = db.session.execute(tally(population(code, scope))).one()
     return Measure(int(counted), int(total))
+
+
+def measures_on_days(code: str, scopes: list[Scope]) -> list[Measure]:
+    """The indicator on each scope's day (the months of a trend chart), in one statement
+    grouped by the day."""
+    if code == GROWTH_RATIO:
+        return growth_on_days(scopes)
+    days = union_all(*(select(literal(number).label("number"), rows.c.counted) for number, rows in
+                       enumerate(population(code, scope) for scope in scopes))).subquery("on_days")
+    return measures_by_number(tally(days, days.c.number).group_by(days.c.number), len(scopes))
+
+
+def growth_on_days(scopes: list[Scope]) -> list[Measure]:
+    """The growth report's rows judged once, on the last day; on each day, the products whose
+    year one had ended by then are the due ones (their year one's sales were all in by then)."""
+    with growth_rows_table(**growth_arguments(scopes[-1])) as rows:
+        days = union_all(*(select(literal(number).label("number"), literal(scope.day).label("day"))
+                           for number, scope in enumerate(scopes))).subquery("days")
+        due = (select(days.c.number, (rows.c.status == "meets").label("counted"))
+               .join(rows, rows.c.year_one_ends <= days.c.day).where(rows.c.status.in_(COMPARED)).subquery("due"))
+        return measures_by_number(tally(due, due.c.number).group_by(due.c.number), len(scopes))
+
+
+def measures_by_number(statement, count: int) -> list[Measure]:
+    found = {number: Measure(int(counted), int(total)) for number, counted, total in db.session.execute(statement)}
+    return [found.get(number, Measure(0, 0)) for number in range(count)]
 
 
 # --- Targets ---------------------------------------------------------------------------------

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from math import ceil
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import aliased
 
+from storefront.catalog.areas import todays_provinces
 from storefront.catalog.labels import GROUP_LABELS, PRODUCER_KIND_LABELS
 from storefront.query_args import parse_int
 from storefront.catalog.models import PRODUCT_GROUPS, Area, Producer, Product, slugify
@@ -69,7 +70,8 @@ def members_select(code: str, scope: Scope, filters: MemberFilters):
         province = aliased(Area)
         statement = (
             select(district.id, district.code, district.name, district.name.label("district"),
-                   district.code.label("district_code"), province.name.label("detail"), rows.c.counted)
+                   district.code.label("district_code"), province_name(province, scope).label("detail"),
+                   rows.c.counted)
             .join(rows, rows.c.id == district.id).join(province, province.id == district.parent_id)
         )
         text = [district.code, district.name]
@@ -91,6 +93,14 @@ def members_select(code: str, scope: Scope, filters: MemberFilters):
     if filters.district:
         statement = statement.where(district.code == filters.district)
     return statement.order_by(statement.selected_columns.name, statement.selected_columns.id)
+
+
+def province_name(province, scope: Scope):
+    """The province's name, or counted by today's areas the name of the one that has it today."""
+    if not scope.todays_areas:
+        return province.name
+    renamed = {area_id: area.name for area_id, area in todays_provinces().items() if area.id != area_id}
+    return case(renamed, value=province.id, else_=province.name) if renamed else province.name
 
 
 @dataclass

@@ -14,10 +14,22 @@ from sqlalchemy import select
 
 from storefront.accounts.models import User
 from storefront.audit.services import record_change, snapshot
+from storefront.catalog.areas import merged_with
 from storefront.catalog.models import Area
 from storefront.clock import vietnam_today
 from storefront.extensions import db
-from storefront.plans.indicators import BY_CODE, INDICATORS, Indicator, Measure, Scope, measure, progress, target_status
+from storefront.plans.indicators import (
+    BY_CODE,
+    INDICATORS,
+    Indicator,
+    Measure,
+    Scope,
+    computed_once,
+    measure,
+    measures_on_days,
+    progress,
+    target_status,
+)
 from storefront.plans.models import GROWTH_RATIO, Plan, PlanIndicator
 from storefront.transactions import transaction
 
@@ -189,25 +201,12 @@ def default_plan(user: User, *, today: date | None = None) -> Plan | None:
     return latest[0] if latest else None
 
 
-def area_successor(area: Area) -> Area:
-    """The area that took over this one today (itself when it was never replaced)."""
-    seen = set()
-    while area.replaced_by is not None and area.id not in seen:
-        seen.add(area.id)
-        area = area.replaced_by
-    return area
-
-
 def plan_provinces(plan: Plan) -> tuple[int, ...] | None:
-    """The provinces the plan counts in: its own, or — counted by today's areas — its successor
-    and every province merged into it since."""
+    """The provinces the plan counts in: its own, or — counted by today's areas — the one that
+    has it today and every province merged into that one."""
     if plan.area is None:
         return None
-    if not plan.todays_areas:
-        return (plan.area.id,)
-    today_area = area_successor(plan.area)
-    provinces = [area for area in db.session.scalars(select(Area).where(Area.level == "province"))]
-    return tuple(sorted(area.id for area in provinces if area_successor(area).id == today_area.id))
+    return merged_with(plan.area) if plan.todays_areas else (plan.area.id,)
 
 
 def figures_day(plan: Plan, today: date | None = None) -> date:
@@ -220,7 +219,7 @@ def plan_scope(plan: Plan, *, day: date | None = None, today: date | None = None
     """The plan's area and period, figures taken on `day` (default: figures_day); without a
     day, the growth indicator judges the plan's products today (see Scope.judged_on)."""
     return Scope(province_ids=plan_provinces(plan), starts_on=plan.starts_on, day=day or figures_day(plan, today),
-                 growth_area=plan.area, years=(plan.first_year, plan.last_year),
+                 years=(plan.first_year, plan.last_year), todays_areas=plan.todays_areas,
                  judged_on=None if day else (today or vietnam_today()))
 
 
@@ -253,35 +252,46 @@ class Dashboard:
 
 def plan_dashboard(plan: Plan, *, today: date | None = None, every_indicator: bool = True) -> Dashboard:
     """Each indicator with a target in the plan first, then (if asked) the others for context."""
-    scope = plan_scope(plan, today=today)
-    before = plan_scope(plan, day=plan.starts_on - timedelta(days=1))
     targets = {target.indicator: target for target in plan.targets}
     wanted = [indicator for indicator in INDICATORS if indicator.code in targets]
     if every_indicator:
         wanted += [indicator for indicator in INDICATORS if indicator.code not in targets]
+    return plan_figures(plan, wanted, today=today)
+
+
+def indicator_figure(plan: Plan, code: str, *, today: date | None = None) -> IndicatorFigure:
+    """One indicator's figure, as the dashboard shows it."""
+    return plan_figures(plan, [BY_CODE[code]], today=today).figures[0]
+
+
+def plan_figures(plan: Plan, wanted: list[Indicator], *, today: date | None) -> Dashboard:
+    targets = {target.indicator: target for target in plan.targets}
+    # The change since the start is worth its query for the plan's own targets only.
+    starting = [indicator.code for indicator in wanted if indicator.level and indicator.code in targets]
     figures = []
-    for indicator in wanted:
-        found = measure(indicator.code, scope)
-        value = found.value(indicator.unit)
-        target = targets.get(indicator.code)
-        # The change since the start is worth its query for the plan's own targets only.
-        at_start = measure(indicator.code, before).value(indicator.unit) if indicator.level and target else None
-        figures.append(IndicatorFigure(
-            indicator=indicator, target=target, measure=found, value=value, at_start=at_start,
-            status=target_status(value, target.low, indicator.code) if target else None,
-            progress=progress(value, target.low, indicator.code) if target else Fraction(0),
-        ))
+    with (computed_once(plan_scope(plan, today=today), [indicator.code for indicator in wanted]) as scope,
+          computed_once(plan_scope(plan, day=plan.starts_on - timedelta(days=1)), starting) as before):
+        for indicator in wanted:
+            found = measure(indicator.code, scope)
+            value = found.value(indicator.unit)
+            target = targets.get(indicator.code)
+            at_start = measure(indicator.code, before).value(indicator.unit) if indicator.code in starting else None
+            figures.append(IndicatorFigure(
+                indicator=indicator, target=target, measure=found, value=value, at_start=at_start,
+                status=target_status(value, target.low, indicator.code) if target else None,
+                progress=progress(value, target.low, indicator.code) if target else Fraction(0),
+            ))
     return Dashboard(plan=plan, day=scope.day, figures=figures)
 
 
 def indicator_months(plan: Plan, code: str, *, today: date | None = None) -> list[tuple[str, Fraction | None]]:
     """(YYYY-MM, value at the month's end) for each month of the period up to the figures' day:
-    levels on that day, flows from the period's start to it. One query a month."""
+    levels on that day, flows from the period's start to it. One statement for all of them."""
     indicator = BY_CODE[code]
     last = figures_day(plan, today)
-    months, month = [], plan.starts_on
+    ends, month = [], plan.starts_on
     while month <= last:
-        day = min(month + relativedelta(months=1) - timedelta(days=1), last)
-        months.append((f"{month:%Y-%m}", measure(code, plan_scope(plan, day=day)).value(indicator.unit)))
+        ends.append((month, min(month + relativedelta(months=1) - timedelta(days=1), last)))
         month += relativedelta(months=1)
-    return months
+    found = measures_on_days(code, [plan_scope(plan, day=day) for _month, day in ends]) if ends else []
+    return [(f"{month:%Y-%m}", measure.value(indicator.unit)) for (month, _day), measure in zip(ends, found)]

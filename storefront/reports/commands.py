@@ -37,6 +37,8 @@ How each product is judged:
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
               help="The file to write.")
 @click.option("--area", help="Official code of a province or district.")
+@click.option("--areas", type=click.Choice(["today"]),
+              help="With a province in --area: count it as it is today, with the provinces merged with it.")
 @click.option("--group", help="Product group, e.g. food.")
 @click.option("--stars", help="Stars now: 3, 4 or 5.")
 @click.option("--first-stars", "first_stars", help="Stars at C, the first certification: 3, 4 or 5.")

@@ -156,7 +156,9 @@ def first_certifications():
 
 def filtered(statement, filters, certified_on):
     """The report's filters on a statement over Product; `certified_on` is C there."""
-    if filters.area is not None:
+    if filters.provinces is not None:
+        statement = statement.where(Product.province_id.in_(filters.provinces))
+    elif filters.area is not None:
         column = Product.province_id if filters.area.level == "province" else Product.district_id
         statement = statement.where(column == filters.area.id)
     if filters.group:

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, literal_column, select, true
 
 from storefront.query_args import parse_int
+from storefront.catalog.areas import merged_with
 from storefront.catalog.models import CERTIFIED_MIN_STARS, PRODUCER_KINDS, PRODUCT_GROUPS, Area, Product
 from storefront.clock import VIETNAM, utc_start_of, vietnam_today
 from storefront.extensions import db
@@ -87,6 +88,9 @@ class ReportFilters:
     basis: str | None = None
     product_id: int | None = None  # one product's row, for its chart page
     certification_years: tuple[int, int] | None = None  # first and last, for a plan's period
+    # Counted by today's provinces: the provinces whose products count (see catalog.areas),
+    # instead of the area's own; None: by the areas of their time.
+    provinces: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -424,8 +428,9 @@ def parse_stars(args, name: str, notices: list[str]) -> int | None:
 
 
 def parse_report_filters(args) -> tuple[ReportFilters, list[str]]:
-    """Filters from `area` (province or district code), `group`, `stars` (now), `first_stars`
-    (at certification), `year`, `kind` and `basis`; a bad value is dropped with a notice."""
+    """Filters from `area` (province or district code; with `areas=today`, a province counts
+    with the provinces merged with it since), `group`, `stars` (now), `first_stars` (at
+    certification), `year`, `kind` and `basis`; a bad value is dropped with a notice."""
     notices: list[str] = []
     area = None
     if area_code := (args.get("area") or "").strip():
@@ -458,8 +463,12 @@ def parse_report_filters(args) -> tuple[ReportFilters, list[str]]:
         notices.append(_("Ignored an unknown basis: give declared or platform."))
         basis = None
 
+    provinces = None
+    if args.get("areas") == "today" and area is not None and area.level == "province":
+        provinces = merged_with(area)
+
     filters = ReportFilters(area=area, group=group, stars=stars, first_stars=first_stars, certification_year=year,
-                            producer_kind=kind, basis=basis)
+                            producer_kind=kind, basis=basis, provinces=provinces)
     return filters, notices
 
 
@@ -473,6 +482,7 @@ def filter_args(filters: ReportFilters) -> dict[str, str | int]:
         "year": filters.certification_year,
         "kind": filters.producer_kind,
         "basis": filters.basis,
+        "areas": "today" if filters.provinces is not None else None,
     }
     return {name: value for name, value in args.items() if value is not None}
 
