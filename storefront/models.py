@@ -2,6 +2,7 @@
 from storefront.accounts.models import User  # noqa: F401
 from storefront.catalog.models import (  # noqa: F401
     Area,
+    CatalogueVersion,
     Evaluation,
     Producer,
     Product,
