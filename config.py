@@ -38,6 +38,9 @@ class Config:
     SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "30"))
     # A commit changing more products than this (a bulk import) is indexed after the request.
     SEARCH_INLINE_LIMIT = int(os.environ.get("SEARCH_INLINE_LIMIT", "2000"))
+    # How often a request first applies the search change log past this folder's cursor (what
+    # other processes and servers changed).
+    SEARCH_SYNC_SECONDS = float(os.environ.get("SEARCH_SYNC_SECONDS", "5"))
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
