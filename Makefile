@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app storefront
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install translations extract
+.PHONY: run test install translations extract bench
 
 run: install translations
 	$(FLASK) db upgrade
@@ -16,6 +16,13 @@ run: install translations
 # One worker per core; a file's tests stay together (some share a module-wide world).
 test: install translations
 	$(BIN)/pytest -n auto --dist loadfile
+
+# Every performance figure on this machine: catalogue pages beside the minimal Flask page at
+# 100,000 products, search latency, reindex time, then checkout (needs PostgreSQL, see
+# bench/checkout.py). Figures to bench/RESULTS.md with the machine, date and load.
+bench: install translations
+	$(BIN)/python bench/catalogue.py --sizes 100000
+	$(BIN)/python bench/checkout.py
 
 install: $(STAMP)
 

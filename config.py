@@ -38,6 +38,9 @@ class Config:
     SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "30"))
     # A commit changing more products than this (a bulk import) is indexed after the request.
     SEARCH_INLINE_LIMIT = int(os.environ.get("SEARCH_INLINE_LIMIT", "2000"))
+    # How often a request first applies the search change log past this folder's cursor (what
+    # other processes and servers changed).
+    SEARCH_SYNC_SECONDS = float(os.environ.get("SEARCH_SYNC_SECONDS", "5"))
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -47,6 +50,16 @@ class Config:
     # product (storefront.reports.imports.MAX_FILE_BYTES, 16 MB); the room above it lets a file
     # a little too large get the page that says so and gives the limit, not a bare 413.
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+
+    # Catalogue pages for visitors not logged in, and facet counts, are cached per catalogue
+    # version (Flask-Caching): in each worker's memory by default, shared by every worker and
+    # server in Redis when CACHE_REDIS_URL is set (e.g. redis://127.0.0.1:6379/1).
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
+    CACHE_TYPE = "RedisCache" if CACHE_REDIS_URL else "SimpleCache"
+    CACHE_THRESHOLD = int(os.environ.get("CACHE_THRESHOLD", "2000"))  # entries per worker in memory
+    CACHE_DEFAULT_TIMEOUT = 24 * 3600  # keys carry the day anyway
+    CACHE_KEY_PREFIX = "ocop:"
+    PAGE_CACHE = os.environ.get("PAGE_CACHE", "true").lower() == "true"
 
     PRODUCTS_PER_PAGE = int(os.environ.get("PRODUCTS_PER_PAGE", "24"))
     API_MAX_PER_PAGE = 100
@@ -114,5 +127,6 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     STRIPE_SECRET_KEY = STRIPE_PUBLISHABLE_KEY = STRIPE_WEBHOOK_SECRET = ""
     MAIL_SERVER = ""
+    PAGE_CACHE = False  # tests/test_page_cache.py turns it on
     # Tests log in hundreds of times; scrypt's half second each is not what they test.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

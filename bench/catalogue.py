@@ -1,12 +1,14 @@
 """Search latency and catalogue throughput at 20,000 and 100,000 products.
 
-    .venv/bin/python bench/catalogue.py [--sizes 20000 100000] [--queries 300]
+    .venv/bin/python bench/catalogue.py [--sizes 20000 100000] [--queries 300]  (or `make bench`)
 
 For each size: a fresh SQLite database seeded by `flask seed synthetic`, the search index
 rebuilt, then (1) search latency in process, median and p95, for realistic plain queries
 (product words typed without diacritics) and for misspelt ones that take the typo fallback,
-and (2) requests per second of /products and of a search page under gunicorn (2 workers)
-beside the minimal Flask page on the same machine; the ratio is the figure.
+(2) uncached renders in process (the page cache off, as for a logged-in visitor; facet counts
+warm), median and p95, and (3) requests per second of each catalogue page under gunicorn
+(2 workers) for visitors not logged in (the page cache on), each run between two runs of the
+minimal Flask page on the same machine; the ratio to their mean is the figure.
 """
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ import sys
 import time
 import unicodedata
 from pathlib import Path
+from urllib.parse import quote
+from urllib.request import urlopen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import flask, gunicorn, percentiles, requests_per_second, scratch_env  # noqa: E402
+from bench.common import flask, gunicorn, machine, percentiles, requests_per_second, scratch_env  # noqa: E402
 
 
 def fold(text: str) -> str:
@@ -51,13 +55,14 @@ def search_latency(env: dict, query_count: int) -> dict:
     os.environ.pop("DATABASE_URL", None)
     from config import Config
     from storefront import create_app
-    from storefront.catalog.listing import ProductFilters
+    from storefront.catalog.listing import ProductFilters, sql_page
     from storefront.catalog.models import Product
     from storefront.extensions import db
     from storefront.search.index import search_products
 
     Config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{env['INSTANCE_DIR']}/ocop.db"
     Config.SEARCH_INDEX_DIR = f"{env['INSTANCE_DIR']}/search-index"
+    Config.PAGE_CACHE = False  # renders as a logged-in visitor gets them (see uncached_renders)
     app = create_app(Config)
     rng = random.Random(7)
     with app.test_request_context():
@@ -75,7 +80,41 @@ def search_latency(env: dict, query_count: int) -> dict:
             med, p95 = percentiles(samples)
             figures[label] = (med, p95, len(queries), fallbacks)
         sample_query = plain[0]
-    return {"latency": figures, "sample_query": sample_query}
+        slug = sql_page(ProductFilters(), per_page=1)[0].slug  # a product shoppers see
+    return {"latency": figures, "sample_query": sample_query, "slug": slug, "app": app}
+
+
+def uncached_renders(app, pages: list[tuple[str, str]], repeats: int = 20) -> dict[str, tuple[float, float]]:
+    """Each page rendered `repeats` times in process (the app is made with the page cache off)."""
+    client = app.test_client()
+    figures = {}
+    for label, path in pages:
+        client.get(path)  # facet counts for this version, as any first visitor pays once
+        samples = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            assert client.get(path).status_code == 200, path
+            samples.append((time.perf_counter() - started) * 1000)
+        figures[label] = percentiles(samples)
+    return figures
+
+
+def warm_up(url: str, requests: int = 6) -> None:
+    """Each worker's first request opens the database and the index: not what is measured."""
+    for _ in range(requests):
+        urlopen(url, timeout=60).read()
+
+
+def catalogue_pages(sample_query: str, slug: str) -> list[tuple[str, str]]:
+    return [
+        ("/", "/"),
+        ("/products", "/products"),
+        ("/products?stars=4&sort=price_asc", "/products?stars=4&sort=price_asc"),
+        ("/products/<slug>", f"/products/{slug}"),
+        (f"/search?q={sample_query}", "/search?q=" + quote(sample_query)),
+        ("/search/suggest?q=sam", "/search/suggest?q=sam"),
+        ("/api/v1/products", "/api/v1/products"),
+    ]
 
 
 def main() -> None:
@@ -85,11 +124,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
 
-    print(f"# catalogue bench · {time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} cores")
+    print(f"# catalogue bench · {time.strftime('%Y-%m-%d %H:%M')} · {machine()}")
     minimal_env = scratch_env("minimal")
-    with gunicorn(minimal_env, "bench.minimal_app:app") as url:
-        minimal_rps = requests_per_second(url + "/", args.seconds)
-    print(f"minimal Flask page: {minimal_rps:,.0f} req/s")
 
     for size in args.sizes:
         env = scratch_env(f"catalogue-{size}")
@@ -101,14 +137,19 @@ def main() -> None:
         for label, (med, p95, n, fallbacks) in result["latency"].items():
             print(f"search {label:5}: median {med:6.1f} ms · p95 {p95:6.1f} ms "
                   f"({n} queries, {fallbacks} took the typo fallback)")
-        with gunicorn(env, "storefront:create_app()") as url:
-            for label, path in (
-                ("/products", "/products"),
-                ("/products?stars=4&sort=price_asc", "/products?stars=4&sort=price_asc"),
-                (f"/search?q={result['sample_query']}", "/search?q=" + result["sample_query"].replace(" ", "+")),
-            ):
+        pages = catalogue_pages(result["sample_query"], result["slug"])
+        for label, (med, p95) in uncached_renders(result["app"], pages).items():
+            print(f"uncached render {label:40} median {med:6.1f} ms · p95 {p95:6.1f} ms")
+        for label, path in pages:
+            with gunicorn(minimal_env, "bench.minimal_app:app") as url:
+                before = requests_per_second(url + "/", args.seconds)
+            with gunicorn(env, "storefront:create_app()") as url:
+                warm_up(url + path)
                 rps = requests_per_second(url + path, args.seconds)
-                print(f"{label:40} {rps:8,.0f} req/s  = {rps / minimal_rps:.3f} × minimal page")
+            with gunicorn(minimal_env, "bench.minimal_app:app") as url:
+                after = requests_per_second(url + "/", args.seconds)
+            minimal = (before + after) / 2
+            print(f"{label:40} {rps:8,.0f} req/s  = {rps / minimal:.3f} × minimal page ({minimal:,.0f} req/s)")
 
 
 if __name__ == "__main__":

@@ -63,15 +63,19 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from storefront import i18n, security_headers
+    from storefront import i18n, page_cache, security_headers
     from storefront.accounts.services import load_user
-    from storefront.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from storefront.catalog import versions
+    from storefront.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
     from storefront.search import index as search_index
     import storefront.models  # noqa: F401  (the whole schema, for migrations)
 
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
+    cache.init_app(app)
+    versions.init_app(app)
+    page_cache.init_app(app)  # its hooks first: a stored page needs no other extension
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     limiter.init_app(app)

@@ -2,6 +2,7 @@
 from typing import Annotated
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -54,3 +55,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+# Rendered catalogue pages and facet counts, keyed by the catalogue version.
+cache = Cache()

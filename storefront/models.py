@@ -2,6 +2,7 @@
 from storefront.accounts.models import User  # noqa: F401
 from storefront.catalog.models import (  # noqa: F401
     Area,
+    CatalogueVersion,
     Evaluation,
     Producer,
     Product,
@@ -9,6 +10,7 @@ from storefront.catalog.models import (  # noqa: F401
     TraceEvent,
     TraceLot,
 )
+from storefront.search.models import SearchChange  # noqa: F401
 from storefront.outlets.models import Outlet, StockLevel, StockMove, outlet_managers  # noqa: F401
 from storefront.sales.models import PosSale, SaleLine  # noqa: F401
 from storefront.orders.models import CartItem, Order, OrderEvent, OrderLine, PaymentReview, StripeEvent  # noqa: F401

@@ -21,6 +21,7 @@ from storefront.catalog.models import (
     Producer,
     Product,
 )
+from storefront.catalog.versions import cached_per_version
 from storefront.clock import vietnam_today
 from storefront.extensions import db
 from storefront.query_args import page_number, parse_int
@@ -184,7 +185,15 @@ ORDERINGS = {
 
 
 def sql_listing(filters: ProductFilters, per_page: int) -> Listing:
-    """One grouped scan for the total and every facet count, one indexed query for the page."""
+    """The page by one indexed query; the total and the facet counts kept per version."""
+    products = sql_page(filters, per_page)
+    total, facets = sql_facets(filters)
+    return Listing(
+        products=products, total=total, page=filters.page, per_page=per_page, facets=facets
+    )
+
+
+def sql_page(filters: ProductFilters, per_page: int) -> list[Product]:
     statement = (
         db.select(Product.id)
         .where(*filter_conditions(filters))
@@ -192,11 +201,7 @@ def sql_listing(filters: ProductFilters, per_page: int) -> Listing:
         .limit(per_page)
         .offset((filters.page - 1) * per_page)
     )
-    products = load_products_in_order(db.session.scalars(statement).all())
-    total, facets = sql_facets(filters)
-    return Listing(
-        products=products, total=total, page=filters.page, per_page=per_page, facets=facets
-    )
+    return load_products_in_order(db.session.scalars(statement).all())
 
 
 def area_facet_scope(filters: ProductFilters) -> tuple[object, ProductFilters]:
@@ -260,24 +265,34 @@ def tally(combinations: list[Combination], key) -> dict:
 
 def sql_facets(filters: ProductFilters) -> tuple[int, dict[str, list[FacetValue]]]:
     """The total and each facet's counts, each facet ignoring its own selection."""
+    total, stars, groups, areas = counts_per_version(filters)
+    return total, build_facets(filters, stars=stars, groups=groups, areas=areas)
+
+
+def counts_per_version(filters: ProductFilters) -> tuple[int, dict, dict, dict]:
+    """The counts scan the visible catalogue, so they are kept per catalogue version and day:
+    a listing then costs what its page costs, whatever the catalogue's size."""
+    key = ":".join(str(part) for part in (
+        "facets", filters.stars, filters.group, filters.area.id if filters.area else None,
+        filters.min_price, filters.max_price, filters.include_uncertified))
+    return cached_per_version(key, lambda: count_facets(filters))
+
+
+def count_facets(filters: ProductFilters) -> tuple[int, dict, dict, dict]:
     combinations = count_combinations(filters)
     area_column, area_filters = area_facet_scope(filters)
     area_key = "province_id" if area_column is Product.province_id else "district_id"
-    total = sum(c.count for c in combinations if c.matches(filters))
-    facets = build_facets(
-        filters,
-        stars=tally([c for c in combinations if c.matches(filters, ignore="stars")], lambda c: c.stars),
-        groups=tally([c for c in combinations if c.matches(filters, ignore="group")], lambda c: c.group),
-        areas=tally(
-            [c for c in combinations if c.matches(area_filters, ignore="area")],
-            lambda c: getattr(c, area_key),
-        ),
+    return (
+        sum(c.count for c in combinations if c.matches(filters)),
+        tally([c for c in combinations if c.matches(filters, ignore="stars")], lambda c: c.stars),
+        tally([c for c in combinations if c.matches(filters, ignore="group")], lambda c: c.group),
+        tally([c for c in combinations if c.matches(area_filters, ignore="area")],
+              lambda c: getattr(c, area_key)),
     )
-    return total, facets
 
 
 def count_by_group() -> dict[str, int]:
-    return tally(count_combinations(ProductFilters()), lambda c: c.group)
+    return counts_per_version(ProductFilters())[2]
 
 
 def build_facets(

@@ -6,7 +6,7 @@ import unicodedata
 from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import DDL, BigInteger, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import validates
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -301,6 +301,20 @@ class ProductPhoto(db.Model):
         side, _square = PHOTO_SIZES["full"]
         scale = min(1.0, side / max(self.width, self.height))
         return round(self.width * scale), round(self.height * scale)
+
+
+class CatalogueVersion(db.Model):
+    """One row: a number every catalogue change raises in its own transaction (see
+    storefront.catalog.versions), so every worker and server agrees on what a cached page or
+    count was made from."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+# The row exists from the start: raising the version is an UPDATE, never an upsert.
+event.listen(CatalogueVersion.__table__, "after_create",
+             DDL("INSERT INTO catalogue_version (id, version) VALUES (1, 1)"))
 
 
 # Text the staff's lists search for anywhere in the value (storefront.admin.lists.folded_match).

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storefront.accounts.models import User
 from storefront.audit.services import record_change, snapshot
-from storefront.catalog.listing import ProductFilters, count_by_group, sql_listing
+from storefront.catalog.listing import ProductFilters, count_by_group, sql_page
 from storefront.catalog.models import (
     CERTIFIED_MIN_STARS,
     COUNCIL_LEVELS,
@@ -601,7 +601,7 @@ def lot_qr_svg(lot: TraceLot, *, scale: int) -> str:
 
 def featured_products(*, limit: int) -> list[Product]:
     filters = ProductFilters(stars=(5, 4))
-    return sql_listing(filters, per_page=limit).products
+    return sql_page(filters, per_page=limit)
 
 
 def public_counts_by_group() -> dict[str, int]:

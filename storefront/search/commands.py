@@ -7,15 +7,22 @@ from sqlalchemy import func, select
 
 from storefront.catalog.models import Product
 from storefront.extensions import db
-from storefront.search.index import rebuild
+from storefront.search.index import current_index, rebuild
 
 search_cli = AppGroup("search", help="Maintain the product search index.")
 
 
 @search_cli.command("reindex")
 def reindex_command() -> None:
-    """Rebuild the search index from every product in the database."""
+    """Build a new search index from every product beside the live one, then swap it in."""
     reindex_with_progress()
+
+
+@search_cli.command("sync")
+def sync_command() -> None:
+    """Apply the search change log past this index folder's cursor (what any server changed)."""
+    applied = current_index().sync(db.engine)
+    click.echo(f"Applied {applied} changes.")
 
 
 def reindex_with_progress() -> None:

@@ -1,18 +1,25 @@
 """The product search index (Whoosh): keeping it in step with the database, and searching it.
 
-The index follows commits: session listeners collect the ids of changed products while
-flushing and re-index them once the transaction has committed (a rollback forgets them).
-Whoosh takes about a millisecond a product, so a commit that changed more than
-SEARCH_INLINE_LIMIT products (a bulk import) is indexed by a thread of its own, in one writer,
-and the request answers without waiting for it.
-Several worker processes share one index directory: writers wait for Whoosh's lock with a
+The index follows a change log: session listeners collect the ids of changed products while
+flushing and write them to the search_change table in the same transaction (a rollback forgets
+them). Each index folder keeps a cursor, the last row it applied, and applies the rows past it:
+after this process's commits, at the start of a request at most every SEARCH_SYNC_SECONDS, and
+with `flask search sync`. So an update that could not get the lock is applied later rather than
+dropped, and a second app server with its own folder hears of every change.
+Whoosh takes about a millisecond a product, so more than SEARCH_INLINE_LIMIT rows (a bulk
+import) are applied by a thread of its own and the request answers without waiting for it.
+Several worker processes share one index folder: writers wait for Whoosh's lock with a
 timeout, and each thread keeps a searcher that it reopens once any process has committed.
+`flask search reindex` builds a new index beside the live one (another index name in the same
+folder) and swaps it in by rewriting the folder's CURRENT file; searches and updates go on.
 """
 from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timezone
@@ -20,17 +27,17 @@ from itertools import chain
 
 from flask import Flask, current_app
 from markupsafe import Markup, escape
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session, selectinload
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import Index, create_in
+from whoosh.index import Index, LockError
 from whoosh.query import And, AndMaybe, FuzzyTerm, Or, Query, Term
 from whoosh.reading import IndexReader
 from whoosh.searching import Results, Searcher
 from whoosh.sorting import Count, FieldFacet, ScoreFacet
-from whoosh.writing import CLEAR, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from storefront.catalog.listing import (
     MAX_QUERY_LENGTH,
@@ -47,9 +54,11 @@ from storefront.catalog.models import (
     Producer,
     Product,
 )
+from storefront.catalog.versions import current_version
 from storefront.clock import vietnam_today
 from storefront.extensions import db
 from storefront.lookups import where_in
+from storefront.search.models import SearchChange
 from storefront.search.analysis import (
     EXACT,
     NGRAM_MAX,
@@ -86,6 +95,8 @@ SCHEMA = Schema(
 )
 
 PENDING_KEY = "search_pending"
+LOGGED_KEY = "search_logged"
+CURRENT_FILE = "CURRENT"  # names the live index among those in the folder
 # Fuzzy terms are expanded against the whole vocabulary: long queries would be slow.
 FUZZY_MAX_WORDS = 8
 LOAD_BATCH = 500  # ids per IN (...) query, well under SQLite's parameter limit
@@ -102,8 +113,9 @@ SORTINGS = {
 class Snapshot:
     """A searcher and the document sets read from its columns, kept until the index changes."""
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, index: Index) -> None:
         self.searcher = searcher
+        self.index = index
         self.visible_day = 0
         self.visible: set[int] = set()
         self.prices: list[tuple[int, int]] | None = None
@@ -140,55 +152,133 @@ def column_values(reader: IndexReader, field: str) -> Iterator[tuple[int, int]]:
 
 
 class SearchIndex:
-    """One index directory, shared by every process; snapshots are kept per thread."""
+    """One index folder, shared by every process; snapshots are kept per thread."""
 
-    def __init__(self, dirname: str, lock_timeout: float, inline_limit: int) -> None:
+    def __init__(self, dirname: str, lock_timeout: float, inline_limit: int, sync_seconds: float) -> None:
         self.dirname = dirname
         self.lock_timeout = lock_timeout
         self.inline_limit = inline_limit
+        self.sync_seconds = sync_seconds
+        self.next_sync = 0.0
+        self.synced_version: int | None = None  # the catalogue version this process last synced at
         self.local = threading.local()
-        self.index = open_or_create(dirname)
+        self.storage = FileStorage(dirname).create()
+        self.name = self.live_name()
+        self.index = open_or_create(self.storage, self.name)
         self.background: list[threading.Thread] = []
         self.writing_later = threading.Lock()
 
+    def live_name(self) -> str:
+        try:
+            with open(os.path.join(self.dirname, CURRENT_FILE), encoding="ascii") as current:
+                return current.read().strip() or "MAIN"
+        except FileNotFoundError:
+            return "MAIN"
+
+    def follow_swap(self) -> None:
+        """Open the index a rebuild (in any process) has swapped in."""
+        if (name := self.live_name()) != self.name:
+            self.name, self.index = name, open_or_create(self.storage, name)
+
     def snapshot(self) -> Snapshot:
         """This thread's snapshot, renewed when any process has committed since."""
+        self.follow_swap()
         current: Snapshot | None = getattr(self.local, "snapshot", None)
-        if current is not None and current.searcher.up_to_date():
+        if current is not None and current.index is self.index and current.searcher.up_to_date():
             return current
         # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it keeps the segments a merge
         # replaced, so documents show up twice. Opening a new searcher is cheap.
         if current is not None:
             current.searcher.close()
-        current = Snapshot(self.index.searcher())
+        current = Snapshot(self.index.searcher(), self.index)
         self.local.snapshot = current
         return current
 
-    def writer(self, **options) -> SegmentWriter:
-        return self.index.writer(timeout=self.lock_timeout, **options)
+    def writer(self, timeout: float | None = None, **options) -> SegmentWriter:
+        self.follow_swap()
+        return self.index.writer(timeout=self.lock_timeout if timeout is None else timeout, **options)
+
+    # The change log
+
+    def cursor_path(self, name: str | None = None) -> str:
+        return os.path.join(self.dirname, f"{name or self.name}.cursor")
+
+    def cursor(self) -> int:
+        try:
+            with open(self.cursor_path(), encoding="ascii") as saved:
+                return int(saved.read().strip() or 0)
+        except FileNotFoundError:
+            return 0
+
+    def save_cursor(self, value: int, name: str | None = None) -> None:
+        """Written after the index commit: a crash in between applies the rows again, no harm."""
+        temporary = f"{self.cursor_path(name)}.{os.getpid()}.{threading.get_ident()}"
+        with open(temporary, "w", encoding="ascii") as saved:
+            saved.write(str(value))
+        os.replace(temporary, self.cursor_path(name))
+
+    def sync(self, bind, *, lock_timeout: float | None = None, most: int | None = None) -> int:
+        """Apply the change log past this folder's cursor, SEARCH_INLINE_LIMIT rows at a time;
+        returns the rows applied. Stops after `most` rows (the rest is for later)."""
+        applied = 0
+        with Session(bind=bind) as session:
+            self.follow_swap()
+            cursor = self.cursor()
+            while most is None or applied < most:
+                rows = session.execute(
+                    select(SearchChange.id, SearchChange.product_id).where(SearchChange.id > cursor)
+                    .order_by(SearchChange.id).limit(self.inline_limit)
+                ).all()
+                if not rows:
+                    break
+                write_products(session, self, {row.product_id for row in rows}, lock_timeout=lock_timeout)
+                cursor = rows[-1].id
+                self.save_cursor(cursor)
+                applied += len(rows)
+                session.expunge_all()
+        return applied
+
+    def backlog(self, bind) -> int:
+        """Change-log rows past this folder's cursor, counted up to SEARCH_INLINE_LIMIT + 1."""
+        with Session(bind=bind) as session:
+            past = select(SearchChange.id).where(SearchChange.id > self.cursor()).limit(self.inline_limit + 1)
+            return session.scalar(select(func.count()).select_from(past.subquery()))
+
+    def catch_up(self, bind, *, lock_timeout: float | None = None) -> None:
+        """Apply the log now when it is short, else in a thread so the request answers."""
+        if self.backlog(bind) <= self.inline_limit:
+            self.sync(bind, lock_timeout=lock_timeout)
+        else:
+            self.sync_later(bind)
+
+    def follow_catalogue(self) -> None:
+        """Before a search: apply the log when the catalogue version moved since the last look,
+        so a page rendered (and cached) for a version never misses that version's changes."""
+        version = current_version()
+        if version != self.synced_version:
+            self.catch_up(db.engine)
+            self.synced_version = version
 
     def indexes_later(self, count: int) -> bool:
         """Whether a commit changing `count` products is indexed after the request."""
         return count > self.inline_limit
 
-    def write_later(self, bind, ids: set[int]) -> None:
-        """Index these products in a thread, reading them with a session of its own. It writes
-        them SEARCH_INLINE_LIMIT at a time, a few seconds each, so that between two batches the
-        other processes' writers (which wait SEARCH_LOCK_TIMEOUT for the lock) get their turn;
-        this process's large writes queue one after the other."""
-        ordered = sorted(ids)
+    def sync_later(self, bind) -> None:
+        """Apply the log in a thread, SEARCH_INLINE_LIMIT rows (a few seconds) per writer, so that
+        between two batches the other processes' writers get their turn; one such thread per
+        process at a time."""
+        if any(thread.is_alive() for thread in self.background):
+            return
 
-        def write() -> None:
+        def sync() -> None:
             try:
-                with self.writing_later, Session(bind=bind) as session:
-                    for start in range(0, len(ordered), self.inline_limit):
-                        write_products(session, self, set(ordered[start:start + self.inline_limit]))
-                        session.expunge_all()
+                with self.writing_later:
+                    self.sync(bind)
             except Exception:
-                logger.exception("Could not index %d products; run `flask search reindex`.", len(ids))
+                logger.exception("Could not apply the search change log; it is tried again later.")
 
-        thread = threading.Thread(target=write, name="search-index", daemon=False)
-        self.background = [*(running for running in self.background if running.is_alive()), thread]
+        thread = threading.Thread(target=sync, name="search-index", daemon=False)
+        self.background = [thread]
         thread.start()
 
     def wait(self) -> None:
@@ -196,26 +286,47 @@ class SearchIndex:
         for thread in self.background:
             thread.join()
 
+    # Swapping a new index in
+
+    def build_beside(self) -> tuple[str, Index]:
+        name = f"ix{time.time_ns()}"
+        return name, self.storage.create_index(SCHEMA, indexname=name)
+
+    def swap_in(self, name: str) -> None:
+        """Make `name` the live index for every process, then remove the old one's files
+        (processes still reading them keep them open until their next snapshot)."""
+        old = self.name
+        temporary = os.path.join(self.dirname, f"{CURRENT_FILE}.{os.getpid()}")
+        with open(temporary, "w", encoding="ascii") as current:
+            current.write(name)
+        os.replace(temporary, os.path.join(self.dirname, CURRENT_FILE))
+        self.follow_swap()
+        for filename in self.storage.list():
+            if filename.startswith((f"{old}_", f"_{old}_", f"{old}.cursor")):
+                self.storage.delete_file(filename)
+
     def recreate(self) -> None:
-        """An empty index with the current schema, replacing what the directory held."""
-        self.index = create_in(self.dirname, SCHEMA)
+        """An empty index with the current schema swapped in, past the whole change log: it
+        waits for `flask search reindex`, as a new server's folder does."""
+        name, _index = self.build_beside()
+        self.save_cursor(db.session.scalar(select(func.max(SearchChange.id))) or 0, name)
+        self.swap_in(name)
 
 
-def open_or_create(dirname: str) -> Index:
-    storage = FileStorage(dirname).create()
-    if not storage.index_exists():
-        # Under the writers' lock ("MAIN" is Whoosh's default index name), so workers
-        # starting together create it once and none wipes another's first commit.
-        lock = storage.lock("MAIN_WRITELOCK")
+def open_or_create(storage: FileStorage, name: str) -> Index:
+    if not storage.index_exists(name):
+        # Under the writers' lock, so workers starting together create it once and none
+        # wipes another's first commit.
+        lock = storage.lock(f"{name}_WRITELOCK")
         lock.acquire(blocking=True)
         try:
-            if not storage.index_exists():
-                storage.create_index(SCHEMA)
+            if not storage.index_exists(name):
+                storage.create_index(SCHEMA, indexname=name)
         finally:
             lock.release()
-    index = storage.open_index()
+    index = storage.open_index(name)
     if is_outdated(index):
-        logger.warning("Search index in %s is outdated: run `flask search reindex`.", dirname)
+        logger.warning("Search index in %s is outdated: run `flask search reindex`.", storage.folder)
     return index
 
 
@@ -231,15 +342,20 @@ def is_outdated(index: Index) -> bool:
 
 def init_app(app: Flask) -> None:
     app.extensions["search"] = SearchIndex(
-        app.config["SEARCH_INDEX_DIR"], app.config["SEARCH_LOCK_TIMEOUT"], app.config["SEARCH_INLINE_LIMIT"]
+        app.config["SEARCH_INDEX_DIR"], app.config["SEARCH_LOCK_TIMEOUT"], app.config["SEARCH_INLINE_LIMIT"],
+        app.config["SEARCH_SYNC_SECONDS"],
     )
+    # After storefront.catalog.versions' before_commit listener: the log's rows are written
+    # once the catalogue version's row is locked, so their ids rise in commit order.
     for name, listener in (
         ("after_flush", collect_changes),
+        ("before_commit", log_changes),
         ("after_commit", index_committed),
         ("after_rollback", forget_changes),
     ):
         if not event.contains(db.session, name, listener):
             event.listen(db.session, name, listener)
+    app.before_request(sync_if_due)
 
 
 def current_index() -> SearchIndex:
@@ -286,24 +402,45 @@ def row_id(obj) -> int:
 
 def forget_changes(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(LOGGED_KEY, None)
 
 
-def index_committed(session: Session) -> None:
-    """Re-index what the committed transaction changed; a failure here never fails the request."""
+def log_changes(session: Session) -> None:
+    """In the committing transaction: a change-log row per product whose indexed text changed."""
+    session.flush()  # the last changes are flushed after this hook otherwise
     pending = session.info.pop(PENDING_KEY, None)
     if not pending or not any(pending.values()):
         return
-    search_index, bind = current_index(), session.get_bind()
+    ids = sorted(pending["products"] | related_product_ids(session, pending))
+    for start in range(0, len(ids), LOAD_BATCH):
+        session.execute(insert(SearchChange), [{"product_id": i} for i in ids[start:start + LOAD_BATCH]])
+    session.info[LOGGED_KEY] = True
+
+
+def index_committed(session: Session) -> None:
+    """Apply the log (this commit's rows and any others'); a failure here never fails the
+    request, and leaves the rows to the next sync."""
+    if not session.info.pop(LOGGED_KEY, False):
+        return
     try:
-        # The committed session cannot run SQL inside after_commit: read with a new one.
-        with Session(bind=bind) as reader:
-            ids = pending["products"] | related_product_ids(reader, pending)
-            if not search_index.indexes_later(len(ids)):
-                write_products(reader, search_index, ids)
-                return
-        search_index.write_later(bind, ids)
+        current_index().catch_up(session.get_bind())
     except Exception:
-        logger.exception("Could not update the search index for %s", pending)
+        logger.exception("Could not apply the search change log; it is tried again later.")
+
+
+def sync_if_due() -> None:
+    """At the start of a request, at most every SEARCH_SYNC_SECONDS: what other processes and
+    servers changed. It never waits for another process's writer."""
+    search_index = current_index()
+    if time.monotonic() < search_index.next_sync:
+        return
+    search_index.next_sync = time.monotonic() + search_index.sync_seconds
+    try:
+        search_index.catch_up(db.engine, lock_timeout=0)
+    except LockError:
+        pass  # another process is writing: its turn now, ours on a later request
+    except Exception:
+        logger.exception("Could not apply the search change log; it is tried again later.")
 
 
 def related_product_ids(session: Session, pending: dict) -> set[int]:
@@ -331,7 +468,8 @@ def index_products(product_ids: Iterable[int]) -> None:
         write_products(session, current_index(), set(product_ids))
 
 
-def write_products(session: Session, search_index: SearchIndex, ids: set[int]) -> None:
+def write_products(session: Session, search_index: SearchIndex, ids: set[int],
+                   lock_timeout: float | None = None) -> None:
     if not ids:
         return
     ordered = sorted(ids)
@@ -342,7 +480,7 @@ def write_products(session: Session, search_index: SearchIndex, ids: set[int]) -
     ]
     # Room for a nationwide import's postings in memory: past the default 128 MB Whoosh sorts
     # them through temporary files: nearly a fifth of the writing time for 16,000 products.
-    with search_index.writer(limitmb=256) as writer:
+    with search_index.writer(timeout=lock_timeout, limitmb=256) as writer:
         for product in products:
             writer.update_document(**document_for(product))
         for gone in ids - {product.id for product in products}:
@@ -350,14 +488,17 @@ def write_products(session: Session, search_index: SearchIndex, ids: set[int]) -
 
 
 def rebuild(progress: Callable[[int], None] | None = None, batch_size: int = 2000) -> int:
-    """Index every product again; searches see the old index until the single commit."""
+    """Index every product into a new index beside the live one and swap it in: searches and
+    live updates use the live index meanwhile, and the change-log rows written during the build
+    are applied to the new index after the swap."""
     search_index = current_index()
-    search_index.wait()  # a large commit's batches first: the rebuild replaces them anyway
-    if is_outdated(search_index.index):
-        search_index.recreate()
+    search_index.wait()
     count = 0
-    with Session(bind=db.session.get_bind()) as session:
-        writer = search_index.writer(limitmb=256)
+    bind = db.session.get_bind()
+    with Session(bind=bind) as session:
+        cursor = session.scalar(select(func.max(SearchChange.id))) or 0  # before any product is read
+        name, index = search_index.build_beside()
+        writer = index.writer(limitmb=256)
         try:
             for products in product_batches(session, batch_size):
                 for product in products:
@@ -368,7 +509,10 @@ def rebuild(progress: Callable[[int], None] | None = None, batch_size: int = 200
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(mergetype=CLEAR)
+        writer.commit()
+    search_index.save_cursor(cursor, name)
+    search_index.swap_in(name)
+    search_index.sync(bind)
     return count
 
 
@@ -443,6 +587,7 @@ def microseconds(moment: datetime) -> int:
 def search_products(filters: ProductFilters, *, per_page: int) -> Listing:
     text = filters.q[:MAX_QUERY_LENGTH]
     words = plain_words(text)
+    current_index().follow_catalogue()
     snapshot = current_index().snapshot()
     query = words_query(words, text)
     results = run_search(snapshot, query, filters, per_page)
@@ -587,6 +732,7 @@ def suggest(prefix: str, limit: int = 8) -> list[dict]:
         return []
     *whole, last = words
     query = And([Term("name", word) for word in whole] + [Term("name_ngram", last[:NGRAM_MAX])])
+    current_index().follow_catalogue()
     snapshot = current_index().snapshot()
     hits = snapshot.searcher.search(
         query,

@@ -1,0 +1,146 @@
+"""Catalogue pages cached for visitors who are not logged in: what one visitor sees of their own
+(cart, messages, login, CSRF token) never reaches another, and catalogue changes show at once."""
+import re
+
+import pytest
+from sqlalchemy import text
+
+from config import TestConfig
+from storefront.accounts.services import create_user
+from storefront.catalog.services import revoke_certification, update_product
+from storefront.extensions import db
+from tests.factories import make_outlet, make_product, stock
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def page_cache_and_csrf_on(monkeypatch):
+    """Before the app is made (autouse fixtures come first): the cache as in production, and
+    CSRF checked, so a token taken from a cached page must really work."""
+    monkeypatch.setattr(TestConfig, "PAGE_CACHE", True)
+    monkeypatch.setattr(TestConfig, "WTF_CSRF_ENABLED", True)
+
+
+@pytest.fixture
+def visitor(app):
+    def new_visitor():
+        client = app.test_client()
+        client.set_cookie("lang", "en")
+        return client
+    return new_visitor
+
+
+@pytest.fixture
+def shop(app):
+    product = make_product("Nước mắm Cửa Khe", price=150_000)
+    stock(make_outlet(), product, 10)
+    return product
+
+
+def csrf_token(page: str) -> str:
+    return re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', page).group(1)
+
+
+def rename_behind_the_caches_back(product, name: str) -> None:
+    """Raw SQL skips the change hooks: what a visitor then sees comes from the cache."""
+    db.session.execute(text("UPDATE product SET name_vi = :name WHERE id = :id"), {"name": name, "id": product.id})
+    db.session.commit()
+
+
+def test_a_second_visit_is_served_from_the_cache_and_a_price_edit_shows_at_once(app, visitor, shop):
+    first = visitor().get("/products").text
+    assert "Nước mắm Cửa Khe" in first and "150.000" in first
+    rename_behind_the_caches_back(shop, "Tên khác")
+    assert "Nước mắm Cửa Khe" in visitor().get("/products").text  # stored page
+    update_product(db.session.merge(shop), price=175_000)
+    page = visitor().get("/products").text
+    assert "175.000" in page and "Tên khác" in page
+
+
+def test_a_revoked_certificate_leaves_cached_pages_at_once(app, visitor, shop):
+    assert visitor().get("/products/nuoc-mam-cua-khe").status_code == 200
+    assert "Nước mắm Cửa Khe" in visitor().get("/").text + visitor().get("/products").text
+    revoke_certification(evaluation=shop.certification, reason="Vi phạm")
+    assert visitor().get("/products/nuoc-mam-cua-khe").status_code == 404
+    assert "Nước mắm Cửa Khe" not in visitor().get("/products").text
+
+
+def test_no_visitor_sees_another_visitors_cart_or_messages(app, visitor, shop):
+    buyer, other = visitor(), visitor()
+    product_page = buyer.get("/products/nuoc-mam-cua-khe").text  # stored for everybody
+    added = buyer.post(f"/cart/add/{shop.id}", data={"qty": 2, "csrf_token": csrf_token(product_page)},
+                       follow_redirects=True)
+    assert "Added 2 × Nước mắm Cửa Khe to your cart." in added.text
+    assert 'class="cart-count"' in buyer.get("/products/nuoc-mam-cua-khe").text
+    for path in ("/", "/products", "/products/nuoc-mam-cua-khe"):
+        page = other.get(path).text
+        assert 'class="cart-count"' not in page and "Added 2" not in page
+    assert 'class="cart-count"' in buyer.get("/products").text
+
+
+def test_each_visitor_gets_a_working_csrf_token_of_their_own(app, visitor, shop):
+    first, second = visitor(), visitor()
+    first_page = first.get("/products/nuoc-mam-cua-khe").text
+    second_page = second.get("/products/nuoc-mam-cua-khe").text  # from the cache
+    assert csrf_token(first_page) != csrf_token(second_page)
+    for client, page in ((first, first_page), (second, second_page)):
+        added = client.post(f"/cart/add/{shop.id}", data={"qty": 1, "csrf_token": csrf_token(page)})
+        assert added.status_code == 302
+    assert second.post(f"/cart/add/{shop.id}", data={"qty": 1, "csrf_token": csrf_token(first_page)}).status_code == 400
+
+
+def log_in(client, role: str) -> None:
+    user = create_user(email=f"{role}@example.vn", password=PASSWORD, role=role)
+    token = csrf_token(client.get("/login").text)
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_logged_in_visitors_get_their_own_pages_and_nobody_else_sees_log_out(app, visitor, shop):
+    anonymous, customer = visitor(), visitor()
+    assert "Log out" not in anonymous.get("/products").text  # stored
+    log_in(customer, "customer")
+    assert "Log out" in customer.get("/products").text
+    log_in(staff := visitor(), "staff")
+    assert "Admin" in staff.get("/").text
+    for path in ("/", "/products"):
+        page = anonymous.get(path).text
+        assert "Log out" not in page and "/admin" not in page
+
+
+def test_languages_are_kept_apart(app, visitor, shop):
+    assert '<html lang="en">' in visitor().get("/products").text
+    vietnamese = app.test_client()
+    assert '<html lang="vi">' in vietnamese.get("/products").text
+
+
+def test_stock_shows_at_once_on_the_product_page(app, visitor, shop):
+    assert "Điểm bán OCOP QN-TP-01" in visitor().get("/products/nuoc-mam-cua-khe").text
+    other = make_outlet("QN-TP-02")
+    stock(other, db.session.merge(shop), 3)
+    assert "Điểm bán OCOP QN-TP-02" in visitor().get("/products/nuoc-mam-cua-khe").text
+
+
+def test_a_revisit_costs_a_304_until_the_catalogue_changes(app, visitor, shop):
+    client = visitor()
+    first = client.get("/products")
+    assert first.headers["ETag"].startswith('W/"')
+    again = client.get("/products", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    make_product("Trà Tiên Phước")
+    changed = client.get("/products", headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and "Trà Tiên Phước" in changed.text
+
+
+def test_cached_pages_keep_the_security_headers(app, visitor, shop):
+    visitor().get("/products")
+    hit = visitor().get("/products")
+    assert "script-src 'self'" in hit.headers["Content-Security-Policy"]
+    assert hit.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_api_is_cached_too_and_follows_changes(app, visitor, shop):
+    assert visitor().get("/api/v1/products").json["items"][0]["price_vnd"] == 150_000
+    update_product(db.session.merge(shop), price=120_000)
+    assert visitor().get("/api/v1/products").json["items"][0]["price_vnd"] == 120_000
