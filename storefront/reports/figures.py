@@ -20,8 +20,9 @@ The rules (../shared/DESIGN.md, "Growth report"):
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -37,22 +38,23 @@ from sqlalchemy import (
     cast,
     event,
     func,
-    literal,
     literal_column,
     or_,
     select,
     true,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from storefront.catalog.models import CERTIFIED_MIN_STARS, Evaluation, Producer, Product
+from storefront.clock import utc_start_of
 from storefront.extensions import db
 from storefront.plans.models import GROWTH_RATIO, Plan, PlanIndicator
 from storefront.reports.models import Baseline, DeclaredRevenue
-from storefront.sales.models import SaleLine
+from storefront.sales.models import SaleLine, SaleMonth
 
 # Edges of the ratio histogram's buckets, in hundredths of the baseline: < 0.5, 0.5–1, … ≥ 3.
 RATIO_EDGES = (50, 100, 150, 200, 300)
@@ -229,41 +231,81 @@ def of_first_certification(expression=lambda day: day):
     )
 
 
-def sales_sums(filters, calendar: Calendar, *, starts=None, ends=None):
-    """Revenue and profit per product in its year one or, given both bounds, in that period
-    for the products past year one, summed by the database from one range of the ledger's
-    (product, counts_at, amount, cost_amount) index per product, without reading the table.
+def sales_sums(filters, calendar: Calendar):
+    """Revenue and profit per product in its year one, summed by the database from one range
+    of the ledger's (product, counts_at, amount, cost_amount) index per product, without
+    reading the table.
 
     SQLite looks C up per product and joins the ledger on the range: products come in the
     order of their ids, so the sums need no sorting. PostgreSQL would hash the whole ledger
     instead (four times slower), so each product's sums are a LATERAL subquery over its range."""
-    year_one_starts = of_first_certification(calendar.utc_start_of)
-    year_one_ends = of_first_certification(lambda day: calendar.utc_start_of(calendar.a_year_after(day)))
-    revenue = cast(func.sum(SaleLine.amount), BigInteger).label("revenue")  # PostgreSQL sums bigints as numeric
-    profit = cast(func.sum(SaleLine.amount - SaleLine.cost_amount), BigInteger).label("profit")
-    if starts is None:
-        period, due = (year_one_starts, year_one_ends), true()
-    else:
-        period, due = (literal(starts, DateTime), literal(ends, DateTime)), year_one_ends <= ends
+    starts = of_first_certification(calendar.utc_start_of)
+    ends = of_first_certification(lambda day: calendar.utc_start_of(calendar.a_year_after(day)))
     if calendar.postgresql:
         windows = filtered(
-            select(Product.id.label("product_id"), period[0].label("starts"), period[1].label("ends")).where(due),
+            select(Product.id.label("product_id"), starts.label("starts"), ends.label("ends")),
             filters, of_first_certification(),
         ).subquery("window")
         sums = (
-            select(revenue, profit)
+            select(*summed(SaleLine.amount, SaleLine.amount - SaleLine.cost_amount))
             .where(SaleLine.product_id == windows.c.product_id, SaleLine.counts_at >= windows.c.starts,
                    SaleLine.counts_at < windows.c.ends)
             .lateral("sums")
         )
         return select(windows.c.product_id, sums.c.revenue, sums.c.profit).join(sums, true()).subquery()
     statement = (
-        select(Product.id.label("product_id"), revenue, profit)
-        .join(SaleLine, and_(SaleLine.product_id == Product.id, SaleLine.counts_at >= period[0],
-                             SaleLine.counts_at < period[1], due))
+        select(Product.id.label("product_id"), *summed(SaleLine.amount, SaleLine.amount - SaleLine.cost_amount))
+        .join(SaleLine, and_(SaleLine.product_id == Product.id, SaleLine.counts_at >= starts, SaleLine.counts_at < ends))
         .group_by(Product.id)
     )
     return filtered(statement, filters, of_first_certification()).subquery()
+
+
+def summed(revenue, profit) -> tuple:
+    """Sums as bigints (PostgreSQL sums bigints as numeric), named revenue and profit."""
+    return (cast(func.sum(revenue), BigInteger).label("revenue"), cast(func.sum(profit), BigInteger).label("profit"))
+
+
+def whole_months(first_day: date, end_day: date) -> tuple[date, date]:
+    """The first and the after-last whole calendar month of the days [first_day, end_day), as
+    first days; the days before and after them are the period's partial edge months. For a
+    period of at least a month, as the last 12 months are."""
+    first_month = first_day if first_day.day == 1 else first_day.replace(day=1) + relativedelta(months=1)
+    return first_month, end_day.replace(day=1)
+
+
+def trailing_sums(filters, calendar: Calendar, first_day: date, end_day: date):
+    """Revenue and profit per product over the Vietnamese days [first_day, end_day) (the last
+    12 months), for the products whose year one is over by then: the whole months from the
+    ledger's monthly sums (SaleMonth, a row per product and month), the partial months at
+    either edge from the ledger's lines, each one range of an index per product."""
+    first_month, end_month = whole_months(first_day, end_day)
+    starts, ends = utc_start_of(first_day), utc_start_of(end_day)
+    months = and_(SaleMonth.month >= first_month, SaleMonth.month < end_month)
+    edges = or_(and_(SaleLine.counts_at >= starts, SaleLine.counts_at < utc_start_of(first_month)),
+                and_(SaleLine.counts_at >= utc_start_of(end_month), SaleLine.counts_at < ends))
+    due = of_first_certification(lambda day: calendar.utc_start_of(calendar.a_year_after(day))) <= ends
+    month_sums = summed(SaleMonth.revenue, SaleMonth.profit)
+    line_sums = summed(SaleLine.amount, SaleLine.amount - SaleLine.cost_amount)
+    if calendar.postgresql:
+        products = filtered(select(Product.id.label("product_id")).where(due), filters, of_first_certification()
+                            ).subquery("due_product")
+        in_months = (select(*month_sums).where(SaleMonth.product_id == products.c.product_id, months)
+                     .lateral("in_months"))
+        at_edges = select(*line_sums).where(SaleLine.product_id == products.c.product_id, edges).lateral("at_edges")
+        return select(
+            products.c.product_id,
+            (func.coalesce(in_months.c.revenue, 0) + func.coalesce(at_edges.c.revenue, 0)).label("revenue"),
+            (func.coalesce(in_months.c.profit, 0) + func.coalesce(at_edges.c.profit, 0)).label("profit"),
+        ).join(in_months, true()).join(at_edges, true()).subquery()
+    parts = [
+        filtered(select(Product.id.label("product_id"), *sums).select_from(Product)
+                 .join(table, and_(table.c.product_id == Product.id, period, due))
+                 .group_by(Product.id), filters, of_first_certification())
+        for table, period, sums in ((SaleMonth.__table__, months, month_sums), (SaleLine.__table__, edges, line_sums))
+    ]
+    both = union_all(*parts).subquery("parts")
+    return select(both.c.product_id, *summed(both.c.revenue, both.c.profit)).group_by(both.c.product_id).subquery()
 
 
 def plan_growth_targets(name: str):
@@ -279,8 +321,8 @@ def plan_growth_targets(name: str):
 
 def growth_select(filters, *, today: date, default_target: int, calendar: Calendar, trailing: tuple | None):
     """The report's rows as one SELECT: a column per figure, status and basis included.
-    `default_target` is in hundredths; `trailing` the UTC bounds of the last 12 months, to
-    sum them too (for sorting on them, or a file)."""
+    `default_target` is in hundredths; `trailing` the Vietnamese days [first, end) of the last
+    12 months, to sum them too (for sorting on them, or a file)."""
     products = report_products(filters, calendar, today)
     p = products.c
     year_one = sales_sums(filters, calendar)
@@ -312,7 +354,7 @@ def growth_select(filters, *, today: date, default_target: int, calendar: Calend
                                          second_declared.year == p.first_year + 1))
     )
     if trailing is not None:
-        last_months = sales_sums(filters, calendar, starts=trailing[0], ends=trailing[1])
+        last_months = trailing_sums(filters, calendar, *trailing)
         due = p.year_one_ends <= today
         statement = statement.add_columns(
             case((due, func.coalesce(last_months.c.revenue, 0))).label("trailing_revenue"),
@@ -436,7 +478,7 @@ def compile_create_as(element, compiler, **kw) -> str:
 
 
 @contextmanager
-def growth_rows_table(filters, *, today: date, default_target: int, trailing: tuple[datetime, datetime] | None):
+def growth_rows_table(filters, *, today: date, default_target: int, trailing: tuple[date, date] | None):
     """The report's rows as a temporary table, for the queries of one page or one file."""
     connection = db.session.connection()
     dialect = connection.dialect.name

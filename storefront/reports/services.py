@@ -196,8 +196,9 @@ def hundredths(value: Decimal) -> int:
     return int(value * HUNDRED)
 
 
-def trailing_bounds(today: date) -> tuple[datetime, datetime]:
-    return utc_start_of(today - relativedelta(months=12)), utc_start_of(today)
+def trailing_days(today: date) -> tuple[date, date]:
+    """The last 12 months: the Vietnamese days [first, end)."""
+    return today - relativedelta(months=12), today
 
 
 def growth_page(filters: ReportFilters, *, default_target: Decimal, order: ReportOrder = ReportOrder(),
@@ -207,7 +208,7 @@ def growth_page(filters: ReportFilters, *, default_target: Decimal, order: Repor
     `past_year_one` lists only the products whose year one is over (the last-12-months view);
     the summary still covers them all."""
     today = today or report_day()
-    trailing = trailing_bounds(today)
+    trailing = trailing_days(today)
     sums_trailing = order.column in TRAILING_COLUMNS
     with growth_rows_table(filters, today=today, default_target=hundredths(default_target),
                            trailing=trailing if sums_trailing else None) as table:
@@ -233,7 +234,7 @@ def all_growth_rows(filters: ReportFilters, *, default_target: Decimal, order: R
     files: memory stays the same whatever their length)."""
     today = today or report_day()
     with growth_rows_table(filters, today=today, default_target=hundredths(default_target),
-                           trailing=trailing_bounds(today)) as table:
+                           trailing=trailing_days(today)) as table:
         # Core rows, a thousand at a time (a server-side cursor on PostgreSQL), not ORM results.
         found = db.session.connection().execute(rows_query(table, order).execution_options(yield_per=1000))
         for row in found:
@@ -308,9 +309,10 @@ def vietnam_day(moment: datetime | None) -> date | None:
     return None if moment is None else moment.replace(tzinfo=timezone.utc).astimezone(VIETNAM).date()
 
 
-def add_trailing(rows: list[GrowthRow], bounds: tuple[datetime, datetime]) -> None:
+def add_trailing(rows: list[GrowthRow], days: tuple[date, date]) -> None:
     """The last 12 months of the page's products past year one, in one query."""
-    due = [row for row in rows if utc_start_of(row.year_one_ends) <= bounds[1]]
+    bounds = utc_start_of(days[0]), utc_start_of(days[1])
+    due = [row for row in rows if row.year_one_ends <= days[1]]
     if not due:
         return
     sums = {
