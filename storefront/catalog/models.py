@@ -193,6 +193,17 @@ class Product(db.Model):
     def is_public(self) -> bool:
         return self.active and self.valid_certification is not None
 
+    @property
+    def last_certificate(self) -> Evaluation | None:
+        """The newest 3★+ evaluation, valid, expired or revoked."""
+        return next((e for e in self.evaluations if e.certified), None)
+
+    @property
+    def has_public_page(self) -> bool:
+        """Once certified, a product's page stays reachable (its QR labels are on packages):
+        after expiry, revocation or withdrawal it says so and is not for sale."""
+        return self.is_public or self.last_certificate is not None
+
 
 class Evaluation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -79,7 +79,7 @@ def search_suggest():
 @bp.get("/products/<slug>")
 def product_detail(slug: str):
     product = find_product(slug)
-    if product is None or not (product.is_public or viewer_is_staff()):
+    if product is None or not (product.has_public_page or viewer_is_staff()):
         abort(404)
     return render_template(
         "catalog/product.html", product=product, availability=product_availability(product)
