@@ -186,7 +186,7 @@ def test_trace_page_tells_the_lot_story_with_its_qr(client):
     )
     page = client.get("/trace/qn-snl-2406-01")
     assert page.status_code == 200
-    assert "<svg" in page.text and "Vùng sâm Tắk Ngo" in page.text and "12.5" in page.text
+    assert "<svg" in page.text.split('<figure class="qr">', 1)[1] and "Vùng sâm Tắk Ngo" in page.text and "12.5" in page.text
     assert page.text.index("Thu hoạch củ") < page.text.index("Đóng hộp")  # story in date order
     qr = client.get("/trace/QN-SNL-2406-01/qr.svg")
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"

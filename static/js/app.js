@@ -83,3 +83,12 @@
 
   document.addEventListener("click", function (event) { if (!form.contains(event.target)) close(); });
 })();
+
+// The account menu (a <details>) closes when the visitor taps elsewhere or presses Escape.
+(function () {
+  "use strict";
+  var menu = document.querySelector(".account-menu");
+  if (!menu) return;
+  document.addEventListener("click", function (event) { if (!menu.contains(event.target)) menu.open = false; });
+  document.addEventListener("keydown", function (event) { if (event.key === "Escape") menu.open = false; });
+})();
