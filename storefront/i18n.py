@@ -36,15 +36,23 @@ def vnd(amount: int | None) -> str:
     return format_currency(amount, "VND", locale="vi_VN")
 
 
-def local_date(value: date | None, fmt: str = "medium") -> str:
-    return format_date(value, fmt) if value else ""
+# Dates as each language's readers write them, never with a two-digit year: 25/08/2025, 25 Aug 2025.
+DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
 
 
-def local_datetime(value: datetime | None, fmt: str = "short") -> str:
-    """Stored naive in UTC; shown in Asia/Ho_Chi_Minh by Flask-Babel."""
+def date_pattern() -> str:
+    return DATE_PATTERNS.get(current_language(), DATE_PATTERNS["vi"])
+
+
+def local_date(value: date | None) -> str:
+    return format_date(value, date_pattern()) if value else ""
+
+
+def local_datetime(value: datetime | None) -> str:
+    """Stored naive in UTC; shown in Asia/Ho_Chi_Minh by Flask-Babel: 25/08/2025 14:05."""
     if value is None:
         return ""
-    return format_datetime(value.replace(tzinfo=timezone.utc), fmt)
+    return format_datetime(value.replace(tzinfo=timezone.utc), f"{date_pattern()} HH:mm")
 
 
 def safe_next(target: str | None) -> str:

@@ -1,4 +1,4 @@
-"""Product photos: checked from their content, re-encoded in three sizes, served for a year;
+"""Product photos: checked from their content, re-encoded in four sizes, served for a year;
 a refused file leaves nothing behind."""
 import io
 import struct
@@ -52,15 +52,16 @@ def stored_files(app) -> list[Path]:
 
 
 @pytest.mark.parametrize("fmt, mode", [("JPEG", "RGB"), ("PNG", "RGBA"), ("WEBP", "RGB")])
-def test_a_photo_is_stored_in_three_sizes_and_shown_everywhere(app, client, staff_user, fmt, mode):
+def test_a_photo_is_stored_in_four_sizes_and_shown_everywhere(app, client, staff_user, fmt, mode):
     product = make_product("Sâm Ngọc Linh", stars=5)
     response = upload(client, product, (f"sam.{fmt.lower()}", image_bytes(fmt, mode=mode)))
     assert response.status_code == 302
     [photo] = db.session.scalars(db.select(ProductPhoto)).all()
     files = stored_files(app)
-    assert [path.name for path in files] == sorted(f"{photo.digest}-{size}.webp" for size in ("card", "full", "thumbnail"))
+    assert [path.name for path in files] == sorted(f"{photo.digest}-{size}.webp" for size in ("card", "full", "medium", "thumbnail"))
     sizes = {path.name.split("-")[1]: image_size(path) for path in files}
-    assert sizes == {"thumbnail.webp": (160, 160), "card.webp": (480, 480), "full.webp": (900, 600)}
+    assert sizes == {"thumbnail.webp": (160, 160), "card.webp": (480, 480), "medium.webp": (800, 533),
+                     "full.webp": (900, 600)}
 
     card = client.get("/products").text
     card_url = f"/media/photos/{product.id}/{photo.digest}-card.webp"
@@ -68,7 +69,7 @@ def test_a_photo_is_stored_in_three_sizes_and_shown_everywhere(app, client, staf
     assert f"/media/photos/{product.id}/{photo.digest}-full.webp" in client.get(f"/products/{product.slug}").text
     api = client.get(f"/api/v1/products/{product.slug}").json
     assert api["photos"] == [{size: f"http://localhost/media/photos/{product.id}/{photo.digest}-{size}.webp"
-                              for size in ("thumbnail", "card", "full")}]
+                              for size in ("thumbnail", "card", "medium", "full")}]
     assert client.get("/api/v1/products").json["items"][0]["photos"] == api["photos"]
     with client.get(card_url) as served:
         assert served.status_code == 200 and served.mimetype == "image/webp"
@@ -108,7 +109,7 @@ def test_a_refused_file_among_good_ones_is_named_and_the_good_ones_kept(app, cli
                       ("b.png", image_bytes("PNG", color="blue")))
     assert response.status_code == 400 and "virus.jpg" in response.text
     assert db.session.scalar(db.select(db.func.count(ProductPhoto.id))) == 2
-    assert len(stored_files(app)) == 6
+    assert len(stored_files(app)) == 8
 
 
 def test_the_same_photo_twice_is_refused(app, client, staff_user):
@@ -117,7 +118,7 @@ def test_the_same_photo_twice_is_refused(app, client, staff_user):
     upload(client, product, ("a.jpg", data))
     response = upload(client, product, ("again.jpg", data))
     assert "already has that photo" in response.text
-    assert len(stored_files(app)) == 3
+    assert len(stored_files(app)) == 4
 
 
 def test_photos_are_reordered_and_deleted(app, client, staff_user):
@@ -131,7 +132,7 @@ def test_photos_are_reordered_and_deleted(app, client, staff_user):
 
     client.post(f"/admin/products/{product.code}/photos/{second.id}/delete")
     assert db.session.scalars(db.select(ProductPhoto.id)).all() == [first.id]
-    assert all(first.digest in path.name for path in stored_files(app)) and len(stored_files(app)) == 3
+    assert all(first.digest in path.name for path in stored_files(app)) and len(stored_files(app)) == 4
     actions = {e.action: e.changes["photos"] for e in record_history(product)}
     assert actions["reorder_photos"] == [[first.digest[:8], second.digest[:8]], [second.digest[:8], first.digest[:8]]]
     assert actions["delete_photo"] == [[second.digest[:8], first.digest[:8]], [first.digest[:8]]]

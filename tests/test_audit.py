@@ -144,7 +144,7 @@ def test_the_log_shows_who_when_what_and_before_after_with_links(client, login_a
 
     assert '<a href="/admin/outlets/QN-A">Điểm A</a>' in page
     assert f'<a href="/admin/users/{admin.id}">boss@example.vn</a>' in page
-    assert "1/2/26, 12:30\u202fAM" in page  # 17:30 UTC on 1 January is 00:30 on the 2nd in Vietnam
+    assert "2 Jan 2026 00:30" in page  # 17:30 UTC on 1 January is 00:30 on the 2nd in Vietnam
     assert '<span class="before">0235 1</span> → <span class="after">0235 2</span>' in page
     assert "system" in page  # the entry without a person
 

@@ -23,7 +23,8 @@ def test_certificate_runs_36_months(app):
 def test_expired_certificate_loses_the_badge(client, app):
     make_product("Bánh tráng Đại Lộc", stars=4, issued_days_ago=37 * 31)
     page = client.get("/products/banh-trang-dai-loc")
-    assert page.status_code == 404  # no longer certified: staff only
+    assert page.status_code == 200  # its QR labels are on packages: see test_product_page
+    assert "star-badge" not in page.text and "add-to-cart" not in page.text
     assert "Bánh tráng Đại Lộc" not in client.get("/products").text
 
 
@@ -63,7 +64,7 @@ def test_product_page_shows_certificate_producer_and_lots(client):
 
 def test_recertification_restores_the_badge(client, app):
     product = make_product("Tiêu Tiên Phước", stars=3, issued_days_ago=40 * 31)
-    assert client.get(f"/products/{product.slug}").status_code == 404
+    assert "star-badge" not in client.get(f"/products/{product.slug}").text
     record_evaluation(product=product, score=75, council_level="province", issued_on=date.today(),
                       certificate_no="CN-NEW")
     page = client.get(f"/products/{product.slug}")
@@ -74,7 +75,7 @@ def test_revoked_certificate_is_not_shown(client):
     product = make_product("Rượu Hồng Đào", stars=4)
     revoke_certification(evaluation=product.certification, reason="Sai nhãn")
     assert product.certification is None
-    assert client.get(f"/products/{product.slug}").status_code == 404
+    assert "star-badge" not in client.get(f"/products/{product.slug}").text
     with pytest.raises(CatalogError):
         revoke_certification(evaluation=product.evaluations[0], reason="  ")
 
@@ -82,7 +83,8 @@ def test_revoked_certificate_is_not_shown(client):
 def test_inactive_product_is_hidden(client):
     product = make_product("Kẹo gương Đại Lộc", stars=3)
     update_product(product, active=False)
-    assert client.get(f"/products/{product.slug}").status_code == 404
+    assert "Kẹo gương Đại Lộc" not in client.get("/products").text
+    assert "add-to-cart" not in client.get(f"/products/{product.slug}").text
 
 
 def test_listing_filters_and_facet_counts(client):
@@ -184,7 +186,7 @@ def test_trace_page_tells_the_lot_story_with_its_qr(client):
     )
     page = client.get("/trace/qn-snl-2406-01")
     assert page.status_code == 200
-    assert "<svg" in page.text and "Vùng sâm Tắk Ngo" in page.text and "12.5" in page.text
+    assert "<svg" in page.text.split('<figure class="qr">', 1)[1] and "Vùng sâm Tắk Ngo" in page.text and "12.5" in page.text
     assert page.text.index("Thu hoạch củ") < page.text.index("Đóng hộp")  # story in date order
     qr = client.get("/trace/QN-SNL-2406-01/qr.svg")
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"

@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 
 import openpyxl
 import pytest
-from babel.dates import format_date
 from sqlalchemy import event
 
 from storefront.extensions import db as _db
@@ -197,8 +196,8 @@ def test_page_api_csv_and_xlsx_show_the_same_figures(world, staff, client):
     assert from_csv["A-MEETS"]["Ngày chứng nhận"] == "2024-03-10" and from_csv["A-MEETS"]["Mục tiêu"] == "1.50"
     assert from_xlsx["A-MEETS"]["Ngày chứng nhận"] == datetime(2024, 3, 10)  # a date cell
     assert from_xlsx["A-MEETS"]["Ngày hết năm đầu"] == datetime(2025, 3, 10)
-    assert page["A-MEETS"]["certified_on"].startswith(format_date(date(2024, 3, 10), "medium", locale="vi"))
-    assert format_date(date(2025, 3, 10), "medium", locale="vi") in page["A-MEETS"]["certified_on"]
+    assert page["A-MEETS"]["certified_on"].startswith("10/03/2024")
+    assert "10/03/2025" in page["A-MEETS"]["certified_on"]
     assert api["A-MEETS"]["certified_on"] == "2024-03-10" and api["A-MEETS"]["year_one_ends"] == "2025-03-10"
 
 
@@ -224,7 +223,7 @@ def test_the_ratio_chart_marks_the_target(world, staff, client):
     html = client.get(REPORT).text
     assert '<svg class="chart ratio-histogram"' in html and 'class="target-line"' in html
     assert '<title id="ratio-chart-title">' in html and '<desc id="ratio-chart-desc">' in html
-    table = html.split("</svg>", 1)[1].split("</figure>", 1)[0]  # the figures beside the chart
+    table = html.split('<svg class="chart', 1)[1].split("</svg>", 1)[1].split("</figure>", 1)[0]  # beside the chart
     bucket = table.split("1,5–2×", 1)[1].split("</tr>", 1)[0]
     assert " ".join(bucket.split()) == '</th><td class="num">2</td><td class="num">0</td>'  # A's and B's revenue
 
@@ -362,8 +361,8 @@ def test_a_products_chart_marks_its_certification_and_baseline(world, staff, cli
 
 def test_a_chart_escapes_the_products_name(hoi_an_product, staff, client):
     html = client.get(f"{REPORT}/E-HOIAN").text
-    assert "=HYPERLINK(&#34;http://x&#34;) Nón lá" in html.split("<svg", 1)[1]
-    assert '"http://x")' not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "=HYPERLINK(&#34;http://x&#34;) Nón lá" in html.split('<svg class="chart', 1)[1]
+    assert '"http://x")' not in html.split('<svg class="chart', 1)[1].split("</svg>", 1)[0]
 
 
 @pytest.mark.parametrize("code", ["NOPE", "F-NEVER"])

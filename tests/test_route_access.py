@@ -39,7 +39,8 @@ ACCESS: dict[str, frozenset[str]] = {
     # Accounts
     **dict.fromkeys(["accounts.login", "accounts.register", "accounts.forgot_password",
                      "accounts.reset_password_page"], EVERYONE),
-    "accounts.logout": SIGNED_IN,
+    **dict.fromkeys(["accounts.logout", "accounts.account", "accounts.address_add", "accounts.address_remove",
+                     "accounts.password_change"], SIGNED_IN),
     # Buying
     **dict.fromkeys(["orders.cart", "orders.cart_add", "orders.cart_remove", "orders.cart_update",
                      "orders.checkout"], EVERYONE),
@@ -116,7 +117,7 @@ class World:
             "code": self.outlet.code, "number": self.order.number, "product_id": self.product.id,
             "product_code": self.product.code, "slug": self.product.slug, "lot_code": self.lot.lot_code,
             "user_id": self.person.id, "producer_id": self.product.producer_id, "token": "not-a-token",
-            "filename": "robots.txt", "name": "x-large.webp",
+            "filename": "robots.txt", "name": "x-large.webp", "address_id": 1,
         }
 
     def url(self, rule) -> str:

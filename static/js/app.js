@@ -83,3 +83,28 @@
 
   document.addEventListener("click", function (event) { if (!form.contains(event.target)) close(); });
 })();
+
+// The account menu (a <details>) closes when the visitor taps elsewhere or presses Escape.
+(function () {
+  "use strict";
+  var menu = document.querySelector(".account-menu");
+  if (!menu) return;
+  document.addEventListener("click", function (event) { if (!menu.contains(event.target)) menu.open = false; });
+  document.addEventListener("keydown", function (event) { if (event.key === "Escape") menu.open = false; });
+})();
+
+// A field shown with an error loses it as soon as its new value passes the browser's own checks
+// (required, email, length): the visitor sees at once that it is fixed. The server checks again.
+(function () {
+  "use strict";
+  document.querySelectorAll(".field.has-error").forEach(function (field) {
+    var input = field.querySelector("input, textarea, select");
+    if (!input) return;
+    input.addEventListener("input", function () {
+      if (!input.value.trim() || !input.checkValidity()) return;
+      field.classList.remove("has-error");
+      input.removeAttribute("aria-invalid");
+      field.querySelectorAll(".field-error").forEach(function (error) { error.remove(); });
+    });
+  });
+})();

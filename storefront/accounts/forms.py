@@ -1,11 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from storefront.accounts.models import ROLES
 from storefront.accounts.services import MAX_PASSWORD_LENGTH, AccountError, check_password_rules
+from storefront.orders.forms import VIETNAMESE_MOBILE, compact_phone, stripped
 
 ROLE_LABELS = {
     "customer": _l("Customer"),
@@ -49,6 +50,31 @@ class RegisterForm(NewPasswordForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=120)])
+
+
+# A person's own account page
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Full name"), filters=[stripped],
+                       validators=[DataRequired(_l("Enter your name.")), Length(max=120)],
+                       render_kw={"autocomplete": "name"})
+    phone = StringField(
+        _l("Mobile phone"), filters=[compact_phone],
+        validators=[Optional(), Regexp(VIETNAMESE_MOBILE, message=_l("Enter a Vietnamese mobile number, such as 0905 123 456."))],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
+
+
+class AddressForm(FlaskForm):
+    address = TextAreaField(_l("Delivery address"), filters=[stripped],
+                            validators=[DataRequired(_l("Enter an address.")), Length(max=300)],
+                            render_kw={"rows": 3, "autocomplete": "street-address"})
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+                            render_kw={"autocomplete": "current-password"})
 
 
 # The admin's forms on a person's page

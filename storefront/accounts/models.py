@@ -4,8 +4,8 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import String, event
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy import ForeignKey, String, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from storefront.clock import utcnow
@@ -19,6 +19,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(120), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="", server_default="")  # prefills checkout
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(10), default="customer")
     active: Mapped[bool] = mapped_column(default=True)
@@ -28,6 +29,10 @@ class User(UserMixin, db.Model):
     # Carried in every session cookie (get_id) and compared on each request: raising it ends all
     # the account's sessions, copied cookies included (logout, new password, role, disabling).
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    addresses: Mapped[list[DeliveryAddress]] = relationship(
+        order_by="DeliveryAddress.id", cascade="all, delete-orphan"
+    )
 
     @validates("email")
     def normalise_email(self, _key: str, email: str) -> str:
@@ -55,6 +60,15 @@ class User(UserMixin, db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role in ("staff", "admin")
+
+
+class DeliveryAddress(db.Model):
+    """An address a customer keeps on their account; the first one prefills the checkout."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    address: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # The people list filters by role in the order of emails.

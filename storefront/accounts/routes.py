@@ -1,18 +1,31 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from storefront.accounts import bp
-from storefront.accounts.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, RegisterForm
+from storefront.accounts.forms import (
+    AddressForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    ProfileForm,
+    RegisterForm,
+)
 from storefront.accounts.services import (
     AccountError,
     ResetLinkExpired,
+    WrongPassword,
+    add_address,
     authenticate,
+    change_password,
     log_in,
     log_out,
     register_customer,
+    remove_address,
     request_password_reset,
     reset_password,
+    update_profile,
     user_for_reset_token,
 )
 from storefront.extensions import limiter
@@ -38,6 +51,15 @@ def login_failed(response) -> bool:
     return response.status_code != 302
 
 
+def landing_page(user) -> str:
+    """Where a login without a page to go back to leads: managers and staff to their workspace."""
+    if user.is_staff:
+        return url_for("admin.index")
+    if user.role == "manager":
+        return url_for("manage.index")
+    return url_for("catalog.home")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 @limiter.limit(account_limit, key_func=account_tried, methods=["POST"], deduct_when=login_failed)
@@ -50,7 +72,8 @@ def login():
         else:
             log_in(user)
             flash(_("Welcome back!"), "success")
-            return redirect(safe_next(request.args.get("next")))
+            wanted = request.args.get("next")
+            return redirect(safe_next(wanted) if wanted else landing_page(user))
     return render_template("accounts/login.html", form=form)
 
 
@@ -114,3 +137,65 @@ def reset_password_page(token: str):
             flash(_("Your password is changed. Log in with it now."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form, user=user)
+
+
+# A person's own account
+
+
+def account_page(profile: ProfileForm | None = None, address: AddressForm | None = None, status: int = 200):
+    return render_template("accounts/account.html", profile=profile or ProfileForm(obj=current_user),
+                           address_form=address or AddressForm(formdata=None)), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ProfileForm(obj=current_user)
+    if not form.validate_on_submit():
+        return account_page(form, status=400 if form.is_submitted() else 200)
+    update_profile(user=current_user, name=form.name.data, phone=form.phone.data)
+    flash(_("Your details are saved."), "success")
+    return redirect(url_for(".account"))
+
+
+@bp.post("/account/addresses")
+@login_required
+def address_add():
+    form = AddressForm()
+    if form.validate_on_submit():
+        try:
+            add_address(user=current_user, address=form.address.data)
+        except AccountError as error:
+            form.address.errors.append(str(error))
+        else:
+            flash(_("The address is saved."), "success")
+            return redirect(url_for(".account"))
+    return account_page(address=form, status=400)
+
+
+@bp.post("/account/addresses/<int:address_id>/delete")
+@login_required
+def address_remove(address_id: int):
+    address = next((kept for kept in current_user.addresses if kept.id == address_id), None)
+    if address is None:
+        abort(404)
+    remove_address(user=current_user, address=address)
+    flash(_("The address is removed."), "info")
+    return redirect(url_for(".account"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password_change():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            change_password(user=user, current=form.current.data, password=form.password.data)
+        except AccountError as error:
+            (form.current if isinstance(error, WrongPassword) else form.password).errors.append(str(error))
+        else:
+            log_in(user)  # the change ended every session, this one included
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for(".account"))
+    return render_template("accounts/password_change.html", form=form), 400 if form.is_submitted() else 200

@@ -18,13 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
-from storefront.accounts.models import ROLES, User
+from storefront.accounts.models import ROLES, DeliveryAddress, User
 from storefront.audit.services import record_change
 from storefront.extensions import db
 from storefront.mail import deliver, external_url, new_message
 from storefront.search.analysis import folded
 from storefront.transactions import transaction
 
+MAX_ADDRESSES = 5
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 # zxcvbn's scale: 3 is "safely unguessable", about 10^8 guesses or more. Below it are the common
@@ -40,6 +41,10 @@ RESET_SALT = "password-reset"
 class AccountError(Exception):
     """A refused account change; the message is lazy, so pages show it in the visitor's language
     and `flask users create` in English."""
+
+
+class WrongPassword(AccountError):
+    """The current password, asked before choosing a new one, is not the account's."""
 
 
 class ResetLinkInvalid(AccountError):
@@ -241,6 +246,41 @@ def set_password(*, user: User, password: str, actor: User | None) -> None:
         user.end_sessions()
         # No hashes in the log: the entry says that the password changed, and who changed it.
         record_change(actor=actor, record=user, action="set_password", label=user.email)
+
+
+# --- A person's own account page ---------------------------------------------------------------
+
+
+def update_profile(*, user: User, name: str, phone: str) -> None:
+    """The name and phone number that prefill the checkout."""
+    with transaction():
+        user.name, user.phone = name, phone
+
+
+def add_address(*, user: User, address: str) -> DeliveryAddress | None:
+    """Keep a delivery address (the first one prefills the checkout); one already kept is not
+    kept twice."""
+    if any(kept.address == address for kept in user.addresses):
+        return None
+    if len(user.addresses) >= MAX_ADDRESSES:
+        raise AccountError(_l("You can keep %(n)d addresses: remove one first.", n=MAX_ADDRESSES))
+    with transaction():
+        kept = DeliveryAddress(address=address)
+        user.addresses.append(kept)
+    return kept
+
+
+def remove_address(*, user: User, address: DeliveryAddress) -> None:
+    with transaction():
+        user.addresses.remove(address)
+
+
+def change_password(*, user: User, current: str, password: str) -> None:
+    """A new password chosen while logged in, after the current one. Like a reset, it ends the
+    account's sessions; the caller logs this one in again."""
+    if not user.check_password(current):
+        raise WrongPassword(_l("That is not your current password."))
+    set_password(user=user, password=password, actor=user)
 
 
 # --- Password reset links ----------------------------------------------------------------------

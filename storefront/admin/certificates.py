@@ -1,7 +1,7 @@
 """Staff record councils' results (evaluations and re-evaluations), revoke certificates and
 look through every evaluation. The badge, listings, search and growth report follow the commit."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from storefront.accounts.access import staff_required
@@ -13,6 +13,7 @@ from storefront.catalog.models import Evaluation
 from storefront.catalog.services import CatalogError, record_evaluation, revoke_certification
 from storefront.clock import vietnam_today
 from storefront.extensions import db
+from storefront.i18n import local_date
 
 
 @bp.get("/evaluations")
@@ -39,7 +40,7 @@ def evaluation_add(code: str):
             show_error(form, error)
         else:
             flash(_("Evaluation recorded: %(n)d★, valid until %(day)s.", n=evaluation.stars,
-                    day=format_date(evaluation.expires_on)), "success")
+                    day=local_date(evaluation.expires_on)), "success")
             return redirect(url_for("admin.product_page", code=product.code, _anchor="evaluations"))
     return render_product_page(product, evaluation_form=form), 400
 

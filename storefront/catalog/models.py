@@ -193,6 +193,17 @@ class Product(db.Model):
     def is_public(self) -> bool:
         return self.active and self.valid_certification is not None
 
+    @property
+    def last_certificate(self) -> Evaluation | None:
+        """The newest 3★+ evaluation, valid, expired or revoked."""
+        return next((e for e in self.evaluations if e.certified), None)
+
+    @property
+    def has_public_page(self) -> bool:
+        """Once certified, a product's page stays reachable (its QR labels are on packages):
+        after expiry, revocation or withdrawal it says so and is not for sale."""
+        return self.is_public or self.last_certificate is not None
+
 
 class Evaluation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -272,8 +283,9 @@ class TraceEvent(db.Model):
 
 
 # Each photo is stored in these sizes: the side in pixels, and whether the picture is cropped
-# square (cards and thumbnails) or kept whole within that side (the product page).
-PHOTO_SIZES = {"thumbnail": (160, True), "card": (480, True), "full": (1600, False)}
+# square (cards and thumbnails) or kept whole within that side (the product page: "medium" on
+# phones, "full" on wide screens and to zoom into).
+PHOTO_SIZES = {"thumbnail": (160, True), "card": (480, True), "medium": (800, False), "full": (1600, False)}
 
 
 class ProductPhoto(db.Model):
@@ -295,10 +307,9 @@ class ProductPhoto(db.Model):
     def filename(self, size: str) -> str:
         return f"{self.product_id}/{self.digest}-{size}.webp"
 
-    @property
-    def full_dimensions(self) -> tuple[int, int]:
-        """Width and height of the "full" file (the photo shrunk to fit, never enlarged)."""
-        side, _square = PHOTO_SIZES["full"]
+    def dimensions(self, size: str) -> tuple[int, int]:
+        """Width and height of a whole (uncropped) size's file: shrunk to fit, never enlarged."""
+        side, _square = PHOTO_SIZES[size]
         scale = min(1.0, side / max(self.width, self.height))
         return round(self.width * scale), round(self.height * scale)
 

@@ -41,7 +41,7 @@ MAX_PHOTO_PIXELS = 40_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PHOTO_PIXELS
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PHOTOS = 12  # per product
-PHOTO_FILE = re.compile(r"[0-9a-f]{32}-(thumbnail|card|full)\.webp")  # see ProductPhoto.filename
+PHOTO_FILE = re.compile(r"[0-9a-f]{32}-(thumbnail|card|medium|full)\.webp")  # ProductPhoto.filename
 WEBP_QUALITY = 82
 CACHE_SECONDS = 365 * 24 * 3600
 
@@ -80,12 +80,13 @@ def decode(data: bytes) -> Image.Image:
         raise PhotoRejected(_("The photo is damaged or cut short.")) from None
 
 
-def render_sizes(image: Image.Image) -> dict[str, bytes]:
+def render_sizes(image: Image.Image, sizes=tuple(PHOTO_SIZES)) -> dict[str, bytes]:
     """The photo re-encoded as WebP in every size (transparency kept)."""
     transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     image = image.convert("RGBA" if transparent else "RGB")
     rendered = {}
-    for size, (side, square) in PHOTO_SIZES.items():
+    for size in sizes:
+        side, square = PHOTO_SIZES[size]
         if square:
             resized = ImageOps.fit(image, (side, side), method=Image.Resampling.LANCZOS)
         else:
@@ -95,6 +96,20 @@ def render_sizes(image: Image.Image) -> dict[str, bytes]:
         resized.save(out, "WEBP", quality=WEBP_QUALITY)
         rendered[size] = out.getvalue()
     return rendered
+
+
+def add_missing_size(product_id: int, name: str) -> None:
+    """Photos stored before a size existed get it from their "full" file on first request."""
+    path = photo_dir() / str(product_id) / name
+    full = path.with_name(name.rsplit("-", 1)[0] + "-full.webp")
+    size = name.rsplit("-", 1)[1].removesuffix(".webp")
+    if path.exists() or not full.exists() or size == "full":
+        return
+    with Image.open(full) as image:
+        data = render_sizes(image, sizes=(size,))[size]
+    partial = path.with_suffix(".part")
+    partial.write_bytes(data)
+    os.replace(partial, path)
 
 
 def write_files(photo: ProductPhoto, rendered: dict[str, bytes]) -> list[Path]:

@@ -10,7 +10,8 @@ from storefront.catalog.labels import (
     TRACE_EVENT_LABELS,
 )
 from storefront.catalog.listing import list_products, parse_filters
-from storefront.catalog.photos import CACHE_SECONDS, PHOTO_FILE, photo_dir, photo_url
+from storefront.catalog.art import art_url
+from storefront.catalog.photos import CACHE_SECONDS, PHOTO_FILE, add_missing_size, photo_dir, photo_url
 from storefront.catalog.services import (
     featured_products,
     find_lot,
@@ -39,6 +40,7 @@ def catalogue_vocabulary() -> dict:
 
 # A global, not a context variable: macros imported without context use it too.
 bp.add_app_template_global(photo_url, "photo_url")
+bp.add_app_template_global(art_url, "art_url")
 
 
 @bp.get("/")
@@ -77,7 +79,7 @@ def search_suggest():
 @bp.get("/products/<slug>")
 def product_detail(slug: str):
     product = find_product(slug)
-    if product is None or not (product.is_public or viewer_is_staff()):
+    if product is None or not (product.has_public_page or viewer_is_staff()):
         abort(404)
     return render_template(
         "catalog/product.html", product=product, availability=product_availability(product)
@@ -105,6 +107,7 @@ def photo(product_id: int, name: str):
     """A photo file: its name changes with its content, so browsers keep it for a year."""
     if not PHOTO_FILE.fullmatch(name):
         abort(404)
+    add_missing_size(product_id, name)
     response = send_from_directory(photo_dir(), f"{product_id}/{name}", max_age=CACHE_SECONDS)
     response.cache_control.public = True
     response.cache_control.immutable = True

@@ -185,7 +185,8 @@ def checkout():
 def fill_defaults(form: CheckoutForm, cart: Cart) -> None:
     user = signed_in_user()
     if user is not None:
-        form.name.data, form.email.data = user.name, user.email
+        form.name.data, form.email.data, form.phone.data = user.name, user.email, user.phone
+        form.delivery_address.data = user.addresses[0].address if user.addresses else ""
     form.fulfilment.data = "pickup" if cart.pickup_outlets or not form.card_enabled else "delivery"
     form.payment.data = "card" if form.card_enabled else "pay_at_pickup"
     if len(cart.pickup_outlets) == 1:

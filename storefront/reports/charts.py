@@ -207,7 +207,7 @@ def monthly_chart_svg(
         "Revenue and profit of %(name)s on OCOP Market by month, %(first)s to %(last)s; "
         "certified on %(certified)s, year one ends on %(ends)s.",
         name=product_name, first=month_label(months[0]) if months else "", last=month_label(months[-1]) if months else "",
-        certified=local_date(certified_on, "short"), ends=local_date(year_one_ends, "short"),
+        certified=local_date(certified_on), ends=local_date(year_one_ends),
     )
     if averages:
         desc += " " + _("Dashed lines: the baseline's monthly average, revenue %(revenue)s and profit %(profit)s.",

@@ -1,0 +1,12 @@
+"""Each journey saves a screenshot of its last page, outside git, for a person to look at."""
+import os
+from pathlib import Path
+
+SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/ocop-screenshots"))
+
+
+def save_screenshot(page, name: str) -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

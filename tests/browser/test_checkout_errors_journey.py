@@ -1,0 +1,38 @@
+"""A shopper on a phone sends the checkout with mistakes; each error goes away as soon as its
+field is fixed, and the order goes through."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.screens import save_screenshot
+from tests.factories import make_outlet, make_product, stock
+
+pytestmark = pytest.mark.browser
+
+
+def test_errors_disappear_once_their_field_is_fixed(live_app, page):
+    outlet = make_outlet("QN-514", name="Điểm bán OCOP Tiên Phước")
+    pepper = make_product("Tiêu Tiên Phước", code="TP-TIEU-200", price=85_000, stars=4)
+    stock(outlet, pepper, 5)
+    base = live_app.config["LIVE_URL"]
+
+    page.goto(base + f"/lang/en?next=/products/{pepper.slug}")
+    page.get_by_role("button", name="Add to cart").click()
+    page.goto(base + "/checkout")
+    page.get_by_label("Email").fill("lan@")
+    page.get_by_role("button", name="Place order").click()
+    errors = page.locator(".field-error")
+    expect(errors).to_have_count(3)  # name, phone, email
+
+    page.get_by_label("Full name").fill("Nguyễn Thị Lan")
+    expect(errors).to_have_count(2)
+    expect(page.get_by_label("Full name")).not_to_have_attribute("aria-invalid", "true")
+    page.get_by_label("Email").fill("lan@example")  # still not an address the browser takes
+    page.get_by_label("Email").fill("lan@example.vn")
+    expect(errors).to_have_count(1)
+    page.get_by_label("Mobile phone").fill("0905 123 456")
+    expect(errors).to_have_count(0)
+    page.get_by_role("button", name="Place order").click()
+    expect(page).to_have_url(re.compile(r"/orders/OC[\d]{6}-[0-9A-F]{6}\?key="))
+    save_screenshot(page, "checkout-errors-fixed-order")
