@@ -90,6 +90,9 @@ def empty_postgres_database() -> None:
         if url in POSTGRES_SCHEMAS_BUILT and tables <= present:
             connection.exec_driver_sql(
                 "TRUNCATE " + ", ".join(f'"{name}"' for name in sorted(tables)) + " RESTART IDENTITY CASCADE")
+            for table in _db.metadata.sorted_tables:  # the rows a table is created with
+                table.dispatch.after_create(table, connection, checkfirst=False, _ddl_runner=None,
+                                            _is_metadata_operation=False)
             return
         connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     _db.create_all()
