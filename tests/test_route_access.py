@@ -51,6 +51,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "manage.index": ANY_MANAGER,
     **dict.fromkeys([
         "manage.dashboard", "manage.adjust", "manage.history", "manage.receive", "manage.stock_take",
+        "manage.stock_take_confirm", "manage.pick_product",
         "manage.stock_take_template", "manage.transfer", "manage.orders", "manage.order_detail",
         "manage.order_ready", "manage.order_collected", "manage.order_shipped", "manage.order_delivered",
         "manage.order_cancel", "manage.order_counter_refund", "manage.pos",
