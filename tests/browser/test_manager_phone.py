@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from storefront.accounts.services import create_user
 from storefront.extensions import db
+from storefront.sales.services import SaleRequestLine, record_sale
 from tests.factories import make_order, make_outlet, make_product, stock
 
 pytestmark = pytest.mark.browser
@@ -62,3 +63,52 @@ def test_stock_and_orders_are_cards_on_a_phone(live_app, page):
     expect(page.locator("td[data-label='Total']")).to_contain_text("170.000")
     assert fits_the_screen(page)
     shot(page, "manager-orders-phone.png")
+
+
+def test_pick_a_product_by_name_without_diacritics_and_adjust_it(live_app, page):
+    manager_world()
+    base = live_app.config["LIVE_URL"]
+    log_in(page, base)
+    page.goto(base + "/manage/QN-514/adjust")
+    page.get_by_role("combobox", name="Product code").fill("nuoc mam")
+    page.get_by_role("option", name="Nước mắm cá cơm Cửa Đại").click()
+    expect(page.get_by_role("combobox", name="Product code")).to_have_value("HA-MAM-500")
+    page.get_by_label("Change").fill("-1")
+    page.get_by_label("Reason").fill("Vỡ chai")
+    page.get_by_role("button", name="Save adjustment").click()
+    expect(page.locator(".flash-success")).to_contain_text("-1")
+    shot(page, "manager-picker-phone.png")
+
+
+def test_a_stock_take_is_checked_then_confirmed(live_app, page, tmp_path):
+    manager_world()
+    base = live_app.config["LIVE_URL"]
+    log_in(page, base)
+    counts = tmp_path / "dem-kho.csv"
+    counts.write_text("product_code,counted\nTP-TIEU-200,18\nHA-MAM-500,8\n", encoding="utf-8")
+    page.goto(base + "/manage/QN-514/stock-take")
+    page.get_by_label("Stock-take file (CSV or XLSX)").set_input_files(str(counts))
+    page.get_by_role("button", name="Upload and check the count").click()
+    expect(page.locator("h1")).to_have_text("Check the stock-take")
+    expect(page.locator("tr", has_text="TP-TIEU-200").locator("td[data-label='Change']")).to_have_text("-2")
+    assert fits_the_screen(page)
+    page.get_by_role("button", name="Apply the count").click()
+    expect(page.locator(".flash-success")).to_contain_text("2 products counted, 1 changed")
+    expect(page.locator("tr", has_text="TP-TIEU-200").locator("td[data-label='On hand']")).to_have_text("18")
+    shot(page, "manager-stock-take-phone.png")
+
+
+def test_till_history_compares_the_counted_cash(live_app, page):
+    outlet, pepper, _ = manager_world()
+    record_sale(outlet=outlet, lines=[SaleRequestLine(pepper, 2)], payment_kind="cash",
+                user=outlet.managers[0], cash_received=200_000)
+    base = live_app.config["LIVE_URL"]
+    log_in(page, base)
+    page.goto(base + "/manage/QN-514/pos/day")
+    expect(page.locator("tr[data-kind='cash'] td[data-label='Net']")).to_contain_text("170.000")
+    page.get_by_label("Cash counted in the drawer (đồng)").fill("170000")
+    page.get_by_role("button", name="Compare").click()
+    expect(page.locator(".cash-result")).to_contain_text("The drawer matches the till.")
+    expect(page.get_by_role("link", name="Open and reprint")).to_be_visible()
+    assert fits_the_screen(page)
+    shot(page, "manager-till-history-phone.png")
