@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import warnings
 import zipfile
@@ -303,6 +304,8 @@ def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
 # 2.9 s, this 0.55 s, and the growth report's files must hold 100,000 rows in under 10 s
 # (bench/RESULTS.md). A workbook of one sheet needs only these parts; cells are typed (numbers,
 # dates) and text is inline, so nothing is held back until the end.
+XLSX_WIDTH_SAMPLE_ROWS = 50  # rows read ahead to size columns that have no width given
+XLSX_MIN_WIDTH, XLSX_MAX_WIDTH = 8, 60
 XLSX_EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system, as its leap-year bug has it
 XLSX_STYLES = {None: 0, "bold": 1, "date": 2}  # then one per number format, from 3
 XLSX_PARTS = {
@@ -395,20 +398,21 @@ def write_xlsx(file: BinaryIO, rows: Iterable[Sequence[object]], *, title: str, 
                column_widths: Sequence[int] = (), number_formats: Sequence[str | None] = (),
                freeze_panes: str | None = None) -> None:
     """One worksheet into `file`, written as the rows come (memory stays flat); numbers and dates
-    stay typed cells. Optionally the first row in bold, column widths in characters, a display
-    format per column for the rows under the first (None: as it comes), and the cell above and
-    left of which the panes freeze ("C2")."""
+    stay typed cells. Optionally the first row in bold as a header (it then gets filter buttons),
+    column widths in characters (else sized to the first rows' text), a display format per column
+    for the rows under the first (None: as it comes), and the cell above and left of which the
+    panes freeze ("C2")."""
     formats = sorted({code for code in number_formats if code})
     column_styles = [3 + formats.index(code) if code else 0 for code in number_formats]
+    rows = iter(rows)
+    if not column_widths:
+        first_rows = list(itertools.islice(rows, XLSX_WIDTH_SAMPLE_ROWS))
+        column_widths = fitting_widths(first_rows)
+        rows = itertools.chain(first_rows, rows)
+    title = xml_text(ILLEGAL_CHARACTERS_RE.sub("", title[:31]))
     with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, content in XLSX_PARTS.items():
             archive.writestr(name, content)
-        archive.writestr("xl/workbook.xml", (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            f'<sheets><sheet name="{xml_text(ILLEGAL_CHARACTERS_RE.sub("", title[:31]))}" sheetId="1" r:id="rId1"/></sheets></workbook>'
-        ))
         archive.writestr("xl/styles.xml", xlsx_styles(formats))
         with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
             sheet.write(xlsx_sheet_start(column_widths, freeze_panes).encode())
@@ -427,7 +431,41 @@ def write_xlsx(file: BinaryIO, rows: Iterable[Sequence[object]], *, title: str, 
                 if len(chunk) == CSV_CHUNK_ROWS:
                     sheet.write("".join(chunk).encode())
                     chunk.clear()
-            sheet.write(("".join(chunk) + "</sheetData></worksheet>").encode())
+            # The header's filter buttons span every row written (known only now: the sheet
+            # is written first, then the workbook that names the filtered range).
+            filtered = f"A1:{letters[-1]}{number}" if bold_header and letters else None
+            ending = f'<autoFilter ref="{filtered}"/>' if filtered else ""
+            sheet.write(("".join(chunk) + f"</sheetData>{ending}</worksheet>").encode())
+        archive.writestr("xl/workbook.xml", xlsx_workbook(title, filtered))
+
+
+def xlsx_workbook(title: str, filtered: str | None) -> str:
+    defined = (f'<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
+               f"'{title.replace(chr(39), chr(39) * 2)}'!{absolute_range(filtered)}</definedName></definedNames>"
+               if filtered else "")
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets>{defined}</workbook>'
+    )
+
+
+def absolute_range(cells: str) -> str:
+    """"A1:K20" as "$A$1:$K$20"."""
+    return ":".join("$" + "$".join(re.fullmatch(r"([A-Z]+)([0-9]+)", cell).groups()) for cell in cells.split(":"))
+
+
+def fitting_widths(rows: Sequence[Sequence[object]]) -> list[int]:
+    """Column widths in characters that fit the given rows' text (and a header's filter
+    button), between XLSX_MIN_WIDTH and XLSX_MAX_WIDTH."""
+    widths: list[int] = []
+    for row in rows:
+        widths.extend([0] * (len(row) - len(widths)))
+        for index, value in enumerate(row):
+            shown = value.isoformat() if isinstance(value, date) else str(value if value is not None else "")
+            widths[index] = max(widths[index], len(shown) + 3)
+    return [min(max(width, XLSX_MIN_WIDTH), XLSX_MAX_WIDTH) for width in widths]
 
 
 def xlsx_sheet_start(column_widths: Sequence[int], freeze_panes: str | None) -> str:

@@ -92,3 +92,16 @@ def assert_lists_and_records_link_each_other(links: dict[str, set[str]], product
     person = db.session.scalar(db.select(User.id).where(User.role == "manager"))
     assert f"/admin/users/{person}" in links["/admin/users"]
     assert "/admin/users" in links[f"/admin/users/{person}"]
+
+
+@pytest.mark.parametrize("role, people", [("staff", False), ("admin", True)])
+def test_every_back_office_page_has_the_menu_marking_where_one_is(client, back_office, login_as, role, people):
+    login_as(role)
+    for url, current in [("/admin/", "/admin/"), ("/admin/products", "/admin/products"),
+                         ("/admin/reports/growth", "/admin/reports/growth"), (f"/admin/products/{back_office.code}", None)]:
+        page = client.get(url).text
+        nav = page[page.index('<nav class="admin-nav"'):page.index("</nav>", page.index('<nav class="admin-nav"'))]
+        assert 'href="/admin/producers"' in nav and 'href="/admin/audit"' in nav
+        assert ('href="/admin/users"' in nav) is people
+        if current:
+            assert f'href="{current}" aria-current="page"' in nav

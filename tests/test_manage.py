@@ -1,5 +1,6 @@
 """The sales-point manager's stock workspace, through HTTP as a manager would use it."""
 import io
+import re
 from datetime import timedelta
 
 import openpyxl
@@ -74,6 +75,16 @@ def upload(client, content: bytes, filename: str, outlet: str = "QN-A"):
         data={"file": (io.BytesIO(content), filename)},
         content_type="multipart/form-data",
     )
+
+
+SEALED_COUNTS = re.compile(r'name="counts" type="hidden" value="([^"]+)"')
+
+
+def count(client, content: bytes, filename: str, outlet: str = "QN-A"):
+    """Upload a stock-take, then confirm the preview it shows."""
+    preview = upload(client, content, filename, outlet)
+    assert preview.status_code == 200 and SEALED_COUNTS.search(preview.text), preview.text
+    return client.post(f"/manage/{outlet}/stock-take/confirm", data={"counts": SEALED_COUNTS.search(preview.text)[1]})
 
 
 def xlsx(rows: list[list[object]]) -> bytes:
@@ -156,6 +167,38 @@ def test_receive_several_lines_with_lots(client, manager, db):
     assert "Received 2 lines, 16 units" in client.get(response.location).text
     history = client.get("/manage/QN-A/products/NM-01/history").text
     assert "QN-NM-2411" in history and "PN-0042" in history and "+12" in history
+
+
+def test_a_delivery_reference_used_before_is_confirmed_before_receiving_again(client, manager, db):
+    delivery = {**receive_data(("NM-01", "12", "")), "reference": "PN-0042"}
+    assert client.post("/manage/QN-A/receive", data=delivery).status_code == 302
+    response = client.post("/manage/QN-A/receive", data=delivery)
+    assert "Goods were already received under PN-0042" in response.text
+    assert "another delivery under the same reference" in response.text and on_hand(db, "QN-A", "NM-01") == 32
+    response = client.post("/manage/QN-A/receive", data={**delivery, "reuse_reference": "y"})
+    assert response.status_code == 302 and on_hand(db, "QN-A", "NM-01") == 44
+    elsewhere = client.post("/manage/QN-A/receive", data={**receive_data(("NM-01", "1", "")), "reference": "PN-0043"})
+    assert elsewhere.status_code == 302
+
+
+@pytest.mark.parametrize("q, codes", [
+    ("nuoc mam", ["NM-01"]),
+    ("Rượu ngô", ["RN-01"]),
+    ("rn-0", ["RN-01"]),
+    ("01", ["NM-01", "RN-01"]),
+    ("  ", []),
+    ("%", []),
+])
+def test_the_product_picker_finds_names_with_or_without_diacritics_and_codes(client, manager, q, codes):
+    products = client.get("/manage/QN-A/products/pick", query_string={"q": q}).get_json()["products"]
+    assert [product["code"] for product in products] == codes
+
+
+def test_the_picker_says_what_this_outlet_holds(client, manager, world):
+    make_product("Nước mắm nhĩ", code="NM-02")
+    products = client.get("/manage/QN-A/products/pick?q=NM-01").get_json()["products"]
+    assert products[0] == {"code": "NM-01", "name": "Nước mắm Cửa Khe", "unit": products[0]["unit"], "on_hand": 20}
+    assert client.get("/manage/QN-B/products/pick?q=nm").status_code == 403
 
 
 @pytest.mark.parametrize("line, message", [
@@ -271,7 +314,7 @@ def test_a_bad_transfer_changes_nothing(client, manager, db, data, message):
 
 def test_stock_take_from_csv_with_bom(client, manager, db):
     content = "\ufeffproduct_code,counted\nNM-01,17\nRN-01,3\n".encode()
-    response = upload(client, content, "dem-kho.csv")
+    response = count(client, content, "dem-kho.csv")
     assert response.status_code == 302
     assert on_hand(db, "QN-A", "NM-01") == 17 and on_hand(db, "QN-A", "RN-01") == 3
     assert "2 products counted, 1 changed" in client.get(response.location).text
@@ -279,12 +322,12 @@ def test_stock_take_from_csv_with_bom(client, manager, db):
 
 
 def test_stock_take_reads_semicolons_from_vietnamese_spreadsheets(client, manager, db):
-    response = upload(client, b"product_code;counted\nNM-01;4\n", "count.CSV")
+    response = count(client, b"product_code;counted\nNM-01;4\n", "count.CSV")
     assert response.status_code == 302 and on_hand(db, "QN-A", "NM-01") == 4
 
 
 def test_stock_take_from_xlsx(client, manager, db):
-    response = upload(client, xlsx([["product_code", "counted"], ["NM-01", 25], ["RN-01", 0.0]]), "count.xlsx")
+    response = count(client, xlsx([["product_code", "counted"], ["NM-01", 25], ["RN-01", 0.0]]), "count.xlsx")
     assert response.status_code == 302
     assert on_hand(db, "QN-A", "NM-01") == 25 and on_hand(db, "QN-A", "RN-01") == 0
 
@@ -345,13 +388,41 @@ def test_counting_below_what_is_reserved_is_refused(client, manager, world, db):
     with transaction():
         move_stock(outlet=world.a, product=world.sauce, kind="reserve", reserved_change=6)
     before, moves = levels(db), move_count(db)
-    response = upload(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
+    preview = upload(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
+    assert "Below the 6 reserved for orders" in preview.text
+    response = count(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
     assert "counted 5 but 6 are reserved" in response.text
     assert levels(db) == before and move_count(db) == moves
 
     client.set_cookie("lang", "vi")
-    response = upload(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
+    response = count(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
     assert "Nước mắm Cửa Khe: đếm được 5 nhưng có 6 đang được giữ cho đơn hàng." in response.text
+
+
+def test_a_stock_take_shows_its_differences_and_saves_nothing_until_confirmed(client, manager, db):
+    before, moves = levels(db), move_count(db)
+    preview = upload(client, b"product_code,counted\nNM-01,17\nRN-01,3\n", "count.csv")
+    assert "Applying it changes 1 of them" in preview.text
+    assert "Nước mắm Cửa Khe" in preview.text and "-3" in preview.text and "Rượu" not in preview.text
+    assert levels(db) == before and move_count(db) == moves
+
+
+def test_a_stale_stock_take_preview_is_refused(client, manager, world, db):
+    preview = upload(client, b"product_code,counted\nNM-01,17\n", "count.csv")
+    stock(world.a, world.sauce, 2)  # a delivery lands between the preview and the confirmation
+    before, moves = levels(db), move_count(db)
+    response = client.post("/manage/QN-A/stock-take/confirm", data={"counts": SEALED_COUNTS.search(preview.text)[1]})
+    assert "changed since the preview (now 22)" in response.text
+    assert levels(db) == before and move_count(db) == moves
+
+
+@pytest.mark.parametrize("counts", ["", "not-a-token", "W1tdXQ.bad.signature"])
+def test_a_forged_stock_take_confirmation_changes_nothing(client, manager, db, counts):
+    before, moves = levels(db), move_count(db)
+    response = client.post("/manage/QN-A/stock-take/confirm", data={"counts": counts})
+    assert response.status_code == 302 and response.location.endswith("/manage/QN-A/stock-take")
+    assert "no longer valid" in client.get(response.location).text
+    assert levels(db) == before and move_count(db) == moves
 
 
 def test_the_count_sheet_lists_this_outlets_stock_and_escapes_formulas(client, manager, world):
@@ -373,7 +444,7 @@ def test_the_count_sheet_lists_this_outlets_stock_and_escapes_formulas(client, m
 def test_the_count_sheet_uploads_back_unchanged(client, manager, db):
     sheet = client.get("/manage/QN-A/stock-take/template.xlsx").data
     moves = move_count(db)
-    assert upload(client, sheet, "back.xlsx").status_code == 302
+    assert count(client, sheet, "back.xlsx").status_code == 302
     assert move_count(db) == moves  # everything counted as on record: no change
 
 
@@ -430,6 +501,8 @@ B_ROUTES = [
     ("post", "/manage/QN-B/transfer", {"product_code": "NM-01", "qty": "1", "destination": "QN-A"}),
     ("get", "/manage/QN-B/stock-take", None),
     ("post", "/manage/QN-B/stock-take", "upload"),
+    ("post", "/manage/QN-B/stock-take/confirm", {"counts": "x"}),
+    ("get", "/manage/QN-B/products/pick?q=nm", None),
     ("get", "/manage/QN-B/stock-take/template.csv", None),
     ("get", "/manage/QN-B/stock-take/template.xlsx", None),
     ("get", "/manage/QN-B/products/NM-01/history", None),

@@ -52,11 +52,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "manage.index": ANY_MANAGER,
     **dict.fromkeys([
         "manage.dashboard", "manage.adjust", "manage.history", "manage.receive", "manage.stock_take",
+        "manage.stock_take_confirm", "manage.pick_product",
         "manage.stock_take_template", "manage.transfer", "manage.orders", "manage.order_detail",
         "manage.order_ready", "manage.order_collected", "manage.order_shipped", "manage.order_delivered",
         "manage.order_cancel", "manage.order_counter_refund", "manage.pos",
         "manage.pos_add", "manage.pos_clear", "manage.pos_complete", "manage.pos_set_quantity",
-        "manage.pos_remove_line", "manage.pos_sales", "manage.pos_receipt", "manage.pos_return",
+        "manage.pos_remove_line", "manage.pos_sales", "manage.till_day", "manage.pos_receipt", "manage.pos_return",
         "manage.pos_void",
     ], RUNS_THE_OUTLET),
     "manage.order_refund": BACK_OFFICE,  # a card refund: programme staff only

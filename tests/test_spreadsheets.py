@@ -34,3 +34,17 @@ def test_csv_is_written_a_chunk_at_a_time_with_the_same_cells():
     assert len(chunks) > 3 and b"".join(chunks) == csv_bytes(many)
     read = list(csv.reader(io.StringIO(csv_bytes(ROWS).decode("utf-8-sig"))))
     assert read[1][:5] == ["P-1", "'=cmd|' /C calc'!A0", "1500000", "1.50", "2024-02-29"]
+
+
+def test_xlsx_header_gets_filter_buttons_over_every_row_and_columns_fit_their_text():
+    rows = [["Mã", "Tên sản phẩm", "Doanh thu"]] + [[f"P-{n}", "Nước mắm cá cơm Cửa Khe loại đặc biệt", n] for n in range(120)]
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(rows, title="growth", bold_header=True))).active
+    assert sheet.auto_filter.ref == "A1:C121"
+    widths = [sheet.column_dimensions[letter].width for letter in "ABC"]
+    assert widths[1] > 30 and 8 <= widths[0] < 15 and widths[2] >= len("Doanh thu")
+
+
+def test_xlsx_without_header_has_no_filter_and_csv_starts_with_a_byte_order_mark():
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(ROWS[1:], title="plain"))).active
+    assert not sheet.auto_filter.ref
+    assert csv_bytes(ROWS).startswith("\ufeff".encode())

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask_babel import format_number, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import FieldList, Form, FormField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from storefront.catalog.models import Product
 from storefront.catalog.services import LOT_CODE
-from storefront.manage.services import find_product_by_code, lot_owners, products_by_code
+from storefront.i18n import local_datetime
+from storefront.manage.services import find_product_by_code, lot_owners, products_by_code, reference_first_received
+from storefront.outlets.models import Outlet
 from storefront.outlets.services import MAX_QTY, ReceiptLine
 
 DEFAULT_RECEIVE_ROWS = 5
@@ -78,6 +80,17 @@ class ReceiveForm(FlaskForm):
     reference = StringField(
         _l("Delivery note or reference (optional)"), filters=[stripped], validators=[Length(max=40)]
     )
+    reuse_reference = BooleanField(_l("Yes, this is another delivery under the same reference"))
+
+    def reference_already_used(self, outlet: Outlet) -> bool:
+        """A reference goods were received under before, not yet confirmed as another delivery:
+        an error on the field, and the box to confirm it appears."""
+        first = reference_first_received(outlet, self.reference.data)
+        if first is None or self.reuse_reference.data:
+            return False
+        self.reference.errors = [_("Goods were already received under %(reference)s on %(when)s: is this the same delivery again?",
+                                   reference=self.reference.data, when=local_datetime(first))]
+        return True
 
     def filled_lines(self) -> list[ReceiveLineForm]:
         return [entry.form for entry in self.lines if not entry.form.is_blank()]
@@ -148,3 +161,8 @@ class StockTakeForm(FlaskForm):
             FileAllowed(["csv", "xlsx"], _l("Upload a CSV or XLSX file.")),
         ],
     )
+
+
+class StockTakeConfirmForm(FlaskForm):
+    """Applies the stock-take a preview showed (its signed counts)."""
+    counts = HiddenField(validators=[DataRequired()])

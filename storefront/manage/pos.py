@@ -7,6 +7,8 @@ CSRF is checked on every POST by CSRFProtect before these views run.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +16,7 @@ from flask_login import current_user
 from storefront.accounts.access import role_required
 from storefront.i18n import current_language, vnd
 from storefront.manage import bp
+from storefront.clock import vietnam_today
 from storefront.manage.access import manager_roles, outlet_or_403
 from storefront.manage.pos_forms import (
     PAYMENT_LABELS,
@@ -28,7 +31,7 @@ from storefront.manage.pos_forms import (
 )
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import OutOfStock, StockError
-from storefront.query_args import page_number
+from storefront.query_args import number, page_number
 from storefront.sales.services import (
     PricedCart,
     SaleAlreadyRecorded,
@@ -43,6 +46,7 @@ from storefront.sales.services import (
     record_sale,
     return_goods,
     sale_lines_left,
+    till_day_totals,
     search_pos_items,
     till_receipts,
     void_sale,
@@ -52,6 +56,7 @@ CARTS_KEY = "pos_carts"
 MAX_LINES = 100  # keeps the session cookie well under the browsers' 4 KB
 SEARCH_LIMIT = 30
 MAX_SEARCH_LENGTH = 100
+MAX_COUNTED_CASH = 10_000_000_000  # đồng in one drawer, far above any day's takings
 
 
 class SessionCart:
@@ -256,6 +261,30 @@ def pos_sales(code: str):
     return render_template("manage/pos_sales.html", outlet=outlet, number=number,
                            receipts=till_receipts(outlet, number=number, page=page_number(request.args)),
                            payment_labels=PAYMENT_LABELS)
+
+
+@bp.get("/<code>/pos/day")
+@role_required(*manager_roles)
+def till_day(code: str):
+    """Till history: one day's receipts and the end-of-day report per payment kind, with the
+    cash counted in the drawer against what the till expects."""
+    outlet = outlet_or_403(code)
+    day = day_from(request.args.get("day"))
+    totals = till_day_totals(outlet, day)
+    counted = number(request.args, "counted", 0, MAX_COUNTED_CASH)
+    expected_cash = next(total.net for total in totals if total.payment_kind == "cash")
+    return render_template("manage/pos_day.html", outlet=outlet, day=day, today=vietnam_today(), totals=totals,
+                           counted=counted, expected_cash=expected_cash, payment_labels=PAYMENT_LABELS,
+                           receipts=till_receipts(outlet, day=day, page=page_number(request.args)))
+
+
+def day_from(text: str | None) -> date:
+    """A day from the query string (YYYY-MM-DD), else today; none outside 2000–2999."""
+    try:
+        day = date.fromisoformat((text or "")[:10])
+    except ValueError:
+        return vietnam_today()
+    return day if 2000 <= day.year <= 2999 else vietnam_today()
 
 
 def sale_at(outlet: Outlet, number: str):

@@ -2,7 +2,7 @@
 outlet in the URL is one this user runs (outlet_or_403), before reading or changing anything."""
 import io
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import format_number, gettext as _, ngettext
 from flask_login import current_user
 from werkzeug.utils import secure_filename
@@ -16,6 +16,7 @@ from storefront.manage.forms import (
     MAX_RECEIVE_ROWS,
     AdjustForm,
     ReceiveForm,
+    StockTakeConfirmForm,
     StockTakeForm,
     ThresholdForm,
     TransferForm,
@@ -27,7 +28,11 @@ from storefront.manage.services import (
     find_product_by_code,
     move_history,
     other_active_outlets,
+    open_stock_take,
     parse_stock_take,
+    pick_products,
+    preview_stock_take,
+    seal_stock_take,
     stock_page,
     stock_take_csv,
     stock_take_xlsx,
@@ -80,7 +85,7 @@ def receive(code: str):
     rows = number(request.args, "rows", 1, MAX_RECEIVE_ROWS) or DEFAULT_RECEIVE_ROWS
     if "more_rows" in request.form:
         rows = len(form.lines) + DEFAULT_RECEIVE_ROWS  # keeps what was typed; saves nothing
-    elif form.validate_on_submit():
+    elif form.validate_on_submit() and not form.reference_already_used(outlet):
         lines = form.receipt_lines()
         try:
             receive_stock(outlet=outlet, lines=lines, user=current_user, reference=form.reference.data)
@@ -140,6 +145,7 @@ def transfer(code: str):
 @bp.route("/<code>/stock-take", methods=["GET", "POST"])
 @role_required(*manager_roles)
 def stock_take(code: str):
+    """Step one: the upload, answered with what it would change (nothing is saved yet)."""
     outlet = outlet_or_403(code)
     form = StockTakeForm()
     problems: list[str] = []
@@ -147,16 +153,38 @@ def stock_take(code: str):
         upload = form.file.data
         try:
             counts = parse_stock_take(filename=upload.filename, data=upload.read(MAX_UPLOAD_BYTES + 1))
-            moves = count_stock(outlet=outlet, counts=counts, user=current_user,
-                                reference=secure_filename(upload.filename)[:40])
         except FileRejected as error:
             problems = error.problems
-        except StockError as error:  # e.g. counted below what is reserved for orders
-            problems = [str(error)]
         else:
-            flash(_("Stock-take saved: %(counted)d products counted, %(changed)d changed.",
-                    counted=len(counts), changed=len(moves)), "success")
-            return redirect(url_for("manage.dashboard", code=outlet.code))
+            preview = preview_stock_take(outlet, counts)
+            confirm = StockTakeConfirmForm(
+                counts=seal_stock_take(outlet, preview, secure_filename(upload.filename)[:40]))
+            return render_template("manage/stock_take_preview.html", outlet=outlet, preview=preview,
+                                   changes=[row for row in preview if row.change], form=confirm)
+    return render_stock_take(outlet, form, problems)
+
+
+@bp.post("/<code>/stock-take/confirm")
+@role_required(*manager_roles)
+def stock_take_confirm(code: str):
+    """Step two: apply exactly the counts the preview showed, unless stock moved since."""
+    outlet = outlet_or_403(code)
+    form = StockTakeConfirmForm()
+    sealed = open_stock_take(outlet, form.counts.data or "") if form.validate_on_submit() else None
+    if sealed is None:
+        flash(_("That stock-take preview is no longer valid. Upload the file again."), "error")
+        return redirect(url_for("manage.stock_take", code=outlet.code))
+    counts, expected, reference = sealed
+    try:
+        moves = count_stock(outlet=outlet, counts=counts, user=current_user, reference=reference, expected=expected)
+    except StockError as error:  # stock moved since the preview, or counted below what is reserved
+        return render_stock_take(outlet, StockTakeForm(), [str(error)])
+    flash(_("Stock-take saved: %(counted)d products counted, %(changed)d changed.",
+            counted=len(counts), changed=len(moves)), "success")
+    return redirect(url_for("manage.dashboard", code=outlet.code))
+
+
+def render_stock_take(outlet, form: StockTakeForm, problems: list[str]):
     return render_template("manage/stock_take.html", outlet=outlet, form=form, problems=problems,
                            max_megabytes=MAX_UPLOAD_BYTES // MEGABYTE, max_lines=format_number(MAX_COUNT_LINES))
 
@@ -168,6 +196,14 @@ def stock_take_template(code: str, extension: str):
     data = stock_take_csv(outlet) if extension == "csv" else stock_take_xlsx(outlet)
     return send_file(io.BytesIO(data), mimetype=MIMETYPES[extension], as_attachment=True,
                      download_name=f"stock-take-{outlet.code}-{vietnam_today():%Y%m%d}.{extension}")
+
+
+@bp.get("/<code>/products/pick")
+@role_required(*manager_roles)
+def pick_product(code: str):
+    """The stock forms' product picker: products matching what was typed, as JSON."""
+    outlet = outlet_or_403(code)
+    return jsonify(products=pick_products(outlet, request.args.get("q", "")))
 
 
 @bp.route("/<code>/products/<product_code>/history", methods=["GET", "POST"])

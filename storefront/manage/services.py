@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import format_number, gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import case, func
 from sqlalchemy.orm import contains_eager, selectinload
@@ -221,3 +223,99 @@ def stock_take_csv(outlet: Outlet) -> bytes:
 
 def stock_take_xlsx(outlet: Outlet) -> bytes:
     return xlsx_bytes(stock_take_rows(outlet), title="stock-take")
+
+
+# A stock-take is applied in two steps: the upload shows what it would change, then the manager
+# confirms. The counts and the on hand the preview showed travel, signed, in the confirm form
+# (nothing kept in a session), so confirming applies exactly what was shown or nothing.
+STOCK_TAKE_PREVIEW_SECONDS = 3600
+
+
+@dataclass
+class CountPreview:
+    product: Product
+    on_hand: int
+    reserved: int
+    counted: int
+
+    @property
+    def change(self) -> int:
+        return self.counted - self.on_hand
+
+
+def preview_stock_take(outlet: Outlet, counts: list[tuple[Product, int]]) -> list[CountPreview]:
+    """Each counted product with the stock on record here (0 where none is held), in the file's order."""
+    levels = {
+        level.product_id: level
+        for level in scalars_where_in(db.select(StockLevel).where(StockLevel.outlet_id == outlet.id),
+                                      StockLevel.product_id, {product.id for product, _counted in counts})
+    }
+    return [
+        CountPreview(product=product, counted=counted,
+                     on_hand=levels[product.id].on_hand if product.id in levels else 0,
+                     reserved=levels[product.id].reserved if product.id in levels else 0)
+        for product, counted in counts
+    ]
+
+
+def stock_take_serializer(outlet: Outlet) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"stock-take:{outlet.id}")
+
+
+def seal_stock_take(outlet: Outlet, preview: list[CountPreview], reference: str) -> str:
+    """The preview as a signed token for the confirm form."""
+    return stock_take_serializer(outlet).dumps(
+        {"ref": reference, "rows": [[row.product.id, row.counted, row.on_hand] for row in preview]}
+    )
+
+
+def open_stock_take(outlet: Outlet, token: str) -> tuple[list[tuple[Product, int]], dict[int, int], str] | None:
+    """(counts, on hand expected per product id, reference) from a token this outlet's preview
+    signed within the hour; None when it is not one (tampered, another outlet's, too old)."""
+    try:
+        sealed = stock_take_serializer(outlet).loads(token, max_age=STOCK_TAKE_PREVIEW_SECONDS)
+        rows = [(int(product_id), int(counted), int(on_hand)) for product_id, counted, on_hand in sealed["rows"]]
+        reference = str(sealed["ref"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    products = {product.id: product for product in scalars_where_in(db.select(Product), Product.id,
+                                                                      {row[0] for row in rows})}
+    if len(products) != len({row[0] for row in rows}):
+        return None
+    return ([(products[product_id], counted) for product_id, counted, _on_hand in rows],
+            {product_id: on_hand for product_id, _counted, on_hand in rows}, reference)
+
+
+PICKER_SUGGESTIONS = 8
+
+
+def pick_products(outlet: Outlet, q: str) -> list[dict]:
+    """Up to PICKER_SUGGESTIONS products for the stock forms' product picker: the code (exact
+    first) or the name, with or without diacritics, each with what this outlet holds."""
+    q = " ".join(q.split())[:100]
+    folded = slugify(q)
+    if not q:
+        return []
+    matches = [Product.code.icontains(q, autoescape=True)]
+    if folded:
+        matches.append(Product.slug.contains(folded))
+    rows = db.session.execute(
+        db.select(Product, StockLevel.on_hand)
+        .outerjoin(StockLevel, (StockLevel.product_id == Product.id) & (StockLevel.outlet_id == outlet.id))
+        .where(db.or_(*matches))
+        .order_by(case((func.upper(Product.code) == q.upper(), 0), else_=1), StockLevel.on_hand.is_(None),
+                  Product.name_vi, Product.code)
+        .limit(PICKER_SUGGESTIONS)
+    )
+    return [{"code": product.code, "name": product.name_vi, "unit": product.unit, "on_hand": on_hand or 0}
+            for product, on_hand in rows]
+
+
+def reference_first_received(outlet: Outlet, reference: str) -> datetime | None:
+    """When goods were first received here under this delivery reference, if ever."""
+    if not reference:
+        return None
+    return db.session.scalar(
+        db.select(func.min(StockMove.created_at))
+        .where(StockMove.outlet_id == outlet.id, StockMove.kind == "receive", StockMove.reference == reference)
+    )

@@ -8,6 +8,7 @@ caller's transaction so other domains (POS sales, orders) can combine it with th
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_babel import format_number, lazy_gettext as _l
@@ -182,8 +183,10 @@ def adjust_stock(*, outlet: Outlet, product: Product, change: int, reason: str, 
         return move
 
 
-def count_stock(*, outlet: Outlet, counts: list[tuple[Product, int]], user: User | None, reference: str = "") -> list[StockMove]:
-    """A stock-take: on hand becomes what was counted. All lines or none."""
+def count_stock(*, outlet: Outlet, counts: list[tuple[Product, int]], user: User | None, reference: str = "",
+                expected: Mapping[int, int] | None = None) -> list[StockMove]:
+    """A stock-take: on hand becomes what was counted. All lines or none. With `expected`
+    (product id: the on hand a preview showed), a level that moved since refuses the count."""
     if not counts:
         raise StockError(_l("The count has no lines."))
     seen: set[int] = set()
@@ -205,6 +208,11 @@ def count_stock(*, outlet: Outlet, counts: list[tuple[Product, int]], user: User
                 .with_for_update()
             ).scalar_one()
             db.session.refresh(level)
+            if expected is not None and expected.get(product.id, 0) != level.on_hand:
+                raise StockError(
+                    _l("The stock of %(product)s changed since the preview (now %(on_hand)d); upload the count again.",
+                       product=product.name(current_language()), on_hand=level.on_hand)
+                )
             if counted < level.reserved:
                 raise StockError(
                     _l(

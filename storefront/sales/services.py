@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
@@ -24,7 +24,7 @@ from storefront.accounts.models import User
 from storefront.catalog.listing import ProductFilters, visibility_conditions
 from storefront.catalog.models import Product
 from storefront.catalog.services import slugify
-from storefront.clock import utcnow, vietnam_today
+from storefront.clock import utc_start_of, utcnow, vietnam_today
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.outlets.models import Outlet, StockLevel
@@ -205,9 +205,9 @@ def find_sale(number: str) -> PosSale | None:
 RECEIPTS_PER_PAGE = 30
 
 
-def till_receipts(outlet: Outlet, *, number: str = "", page: int | None = None) -> Pagination:
+def till_receipts(outlet: Outlet, *, number: str = "", day: date | None = None, page: int | None = None) -> Pagination:
     """The outlet's till receipts (sales, returns, voids), newest first; `number` narrows them
-    to those whose number contains it, as typed or read off a slip."""
+    to those whose number contains it, as typed or read off a slip, `day` to one Vietnamese day."""
     statement = (
         db.select(PosSale)
         .where(PosSale.outlet_id == outlet.id)
@@ -216,7 +216,40 @@ def till_receipts(outlet: Outlet, *, number: str = "", page: int | None = None) 
     )
     if typed := number.strip().upper()[:30]:
         statement = statement.where(PosSale.number.contains(typed, autoescape=True))
+    if day is not None:
+        statement = statement.where(*made_on(day))
     return db.paginate(statement, page=page, per_page=RECEIPTS_PER_PAGE, error_out=False)
+
+
+def made_on(day: date) -> tuple:
+    return PosSale.created_at >= utc_start_of(day), PosSale.created_at < utc_start_of(day + timedelta(days=1))
+
+
+@dataclass
+class TillTotal:
+    """One payment kind's takings on a day: sales in, money given back out (returns, voids)."""
+    payment_kind: str
+    receipts: int
+    taken: int
+    given_back: int
+
+    @property
+    def net(self) -> int:
+        return self.taken + self.given_back
+
+
+def till_day_totals(outlet: Outlet, day: date) -> list[TillTotal]:
+    """The end-of-day report: per payment kind (every kind, also without receipts), in
+    PAYMENT_KINDS order, summed in SQL."""
+    rows = db.session.execute(
+        db.select(PosSale.payment_kind, func.count(),
+                  func.coalesce(func.sum(case((PosSale.total > 0, PosSale.total), else_=0)), 0),
+                  func.coalesce(func.sum(case((PosSale.total < 0, PosSale.total), else_=0)), 0))
+        .where(PosSale.outlet_id == outlet.id, *made_on(day))
+        .group_by(PosSale.payment_kind)
+    )
+    found = {kind: TillTotal(kind, count, int(taken), int(given_back)) for kind, count, taken, given_back in rows}
+    return [found.get(kind) or TillTotal(kind, 0, 0, 0) for kind in PAYMENT_KINDS]
 
 
 def merge_lines(lines: list[SaleRequestLine]) -> list[SaleRequestLine]:
