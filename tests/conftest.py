@@ -99,6 +99,17 @@ def empty_postgres_database() -> None:
     POSTGRES_SCHEMAS_BUILT.add(url)
 
 
+@pytest.fixture(autouse=True)
+def close_idle_connections():
+    """Apps a test builds for one request never dispose of their engine: their pooled
+    connections would be garbage-collected still open (a ResourceWarning, so an error) in
+    whichever test happens to run then. A disposed engine simply reconnects when used again."""
+    yield
+    for engines in list(_db._app_engines.values()):
+        for engine in engines.values():
+            engine.dispose()
+
+
 @pytest.fixture
 def db(app):
     return _db
