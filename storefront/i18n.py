@@ -25,11 +25,11 @@ def select_locale() -> str:
 
 
 def api_language(languages) -> str:
-    """Programs carry no language cookie: ?lang= (a code the API knows), else their
-    Accept-Language, else Vietnamese. The page cache keys on this choice too."""
-    asked = request.args.get("lang")
-    if asked in languages:
-        return asked
+    """?lang= (a code the API knows), else the language cookie of a browser calling, else
+    Accept-Language (programs carry no cookie), else Vietnamese. The page cache keys on it."""
+    for asked in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if asked in languages:
+            return asked
     return request.accept_languages.best_match(languages) or "vi"
 
 
