@@ -725,9 +725,11 @@ def count_facets(
 
 
 def name_terms(searcher: Searcher, query: Query) -> dict[str, set[str]]:
-    """The indexed words of each name the query matched, typo expansions included."""
-    terms = query.existing_terms(searcher.reader(), expand=True)
-    return {name: {text.decode() for field, text in terms if field == name} for name in ("name", "name_en")}
+    """The indexed words of each name the query matched, typo expansions included. One field
+    at a time: without `fieldname`, Whoosh 2.7's existing_terms keeps only the first field's."""
+    reader = searcher.reader()
+    return {name: {text.decode() for _field, text in query.existing_terms(reader, expand=True, fieldname=name)}
+            for name in ("name", "name_en")}
 
 
 def highlighted_name(product: Product, marked: dict[str, set[str]], language: str) -> Markup:
