@@ -40,6 +40,7 @@
       a.href = item.url;
       var name = document.createElement("span");
       name.textContent = item.name;  // textContent: names are data, never markup
+      if (item.lang) { name.lang = item.lang; }  // a Vietnamese name on an English page
       var stars = document.createElement("span");
       stars.className = "stars";
       stars.textContent = "★".repeat(item.stars);
