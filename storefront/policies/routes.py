@@ -1,4 +1,4 @@
-from flask import Flask, abort, current_app, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import lazy_gettext as _l
 
 from storefront.payments.services import stripe_enabled
@@ -48,10 +48,8 @@ def shop_identity() -> dict:
     }
 
 
-@bp.get("/policies/<name>")
+@bp.get(f"/policies/<any({', '.join(POLICY_TITLES)}):name>")
 def policy(name: str):
-    if name not in POLICY_TITLES:
-        abort(404)
     config = current_app.config
     return render_template(
         f"policies/{name}.html",
