@@ -117,7 +117,8 @@ def test_the_terms_describe_every_way_to_pay(client, in_english, app):
 
 def test_the_ocop_page_gives_the_score_bands_councils_and_revocation(client, in_english):
     page = client.get("/policies/ocop").text
-    for band in ("90–100</td><td>5★", "70–89</td><td>4★", "50–69</td><td>3★", "30–49</td><td>2★"):
+    for band in ("90–100</td><td>5★", "70–&lt;90</td><td>4★", "50–&lt;70</td><td>3★", "30–&lt;50</td><td>2★",
+                 "&lt;30</td><td>1★"):
         assert band in page
     assert "central council" in page and "provincial council" in page and "revoke" in page
 
