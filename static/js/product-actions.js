@@ -3,19 +3,6 @@
 (function () {
   "use strict";
 
-  function cartBadge(count, label) {
-    var link = document.querySelector(".cart-link");
-    if (!link) return;
-    var badge = link.querySelector(".cart-count");
-    if (!badge) {
-      badge = document.createElement("span");
-      badge.className = "cart-count";
-      link.appendChild(badge);
-    }
-    badge.textContent = String(count);
-    badge.setAttribute("aria-label", label);
-  }
-
   // "Add to cart" confirms here and updates the header's count; anything unexpected (a stale
   // CSRF token, the network) falls back to posting the form the ordinary way.
   document.querySelectorAll("form[data-in-place]").forEach(function (form) {
@@ -25,6 +12,7 @@
       event.preventDefault();
       button.disabled = true;
       notice.textContent = "";  // so the same message twice is announced twice
+      var answered = false;
       fetch(form.action, {
         method: "POST",
         body: new FormData(form),
@@ -34,12 +22,15 @@
         var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
         if (!json) throw new Error("not an answer for this page");
         return response.json().then(function (data) {
+          answered = true;
           notice.textContent = data.error || data.message;
           notice.classList.toggle("is-error", Boolean(data.error));
-          if (!data.error) cartBadge(data.count, data.count_label);
+          if (!data.error) {  // static/js/app.js shows the new count in the header
+            document.dispatchEvent(new CustomEvent("cartchange", { detail: { count: data.count, label: data.count_label } }));
+          }
         });
       }).catch(function () {
-        form.submit();
+        if (!answered) form.submit();  // never twice: an answered request has added already
       }).finally(function () {
         button.disabled = false;
       });

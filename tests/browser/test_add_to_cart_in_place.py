@@ -47,6 +47,9 @@ def test_add_to_cart_confirms_in_place_and_the_count_follows(live_app, page, fis
     expect(badge).to_have_text("3")
     assert page.url == product_url
 
+    page.go_back()  # the home page as it was first shown, from the browser's back/forward cache or afresh
+    expect(page.locator(".cart-link .cart-count")).to_have_text("3")
+    page.goto(product_url)
     page.locator("a.brand").click()  # the home page was stored before the cart existed
     expect(page.locator(".cart-link .cart-count")).to_have_text("3")
     page.locator(".cart-link").click()
