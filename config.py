@@ -90,8 +90,14 @@ class Config:
     # Exact (a Decimal), as every target is: see storefront.reports.models.Hundredths.
     GROWTH_TARGET_DEFAULT = growth_target(os.environ.get("GROWTH_TARGET_DEFAULT", "1.5"))
 
-    # The shop's address in links sent from commands (emails from `flask orders expire`).
+    # The shop's address in links sent from commands (emails from `flask orders expire`), and
+    # the base of canonical and Open Graph links (never the request's Host header: pages are cached).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    # Who runs the shop, shown in every page's footer and in the policies. Outside production an
+    # unset value shows a demo one; production logs a warning (storefront.policies).
+    SHOP_OPERATOR = os.environ.get("SHOP_OPERATOR", "")
+    SHOP_HOTLINE = os.environ.get("SHOP_HOTLINE", "")
+    SHOP_ADDRESS = os.environ.get("SHOP_ADDRESS", "")
 
     # Order confirmations go by SMTP when MAIL_SERVER is set, otherwise to the log.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
