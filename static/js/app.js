@@ -7,12 +7,6 @@
     select.addEventListener("change", function () { select.form.submit(); });
   });
 
-  // On a phone or tablet the catalogue's filters sit above the products: start them folded so
-  // the products are in view (without JavaScript they stay open).
-  if (window.matchMedia("(max-width: 999px)").matches) {
-    document.querySelectorAll(".filters details[open]").forEach(function (details) { details.open = false; });
-  }
-
   // A row of tabs that scrolls sideways on a phone shows the current tab, even the last one.
   document.querySelectorAll(".workspace-links, .figure-tabs").forEach(function (tabs) {
     var current = tabs.querySelector("[aria-current]");
