@@ -17,7 +17,9 @@ In process, the median of `--repeat` runs of:
   the default order, ordered by revenue ratio, by name, and by last-12-months revenue (which
   sums a second period), and the last-12-months view;
 - the bare `SELECT product_id, SUM(amount) FROM sale_line GROUP BY product_id`, fetched;
-the figure is each page's time over the aggregate's. Then, on the --export-products database
+the figure is each page's time over the aggregate's, in wall time and in this process's CPU
+time (on SQLite the database's work whatever else loads the machine; on PostgreSQL the client's
+only). Then, on the --export-products database
 (enough products for 100,000 rows; 0 leaves the downloads out), the CSV and XLSX downloads of every row, each timed with
 the peak of Python's memory while it is written (tracemalloc, in a second run), as the file grows.
 Figures go to stdout and, under "Growth report", to bench/RESULTS.md (not with --no-record).
@@ -25,6 +27,7 @@ Figures go to stdout and, under "Growth report", to bench/RESULTS.md (not with -
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 import tempfile
@@ -58,18 +61,22 @@ PAGES = {  # label: (sort column, descending, last-12-months view)
 }
 
 
-def timed(action, repeat: int) -> tuple[float, object]:
-    """The median wall time of `repeat` runs, each in a fresh session, and the last result."""
+def timed(action, repeat: int) -> tuple[tuple[float, float], object]:
+    """The median wall time and the median CPU time of this process over `repeat` runs, each in
+    a fresh session, and the last result. On SQLite the database works in this process, so its
+    CPU time is the work done whatever else loads the machine (wall time is not: the bench
+    shares 2 cores); on PostgreSQL the server's work is not in it."""
     from storefront.extensions import db
 
-    seconds, result = [], None
+    seconds, cpu, result = [], [], None
     for _ in range(repeat):
         db.session.remove()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = action()
         seconds.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
     db.session.remove()
-    return median(seconds), result
+    return (median(seconds), median(cpu)), result
 
 
 def scenario(database: str, products: int, lines: int, base_url: str, fresh: bool) -> tuple[dict, str]:
@@ -166,39 +173,42 @@ def measure_downloads(env: dict, url: str) -> dict:
     figures = {}
     with app.test_request_context(), tempfile.TemporaryFile() as file:
         for kind in ("csv", "xlsx"):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             rows = write(kind, file)
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - started_cpu
             tracemalloc.start()
             write(kind, file)
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-            figures[kind] = {"seconds": seconds, "rows": rows, "bytes": file.tell(), "peak": peak}
+            figures[kind] = {"seconds": seconds, "cpu": cpu, "rows": rows, "bytes": file.tell(), "peak": peak}
         db.engine.dispose()
     return figures
 
 
 def page_line(database: str, url: str, products: int, figures: dict) -> str:
-    bare = figures["bare_s"]
+    (bare, bare_cpu) = figures["bare_s"]
     pages = " · ".join(
-        f"{name} {seconds:.2f} s = {seconds / bare:.2f}×" for name, (seconds, _page) in figures["pages"].items()
+        f"{name} {seconds:.2f} s = {seconds / bare:.2f}× (CPU {cpu:.2f} s = {cpu / bare_cpu:.2f}×)"
+        for name, ((seconds, cpu), _page) in figures["pages"].items()
     )
     first = figures["pages"]["default order"][1]
     overall = first.summary["overall"]
     return (
         f"{database_label(database, url)} · {products:,} products, {figures['lines']:,} sale lines: a page of 50 of "
         f"{first.total:,} rows ({overall['meets']:,} meet, {overall['with_baseline']:,} compared) — {pages} "
-        f"· bare `{BARE_AGGREGATE}` {bare:.2f} s ({figures['products_sold']:,} rows)"
+        f"· bare `{BARE_AGGREGATE}` {bare:.2f} s, CPU {bare_cpu:.2f} s ({figures['products_sold']:,} rows) "
+        f"· load {os.getloadavg()[0]:.1f} at end"
     )
 
 
 def download_line(database: str, url: str, products: int, lines: int, figures: dict) -> str:
     parts = [
-        f"{kind.upper()} {found['rows']:,} rows in {found['seconds']:.1f} s ({found['bytes'] / 2**20:.1f} MB written, "
+        f"{kind.upper()} {found['rows']:,} rows in {found['seconds']:.1f} s, CPU {found['cpu']:.1f} s ({found['bytes'] / 2**20:.1f} MB written, "
         f"Python memory peak {found['peak'] / 2**20:.1f} MB)"
         for kind, found in figures.items()
     ]
-    return f"{database_label(database, url)} · {products:,} products, {lines:,} sale lines: downloads of every row — " + " · ".join(parts)
+    return (f"{database_label(database, url)} · {products:,} products, {lines:,} sale lines: downloads of every row — "
+            + " · ".join(parts) + f" · load {os.getloadavg()[0]:.1f} at end")
 
 
 def main() -> None:
