@@ -55,7 +55,7 @@ def transfer_payload(account: BankAccount, *, amount: int, purpose: str) -> str:
 
 def qr_svg(payload: str, *, title: str) -> Markup:
     """The QR code as an <svg> element to put in the page (no script, no inline style)."""
-    return Markup(segno.make(payload, error="m").svg_inline(scale=5, border=4, title=title, omitsize=False))
+    return Markup(segno.make(payload, error="m").svg_inline(border=4, title=title, omitsize=True))
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ def test_a_changed_payload_fails_its_checksum():
 def test_the_qr_code_is_an_svg_without_inline_style_or_script():
     svg = str(qr_svg("000201", title="VietQR OC1"))
     assert svg.startswith("<svg") and "<title>VietQR OC1</title>" in svg
+    assert "viewBox=" in svg and "width=" not in svg  # scales to the size the page gives it, never cropped
     assert "style=" not in svg and "<script" not in svg
 
 

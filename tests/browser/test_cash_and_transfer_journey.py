@@ -77,7 +77,11 @@ def test_bank_transfer_by_vietqr_confirmed_at_the_till(live_app, page, new_conte
     expect(page.locator(".status-tag")).to_have_text("Waiting for your bank transfer")
     qr = page.locator("[data-vietqr] svg")
     expect(qr).to_be_visible()
-    assert qr.bounding_box()["width"] >= 180  # big enough to scan from another phone
+    box, code = qr.bounding_box(), qr.locator("path").bounding_box()
+    assert box["width"] >= 180  # big enough to scan from another phone
+    # the whole code is drawn inside the box, quiet zone included: none of it is cut off
+    assert box["x"] < code["x"] and code["x"] + code["width"] < box["x"] + box["width"]
+    assert box["y"] < code["y"] and code["y"] + code["height"] < box["y"] + box["height"]
     expect(page.locator("[data-transfer-note]")).to_have_text(number)
     expect(page.locator("[data-account-number]")).to_have_text("0071000888888")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
