@@ -29,6 +29,8 @@ def shop():
 def order_as_guest(page, base, pepper, *, payment: str, delivery_address: str | None = None) -> str:
     page.goto(base + f"/lang/en?next=/products/{pepper.slug}")
     page.get_by_role("button", name="Add to cart").click()
+    # Added: confirmed in place on the product, or shown in the cart (the cart is empty before).
+    expect(page.locator(".cart-notice, .cart-link .cart-count").first).to_be_visible()
     page.goto(base + "/checkout")
     page.get_by_label("Full name").fill("Nguyễn Thị Lan")
     page.get_by_label("Mobile phone").fill("0905 123 456")
