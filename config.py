@@ -75,7 +75,14 @@ class Config:
     # Orders hold stock this long before an unpaid order expires.
     CARD_RESERVATION_MINUTES = int(os.environ.get("CARD_RESERVATION_MINUTES", "30"))
     PICKUP_RESERVATION_HOURS = int(os.environ.get("PICKUP_RESERVATION_HOURS", "72"))
+    TRANSFER_RESERVATION_HOURS = int(os.environ.get("TRANSFER_RESERVATION_HOURS", "24"))
     SHIPPING_FEE = int(os.environ.get("SHIPPING_FEE", "30000"))  # VND, deliveries only
+
+    # The operator's bank account for VietQR transfers, used by outlets that have none of their
+    # own; bank transfer is offered only where an account is known.
+    VIETQR_BANK_BIN = os.environ.get("VIETQR_BANK_BIN", "")  # NAPAS bank BIN, 6 digits
+    VIETQR_ACCOUNT_NUMBER = os.environ.get("VIETQR_ACCOUNT_NUMBER", "")
+    VIETQR_ACCOUNT_NAME = os.environ.get("VIETQR_ACCOUNT_NAME", "")
 
     # Card payment is offered only when the Stripe keys are set.
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
@@ -132,6 +139,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     STRIPE_SECRET_KEY = STRIPE_PUBLISHABLE_KEY = STRIPE_WEBHOOK_SECRET = ""
+    VIETQR_BANK_BIN = VIETQR_ACCOUNT_NUMBER = VIETQR_ACCOUNT_NAME = ""  # tests give an account where they need one
     MAIL_SERVER = ""
     PAGE_CACHE = False  # tests/test_page_cache.py turns it on
     # Only a test's first request applies the search change log: a periodic sync falling on

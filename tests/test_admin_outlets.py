@@ -262,3 +262,21 @@ def test_a_bad_manager_is_refused(client, staff, areas, email, message):
 
     assert response.status_code == 200 and message in response.text
     assert entries() == []
+
+
+def test_staff_give_an_outlet_its_bank_account_for_transfers_all_three_fields_or_none(client, staff, areas):
+    outlet = make_outlet("QN-TP-01", area=areas["tien_ky"], name="Điểm bán OCOP Tiên Phước")
+    data = {"name": outlet.name, "kind": "district_point", "place": "514", "commune": "",
+            "address": outlet.address, "latitude": "", "longitude": "", "phone": "", "opening_hours": "",
+            "directions": "", "pickup_enabled": "y", "bank_bin": "970436", "bank_account_number": "0071000888888",
+            "bank_account_name": ""}
+    page = client.post("/admin/outlets/QN-TP-01/edit", data=data).text
+    assert "Give the bank BIN, the account number and the holder&#39;s name, or none of them." in page
+    page = client.post("/admin/outlets/QN-TP-01/edit", data=data | {"bank_bin": "97043", "bank_account_name": "HTX"}).text
+    assert "A bank BIN has 6 digits" in page
+    response = client.post("/admin/outlets/QN-TP-01/edit", data=data | {"bank_account_name": "HTX Tiên Cảnh"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.scalar(db.select(Outlet).where(Outlet.code == "QN-TP-01"))
+    assert (saved.bank_bin, saved.bank_account_number, saved.bank_account_name) == ("970436", "0071000888888", "HTX Tiên Cảnh")
+    assert 'value="0071000888888"' in client.get("/admin/outlets/QN-TP-01/edit").text

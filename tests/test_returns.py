@@ -310,7 +310,7 @@ def test_a_counter_refund_reaches_the_ledger_and_the_stock(shop, collected, app)
     assert totals(shop.sauce)[1] == totals(shop.tea)[1] == 0
     assert on_hand(shop.outlet, shop.tea) == 9  # not restocked
     assert stock_check_is_clean(app)
-    with pytest.raises(OrderError, match="Only collected orders"):
+    with pytest.raises(OrderError, match="Only handed-over orders"):
         refund_at_counter(order=collected, quantities={sauce_line.id: 1}, reason="x", restock=True, user=shop.cashier,
                           refunded_before=collected.refunded_amount)
 
@@ -320,7 +320,7 @@ def test_a_card_order_or_one_not_collected_is_not_refunded_at_the_counter(shop):
     mark_paid(order=card)
     waiting = make_order(shop.outlet, [(shop.sauce, 1)])
     for order in (card, waiting):
-        with pytest.raises(OrderError, match="Only collected orders"):
+        with pytest.raises(OrderError, match="Only handed-over orders"):
             refund_at_counter(order=order, quantities={order.lines[0].id: 1}, reason="x", restock=True,
                               user=shop.cashier, refunded_before=0)
 

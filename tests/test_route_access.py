@@ -56,6 +56,7 @@ ACCESS: dict[str, frozenset[str]] = {
         "manage.stock_take_confirm", "manage.pick_product",
         "manage.stock_take_template", "manage.transfer", "manage.orders", "manage.order_detail",
         "manage.order_ready", "manage.order_collected", "manage.order_shipped", "manage.order_delivered",
+        "manage.order_transfer_received",
         "manage.order_cancel", "manage.order_counter_refund", "manage.pos",
         "manage.pos_add", "manage.pos_clear", "manage.pos_complete", "manage.pos_set_quantity",
         "manage.pos_remove_line", "manage.pos_sales", "manage.till_day", "manage.pos_receipt", "manage.pos_return",

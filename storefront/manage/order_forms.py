@@ -12,6 +12,7 @@ from storefront.manage.pos_forms import MAX_RETURN_LINES, PAYMENT_LABELS, GiveBa
 
 STATUS_LABELS = {
     "awaiting_payment": _l("Awaiting payment"),
+    "awaiting_transfer": _l("Awaiting bank transfer"),
     "reserved": _l("Reserved"),
     "payment_failed": _l("Payment failed"),
     "paid": _l("Paid"),
@@ -24,11 +25,14 @@ STATUS_LABELS = {
     "refunded": _l("Refunded"),
     "partly_refunded": _l("Partly refunded"),
 }
-PAYMENT_METHOD_LABELS = {"card": _l("Card (online)"), "pay_at_pickup": _l("Pay at pickup")}
+PAYMENT_METHOD_LABELS = {
+    "card": _l("Card (online)"), "pay_at_pickup": _l("Pay at pickup"), "pay_on_delivery": _l("Cash on delivery"),
+    "bank_transfer": _l("Bank transfer (VietQR)"),
+}
 FULFILMENT_LABELS = {"pickup": _l("Pickup"), "delivery": _l("Delivery")}
 
 # The list's filter: "open" (still to be worked on, the default), "all", or one status.
-OPEN_STATUSES = ("awaiting_payment", "reserved", "paid", "ready", "shipped")
+OPEN_STATUSES = ("awaiting_payment", "awaiting_transfer", "reserved", "paid", "ready", "shipped")
 STATUS_FILTERS = {"open": _l("Open orders"), "all": _l("All orders"), **STATUS_LABELS}
 
 
@@ -41,7 +45,7 @@ class OrderStepForm(FlaskForm):
 
 
 class CollectForm(FlaskForm):
-    # Only pay-at-pickup orders need it; the service refuses them without one.
+    # Only orders paid at handover (pickup or delivery) need it; the service refuses them without one.
     payment_kind = RadioField(
         _l("The customer paid by"),
         choices=[SelectChoice(kind, label) for kind, label in PAYMENT_LABELS.items()],

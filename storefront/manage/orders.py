@@ -40,11 +40,12 @@ from storefront.manage.order_forms import (
     RefundForm,
     ShipForm,
 )
-from storefront.orders.models import CUSTOMER_CANCELLABLE, Order, OrderEvent, OrderLine
+from storefront.orders.models import EXPIRING, Order, OrderEvent, OrderLine, Status
 from storefront.orders.services import (
     OrderError,
     cancel_order,
     cancel_uncollected,
+    confirm_transfer,
     counter_refund_lines,
     counter_refundable,
     expire_if_due,
@@ -57,10 +58,10 @@ from storefront.orders.services import (
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import StockError
 from storefront.payments.services import PaymentError, refund_order
+from storefront.vietqr import transfer_details
 
 ORDERS_PER_PAGE = 30
 PICKUP_QUEUE_SHOWN = 5
-UNPAID = ("awaiting_payment", "reserved")
 WAITING_PICKUP = ("reserved", "paid", "ready")
 
 
@@ -73,7 +74,7 @@ def expire_due_orders(outlet: Outlet) -> None:
     now = utcnow()
     due = db.session.scalars(
         db.select(Order)
-        .where(Order.outlet_id == outlet.id, Order.status.in_(UNPAID), Order.reserved_until <= now)
+        .where(Order.outlet_id == outlet.id, Order.status.in_(EXPIRING), Order.reserved_until <= now)
         .options(selectinload(Order.lines).selectinload(OrderLine.product))
         .order_by(Order.id)
     ).all()
@@ -114,6 +115,17 @@ def pickup_queue(outlet: Outlet) -> PickupQueue:
     return PickupQueue(count=count, first=list(first))
 
 
+def awaiting_transfers(outlet: Outlet, *, limit: int = PICKUP_QUEUE_SHOWN) -> list[Order]:
+    """Orders at the outlet whose customers are to pay by bank transfer, oldest first, for the
+    till: a customer may pay at the counter, or the money may be seen arriving."""
+    expire_due_orders(outlet)
+    return list(db.session.scalars(
+        db.select(Order)
+        .where(Order.outlet_id == outlet.id, Order.status == Status.AWAITING_TRANSFER)
+        .order_by(Order.created_at, Order.id).limit(limit)
+    ))
+
+
 def outlet_order_or_404(outlet: Outlet, number: str) -> Order:
     """The order, if it is fulfilled at this outlet; lapsed reservations are released first."""
     order = db.session.scalar(
@@ -137,11 +149,15 @@ def next_steps(order: Order) -> set[str]:
         steps.add("ready")
     if order.status == "ready":
         steps.add("collected")
-    if order.fulfilment == "delivery" and order.status == "paid":
+    if order.fulfilment == "delivery" and (
+        order.status == Status.PAID or (order.status == Status.RESERVED and order.payment_method == "pay_on_delivery")
+    ):
         steps.add("shipped")
     if order.status == "shipped":
         steps.add("delivered")
-    if order.status in CUSTOMER_CANCELLABLE or (order.status == "ready" and order.paid_at is None):
+    if order.status == Status.AWAITING_TRANSFER:
+        steps.add("confirm_transfer")
+    if order.customer_can_cancel or (order.status in ("ready", "shipped") and order.unpaid_handover):
         steps.add("cancel")
     if current_user.is_staff and refundable_amount(order) > 0:
         steps.add("refund")
@@ -169,7 +185,7 @@ def render_order(outlet: Outlet, order: Order, *, error: str | None = None, **fo
     } | forms
     steps = next_steps(order)
     return render_template(
-        "manage/order.html", outlet=outlet, order=order, error=error, steps=steps,
+        "manage/order.html", outlet=outlet, order=order, error=error, steps=steps, transfer=transfer_details(order),
         refundable=refundable_amount(order), status_labels=STATUS_LABELS,
         payment_labels=PAYMENT_METHOD_LABELS, fulfilment_labels=FULFILMENT_LABELS,
         counter_rows=with_fields(forms["counter_refund_form"], [
@@ -259,10 +275,21 @@ def order_shipped(code: str, number: str):
 def order_delivered(code: str, number: str):
     outlet = outlet_or_403(code)
     order = outlet_order_or_404(outlet, number)
+    form, user = CollectForm(), current_user._get_current_object()
+    return run_step(outlet, order, form, "collect_form",
+                    lambda: mark_delivered(order=order, user=user, payment_kind=form.payment_kind.data),
+                    _("Order %(number)s was delivered.", number=order.number))
+
+
+@bp.post("/<code>/orders/<number>/transfer-received")
+@role_required(*manager_roles)
+def order_transfer_received(code: str, number: str):
+    outlet = outlet_or_403(code)
+    order = outlet_order_or_404(outlet, number)
     user = current_user._get_current_object()
     return run_step(outlet, order, OrderStepForm(), "step_form",
-                    lambda: mark_delivered(order=order, user=user),
-                    _("Order %(number)s was delivered.", number=order.number))
+                    lambda: confirm_transfer(order=order, user=user),
+                    _("The transfer for order %(number)s is recorded as received.", number=order.number))
 
 
 @bp.post("/<code>/orders/<number>/cancel")
@@ -272,7 +299,7 @@ def order_cancel(code: str, number: str):
     order = outlet_order_or_404(outlet, number)
     form, user = CancelForm(), current_user._get_current_object()
     paid_by_card = refundable_amount(order) > 0
-    cancel = cancel_uncollected if order.status == "ready" and order.paid_at is None else cancel_order
+    cancel = cancel_uncollected if order.status in ("ready", "shipped") and order.unpaid_handover else cancel_order
     response = run_step(outlet, order, form, "cancel_form",
                         lambda: cancel(order=order, user=user, note=form.reason.data),
                         _("Order %(number)s was cancelled.", number=order.number))

@@ -18,6 +18,7 @@ from storefront.i18n import current_language, vnd
 from storefront.manage import bp
 from storefront.clock import vietnam_today
 from storefront.manage.access import manager_roles, outlet_or_403
+from storefront.manage.orders import awaiting_transfers
 from storefront.manage.pos_forms import (
     PAYMENT_LABELS,
     PosAddForm,
@@ -32,6 +33,7 @@ from storefront.manage.pos_forms import (
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import OutOfStock, StockError
 from storefront.query_args import number, page_number
+from storefront.vietqr import bank_account_for, transfer_details, transfer_to
 from storefront.sales.services import (
     PricedCart,
     SaleAlreadyRecorded,
@@ -130,6 +132,8 @@ def render_pos(
         results=results, matches=matches, add_form=add_form or PosAddForm(formdata=None, q=q),
         add_error=add_error, line_errors=line_errors or {}, checkout_form=checkout_form,
         checkout_error=checkout_error,
+        till_transfer=transfer_to(bank_account_for(outlet), amount=priced.total, note=cart.number) if cart.number else None,
+        transfers=[(order, transfer_details(order)) for order in awaiting_transfers(outlet)],
     )
 
 

@@ -68,21 +68,29 @@ class CheckoutForm(FlaskForm):
     )
     payment = RadioField(
         _l("Payment"),
-        choices=[SelectChoice("card", _l("Card, now")), SelectChoice("pay_at_pickup", _l("Pay at the sales point when you collect"))],
+        choices=[
+            SelectChoice("card", _l("Card, now")),
+            SelectChoice("bank_transfer", _l("Bank transfer (VietQR)")),
+            SelectChoice("pay_at_pickup", _l("Pay at the sales point when you collect")),
+            SelectChoice("pay_on_delivery", _l("Cash on delivery")),
+        ],
         validate_choice=False,
     )
     cart_fingerprint = HiddenField()
 
-    def __init__(self, *args, pickup_outlet_ids: list[int], card_enabled: bool, **kwargs):
+    def __init__(self, *args, pickup_outlet_ids: list[int], card_enabled: bool, transfer_enabled: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.pickup_outlet_ids = {str(outlet_id) for outlet_id in pickup_outlet_ids}
         self.card_enabled = card_enabled
+        self.transfer_enabled = transfer_enabled
+
+    def offered(self, method: str) -> bool:
+        """Whether the page offers this payment method at all (some only for one fulfilment)."""
+        return {"card": self.card_enabled, "bank_transfer": self.transfer_enabled}.get(method, True)
 
     def validate_fulfilment(self, field) -> None:
         if field.data not in ("pickup", "delivery"):
             raise ValidationError(_("Choose pickup or delivery."))
-        if field.data == "delivery" and not self.card_enabled:
-            raise ValidationError(_("Delivery needs card payment, which is not available right now."))
 
     def validate_outlet(self, field) -> None:
         if self.fulfilment.data != "pickup":
@@ -99,7 +107,11 @@ class CheckoutForm(FlaskForm):
     def validate_payment(self, field) -> None:
         if field.data == "card" and not self.card_enabled:
             raise ValidationError(_("Card payment is not available right now."))
+        if field.data == "bank_transfer" and not self.transfer_enabled:
+            raise ValidationError(_("Bank transfer is not available right now."))
         if field.data == "pay_at_pickup" and self.fulfilment.data != "pickup":
             raise ValidationError(_("Paying at the sales point is only for pickup orders."))
-        if field.data not in ("card", "pay_at_pickup"):
+        if field.data == "pay_on_delivery" and self.fulfilment.data != "delivery":
+            raise ValidationError(_("Cash on delivery is only for delivery orders."))
+        if field.data not in ("card", "bank_transfer", "pay_at_pickup", "pay_on_delivery"):
             raise ValidationError(_("Choose how you will pay."))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,21 +14,58 @@ from storefront.extensions import Money, db
 from storefront.outlets.models import Outlet
 
 FULFILMENTS = ("pickup", "delivery")
-PAYMENT_METHODS = ("card", "pay_at_pickup")
+PAYMENT_METHODS = ("card", "pay_at_pickup", "pay_on_delivery", "bank_transfer")
+# Paid in person when the goods are handed over (at the counter or at the door): the sale is made then.
+PAID_ON_HANDOVER = ("pay_at_pickup", "pay_on_delivery")
+
+
+class Status(StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    AWAITING_TRANSFER = "awaiting_transfer"
+    RESERVED = "reserved"
+    PAYMENT_FAILED = "payment_failed"
+    PAID = "paid"
+    READY = "ready"
+    COLLECTED = "collected"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    REFUNDED = "refunded"
+    PARTLY_REFUNDED = "partly_refunded"
+
 
 # awaiting_payment → paid → ready → collected (card, pickup)
 # reserved → ready → collected (pay at pickup; the sale is made at collection)
 # awaiting_payment → paid → shipped → delivered (card, delivery)
+# reserved → shipped → delivered (cash on delivery; the sale is made at delivery)
+# awaiting_transfer → paid → ready → collected / shipped → delivered (bank transfer; the sale is
+#   made when the outlet confirms the transfer received)
 # side exits: payment_failed (retry possible), cancelled, expired, refunded, partly_refunded
-STATUSES = (
-    "awaiting_payment", "reserved", "payment_failed", "paid", "ready", "collected",
-    "shipped", "delivered", "cancelled", "expired", "refunded", "partly_refunded",
-)
-HOLDS_RESERVATION = ("awaiting_payment", "reserved", "ready")
+_REFUNDS = {Status.REFUNDED, Status.PARTLY_REFUNDED}
+TRANSITIONS: dict[Status, set[Status]] = {
+    Status.AWAITING_PAYMENT: {Status.PAID, Status.PAYMENT_FAILED, Status.CANCELLED, Status.EXPIRED},
+    Status.AWAITING_TRANSFER: {Status.PAID, Status.CANCELLED, Status.EXPIRED},
+    Status.RESERVED: {Status.READY, Status.SHIPPED, Status.CANCELLED, Status.EXPIRED},
+    Status.PAYMENT_FAILED: {Status.AWAITING_PAYMENT, Status.PAID, Status.CANCELLED},
+    Status.PAID: {Status.READY, Status.SHIPPED, Status.CANCELLED} | _REFUNDS,
+    Status.READY: {Status.COLLECTED, Status.CANCELLED} | _REFUNDS,
+    Status.SHIPPED: {Status.DELIVERED, Status.CANCELLED} | _REFUNDS,
+    Status.COLLECTED: _REFUNDS,
+    Status.DELIVERED: _REFUNDS,
+    # A card payment or a transfer that arrives after the order lapsed is still recorded.
+    Status.CANCELLED: {Status.PAID} | _REFUNDS,
+    Status.EXPIRED: {Status.PAID} | _REFUNDS,
+    Status.PARTLY_REFUNDED: _REFUNDS,
+    Status.REFUNDED: set(),
+}
+STATUSES = tuple(Status)
+EXPIRING = (Status.AWAITING_PAYMENT, Status.RESERVED, Status.AWAITING_TRANSFER)  # until reserved_until
+HOLDS_RESERVATION = ("awaiting_payment", "awaiting_transfer", "reserved", "ready")
 # Not finished: the customer still expects to pay, collect or receive (a failed card payment may be
 # retried). The rest are final.
-OPEN_STATUSES = ("awaiting_payment", "reserved", "payment_failed", "paid", "ready", "shipped")
-CUSTOMER_CANCELLABLE = ("awaiting_payment", "reserved", "payment_failed", "paid")
+OPEN_STATUSES = ("awaiting_payment", "awaiting_transfer", "reserved", "payment_failed", "paid", "ready", "shipped")
+CUSTOMER_CANCELLABLE = ("awaiting_payment", "awaiting_transfer", "reserved", "payment_failed", "paid")
 
 
 class Order(db.Model):
@@ -62,7 +100,21 @@ class Order(db.Model):
 
     @property
     def holds_reservation(self) -> bool:
-        return self.status in HOLDS_RESERVATION
+        # A cash-on-delivery order keeps its stock reserved while it is on its way.
+        return self.status in HOLDS_RESERVATION or (self.status == Status.SHIPPED and self.unpaid_handover)
+
+    @property
+    def unpaid_handover(self) -> bool:
+        """Paid in person at handover, and not yet paid."""
+        return self.payment_method in PAID_ON_HANDOVER and self.paid_at is None
+
+    @property
+    def customer_can_cancel(self) -> bool:
+        # Card payments are refunded through Stripe on cancel; a transfer is refunded by the outlet.
+        return self.status in CUSTOMER_CANCELLABLE and not (self.paid_at and self.payment_method == "bank_transfer")
+
+    def can_become(self, status: Status) -> bool:
+        return status in TRANSITIONS.get(Status(self.status), set())
 
 
 class OrderLine(db.Model):

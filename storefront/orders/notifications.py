@@ -137,6 +137,7 @@ def order_link(number: str, access_token: str) -> str:
 def subject_for(update: Update) -> str:
     subjects = {
         "awaiting_payment": _("Order %(number)s: waiting for your card payment", number=update.number),
+        "awaiting_transfer": _("Order %(number)s: waiting for your bank transfer", number=update.number),
         "reserved": _("Order %(number)s is reserved for you", number=update.number),
         "payment_failed": _("Order %(number)s: the payment did not go through", number=update.number),
         "paid": _("Order %(number)s is paid", number=update.number),
@@ -158,6 +159,7 @@ def news_for(update: Update) -> str:
     place = f"{update.outlet_name}, {update.outlet_address}"
     news = {
         "awaiting_payment": _("We are holding your items until %(deadline)s. Pay by card on the order page to confirm it.", deadline=deadline),
+        "awaiting_transfer": _("We are holding your items until %(deadline)s. Pay %(total)s by bank transfer with the VietQR code on the order page, with the order number as the transfer note.", deadline=deadline, total=vnd(update.total)),
         "reserved": _("Your items are set aside at %(place)s until %(deadline)s. Pay when you collect them.", place=place, deadline=deadline),
         "payment_failed": _("Your card payment did not go through, so the items are no longer held. You can try again on the order page."),
         "paid": _("Thank you: we have received your payment of %(total)s.", total=vnd(update.total)),
@@ -170,6 +172,9 @@ def news_for(update: Update) -> str:
         "refunded": _("We have refunded %(amount)s to your card.", amount=vnd(update.refunded_amount)),
         "partly_refunded": _("We have refunded part of your order: %(amount)s so far.", amount=vnd(update.refunded_amount)),
     }
+    if update.payment_method == "pay_on_delivery" and update.status == "reserved":
+        return _("Your items are set aside at %(outlet)s. Pay %(total)s in cash when the parcel is delivered.",
+                 outlet=update.outlet_name, total=vnd(update.total))
     return news.get(update.status, _("Your order has been updated."))
 
 

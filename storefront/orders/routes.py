@@ -26,7 +26,7 @@ from storefront.orders.cart import (
     signed_in_user,
 )
 from storefront.orders.forms import CheckoutForm, QuantityForm
-from storefront.orders.models import CUSTOMER_CANCELLABLE, Order
+from storefront.orders.models import Order
 from storefront.orders.notifications import listen_for_order_events
 from storefront.orders.services import (
     Contact,
@@ -40,6 +40,7 @@ from storefront.orders.services import (
 from storefront.outlets.services import StockError
 from storefront.payments.services import stripe_enabled
 from storefront.query_args import page_number
+from storefront.vietqr import bank_account_for, transfer_details
 
 VIEWED_ORDERS_KEY = "viewed_orders"
 MAX_REMEMBERED_ORDERS = 20
@@ -47,6 +48,7 @@ ORDERS_PER_PAGE = 20
 
 ORDER_STATUS_LABELS = {
     "awaiting_payment": _l("Waiting for card payment"),
+    "awaiting_transfer": _l("Waiting for your bank transfer"),
     "reserved": _l("Reserved, pay at pickup"),
     "payment_failed": _l("Payment failed"),
     "paid": _l("Paid"),
@@ -59,7 +61,10 @@ ORDER_STATUS_LABELS = {
     "refunded": _l("Refunded"),
     "partly_refunded": _l("Partly refunded"),
 }
-PAYMENT_METHOD_LABELS = {"card": _l("Card"), "pay_at_pickup": _l("Pay at pickup")}
+PAYMENT_METHOD_LABELS = {
+    "card": _l("Card"), "pay_at_pickup": _l("Pay at pickup"), "pay_on_delivery": _l("Cash on delivery"),
+    "bank_transfer": _l("Bank transfer (VietQR)"),
+}
 FULFILMENT_LABELS = {"pickup": _l("Pickup at a sales point"), "delivery": _l("Delivery")}
 
 bp.record_once(lambda state: listen_for_order_events())
@@ -153,7 +158,7 @@ def checkout_blocker(cart: Cart) -> str | None:
         return _("Your cart is empty.")
     if cart.has_problems:
         return _("Some lines of your cart need your attention before you can check out.")
-    if not cart.outlets or not (cart.pickup_outlets or stripe_enabled()):  # delivery needs a card
+    if not cart.outlets:
         return _(
             "No single sales point has everything in your cart in these quantities. "
             "Lower a quantity or remove a product to check out."
@@ -173,6 +178,7 @@ def checkout():
     form = CheckoutForm(
         pickup_outlet_ids=[supplier.outlet.id for supplier in cart.pickup_outlets],
         card_enabled=stripe_enabled(),
+        transfer_enabled=any(bank_account_for(supplier.outlet) for supplier in cart.outlets),
     )
     problem = None
     if not form.is_submitted():
@@ -202,8 +208,11 @@ def fill_defaults(form: CheckoutForm, cart: Cart) -> None:
     if user is not None:
         form.name.data, form.email.data, form.phone.data = user.name, user.email, user.phone
         form.delivery_address.data = user.addresses[0].address if user.addresses else ""
-    form.fulfilment.data = "pickup" if cart.pickup_outlets or not form.card_enabled else "delivery"
-    form.payment.data = "card" if form.card_enabled else "pay_at_pickup"
+    form.fulfilment.data = "pickup" if cart.pickup_outlets else "delivery"
+    if form.card_enabled:
+        form.payment.data = "card"
+    else:
+        form.payment.data = "pay_at_pickup" if form.fulfilment.data == "pickup" else "pay_on_delivery"
     if len(cart.pickup_outlets) == 1:
         form.outlet.data = str(cart.pickup_outlets[0].outlet.id)
 
@@ -230,6 +239,8 @@ def finish_checkout(order: Order):
     remember_order(order.number)
     if order.payment_method == "card":
         flash(_("Order %(number)s is placed. Pay by card below to confirm it.", number=order.number), "success")
+    elif order.payment_method == "bank_transfer":
+        flash(_("Order %(number)s is placed. Scan the VietQR code below with your banking app to pay.", number=order.number), "success")
     else:
         flash(_("Thank you! Order %(number)s is reserved for you.", number=order.number), "success")
     return redirect(url_for(".order_page", number=order.number, key=order.access_token))
@@ -266,7 +277,8 @@ def order_page(number: str):
     return render_template(
         "orders/order.html",
         order=order,
-        can_cancel=order.status in CUSTOMER_CANCELLABLE,
+        transfer=transfer_details(order),
+        can_cancel=order.customer_can_cancel,
         can_retry=order.status == "payment_failed" and stripe_enabled(),
     )
 

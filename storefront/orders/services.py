@@ -21,13 +21,14 @@ from storefront.clock import utcnow, vietnam_today
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.orders.models import (
-    CUSTOMER_CANCELLABLE,
+    EXPIRING,
     FULFILMENTS,
     OPEN_STATUSES,
     PAYMENT_METHODS,
     Order,
     OrderEvent,
     OrderLine,
+    Status,
 )
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import OutOfStock, check_quantity, move_stock
@@ -89,6 +90,8 @@ def reservation_deadline(payment_method: str, now: datetime) -> datetime:
     config = current_app.config
     if payment_method == "card":
         return now + timedelta(minutes=config["CARD_RESERVATION_MINUTES"])
+    if payment_method == "bank_transfer":
+        return now + timedelta(hours=config["TRANSFER_RESERVATION_HOURS"])
     return now + timedelta(hours=config["PICKUP_RESERVATION_HOURS"])
 
 
@@ -141,6 +144,9 @@ def sell_lines(order: Order, *, from_reservation: bool, user: User | None = None
         )
 
 
+FIRST_STATUS = {"card": Status.AWAITING_PAYMENT, "bank_transfer": Status.AWAITING_TRANSFER}
+
+
 def place_order(
     *,
     lines: list[CartLine],
@@ -159,6 +165,13 @@ def place_order(
         raise OrderError(_l("Choose a payment method."))
     if payment_method == "pay_at_pickup" and fulfilment != "pickup":
         raise OrderError(_l("Paying at pickup needs a pickup order."))
+    if payment_method == "pay_on_delivery" and fulfilment != "delivery":
+        raise OrderError(_l("Cash on delivery needs a delivery order."))
+    if payment_method == "bank_transfer":
+        from storefront.vietqr import bank_account_for  # the account the QR code pays into
+
+        if bank_account_for(outlet) is None:
+            raise OrderError(_l("Bank transfer is not available for %(outlet)s.", outlet=outlet.name))
     if fulfilment == "pickup" and not outlet.pickup_enabled:
         raise OrderError(_l("%(outlet)s does not offer pickup.", outlet=outlet.name))
     if fulfilment == "delivery" and not (delivery_address or "").strip():
@@ -197,7 +210,7 @@ def place_order(
     ]
     with transaction():
         db.session.add(order)
-        add_event(order, "awaiting_payment" if payment_method == "card" else "reserved")
+        add_event(order, FIRST_STATUS.get(payment_method, Status.RESERVED))
         db.session.flush()
         reserve_lines(order, user)
     return order
@@ -211,23 +224,40 @@ def mark_paid(*, order: Order, payment_intent_id: str | None = None) -> bool:
         lock_order(order)
         if order.paid_at is not None:
             return False
-        if order.holds_reservation:
-            sell_lines(order, from_reservation=True)
-            note = ""
-        else:
-            # Paid after the reservation lapsed (late webhook, a retry that raced expiry).
-            try:
-                with db.session.begin_nested():
-                    sell_lines(order, from_reservation=False)
-                note = "paid after the reservation had lapsed"
-            except OutOfStock:
-                note = "paid, but the stock is gone: refund or supply from elsewhere"
-        order.paid_at = utcnow()
-        order.reserved_until = None
+        note = sell_paid_order(order)
         if payment_intent_id:
             order.stripe_payment_intent_id = payment_intent_id
         add_event(order, "paid", note)
     return True
+
+
+def sell_paid_order(order: Order, user: User | None = None) -> str:
+    """The money arrived: the sale is made from the reservation, or from what is available when
+    the reservation lapsed meanwhile (a late webhook, a transfer confirmed after expiry).
+    Returns the note for the order's history. Runs inside the caller's transaction."""
+    if order.holds_reservation:
+        sell_lines(order, from_reservation=True, user=user)
+        note = ""
+    else:
+        try:
+            with db.session.begin_nested():
+                sell_lines(order, from_reservation=False, user=user)
+            note = "paid after the reservation had lapsed"
+        except OutOfStock:
+            note = "paid, but the stock is gone: refund or supply from elsewhere"
+    order.paid_at = utcnow()
+    order.reserved_until = None
+    return note
+
+
+def confirm_transfer(*, order: Order, user: User) -> None:
+    """The outlet's manager or staff saw the bank transfer arrive: the sale is made now."""
+    with transaction():
+        lock_order(order)
+        if order.payment_method != "bank_transfer" or order.paid_at is not None or not order.can_become(Status.PAID):
+            raise OrderError(_l("Only orders waiting for a bank transfer can be confirmed as paid."))
+        note = sell_paid_order(order, user)
+        add_event(order, Status.PAID, note or "transfer received", user)
 
 
 def mark_payment_failed(*, order: Order, reason: str = "") -> bool:
@@ -263,7 +293,7 @@ def cancel_order(*, order: Order, user: User | None = None, note: str = "") -> N
     """
     with transaction():
         lock_order(order)
-        if order.status not in CUSTOMER_CANCELLABLE:
+        if not order.customer_can_cancel:
             raise OrderError(_l("This order can no longer be cancelled."))
         if order.holds_reservation:
             release_lines(order, user)
@@ -276,7 +306,7 @@ def expire_if_due(order: Order, now: datetime | None = None) -> bool:
     now = now or utcnow()
 
     def due() -> bool:
-        return order.status in ("awaiting_payment", "reserved") and (
+        return order.status in EXPIRING and (
             order.reserved_until is not None and order.reserved_until <= now
         )
 
@@ -297,7 +327,7 @@ def expire_orders(now: datetime | None = None) -> list[str]:
     now = now or utcnow()
     due = db.session.scalars(
         db.select(Order)
-        .where(Order.status.in_(("awaiting_payment", "reserved")), Order.reserved_until <= now)
+        .where(Order.status.in_(EXPIRING), Order.reserved_until <= now)
         .order_by(Order.id)
     ).all()
     return [order.number for order in due if expire_if_due(order, now)]
@@ -320,21 +350,28 @@ def mark_collected(*, order: Order, user: User, payment_kind: str | None = None)
             raise OrderError(_l("Only orders that are ready can be collected."))
         note = ""
         if order.payment_method == "pay_at_pickup":
-            if payment_kind not in ("cash", "card", "transfer"):
-                raise OrderError(_l("Choose how the customer paid."))
-            sell_lines(order, from_reservation=True, user=user)
-            order.paid_at = utcnow()
-            note = f"paid at pickup: {payment_kind}"
+            note = collect_payment(order, user=user, payment_kind=payment_kind, where="pickup")
         add_event(order, "collected", note, user)
 
 
+def collect_payment(order: Order, *, user: User, payment_kind: str | None, where: str) -> str:
+    """The customer pays in person at handover (pay at pickup, cash on delivery): the sale is made
+    from the reservation now. Returns the note for the order's history; inside the caller's
+    transaction."""
+    if payment_kind not in ("cash", "card", "transfer"):
+        raise OrderError(_l("Choose how the customer paid."))
+    sell_lines(order, from_reservation=True, user=user)
+    order.paid_at = utcnow()
+    return f"paid at {where}: {payment_kind}"
+
+
 def cancel_uncollected(*, order: Order, user: User, note: str = "") -> None:
-    """The customer never came for a pay-at-pickup order that was made ready: the outlet
-    cancels it and its stock is free again (ready orders no longer expire on their own)."""
+    """The customer never came for an unpaid order made ready, or refused a cash-on-delivery
+    parcel: the outlet cancels it and its stock is free again (neither expires on its own)."""
     with transaction():
         lock_order(order)
-        if order.status != "ready" or order.paid_at is not None:
-            raise OrderError(_l("Only unpaid orders waiting for pickup can be cancelled this way."))
+        if order.status not in ("ready", "shipped") or not order.unpaid_handover:
+            raise OrderError(_l("Only unpaid orders waiting for pickup or delivery can be cancelled this way."))
         release_lines(order, user)
         add_event(order, "cancelled", note[:255], user)
 
@@ -342,17 +379,23 @@ def cancel_uncollected(*, order: Order, user: User, note: str = "") -> None:
 def mark_shipped(*, order: Order, user: User, note: str = "") -> None:
     with transaction():
         lock_order(order)
-        if order.fulfilment != "delivery" or order.status != "paid":
-            raise OrderError(_l("Only paid delivery orders can be shipped."))
+        pay_on_delivery = order.payment_method == "pay_on_delivery" and order.status == Status.RESERVED
+        if order.fulfilment != "delivery" or not (order.status == Status.PAID or pay_on_delivery):
+            raise OrderError(_l("Only paid or cash-on-delivery orders can be shipped."))
+        order.reserved_until = None  # on its way: it no longer expires
         add_event(order, "shipped", note[:255], user)
 
 
-def mark_delivered(*, order: Order, user: User) -> None:
+def mark_delivered(*, order: Order, user: User, payment_kind: str | None = None) -> None:
+    """Handed over at the door. A cash-on-delivery order is paid now, which is when its sale is made."""
     with transaction():
         lock_order(order)
         if order.status != "shipped":
             raise OrderError(_l("Only shipped orders can be marked delivered."))
-        add_event(order, "delivered", "", user)
+        note = ""
+        if order.payment_method == "pay_on_delivery":
+            note = collect_payment(order, user=user, payment_kind=payment_kind, where="delivery")
+        add_event(order, "delivered", note, user)
 
 
 def split_refund(left: list[int], amount: int) -> list[int]:
@@ -417,9 +460,10 @@ def record_refund(*, order: Order, refunded_total: int, restock: bool = False, u
 
 
 def counter_refundable(order: Order) -> bool:
-    """A pay-at-pickup order paid at the counter can be refunded there, in cash or as paid."""
-    return (order.payment_method == "pay_at_pickup" and order.paid_at is not None
-            and order.status in ("collected", "partly_refunded") and order.refunded_amount < order.total)
+    """An order paid in person (at pickup or delivery) or by bank transfer, once handed over, can be
+    refunded at the outlet's counter, in cash or as paid; card payments are refunded through Stripe."""
+    return (order.payment_method != "card" and order.paid_at is not None
+            and order.status in ("collected", "delivered", "partly_refunded") and order.refunded_amount < order.total)
 
 
 def order_lines_left(order: Order) -> list[tuple[OrderLine, SaleLine | None, LineLeft]]:
@@ -452,7 +496,7 @@ def refund_at_counter(*, order: Order, quantities: dict[int, int], reason: str, 
     with transaction():
         lock_order(order)
         if not counter_refundable(order):
-            raise OrderError(_l("Only collected orders paid at pickup can be refunded at the counter."))
+            raise OrderError(_l("Only handed-over orders paid in person or by transfer can be refunded at the counter."))
         if order.refunded_amount != refunded_before:
             raise OrderError(_l("This order was refunded meanwhile: check what is left and try again."))
         wanted = units_coming_back(

@@ -77,6 +77,13 @@ class OutletForm(FlaskForm):
     pickup_enabled = BooleanField(_l("Customers can collect online orders here"))
     opened_on = DateField(_l("Opened on"), validators=[Optional()],
                           description=_l("The day it opened; the plans count it from then. Empty: today."))
+    # Where customers' VietQR bank transfers for this outlet's orders go; empty: the operator's account.
+    bank_bin = StringField(_l("Bank BIN (NAPAS, 6 digits)"), filters=[stripped], validators=[
+        Optional(), Regexp(r"^\d{6}$", message=_l("A bank BIN has 6 digits, such as 970436."))],
+        description=_l("For VietQR transfers. Leave the three bank fields empty to use the operator's account."))
+    bank_account_number = StringField(_l("Bank account number"), filters=[stripped], validators=[
+        Optional(), Regexp(r"^[0-9A-Za-z]{1,19}$", message=_l("An account number has up to 19 letters or digits."))])
+    bank_account_name = StringField(_l("Account holder's name"), filters=[stripped], validators=[Length(max=70)])
 
     def __init__(self, *args, creating: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -112,6 +119,11 @@ class OutletForm(FlaskForm):
         if problem := opening_problem(field.data):
             raise ValidationError(problem)
 
+    def validate_bank_account_name(self, field) -> None:
+        bank = (self.bank_bin.data, self.bank_account_number.data, field.data)
+        if any(bank) and not all(bank):
+            raise ValidationError(_("Give the bank BIN, the account number and the holder's name, or none of them."))
+
     def validate_longitude(self, field) -> None:
         if not self.latitude.errors and (problem := coordinates_problem(self.latitude.data, field.data)):
             raise ValidationError(problem)
@@ -126,6 +138,8 @@ class OutletForm(FlaskForm):
             latitude=self.latitude.data, longitude=self.longitude.data, phone=self.phone.data,
             opening_hours=self.opening_hours.data, directions=self.directions.data,
             pickup_enabled=self.pickup_enabled.data, opened_on=self.opened_on.data,
+            bank_bin=self.bank_bin.data, bank_account_number=self.bank_account_number.data,
+            bank_account_name=self.bank_account_name.data,
         )
 
     def show_place(self, area: Area) -> None:

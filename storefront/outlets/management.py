@@ -47,10 +47,14 @@ class OutletDetails:
     directions: str = ""
     pickup_enabled: bool = True
     opened_on: date | None = None  # the day it opened (the plans count it from then); None: today, when opening
+    bank_bin: str = ""  # its own account for VietQR transfers; empty: the operator's
+    bank_account_number: str = ""
+    bank_account_name: str = ""
 
 
 AUDITED = ("code", "name", "kind", "area_id", "address", "latitude", "longitude", "phone",
-           "opening_hours", "directions", "pickup_enabled", "opened_on", "active", "closed_reason")
+           "opening_hours", "directions", "pickup_enabled", "opened_on", "active", "closed_reason",
+           "bank_bin", "bank_account_number", "bank_account_name")
 
 
 # --- Rules shared with the form ---------------------------------------------------------------

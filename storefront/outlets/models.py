@@ -43,6 +43,10 @@ class Outlet(db.Model):
     closed_reason: Mapped[str | None] = mapped_column(String(255))
     # Code, name and address folded (no tone marks, lowercase), for the staff's outlet search.
     search_text: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # The bank account its VietQR transfer codes pay into (empty: the operator's, see storefront.vietqr).
+    bank_bin: Mapped[str] = mapped_column(String(6), default="", server_default="")
+    bank_account_number: Mapped[str] = mapped_column(String(19), default="", server_default="")
+    bank_account_name: Mapped[str] = mapped_column(String(70), default="", server_default="")
 
     area: Mapped[Area] = relationship()
     managers: Mapped[list[User]] = relationship(secondary=outlet_managers, backref="outlets")
