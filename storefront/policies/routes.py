@@ -17,8 +17,6 @@ POLICY_TITLES = {
     "terms": _l("Terms of sale"),
     "ocop": _l("How OCOP certification works"),
 }
-# Until the bank-transfer payment sets its own setting, its documented default.
-DEFAULT_TRANSFER_RESERVATION_HOURS = 24
 
 
 def fill_shop_identity(app: Flask) -> None:
@@ -57,6 +55,6 @@ def policy(name: str):
         card_payment=stripe_enabled(),
         card_minutes=config["CARD_RESERVATION_MINUTES"],
         pickup_hours=config["PICKUP_RESERVATION_HOURS"],
-        transfer_hours=config.get("TRANSFER_RESERVATION_HOURS", DEFAULT_TRANSFER_RESERVATION_HOURS),
+        transfer_hours=config["TRANSFER_RESERVATION_HOURS"],
         shipping_fee=config["SHIPPING_FEE"],
     )
