@@ -26,7 +26,8 @@ from storefront.catalog.labels import COUNCIL_LABELS, GROUP_LABELS, PRODUCER_KIN
 from storefront.catalog.models import Area, Producer
 from storefront.catalog.services import LOT_CODE, PRODUCT_CODE, CatalogError
 from storefront.extensions import db
-from storefront.reports.forms import AmountField, stripped
+from storefront.form_fields import MoneyField
+from storefront.reports.forms import stripped
 
 
 def stripped_upper(value: str | None) -> str:
@@ -138,8 +139,8 @@ class ProductForm(FlaskForm):
     subgroup = StringField(_l("Sub-group"), filters=[stripped], validators=[Length(max=80)])
     unit = StringField(_l("Unit"), filters=[stripped], description=_l("How it is sold, e.g. “chai 500 ml”."),
                        validators=[DataRequired(_l("Enter the unit it is sold by, such as “chai 500 ml”.")), Length(max=60)])
-    price = AmountField(_l("Price (VND)"))
-    unit_cost = AmountField(_l("Unit cost (VND)"))
+    price = MoneyField(_l("Price (VND)"), required=True)
+    unit_cost = MoneyField(_l("Unit cost (VND)"), required=True)
     producer_ref = StringField(
         _l("Producer"), filters=[stripped], description=_l("Type its name or registration number and pick it."),
         validators=[DataRequired(_l("Choose the producer.")), Length(max=40)],
