@@ -10,7 +10,6 @@ from wtforms import IntegerField
 from wtforms.validators import StopValidation
 from wtforms.widgets import NumberInput, TextInput
 
-from storefront.outlets.services import MAX_QTY
 from storefront.spreadsheets import parse_amount
 
 # A decimal fraction such as "1,5" or "12.50": đồng have none, and guessing would be a slip
@@ -83,7 +82,7 @@ class QuantityField(IntegerField):
     stock's job, so the cart and the till give no maximum): digits only, a leading minus where
     the range goes below zero. Empty is `blank`; one message for every way it can be wrong."""
 
-    def __init__(self, label=None, validators=None, *, minimum: int = 1, maximum: int | None = MAX_QTY,
+    def __init__(self, label=None, validators=None, *, minimum: int = 1, maximum: int | None = None,
                  blank: int | None = None, message=None, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.minimum, self.maximum, self.blank, self.message = minimum, maximum, blank, message

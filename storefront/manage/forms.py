@@ -48,7 +48,7 @@ def product_code_field() -> StringField:
 
 class ReceiveLineForm(Form):
     product_code = StringField(_l("Product code"), filters=[stripped], validators=[Length(max=30)])
-    qty = QuantityField(_l("Quantity"), validators=[Optional()])
+    qty = QuantityField(_l("Quantity"), maximum=MAX_QTY, validators=[Optional()])
     lot_code = StringField(
         _l("Lot code"), filters=[stripped_upper],
         validators=[Optional(), Regexp(LOT_CODE.pattern + "$", message=_l("A lot code has 3–40 letters, digits or dashes."))],
@@ -112,7 +112,7 @@ class ReceiveForm(FlaskForm):
 class AdjustForm(ProductCodeMixin, FlaskForm):
     product_code = product_code_field()
     change = QuantityField(
-        _l("Change (+ adds, − removes)"), minimum=-MAX_QTY,
+        _l("Change (+ adds, − removes)"), minimum=-MAX_QTY, maximum=MAX_QTY,
         message=_l("Enter the change as a whole number, such as 5 or -3."),
     )
     reason = StringField(
@@ -127,7 +127,7 @@ class AdjustForm(ProductCodeMixin, FlaskForm):
 
 class TransferForm(ProductCodeMixin, FlaskForm):
     product_code = product_code_field()
-    qty = QuantityField(_l("Quantity"))
+    qty = QuantityField(_l("Quantity"), maximum=MAX_QTY)
     destination = SelectField(
         _l("Send to"), validators=[DataRequired(_l("Choose the outlet to send to."))]
     )
@@ -135,7 +135,7 @@ class TransferForm(ProductCodeMixin, FlaskForm):
 
 
 class ThresholdForm(FlaskForm):
-    threshold = QuantityField(_l("Low-stock threshold"), minimum=0)
+    threshold = QuantityField(_l("Low-stock threshold"), minimum=0, maximum=MAX_QTY)
 
 
 class StockTakeForm(FlaskForm):

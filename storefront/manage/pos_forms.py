@@ -19,13 +19,13 @@ MAX_RETURN_LINES = 100  # a sale holds at most this many (storefront.manage.pos.
 
 class PosAddForm(FlaskForm):
     product_code = StringField(_l("Product code"), validators=[DataRequired(), Length(max=30)])
-    qty = QuantityField(_l("Quantity"), default=1, maximum=None)
+    qty = QuantityField(_l("Quantity"), default=1)
     # The search the cashier came from, to show its results again after adding.
     q = HiddenField()
 
 
 class PosLineForm(FlaskForm):
-    qty = QuantityField(_l("Quantity"), maximum=None)
+    qty = QuantityField(_l("Quantity"))
 
 
 class PosCheckoutForm(FlaskForm):
@@ -55,7 +55,7 @@ class ReturnLineForm(Form):
     """One line of the sale or order; the service checks that it is one of its own."""
 
     line_id = HiddenField()
-    qty = QuantityField(_l("Quantity returned"), default=0, minimum=0, maximum=None, blank=0)
+    qty = QuantityField(_l("Quantity returned"), default=0, minimum=0, blank=0)
 
     def validate_line_id(self, field) -> None:
         if not re.fullmatch(r"\d{1,18}", field.data or ""):

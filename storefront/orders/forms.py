@@ -26,7 +26,7 @@ def compact_phone(value: str | None) -> str:
 
 
 class QuantityForm(FlaskForm):
-    qty = QuantityField(_l("Quantity"), default=1, maximum=None)
+    qty = QuantityField(_l("Quantity"), default=1)
 
 
 class CheckoutForm(FlaskForm):
