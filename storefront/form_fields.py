@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from babel.numbers import format_decimal
 from flask_babel import format_number, gettext as _
 from wtforms import IntegerField
 from wtforms.validators import StopValidation
@@ -24,7 +25,8 @@ class MoneyField(IntegerField):
     reads the files). Empty is None; `required` turns that into an error. The range is checked
     here only where it is given (a price's or a revenue's is its service's rule); `signed` only
     keeps the minus key on phone keyboards. What was typed comes
-    back as typed when the form has an error; an amount from the database is shown grouped.
+    back as typed when the form has an error; an amount from the database is shown grouped as
+    every price is written (storefront.i18n.vnd: 1.250.000, in both languages).
     static/js/money-input.js groups the digits as they are typed (data-money)."""
 
     widget = TextInput()
@@ -74,7 +76,7 @@ class MoneyField(IntegerField):
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
-        return "" if self.data is None else format_number(self.data)
+        return "" if self.data is None else format_decimal(self.data, locale="vi_VN")
 
 
 class QuantityField(IntegerField):

@@ -70,7 +70,7 @@ def test_cash_above_what_a_till_takes_is_refused(app, db):
 def test_an_amount_from_the_database_is_shown_grouped(app, db):
     with app.test_request_context("/", headers=ENGLISH):
         form = RefundForm(formdata=None, amount=1_250_000)
-        assert 'value="1,250,000"' in form.amount() and "data-money" in form.amount()
+        assert 'value="1.250.000"' in form.amount() and "data-money" in form.amount()
 
 
 @pytest.mark.parametrize("form_class, name, typed, quantity, problem", [

@@ -1,11 +1,11 @@
-// Amount inputs (data-money) group their digits as they are typed: 1250000 becomes 1.250.000
-// in Vietnamese and 1,250,000 in English. An enhancement only: the server reads every form.
+// Amount inputs (data-money) group their digits as they are typed: 1250000 becomes 1.250.000,
+// the way every price is written, in both languages (storefront.i18n.vnd). An enhancement only: the server reads every form.
 // Once a person types a separator themselves the field is left as typed (the server then says
 // whether "1,5" is an amount), and regrouped on leaving it only when it is a whole number.
 (function () {
   "use strict";
 
-  var separator = (document.documentElement.lang || "vi").indexOf("vi") === 0 ? "." : ",";
+  var separator = ".";
 
   function grouped(digits) {
     return digits.replace(/\B(?=(\d{3})+(?!\d))/g, separator);
