@@ -1,28 +1,17 @@
 """On a phone (390×844): a shopper finds the sales points nearest to them from the browser's
 location, on a list that works without the map's tiles; staff read the back-office lists
 without sideways scrolling, and amounts are grouped as they are typed."""
-import os
-
 import pytest
 from playwright.sync_api import expect
 
 from storefront.accounts.services import create_user
+from tests.browser.screens import fits_the_screen, save_screenshot
 from tests.factories import make_outlet, make_place, make_product
 
 pytestmark = pytest.mark.browser
 
-SHOTS = os.environ.get("BROWSER_SHOTS", "/tmp/ocop-browser-shots")
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 PASSWORD = "can-bo-quang-nam"
-
-
-def fits_the_screen(page):
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def shot(page, name):
-    os.makedirs(SHOTS, exist_ok=True)
-    page.screenshot(path=os.path.join(SHOTS, name), full_page=True)
 
 
 def test_a_shopper_sorts_the_sales_points_by_their_location_without_map_tiles(live_app, browser):
@@ -52,7 +41,7 @@ def test_a_shopper_sorts_the_sales_points_by_their_location_without_map_tiles(li
     expect(cards.nth(2)).to_contain_text("Điểm OCOP Tam Kỳ")
     expect(page.locator("[data-map-offline]")).to_be_visible()
     assert fits_the_screen(page)
-    shot(page, "nearest-outlets-phone.png")
+    save_screenshot(page, "nearest-outlets-phone")
     context.close()
 
 
@@ -87,7 +76,7 @@ def test_staff_read_the_product_list_on_a_phone_and_amounts_are_grouped_as_typed
     expect(price).to_be_in_viewport()
     expect(price).to_contain_text("1.250.000")
     assert fits_the_screen(page)
-    shot(page, "admin-products-phone.png")
+    save_screenshot(page, "admin-products-phone")
 
     page.goto(base + "/admin/products/HA-MAM-500-THUONG-HANG/edit")
     field = page.get_by_label("Unit cost (VND)")
