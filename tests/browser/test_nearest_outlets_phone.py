@@ -62,6 +62,7 @@ def test_a_refused_location_says_so_and_keeps_the_list(live_app, browser):
 def test_staff_read_the_product_list_on_a_phone_and_amounts_are_grouped_as_typed(live_app, page):
     make_product("Nước mắm cá cơm Cửa Đại loại thượng hạng đóng chai thủy tinh", code="HA-MAM-500-THUONG-HANG",
                  price=1_250_000)
+    make_outlet("QN-HA-TRUNG-TAM-01", name="Trung tâm giới thiệu sản phẩm OCOP thành phố Hội An")
     create_user(email="canbo@ocop.quangnam.vn", password=PASSWORD, role="staff")
     base = live_app.config["LIVE_URL"]
     page.goto(base + "/lang/en?next=/login")
@@ -77,6 +78,10 @@ def test_staff_read_the_product_list_on_a_phone_and_amounts_are_grouped_as_typed
     expect(price).to_contain_text("1.250.000")
     assert fits_the_screen(page)
     save_screenshot(page, "admin-products-phone")
+    for path in ("/admin/producers", "/admin/evaluations", "/admin/outlets", "/admin/baselines",
+                 "/admin/declared", "/admin/plans", "/admin/watchlist", "/admin/audit"):
+        page.goto(base + path)
+        assert fits_the_screen(page), path
 
     page.goto(base + "/admin/products/HA-MAM-500-THUONG-HANG/edit")
     field = page.get_by_label("Unit cost (VND)")
