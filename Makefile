@@ -38,5 +38,5 @@ translations: install
 # Refresh the catalogue of translatable strings after changing templates or code.
 extract: install
 	mkdir -p storefront/translations
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o storefront/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -o storefront/translations/messages.pot .
 	$(BIN)/pybabel update -i storefront/translations/messages.pot -d storefront/translations --no-fuzzy-matching

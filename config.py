@@ -95,8 +95,14 @@ class Config:
     # Exact (a Decimal), as every target is: see storefront.reports.models.Hundredths.
     GROWTH_TARGET_DEFAULT = growth_target(os.environ.get("GROWTH_TARGET_DEFAULT", "1.5"))
 
-    # The shop's address in links sent from commands (emails from `flask orders expire`).
+    # The shop's address in links sent from commands (emails from `flask orders expire`), and
+    # the base of canonical and Open Graph links (never the request's Host header: pages are cached).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    # Who runs the shop, shown in every page's footer and in the policies. Outside production an
+    # unset value shows a demo one; production logs a warning (storefront.policies).
+    SHOP_OPERATOR = os.environ.get("SHOP_OPERATOR", "")
+    SHOP_HOTLINE = os.environ.get("SHOP_HOTLINE", "")
+    SHOP_ADDRESS = os.environ.get("SHOP_ADDRESS", "")
 
     # Order confirmations go by SMTP when MAIL_SERVER is set, otherwise to the log.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -133,5 +139,8 @@ class TestConfig(Config):
     STRIPE_SECRET_KEY = STRIPE_PUBLISHABLE_KEY = STRIPE_WEBHOOK_SECRET = ""
     MAIL_SERVER = ""
     PAGE_CACHE = False  # tests/test_page_cache.py turns it on
+    # Only a test's first request applies the search change log: a periodic sync falling on
+    # whichever request is slow enough made the tests that count statements flaky.
+    SEARCH_SYNC_SECONDS = 3600.0
     # Tests log in hundreds of times; scrypt's half second each is not what they test.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.orders import bp as orders_bp
     from storefront.outlets import bp as outlets_bp
     from storefront.payments import bp as payments_bp
+    from storefront.policies import bp as policies_bp
 
     app.register_blueprint(catalog_bp)
     app.register_blueprint(accounts_bp)
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(policies_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -17,8 +17,20 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def select_locale() -> str:
     if not has_request_context():  # CLI commands and jobs speak the default language
         return "vi"
+    languages = current_app.config["LANGUAGES"]
+    if request.blueprint == "api":
+        return api_language(languages)
     lang = request.cookies.get(LANG_COOKIE)
-    return lang if lang in current_app.config["LANGUAGES"] else "vi"
+    return lang if lang in languages else "vi"
+
+
+def api_language(languages) -> str:
+    """?lang= (a code the API knows), else the language cookie of a browser calling, else
+    Accept-Language (programs carry no cookie), else Vietnamese. The page cache keys on it."""
+    for asked in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if asked in languages:
+            return asked
+    return request.accept_languages.best_match(languages) or "vi"
 
 
 def select_timezone() -> str:

@@ -103,11 +103,14 @@ def empty_postgres_database() -> None:
 def close_idle_connections():
     """Apps a test builds for one request never dispose of their engine: their pooled
     connections would be garbage-collected still open (a ResourceWarning, so an error) in
-    whichever test happens to run then. A disposed engine simply reconnects when used again."""
+    whichever test happens to run then. A disposed engine simply reconnects when used again,
+    except an in-memory SQLite one: its only connection is the database, which a module-wide
+    world may still need."""
     yield
     for engines in list(_db._app_engines.values()):
         for engine in engines.values():
-            engine.dispose()
+            if engine.url.database not in (None, "", ":memory:"):
+                engine.dispose()
 
 
 @pytest.fixture

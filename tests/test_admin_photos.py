@@ -1,4 +1,4 @@
-"""Product photos: checked from their content, re-encoded in four sizes, served for a year;
+"""Product photos: checked from their content, re-encoded in four sizes and a share picture, served for a year;
 a refused file leaves nothing behind."""
 import io
 import struct
@@ -52,16 +52,17 @@ def stored_files(app) -> list[Path]:
 
 
 @pytest.mark.parametrize("fmt, mode", [("JPEG", "RGB"), ("PNG", "RGBA"), ("WEBP", "RGB")])
-def test_a_photo_is_stored_in_four_sizes_and_shown_everywhere(app, client, staff_user, fmt, mode):
+def test_a_photo_is_stored_in_four_sizes_and_a_share_picture_and_shown_everywhere(app, client, staff_user, fmt, mode):
     product = make_product("Sâm Ngọc Linh", stars=5)
     response = upload(client, product, (f"sam.{fmt.lower()}", image_bytes(fmt, mode=mode)))
     assert response.status_code == 302
     [photo] = db.session.scalars(db.select(ProductPhoto)).all()
     files = stored_files(app)
-    assert [path.name for path in files] == sorted(f"{photo.digest}-{size}.webp" for size in ("card", "full", "medium", "thumbnail"))
+    assert [path.name for path in files] == sorted(
+        [f"{photo.digest}-{size}.webp" for size in ("card", "full", "medium", "thumbnail")] + [f"{photo.digest}-share.jpg"])
     sizes = {path.name.split("-")[1]: image_size(path) for path in files}
     assert sizes == {"thumbnail.webp": (160, 160), "card.webp": (480, 480), "medium.webp": (800, 533),
-                     "full.webp": (900, 600)}
+                     "full.webp": (900, 600), "share.jpg": (1200, 630)}
 
     card = client.get("/products").text
     card_url = f"/media/photos/{product.id}/{photo.digest}-card.webp"
@@ -109,7 +110,7 @@ def test_a_refused_file_among_good_ones_is_named_and_the_good_ones_kept(app, cli
                       ("b.png", image_bytes("PNG", color="blue")))
     assert response.status_code == 400 and "virus.jpg" in response.text
     assert db.session.scalar(db.select(db.func.count(ProductPhoto.id))) == 2
-    assert len(stored_files(app)) == 8
+    assert len(stored_files(app)) == 10  # two photos, five files each
 
 
 def test_the_same_photo_twice_is_refused(app, client, staff_user):
@@ -118,7 +119,7 @@ def test_the_same_photo_twice_is_refused(app, client, staff_user):
     upload(client, product, ("a.jpg", data))
     response = upload(client, product, ("again.jpg", data))
     assert "already has that photo" in response.text
-    assert len(stored_files(app)) == 4
+    assert len(stored_files(app)) == 5
 
 
 def test_photos_are_reordered_and_deleted(app, client, staff_user):
@@ -132,7 +133,7 @@ def test_photos_are_reordered_and_deleted(app, client, staff_user):
 
     client.post(f"/admin/products/{product.code}/photos/{second.id}/delete")
     assert db.session.scalars(db.select(ProductPhoto.id)).all() == [first.id]
-    assert all(first.digest in path.name for path in stored_files(app)) and len(stored_files(app)) == 4
+    assert all(first.digest in path.name for path in stored_files(app)) and len(stored_files(app)) == 5
     actions = {e.action: e.changes["photos"] for e in record_history(product)}
     assert actions["reorder_photos"] == [[first.digest[:8], second.digest[:8]], [second.digest[:8], first.digest[:8]]]
     assert actions["delete_photo"] == [[second.digest[:8], first.digest[:8]], [first.digest[:8]]]

@@ -238,7 +238,7 @@ def test_api_outlet_stock_is_paginated(client, places):
 
     assert (body["outlet"], body["total"], body["pages"], body["page"], body["per_page"]) == ("QN-TP-01", 2, 2, 1, 1)
     assert body["items"] == [{
-        "slug": honey.slug, "name": "Mật ong", "price_vnd": 200_000, "stars": 5, "available": 5,
+        "slug": honey.slug, "name": "Mật ong", "name_vi": "Mật ong", "missing_english": True, "price_vnd": 200_000, "stars": 5, "available": 5,
         "url": f"http://localhost/products/{honey.slug}",
     }]
     assert client.get("/api/v1/outlets/QN-TP-01/stock?per_page=1&page=2").json["items"][0]["name"] == "Trà"

@@ -80,6 +80,19 @@ def test_no_visitor_sees_another_visitors_cart_or_messages(app, visitor, shop):
     assert 'class="cart-count"' in buyer.get("/products").text
 
 
+def test_a_cart_filled_in_place_shows_on_pages_stored_before_it(app, visitor, shop):
+    buyer = visitor()
+    for path in ("/", "/products"):
+        assert 'class="cart-count"' not in buyer.get(path).text  # stored, without a cart
+    product_page = buyer.get("/products/nuoc-mam-cua-khe").text
+    added = buyer.post(f"/cart/add/{shop.id}", data={"qty": 2, "csrf_token": csrf_token(product_page)},
+                       headers={"Accept": "application/json"})
+    assert added.json["count"] == 2
+    for path in ("/", "/products", "/products/nuoc-mam-cua-khe"):
+        assert re.search(r'class="cart-count"[^>]*>2<', buyer.get(path).text), path
+    assert 'class="cart-count"' not in visitor().get("/").text
+
+
 def test_each_visitor_gets_a_working_csrf_token_of_their_own(app, visitor, shop):
     first, second = visitor(), visitor()
     first_page = first.get("/products/nuoc-mam-cua-khe").text

@@ -35,6 +35,7 @@ ACCESS: dict[str, frozenset[str]] = {
         "catalog.home", "catalog.products", "catalog.product_detail", "catalog.search", "catalog.search_suggest",
         "catalog.trace", "catalog.trace_qr", "catalog.photo", "outlets.outlet_list", "outlets.outlet_detail",
         "api.openapi", "api.products", "api.product", "api.search", "api.outlets", "api.outlet_stock_list",
+        "policies.policy",
     ], EVERYONE),
     # Accounts
     **dict.fromkeys(["accounts.login", "accounts.register", "accounts.forgot_password",

@@ -211,7 +211,7 @@ def test_index_products_drops_what_the_database_no_longer_has(app):
 
 def test_suggest_as_you_type(drinks):
     assert suggest("ruou n")[0] == {
-        "slug": drinks.slug, "name": "Rượu Ngô Cải Vân", "stars": 5, "group": "beverage"
+        "slug": drinks.slug, "name": "Rượu Ngô Cải Vân", "lang": None, "stars": 5, "group": "beverage"
     }
     assert [s["name"] for s in suggest("RƯỢU NGÔ C")] == ["Rượu Ngô Cải Vân"]
     assert [s["name"] for s in suggest("banh")] == ["Bánh ngô nướng Đồng Văn"]

@@ -40,6 +40,7 @@
       a.href = item.url;
       var name = document.createElement("span");
       name.textContent = item.name;  // textContent: names are data, never markup
+      if (item.lang) { name.lang = item.lang; }  // a Vietnamese name on an English page
       var stars = document.createElement("span");
       stars.className = "stars";
       stars.textContent = "★".repeat(item.stars);
@@ -91,6 +92,40 @@
   if (!menu) return;
   document.addEventListener("click", function (event) { if (!menu.contains(event.target)) menu.open = false; });
   document.addEventListener("keydown", function (event) { if (event.key === "Escape") menu.open = false; });
+})();
+
+// The header's cart count. A "cartchange" event (static/js/product-actions.js adds to the cart
+// in place) updates it; the latest count this tab has seen is kept, so a page the browser brings
+// back from its back/forward cache does not show an older one.
+(function () {
+  "use strict";
+  var KEY = "ocop-cart-count";
+
+  function show(state) {
+    var link = document.querySelector(".cart-link");
+    if (!link) return;
+    var badge = link.querySelector(".cart-count");
+    if (!state.count) { if (badge) badge.remove(); return; }
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "cart-count";
+      link.appendChild(badge);
+    }
+    badge.textContent = String(state.count);
+    badge.setAttribute("aria-label", state.label);
+  }
+
+  function remember(state) {
+    try { sessionStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* storage off: no memory */ }
+  }
+
+  var badge = document.querySelector(".cart-link .cart-count");
+  remember(badge ? { count: Number(badge.textContent), label: badge.getAttribute("aria-label") } : { count: 0, label: "" });
+  document.addEventListener("cartchange", function (event) { show(event.detail); remember(event.detail); });
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    try { show(JSON.parse(sessionStorage.getItem(KEY)) || { count: 0 }); } catch (e) { /* nothing kept */ }
+  });
 })();
 
 // A field shown with an error loses it as soon as its new value passes the browser's own checks

@@ -139,6 +139,9 @@ class ProductForm(FlaskForm):
     subgroup = StringField(_l("Sub-group"), filters=[stripped], validators=[Length(max=80)])
     unit = StringField(_l("Unit"), filters=[stripped], description=_l("How it is sold, e.g. “chai 500 ml”."),
                        validators=[DataRequired(_l("Enter the unit it is sold by, such as “chai 500 ml”.")), Length(max=60)])
+    unit_en = StringField(_l("Unit (English, optional)"), filters=[stripped],
+                          description=_l("The same unit for English pages, e.g. “500 ml bottle”."),
+                          validators=[Length(max=60)])
     price = MoneyField(_l("Price (VND)"), required=True)
     unit_cost = MoneyField(_l("Unit cost (VND)"), required=True)
     producer_ref = StringField(
@@ -165,7 +168,7 @@ class ProductForm(FlaskForm):
 
     def values(self) -> dict:
         return {"name_vi": self.name_vi.data, "name_en": self.name_en.data or None, "group": self.group.data,
-                "subgroup": self.subgroup.data, "unit": self.unit.data, "price": self.price.data,
+                "subgroup": self.subgroup.data, "unit": self.unit.data, "unit_en": self.unit_en.data or None, "price": self.price.data,
                 "unit_cost": self.unit_cost.data, "producer": self.producer,
                 "description_vi": self.description_vi.data, "description_en": self.description_en.data or None}
 

@@ -10,6 +10,7 @@ from flask_babel import format_decimal, lazy_gettext as _l
 from storefront.accounts.access import staff_required
 from storefront.admin import bp
 from storefront.catalog.labels import GROUP_LABELS, PRODUCER_KIND_LABELS
+from storefront.i18n import current_language
 from storefront.query_args import page_number
 from storefront.manage.services import find_product_by_code
 from storefront.reports.charts import bucket_label, monthly_chart_svg, ratio_histogram_svg
@@ -109,12 +110,12 @@ def growth_export(extension: str):
                            order=wanted.order)
     name = f"growth-report-{report_day():%Y%m%d}.{extension}"
     if extension == "csv":
-        return Response(stream_with_context(growth_csv(rows)), mimetype=MIMETYPES["csv"],
+        return Response(stream_with_context(growth_csv(rows, current_language())), mimetype=MIMETYPES["csv"],
                         headers={"Content-Disposition": f"attachment; filename={name}"})
     # A workbook is a zip, whose directory comes last: it is written to disk as the rows come,
     # then sent from there.
     file = tempfile.TemporaryFile()
-    write_growth_xlsx(file, rows)
+    write_growth_xlsx(file, rows, current_language())
     size = file.tell()
     file.seek(0)
     return Response(file_chunks(file), mimetype=MIMETYPES["xlsx"],

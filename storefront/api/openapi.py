@@ -26,6 +26,16 @@ LISTING_PARAMS = [
     query_param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Items per page."),
 ]
 
+# Names, units, descriptions and facet labels come in this language; without it, in the
+# Accept-Language header's (vi or en), else in Vietnamese. Responses vary by Accept-Language.
+LANGUAGE_PARAM = query_param(
+    "lang", {"type": "string", "enum": ["vi", "en"]},
+    "Language of names, units and descriptions: en gives the English ones where the product has them "
+    "(missing_english tells where it has not, and the Vietnamese text stands in). Without it, the "
+    "Accept-Language header decides, else Vietnamese.",
+)
+LISTING_PARAMS.append(LANGUAGE_PARAM)
+
 CERTIFICATION = {
     "type": ["object", "null"],
     "properties": {
@@ -46,11 +56,20 @@ PRODUCT_SUMMARY = {
     "properties": {
         "slug": {"type": "string"},
         "code": {"type": "string"},
-        "name": {"type": "string"},
+        "language": {"type": "string", "enum": ["vi", "en"], "description": "The language of name, unit and description."},
+        "name": {"type": "string", "description": "In the response's language; Vietnamese where the product has no English."},
+        "name_vi": {"type": "string"},
         "name_en": {"type": ["string", "null"]},
+        "missing_english": {
+            "type": "boolean",
+            "description": "True when the product lacks the English of its name, unit or description "
+                           "(the Vietnamese stands in for it in English responses).",
+        },
         "group": {"type": "string", "enum": list(PRODUCT_GROUPS)},
         "subgroup": {"type": "string"},
-        "unit": {"type": "string"},
+        "unit": {"type": "string", "description": "What one unit is, in the response's language where the product has it."},
+        "unit_vi": {"type": "string"},
+        "unit_en": {"type": ["string", "null"]},
         "price_vnd": {"type": "integer", "description": "Whole đồng (VND has no minor unit)."},
         "producer": {"type": "object", "properties": {"name": {"type": "string"}, "kind": {"type": "string"}}},
         "origin": {
@@ -151,7 +170,9 @@ STOCKED_PRODUCT = {
     "required": ["slug", "name", "price_vnd", "stars", "available"],
     "properties": {
         "slug": {"type": "string"},
-        "name": {"type": "string"},
+        "name": {"type": "string", "description": "In the response's language; Vietnamese where the product has no English."},
+        "name_vi": {"type": "string"},
+        "missing_english": {"type": "boolean"},
         "price_vnd": {"type": "integer", "description": "Whole đồng (VND has no minor unit)."},
         "stars": {"type": "integer", "minimum": 3, "maximum": 5},
         "available": {"type": "integer", "minimum": 1, "description": "On hand less reserved."},
@@ -398,7 +419,8 @@ def openapi_document() -> dict:
                 "get": {
                     "summary": "One certified product with its certificate and lots",
                     "parameters": [
-                        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+                        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                        LANGUAGE_PARAM,
                     ],
                     "responses": {
                         "200": json_response("The product.", "ProductDetail"),
@@ -421,6 +443,7 @@ def openapi_document() -> dict:
                         query_param(
                             "per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Items per page."
                         ),
+                        LANGUAGE_PARAM,
                     ],
                     "responses": {
                         "200": json_response("A page of products in stock.", "OutletStockPage"),
@@ -478,7 +501,11 @@ def openapi_document() -> dict:
                         {
                             "type": "object",
                             "properties": {
-                                "description": {"type": "string"},
+                                "description": {
+                                    "type": "string",
+                                    "description": "In the response's language; Vietnamese where the product has no English.",
+                                },
+                                "description_vi": {"type": "string"},
                                 "description_en": {"type": ["string", "null"]},
                                 "lots": {"type": "array", "items": {"$ref": "#/components/schemas/Lot"}},
                                 "availability": {

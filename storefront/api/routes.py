@@ -71,6 +71,19 @@ def listing_response():
     )
 
 
+@bp.before_request
+def refuse_unknown_language() -> None:
+    asked = request.args.get("lang")
+    if asked is not None and asked not in current_app.config["LANGUAGES"]:
+        abort(400, description="lang must be one of: " + ", ".join(current_app.config["LANGUAGES"]) + ".")
+
+
+@bp.after_request
+def vary_by_language(response):
+    response.vary.add("Accept-Language")
+    return response
+
+
 @bp.get("/products")
 def products():
     return listing_response()

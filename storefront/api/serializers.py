@@ -3,6 +3,7 @@ from flask import url_for
 
 from storefront.catalog.models import Evaluation, Product, TraceLot
 from storefront.catalog.photos import photo_urls
+from storefront.i18n import current_language
 from storefront.outlets.directory import StockedProduct, province_of
 from storefront.outlets.models import Outlet
 
@@ -23,14 +24,22 @@ def certification_json(cert: Evaluation | None) -> dict | None:
 
 
 def product_summary_json(product: Product) -> dict:
+    """`name` and `unit` in the request's language (?lang= or Accept-Language), the Vietnamese
+    ones where the product has no English; `missing_english` says whether any is missing."""
+    language = current_language()
     return {
         "slug": product.slug,
         "code": product.code,
-        "name": product.name_vi,
+        "language": language,
+        "name": product.name(language),
+        "name_vi": product.name_vi,
         "name_en": product.name_en,
+        "missing_english": product.missing_english,
         "group": product.group,
         "subgroup": product.subgroup,
-        "unit": product.unit,
+        "unit": product.unit_in(language),
+        "unit_vi": product.unit,
+        "unit_en": product.unit_en,
         "price_vnd": product.price,
         "producer": {"name": product.producer.name, "kind": product.producer.kind},
         "origin": {
@@ -56,7 +65,8 @@ def lot_json(lot: TraceLot) -> dict:
 
 def product_detail_json(product: Product, availability: list) -> dict:
     return product_summary_json(product) | {
-        "description": product.description_vi,
+        "description": product.description(current_language()),
+        "description_vi": product.description_vi,
         "description_en": product.description_en,
         "lots": [lot_json(lot) for lot in product.lots],
         "availability": [
@@ -87,7 +97,9 @@ def outlet_json(outlet: Outlet) -> dict:
 def stocked_product_json(item: StockedProduct) -> dict:
     return {
         "slug": item.product.slug,
-        "name": item.product.name_vi,
+        "name": item.product.name(current_language()),
+        "name_vi": item.product.name_vi,
+        "missing_english": item.product.missing_english,
         "price_vnd": item.product.price,
         "stars": item.product.certification.stars,
         "available": item.available,

@@ -133,6 +133,7 @@ PRODUCTS = ImportKind("products", _l("Products"), (
     Column("producer_registration_no", "Số đăng ký chủ thể", True,
            _l("Registration number of its producer (import the producers first).")),
     Column("unit", "Đơn vị tính", True, _l("What one unit is, e.g. chai 500 ml.")),
+    Column("unit_en", "Đơn vị tính tiếng Anh", False, _l("The unit in English, e.g. 500 ml bottle.")),
     Column("price", "Giá bán", True, _l("Price of a unit in đồng, e.g. 150000 or 150.000.")),
     Column("unit_cost", "Giá vốn", True, _l("Cost of a unit in đồng.")),
     Column("description_vi", "Mô tả", False, _l("Description in Vietnamese.")),
@@ -416,7 +417,7 @@ def import_producers(*, filename: str, data: bytes, actor: User | None) -> Impor
 # --- Products ----------------------------------------------------------------------------------
 
 PRODUCT_FIELDS = ("code", "name_vi", "name_en", "group", "subgroup", "producer_id", "province_id", "district_id",
-                  "unit", "price", "unit_cost", "description_vi", "description_en")
+                  "unit", "unit_en", "price", "unit_cost", "description_vi", "description_en")
 
 
 def import_products(*, filename: str, data: bytes, actor: User | None) -> ImportResult:
@@ -440,7 +441,7 @@ def import_products(*, filename: str, data: bytes, actor: User | None) -> Import
         }
         if values["code"]:
             check.refuse(product_code_problem(values["code"]), {})
-        for column, length, empty in (("name_en", 200, None), ("subgroup", 80, ""), ("description_vi", 5000, ""),
+        for column, length, empty in (("name_en", 200, None), ("unit_en", 60, None), ("subgroup", 80, ""), ("description_vi", 5000, ""),
                                       ("description_en", 5000, None)):
             if check.has(column):
                 values[column] = check.text(column, length) or empty

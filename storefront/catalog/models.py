@@ -127,6 +127,7 @@ class Product(db.Model):
     subgroup: Mapped[str] = mapped_column(String(80), default="")
     producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id"), index=True)
     unit: Mapped[str] = mapped_column(String(60))
+    unit_en: Mapped[str | None] = mapped_column(String(60))
     price: Mapped[int]
     unit_cost: Mapped[int]
     active: Mapped[bool] = mapped_column(default=True)
@@ -171,6 +172,8 @@ class Product(db.Model):
         back_populates="product", order_by="ProductPhoto.position, ProductPhoto.id"
     )
 
+    # Each text in the page's language; in English, the Vietnamese one where the product has
+    # no English (pages then mark it lang="vi" and say so: see missing_english).
     def name(self, locale: str) -> str:
         return (self.name_en if locale == "en" and self.name_en else None) or self.name_vi
 
@@ -178,6 +181,26 @@ class Product(db.Model):
         return (self.description_en if locale == "en" and self.description_en else None) or (
             self.description_vi
         )
+
+    def unit_in(self, locale: str) -> str:
+        return (self.unit_en if locale == "en" and self.unit_en else None) or self.unit
+
+    @property
+    def name_missing_english(self) -> bool:
+        return not self.name_en
+
+    @property
+    def unit_missing_english(self) -> bool:
+        return not self.unit_en
+
+    @property
+    def description_missing_english(self) -> bool:
+        return bool(self.description_vi) and not self.description_en
+
+    @property
+    def missing_english(self) -> bool:
+        """Whether any text the product has in Vietnamese lacks its English."""
+        return self.name_missing_english or self.unit_missing_english or self.description_missing_english
 
     @property
     def valid_certification(self) -> Evaluation | None:

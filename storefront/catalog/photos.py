@@ -1,5 +1,5 @@
 """Product photos: checked from their content, re-encoded and cut into the sizes the pages use
-(thumbnail, card, full), stored as files under PHOTO_DIR and served at URLs that name their
+(thumbnail, card, medium, full, and a 1200×630 JPEG for links shared on social networks), stored as files under PHOTO_DIR and served at URLs that name their
 content, so browsers may keep them for a year.
 
 A refused file leaves nothing behind: every check and every re-encoding happens in memory
@@ -41,8 +41,13 @@ MAX_PHOTO_PIXELS = 40_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PHOTO_PIXELS
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PHOTOS = 12  # per product
-PHOTO_FILE = re.compile(r"[0-9a-f]{32}-(thumbnail|card|medium|full)\.webp")  # ProductPhoto.filename
+# ProductPhoto.filename, and the share picture's file
+PHOTO_FILE = re.compile(r"[0-9a-f]{32}-((thumbnail|card|medium|full)\.webp|share\.jpg)")
 WEBP_QUALITY = 82
+# Open Graph's and Twitter's large picture; JPEG, as not every network's preview reads WebP.
+SHARE_SIZE = (1200, 630)
+SHARE_NAME = "share.jpg"
+JPEG_QUALITY = 85
 CACHE_SECONDS = 365 * 24 * 3600
 
 
@@ -53,6 +58,14 @@ def photo_dir() -> Path:
 def photo_url(photo: ProductPhoto, size: str, *, external: bool = False) -> str:
     return url_for("catalog.photo", product_id=photo.product_id, name=f"{photo.digest}-{size}.webp",
                    _external=external)
+
+
+def share_file(photo: ProductPhoto) -> str:
+    return f"{photo.product_id}/{photo.digest}-{SHARE_NAME}"
+
+
+def share_image_url(photo: ProductPhoto) -> str:
+    return url_for("catalog.photo", product_id=photo.product_id, name=f"{photo.digest}-{SHARE_NAME}")
 
 
 def photo_urls(photo: ProductPhoto, *, external: bool = False) -> dict[str, str]:
@@ -98,25 +111,43 @@ def render_sizes(image: Image.Image, sizes=tuple(PHOTO_SIZES)) -> dict[str, byte
     return rendered
 
 
+def render_share_image(image: Image.Image) -> bytes:
+    """The photo cut to fill 1200×630, on white where it was transparent, as a JPEG."""
+    if image.mode in ("RGBA", "LA", "PA", "P"):
+        image = image.convert("RGBA")
+        flat = Image.new("RGB", image.size, "white")
+        flat.paste(image, mask=image.getchannel("A"))
+        image = flat
+    fitted = ImageOps.fit(image.convert("RGB"), SHARE_SIZE, method=Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    fitted.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    return out.getvalue()
+
+
 def add_missing_size(product_id: int, name: str) -> None:
     """Photos stored before a size existed get it from their "full" file on first request."""
     path = photo_dir() / str(product_id) / name
-    full = path.with_name(name.rsplit("-", 1)[0] + "-full.webp")
-    size = name.rsplit("-", 1)[1].removesuffix(".webp")
-    if path.exists() or not full.exists() or size == "full":
+    stem, size = name.rsplit("-", 1)
+    full = path.with_name(stem + "-full.webp")
+    if path.exists() or not full.exists() or size == "full.webp":
         return
     with Image.open(full) as image:
-        data = render_sizes(image, sizes=(size,))[size]
+        if size == SHARE_NAME:
+            data = render_share_image(image)
+        else:
+            size = size.removesuffix(".webp")
+            data = render_sizes(image, sizes=(size,))[size]
     partial = path.with_suffix(".part")
     partial.write_bytes(data)
     os.replace(partial, path)
 
 
-def write_files(photo: ProductPhoto, rendered: dict[str, bytes]) -> list[Path]:
+def write_files(files: dict[str, bytes]) -> list[Path]:
+    """Each file (its name under PHOTO_DIR: its bytes) written whole, or none of them."""
     written = []
     try:
-        for size, data in rendered.items():
-            path = photo_dir() / photo.filename(size)
+        for name, data in files.items():
+            path = photo_dir() / name
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(".part")
             partial.write_bytes(data)
@@ -149,7 +180,7 @@ def add_photo(*, actor: User | None, product: Product, data: bytes) -> ProductPh
         raise PhotoRejected(_("This product already has that photo."))
     if len(product.photos) >= MAX_PHOTOS:
         raise PhotoRejected(_("A product has at most %(n)d photos: delete one first.", n=MAX_PHOTOS))
-    rendered = render_sizes(image)
+    rendered, share = render_sizes(image), render_share_image(image)
     before = photo_order(product)
     photo = ProductPhoto(product=product, digest=digest, width=image.width, height=image.height,
                          position=max((p.position for p in product.photos), default=-1) + 1)
@@ -157,7 +188,8 @@ def add_photo(*, actor: User | None, product: Product, data: bytes) -> ProductPh
     db.session.flush()
     record_change(actor=actor, record=product, action="add_photo", before={"photos": before},
                   after={"photos": photo_order(product)}, label=product.name_vi)
-    written = write_files(photo, rendered)
+    files = {photo.filename(size): data for size, data in rendered.items()}
+    written = write_files(files | {share_file(photo): share})
     try:
         db.session.commit()
     except Exception:
@@ -188,7 +220,7 @@ def move_photo(*, actor: User | None, photo: ProductPhoto, step: int) -> None:
 def delete_photo(*, actor: User | None, photo: ProductPhoto) -> None:
     product = photo.product
     before = photo_order(product)
-    paths = [photo_dir() / photo.filename(size) for size in PHOTO_SIZES]
+    paths = [photo_dir() / photo.filename(size) for size in PHOTO_SIZES] + [photo_dir() / share_file(photo)]
     product.photos.remove(photo)
     db.session.delete(photo)
     record_change(actor=actor, record=product, action="delete_photo", before={"photos": before},

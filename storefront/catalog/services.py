@@ -65,7 +65,7 @@ PRODUCER_FIELDS = (
 )
 PRODUCT_FIELDS = (
     "code", "name_vi", "name_en", "description_vi", "description_en", "group", "subgroup",
-    "producer_id", "unit", "price", "unit_cost", "active",
+    "producer_id", "unit", "unit_en", "price", "unit_cost", "active",
 )
 EVALUATION_FIELDS = (
     "product_id", "score", "stars", "council_level", "decision_no", "certificate_no", "issued_on",
@@ -275,6 +275,7 @@ def create_product(
     unit_cost: int,
     subgroup: str = "",
     name_en: str | None = None,
+    unit_en: str | None = None,
     description_vi: str = "",
     description_en: str | None = None,
     actor: User | None = None,
@@ -299,6 +300,7 @@ def create_product(
         producer=producer,
         producer_id=producer.id,
         unit=unit.strip(),
+        unit_en=(unit_en or "").strip() or None,
         price=price,
         unit_cost=unit_cost,
         province_id=province.id,

@@ -309,7 +309,7 @@ def render_receipt(outlet: Outlet, sale, *, return_form: ReturnForm | None = Non
     return render_template(
         "manage/receipt.html", sale=sale, outlet=outlet, payment_labels=PAYMENT_LABELS,
         return_rows=with_fields(return_form, [
-            ReturnRow(line.id, line.product.name_vi, line.product.code, line.unit_price, line_left.qty)
+            ReturnRow(line.id, line.product.name(current_language()), line.product.code, line.unit_price, line_left.qty)
             for line, line_left in left
         ]),
         can_give_back=any(line_left.qty > 0 for _line, line_left in left),

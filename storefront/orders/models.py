@@ -86,6 +86,14 @@ class OrderLine(db.Model):
     def amount(self) -> int:
         return self.unit_price * self.qty
 
+    # `name` and `unit` are the Vietnamese ones as sold; English pages and messages show the
+    # product's English ones where it has them (the Vietnamese where it has none).
+    def name_in(self, language: str) -> str:
+        return self.product.name_en if language == "en" and self.product.name_en else self.name
+
+    def unit_in(self, language: str) -> str:
+        return self.product.unit_en if language == "en" and self.product.unit_en else self.unit
+
 
 class OrderEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,8 +5,8 @@ secret link (then remembered in the session); to anybody else it does not exist 
 """
 import secrets
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -100,16 +100,31 @@ def cart_add(product_id: int):
     product = db.get_or_404(Product, product_id)
     form = QuantityForm()
     back = url_for("catalog.product_detail", slug=product.slug) if product.is_public else url_for(".cart")
+    in_place = wants_json()  # static/js/add-to-cart.js: the shopper stays on the product
     if not form.validate():
-        flash_first_error(form)
-        return redirect(back)
+        return cart_refusal(next(iter(form.errors.values()))[0], back, in_place)
     try:
         add_to_cart(product=product, qty=form.qty.data)
     except CartError as error:
-        flash(str(error), "error")
-        return redirect(back)
-    flash(_("Added %(qty)d × %(name)s to your cart.", qty=form.qty.data, name=product.name(current_language())), "success")
+        return cart_refusal(str(error), back, in_place)
+    message = _("Added %(qty)d × %(name)s to your cart.", qty=form.qty.data, name=product.name(current_language()))
+    if in_place:
+        count = cart_count()
+        return jsonify(message=message, count=count,
+                       count_label=ngettext("%(num)d item", "%(num)d items", count))
+    flash(message, "success")
     return redirect(url_for(".cart"))
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def cart_refusal(message: str, back: str, in_place: bool):
+    if in_place:
+        return jsonify(error=message), 422
+    flash(message, "error")
+    return redirect(back)
 
 
 @bp.post("/cart/update/<int:product_id>")

@@ -1,7 +1,9 @@
 """The growth report as files and JSON, with the same figures as the page.
 
-The files are Vietnamese documents whatever the language of the page: fixed Vietnamese
-headers and status words, group and producer names in Vietnamese. Money is whole đồng,
+The files speak the language of the page they are downloaded from (Vietnamese from the command
+line): headers, status words, group and producer kinds, dates; product names stay as registered.
+The file words have their own translation context ("growth file"), since a short header may
+read otherwise than the page's label for the same thing. Money is whole đồng,
 ratios are rounded to two decimals exactly as the page shows them, dates are dates. Files are
 written as the rows are read from the database, so their size does not weigh on memory.
 """
@@ -14,9 +16,10 @@ from functools import lru_cache
 from typing import BinaryIO
 
 from flask import url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_pgettext, pgettext
 
 from storefront.catalog.labels import PRODUCER_KIND_LABELS, group_label
+from storefront.i18n import current_language
 from storefront.reports.services import (
     GrowthPage,
     GrowthRow,
@@ -29,101 +32,114 @@ from storefront.reports.services import (
 from storefront.spreadsheets import csv_chunks, write_xlsx
 
 STATUS_WORDS = {
-    "meets": "Đạt",
-    "below": "Chưa đạt",
-    "not_yet_due": "Chưa đến hạn",
-    "no_baseline": "Chưa có số liệu cơ sở",
-    "no_comparable_baseline": "Số liệu cơ sở không so sánh được",
+    "meets": lazy_pgettext("growth file", "Meets"),
+    "below": lazy_pgettext("growth file", "Below"),
+    "not_yet_due": lazy_pgettext("growth file", "Not yet due"),
+    "no_baseline": lazy_pgettext("growth file", "No baseline"),
+    "no_comparable_baseline": lazy_pgettext("growth file", "No comparable baseline"),
 }
-BASIS_WORDS = {"declared": "Số liệu kê khai", "platform": "Doanh số trên sàn"}
-DECLARATION_WORDS = {"full": "Đầy đủ", "partial": "Một phần", "none": "Chưa kê khai"}
-CERTIFICATE_WORDS = {"valid": "Còn hiệu lực", "expired": "Hết hạn", "revoked": "Đã thu hồi"}
+BASIS_WORDS = {"declared": lazy_pgettext("growth file", "Declared figures"),
+               "platform": lazy_pgettext("growth file", "Platform sales")}
+DECLARATION_WORDS = {"full": lazy_pgettext("growth file", "Full"), "partial": lazy_pgettext("growth file", "Partial"),
+                     "none": lazy_pgettext("growth file", "Not declared")}
+CERTIFICATE_WORDS = {"valid": lazy_pgettext("growth file", "Valid"), "expired": lazy_pgettext("growth file", "Expired"),
+                     "revoked": lazy_pgettext("growth file", "Revoked")}
+XLSX_DATE_FORMATS = {"vi": "dd/mm/yyyy", "en": "d mmm yyyy"}  # as the pages write dates
 
 
 def declared_years_text(row: GrowthRow) -> str:
-    """'2024, 2025', or '2024 (thiếu 2025)' when a year of year one is not declared."""
-    declared = [str(year) for year, present in row.declared_years if present]
-    missing = [str(year) for year, present in row.declared_years if not present]
+    """'2024, 2025', or '2024 (missing 2025)' when a year of year one is not declared."""
+    declared = ", ".join(str(year) for year, present in row.declared_years if present)
+    missing = ", ".join(str(year) for year, present in row.declared_years if not present)
     if not declared:
         return ""
-    return ", ".join(declared) + (f" (thiếu {', '.join(missing)})" if missing else "")
+    return pgettext("growth file", "%(declared)s (missing %(missing)s)", declared=declared, missing=missing) \
+        if missing else declared
 
 
 @lru_cache(maxsize=None)
-def vietnamese_name(kind: str, key: str) -> str:
-    """A group's or a kind of producer's name as the files write it (looked up once per process)."""
-    with force_locale("vi"):
+def kind_name(kind: str, key: str, language: str) -> str:
+    """A group's or a kind of producer's name in the file's language (looked up once per process)."""
+    with force_locale(language):
         return group_label(key) if kind == "group" else str(PRODUCER_KIND_LABELS.get(key, key))
 
 
 @dataclass(frozen=True)
 class ExportColumn:
-    header: str
+    header: object  # a lazy string, read in the file's language
     value: Callable[[GrowthRow], object]
     kind: str = "text"  # text, whole (a count or a year), money, ratio or date
 
 
 COLUMNS = (
-    ExportColumn("Mã sản phẩm", lambda r: r.code),
-    ExportColumn("Tên sản phẩm", lambda r: r.name),
-    ExportColumn("Tỉnh", lambda r: r.province),
-    ExportColumn("Huyện", lambda r: r.district),
-    ExportColumn("Nhóm", lambda r: vietnamese_name("group", r.group)),
-    ExportColumn("Loại chủ thể", lambda r: vietnamese_name("kind", r.producer_kind)),
-    ExportColumn("Hạng sao hiện nay", lambda r: r.stars, "whole"),
-    ExportColumn("Hạng sao khi chứng nhận", lambda r: r.first_stars, "whole"),
-    ExportColumn("Ngày chứng nhận", lambda r: r.certified_on, "date"),
-    ExportColumn("Ngày hết năm đầu", lambda r: r.year_one_ends, "date"),
-    ExportColumn("Giấy chứng nhận hiện nay", lambda r: CERTIFICATE_WORDS[r.certificate]),
-    ExportColumn("Hiệu lực đến", lambda r: r.certified_until, "date"),
-    ExportColumn("Ngày thu hồi", lambda r: r.revoked_on, "date"),
-    ExportColumn("Doanh thu cơ sở", lambda r: r.baseline_revenue, "money"),
-    ExportColumn("Lợi nhuận cơ sở", lambda r: r.baseline_profit, "money"),
-    ExportColumn("Doanh thu năm đầu", lambda r: r.revenue, "money"),
-    ExportColumn("Lợi nhuận năm đầu", lambda r: r.profit, "money"),
-    ExportColumn("Tỷ lệ doanh thu", lambda r: rounded_ratio(r.revenue, r.baseline_revenue), "ratio"),
-    ExportColumn("Tỷ lệ lợi nhuận", lambda r: rounded_ratio(r.profit, r.baseline_profit), "ratio"),
-    ExportColumn("Kê khai", lambda r: DECLARATION_WORDS[r.declaration]),
-    ExportColumn("Năm kê khai", declared_years_text),
-    ExportColumn("Doanh thu kê khai", lambda r: r.declared_revenue, "money"),
-    ExportColumn("Lợi nhuận kê khai", lambda r: r.declared_profit, "money"),
-    ExportColumn("Tỷ lệ doanh thu kê khai", lambda r: rounded_ratio(r.declared_revenue, r.baseline_revenue), "ratio"),
-    ExportColumn("Tỷ lệ lợi nhuận kê khai", lambda r: rounded_ratio(r.declared_profit, r.baseline_profit), "ratio"),
-    ExportColumn("Cơ sở đánh giá", lambda r: BASIS_WORDS[r.basis]),
-    ExportColumn("Mục tiêu", lambda r: r.target, "ratio"),
-    ExportColumn("Trạng thái", lambda r: STATUS_WORDS[r.status]),
-    ExportColumn("Doanh thu 12 tháng gần nhất", lambda r: r.trailing_revenue, "money"),
-    ExportColumn("Lợi nhuận 12 tháng gần nhất", lambda r: r.trailing_profit, "money"),
-    ExportColumn("Tỷ lệ doanh thu 12 tháng gần nhất", lambda r: rounded_ratio(r.trailing_revenue, r.baseline_revenue), "ratio"),
-    ExportColumn("Tỷ lệ lợi nhuận 12 tháng gần nhất", lambda r: rounded_ratio(r.trailing_profit, r.baseline_profit), "ratio"),
+    ExportColumn(lazy_pgettext("growth file", "Product code"), lambda r: r.code),
+    ExportColumn(lazy_pgettext("growth file", "Product name"), lambda r: r.name),
+    ExportColumn(lazy_pgettext("growth file", "Province"), lambda r: r.province),
+    ExportColumn(lazy_pgettext("growth file", "District"), lambda r: r.district),
+    ExportColumn(lazy_pgettext("growth file", "Group"), lambda r: kind_name("group", r.group, current_language())),
+    ExportColumn(lazy_pgettext("growth file", "Kind of producer"), lambda r: kind_name("kind", r.producer_kind, current_language())),
+    ExportColumn(lazy_pgettext("growth file", "Stars now"), lambda r: r.stars, "whole"),
+    ExportColumn(lazy_pgettext("growth file", "Stars at certification"), lambda r: r.first_stars, "whole"),
+    ExportColumn(lazy_pgettext("growth file", "Certified on"), lambda r: r.certified_on, "date"),
+    ExportColumn(lazy_pgettext("growth file", "Year one ends"), lambda r: r.year_one_ends, "date"),
+    ExportColumn(lazy_pgettext("growth file", "Certificate now"), lambda r: str(CERTIFICATE_WORDS[r.certificate])),
+    ExportColumn(lazy_pgettext("growth file", "Valid until"), lambda r: r.certified_until, "date"),
+    ExportColumn(lazy_pgettext("growth file", "Revoked on"), lambda r: r.revoked_on, "date"),
+    ExportColumn(lazy_pgettext("growth file", "Baseline revenue"), lambda r: r.baseline_revenue, "money"),
+    ExportColumn(lazy_pgettext("growth file", "Baseline profit"), lambda r: r.baseline_profit, "money"),
+    ExportColumn(lazy_pgettext("growth file", "Year-one revenue"), lambda r: r.revenue, "money"),
+    ExportColumn(lazy_pgettext("growth file", "Year-one profit"), lambda r: r.profit, "money"),
+    ExportColumn(lazy_pgettext("growth file", "Revenue ratio"), lambda r: rounded_ratio(r.revenue, r.baseline_revenue), "ratio"),
+    ExportColumn(lazy_pgettext("growth file", "Profit ratio"), lambda r: rounded_ratio(r.profit, r.baseline_profit), "ratio"),
+    ExportColumn(lazy_pgettext("growth file", "Declaration"), lambda r: str(DECLARATION_WORDS[r.declaration])),
+    ExportColumn(lazy_pgettext("growth file", "Years declared"), declared_years_text),
+    ExportColumn(lazy_pgettext("growth file", "Declared revenue"), lambda r: r.declared_revenue, "money"),
+    ExportColumn(lazy_pgettext("growth file", "Declared profit"), lambda r: r.declared_profit, "money"),
+    ExportColumn(lazy_pgettext("growth file", "Declared revenue ratio"), lambda r: rounded_ratio(r.declared_revenue, r.baseline_revenue), "ratio"),
+    ExportColumn(lazy_pgettext("growth file", "Declared profit ratio"), lambda r: rounded_ratio(r.declared_profit, r.baseline_profit), "ratio"),
+    ExportColumn(lazy_pgettext("growth file", "Basis"), lambda r: str(BASIS_WORDS[r.basis])),
+    ExportColumn(lazy_pgettext("growth file", "Target"), lambda r: r.target, "ratio"),
+    ExportColumn(lazy_pgettext("growth file", "Status"), lambda r: str(STATUS_WORDS[r.status])),
+    ExportColumn(lazy_pgettext("growth file", "Revenue, last 12 months"), lambda r: r.trailing_revenue, "money"),
+    ExportColumn(lazy_pgettext("growth file", "Profit, last 12 months"), lambda r: r.trailing_profit, "money"),
+    ExportColumn(lazy_pgettext("growth file", "Revenue ratio, last 12 months"), lambda r: rounded_ratio(r.trailing_revenue, r.baseline_revenue), "ratio"),
+    ExportColumn(lazy_pgettext("growth file", "Profit ratio, last 12 months"), lambda r: rounded_ratio(r.trailing_profit, r.baseline_profit), "ratio"),
 )
 
-XLSX_FORMATS = {"whole": "0", "money": "#,##0", "ratio": "0.00", "date": "dd/mm/yyyy"}
+XLSX_FORMATS = {"whole": "0", "money": "#,##0", "ratio": "0.00"}
 
 
-def table(rows: Iterable[GrowthRow]) -> Iterator[list[object]]:
-    """The header, then one list of typed values per row, in COLUMNS order (names in Vietnamese)."""
-    with force_locale("vi"):
-        yield [column.header for column in COLUMNS]
+def headers(language: str) -> list[str]:
+    with force_locale(language):
+        return [str(column.header) for column in COLUMNS]
+
+
+def table(rows: Iterable[GrowthRow], language: str = "vi") -> Iterator[list[object]]:
+    """The header, then one list of typed values per row, in COLUMNS order, in `language`."""
+    with force_locale(language):
+        yield [str(column.header) for column in COLUMNS]
         for row in rows:
             yield [column.value(row) for column in COLUMNS]
 
 
-def growth_csv(rows: Iterable[GrowthRow]) -> Iterator[bytes]:
+def growth_csv(rows: Iterable[GrowthRow], language: str = "vi") -> Iterator[bytes]:
     """Plain integers, ratios with a dot, ISO dates; a chunk at a time."""
-    return csv_chunks(table(rows))
+    return csv_chunks(table(rows, language))
 
 
-def write_growth_xlsx(file: BinaryIO, rows: Iterable[GrowthRow]) -> None:
+def write_growth_xlsx(file: BinaryIO, rows: Iterable[GrowthRow], language: str = "vi") -> None:
     """Numbers and dates as typed cells with display formats; the header row and the code and
     name columns stay in view."""
+    with force_locale(language):
+        title = pgettext("growth file", "Growth")
+    formats = XLSX_FORMATS | {"date": XLSX_DATE_FORMATS.get(language, XLSX_DATE_FORMATS["vi"])}
     write_xlsx(
         file,
-        table(rows),
-        title="Tăng trưởng",
+        table(rows, language),
+        title=title,
         bold_header=True,
-        column_widths=[max(12, len(column.header) + 2) for column in COLUMNS],
-        number_formats=[XLSX_FORMATS.get(column.kind) for column in COLUMNS],
+        column_widths=[max(12, len(header) + 2) for header in headers(language)],
+        number_formats=[formats.get(column.kind) for column in COLUMNS],
         freeze_panes="C2",
     )
 

@@ -23,9 +23,15 @@ def sync_command() -> None:
     """Apply the search change log past this index folder's cursor (what any server changed)."""
     applied = current_index().sync(db.engine)
     click.echo(f"Applied {applied} changes.")
+    if missing := current_index().missing_fields():
+        click.echo(f"The index was built with an older schema (it lacks {', '.join(missing)}): "
+                   "run `flask search reindex`.", err=True)
 
 
 def reindex_with_progress() -> None:
+    if missing := current_index().missing_fields():
+        click.echo(f"The live index was built with an older schema (it lacks {', '.join(missing)}): "
+                   "replacing it with one of the current schema.")
     total = db.session.scalar(select(func.count(Product.id)))
     started = time.perf_counter()
     with click.progressbar(length=total, label="Indexing products") as bar:

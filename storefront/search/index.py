@@ -57,6 +57,7 @@ from storefront.catalog.models import (
 from storefront.catalog.versions import current_version
 from storefront.clock import vietnam_today
 from storefront.extensions import db
+from storefront.i18n import current_language
 from storefront.lookups import where_in
 from storefront.search.models import SearchChange
 from storefront.search.analysis import (
@@ -79,6 +80,9 @@ SCHEMA = Schema(
     # The name as written, to rank "cá" above "cà" when the shopper typed the marks.
     name_exact=TEXT(analyzer=EXACT, phrase=False),
     name_ngram=TEXT(analyzer=prefix_analyzer(), phrase=False),
+    # The English name, so "fish sauce" finds and suggests "Nước mắm" (empty without one).
+    name_en=TEXT(analyzer=plain_analyzer(), phrase=False, stored=True, field_boost=3.0),
+    name_en_ngram=TEXT(analyzer=prefix_analyzer(), phrase=False),
     body=TEXT(analyzer=plain_analyzer(), phrase=False),
     group=ID(stored=True, sortable=True),
     # Stars of the current certification, 0 without one. Fields matched only by exact value
@@ -94,6 +98,8 @@ SCHEMA = Schema(
     created=COLUMN(NumericColumn("q")),
 )
 
+# Where a query's words may be: either name, or the rest of the product's text.
+TEXT_FIELDS = ("name", "name_en", "body")
 PENDING_KEY = "search_pending"
 LOGGED_KEY = "search_logged"
 CURRENT_FILE = "CURRENT"  # names the live index among those in the folder
@@ -288,6 +294,11 @@ class SearchIndex:
 
     # Swapping a new index in
 
+    def missing_fields(self) -> list[str]:
+        """The fields of SCHEMA the live index lacks: it was built by an older version."""
+        self.follow_swap()
+        return [name for name in SCHEMA.names() if name not in self.index.schema]
+
     def build_beside(self) -> tuple[str, Index]:
         name = f"ix{time.time_ns()}"
         return name, self.storage.create_index(SCHEMA, indexname=name)
@@ -481,8 +492,11 @@ def write_products(session: Session, search_index: SearchIndex, ids: set[int],
     # Room for a nationwide import's postings in memory: past the default 128 MB Whoosh sorts
     # them through temporary files: nearly a fifth of the writing time for 16,000 products.
     with search_index.writer(timeout=lock_timeout, limitmb=256) as writer:
+        # An index of an older schema keeps following the catalogue (without the fields it
+        # lacks) until `flask search reindex` replaces it.
+        fields = set(writer.schema.names())
         for product in products:
-            writer.update_document(**document_for(product))
+            writer.update_document(**{name: value for name, value in document_for(product).items() if name in fields})
         for gone in ids - {product.id for product in products}:
             writer.delete_by_term("id", str(gone))
 
@@ -551,7 +565,7 @@ def document_for(product: Product) -> dict:
         area.name for area in (product.producer.area, product.district, product.province) if area
     )
     body = [
-        product.name_en, product.description_vi, product.description_en,
+        product.description_vi, product.description_en, product.unit_en,
         product.producer.name, product.subgroup, *places, product.unit,
     ]
     return {
@@ -560,6 +574,8 @@ def document_for(product: Product) -> dict:
         "name": product.name_vi,
         "name_exact": product.name_vi,
         "name_ngram": product.name_vi,
+        "name_en": product.name_en or "",
+        "name_en_ngram": product.name_en or "",
         "body": "\n".join(text for text in body if text),
         "group": product.group,
         "stars": cert.stars if cert else 0,
@@ -593,7 +609,7 @@ def search_products(filters: ProductFilters, *, per_page: int) -> Listing:
     results = run_search(snapshot, query, filters, per_page)
     typo_fallback = False
     if results.is_empty() and 0 < len(words) <= FUZZY_MAX_WORDS:
-        fuzzy = fuzzy_query(words)
+        fuzzy = fuzzy_query(words, searched_fields(snapshot.index))
         fuzzy_results = run_search(snapshot, fuzzy, filters, per_page)
         if not fuzzy_results.is_empty():
             query, results, typo_fallback = fuzzy, fuzzy_results, True
@@ -608,7 +624,7 @@ def search_products(filters: ProductFilters, *, per_page: int) -> Listing:
         page=filters.page,
         per_page=per_page,
         facets=count_facets(snapshot, query, filters, results),
-        highlights={p.id: highlight(p.name_vi, marked) for p in products},
+        highlights={p.id: highlighted_name(p, marked, current_language()) for p in products},
         typo_fallback=typo_fallback,
     )
 
@@ -617,15 +633,21 @@ def words_query(words: list[str], text: str) -> Query:
     """Every word must appear in the name or the text; names with the marks typed rank higher."""
     if not words:
         return Or([])  # matches nothing
-    required = And([Or([Term("name", word), Term("body", word)]) for word in words])
+    required = And([Or([Term(field, word) for field in TEXT_FIELDS]) for word in words])
     preferred = Or([Term("name_exact", word) for word in exact_words(text)])
     return AndMaybe(required, preferred)
 
 
-def fuzzy_query(words: list[str]) -> Query:
+def searched_fields(index: Index) -> list[str]:
+    """TEXT_FIELDS that this index has: one built before a field was added lacks it until
+    `flask search reindex` (typo expansion fails on a field the index does not have)."""
+    return [field for field in TEXT_FIELDS if field in index.schema]
+
+
+def fuzzy_query(words: list[str], fields: list[str]) -> Query:
     return And(
         [
-            Or([FuzzyTerm(field, word, maxdist=1, prefixlength=1) for field in ("name", "body")])
+            Or([FuzzyTerm(field, word, maxdist=1, prefixlength=1) for field in fields])
             for word in words
         ]
     )
@@ -702,10 +724,19 @@ def count_facets(
     return build_facets(filters, **counts)
 
 
-def name_terms(searcher: Searcher, query: Query) -> set[str]:
-    """The indexed name words the query matched, typo expansions included."""
-    terms = query.existing_terms(searcher.reader(), expand=True)
-    return {text.decode() for field, text in terms if field == "name"}
+def name_terms(searcher: Searcher, query: Query) -> dict[str, set[str]]:
+    """The indexed words of each name the query matched, typo expansions included. One field
+    at a time: without `fieldname`, Whoosh 2.7's existing_terms keeps only the first field's."""
+    reader = searcher.reader()
+    return {name: {text.decode() for _field, text in query.existing_terms(reader, expand=True, fieldname=name)}
+            for name in ("name", "name_en")}
+
+
+def highlighted_name(product: Product, marked: dict[str, set[str]], language: str) -> Markup:
+    """The name the card shows in this language, with the words the query matched in it."""
+    if language == "en" and product.name_en:
+        return highlight(product.name_en, marked["name_en"])
+    return highlight(product.name_vi, marked["name"])
 
 
 def highlight(name: str, words: set[str]) -> Markup:
@@ -731,7 +762,10 @@ def suggest(prefix: str, limit: int = 8) -> list[dict]:
     if not words:
         return []
     *whole, last = words
-    query = And([Term("name", word) for word in whole] + [Term("name_ngram", last[:NGRAM_MAX])])
+    query = Or([
+        And([Term(name, word) for word in whole] + [Term(ngram, last[:NGRAM_MAX])])
+        for name, ngram in (("name", "name_ngram"), ("name_en", "name_en_ngram"))
+    ])
     current_index().follow_catalogue()
     snapshot = current_index().snapshot()
     hits = snapshot.searcher.search(
@@ -740,7 +774,17 @@ def suggest(prefix: str, limit: int = 8) -> list[dict]:
         limit=limit,
         sortedby=SORTINGS["relevance"],
     )
-    return [
-        {"slug": hit["slug"], "name": hit["name"], "stars": hit["stars"], "group": hit["group"]}
-        for hit in hits
-    ]
+    return [suggestion(hit, current_language()) for hit in hits]
+
+
+def suggestion(hit, language: str) -> dict:
+    """A suggestion names the product in the page's language; `lang` marks a Vietnamese name
+    on an English page (the product has no English one)."""
+    english = hit.get("name_en") if language == "en" else None
+    return {
+        "slug": hit["slug"],
+        "name": english or hit["name"],
+        "lang": "vi" if language == "en" and not english else None,
+        "stars": hit["stars"],
+        "group": hit["group"],
+    }

@@ -16,6 +16,7 @@ from storefront.catalog.models import Area, Producer, Product
 from storefront.catalog.services import create_product, record_evaluation
 from storefront.clock import vietnam_today
 from storefront.extensions import db
+from storefront.seed.units_en import english_unit
 from storefront.seed.data_areas import COMMUNES, DISTRICTS, PROVINCES
 from storefront.seed.data_producers import PRODUCERS
 from storefront.seed.data_products_1 import PRODUCTS_1
@@ -136,6 +137,7 @@ def create_products(rng: random.Random, producers: list[Producer]) -> list[Produ
                 subgroup=subgroup,
                 producer=producers[producer],
                 unit=unit,
+                unit_en=english_unit(unit),
                 price=price,
                 unit_cost=unit_cost_for(rng, price),
                 description_vi=desc_vi,

@@ -30,6 +30,7 @@ from storefront.outlets.models import Outlet, outlet_search_text
 from storefront.reports.imports import MAX_AMOUNT
 from storefront.reports.models import Baseline
 from storefront.reports.figures import first_certifications
+from storefront.seed.units_en import english_unit
 from storefront.seed.data_synthetic import (
     COMMUNE_NAMES, DISTRICT_NAMES, EVALUATED_SHARE, GRADES, GROUP_WEIGHTS, KINDS,
     PRODUCER_KIND_WEIGHTS, PRODUCER_PREFIXES, PRODUCER_TRADES, PROVINCE_NAMES, STAR_BAND_WEIGHTS,
@@ -178,6 +179,7 @@ def product_row(rng: random.Random, prefix: str, n: int, producers: list[dict], 
         "subgroup": subgroup,
         "producer_id": producer["id"],
         "unit": unit,
+        "unit_en": english_unit(unit),
         "price": price,
         "unit_cost": int(round(price * rng.uniform(0.55, 0.75), -2)),
         "active": True,

@@ -45,6 +45,7 @@ def test_account_menu_details_address_and_password(live_app, page):
     page.goto(base + "/products")
     page.locator(".product-card a").first.click()
     page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator(".cart-notice")).to_contain_text("Added")  # confirmed in place
     page.goto(base + "/products")
     page.mouse.wheel(0, 3000)
     badge = page.locator(".site-header .cart-count")

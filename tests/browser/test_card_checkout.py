@@ -28,9 +28,12 @@ def order_two_products_for_pickup_by_card(page, shop) -> None:
     base, pepper, tea = shop
     page.goto(base + f"/lang/en?next=/products/{pepper.slug}")
     page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator(".cart-notice")).to_contain_text("Added")  # confirmed in place
     page.goto(base + f"/products/{tea.slug}")
     page.get_by_label("Quantity").fill("2")
     page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator(".cart-notice")).to_contain_text("Added")  # confirmed in place
+    page.locator(".cart-link").click()
     expect(page).to_have_url(base + "/cart")
     page.get_by_role("link", name="Check out").click()
     page.get_by_label("Full name").fill("Nguyễn Thị Lan")

@@ -19,6 +19,7 @@ def test_errors_disappear_once_their_field_is_fixed(live_app, page):
 
     page.goto(base + f"/lang/en?next=/products/{pepper.slug}")
     page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator(".cart-notice")).to_contain_text("Added")  # confirmed in place
     page.goto(base + "/checkout")
     page.get_by_label("Email").fill("lan@")
     page.get_by_role("button", name="Place order").click()

@@ -26,6 +26,8 @@ def test_pay_at_pickup_reserved_made_ready_and_collected_in_cash(live_app, page,
     # The guest, on a phone.
     page.goto(base + f"/lang/en?next=/products/{pepper.slug}")
     page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator(".cart-notice")).to_contain_text("Added")  # confirmed in place
+    page.locator(".cart-link").click()
     expect(page).to_have_url(base + "/cart")
     page.get_by_role("link", name="Check out").click()
     page.get_by_label("Full name").fill("Nguyễn Thị Lan")
