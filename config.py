@@ -90,8 +90,13 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # e.g. a localstripe server in tests
     STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
-    # The maps' tile server, allowed by name in the Content-Security-Policy.
-    MAP_TILE_HOST = os.environ.get("MAP_TILE_HOST", "https://tile.openstreetmap.org")
+    # The maps' tile server as a Leaflet URL template; its host (with {s} as any subdomain) is
+    # allowed in the Content-Security-Policy. The attribution is HTML the tile provider requires.
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    MAP_TILE_ATTRIBUTION = os.environ.get(
+        "MAP_TILE_ATTRIBUTION",
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+    )
 
     # The growth report's target when no plan target covers a product's province and year.
     # Exact (a Decimal), as every target is: see storefront.reports.models.Hundredths.

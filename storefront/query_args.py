@@ -1,6 +1,8 @@
 """Values from a query string or a form, read one way by every route: a value that cannot be what
 is asked for becomes None (the route then ignores it, or answers 400), never an error from the
 database. NUL bytes, which PostgreSQL refuses in text, are refused for the whole request."""
+import re
+
 from flask import abort, request
 
 BIGGEST = 2**63 - 1  # what a 64-bit column holds
@@ -19,6 +21,15 @@ def parse_int(raw: str | None, low: int = -BIGGEST - 1, high: int = BIGGEST) -> 
 def number(args, name: str, low: int, high: int) -> int | None:
     """The argument `name` as a whole number from `low` to `high`; anything else is None."""
     return parse_int(args.get(name), low, high)
+
+
+def decimal_number(args, name: str, low: float, high: float) -> float | None:
+    """The argument `name` as a finite decimal (a dot before the fraction) from `low` to `high`."""
+    text = (args.get(name) or "").strip()
+    if not re.fullmatch(r"[+-]?[0-9]{1,4}(\.[0-9]{1,12})?", text):
+        return None
+    value = float(text)
+    return value if low <= value <= high else None
 
 
 def page_number(args, name: str = "page") -> int:

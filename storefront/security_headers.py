@@ -1,5 +1,5 @@
 """Security headers on every response (Flask-Talisman): a Content-Security-Policy that allows
-only this site's own scripts and styles plus Stripe.js and the map tiles by name, no framing,
+only this site's own scripts and styles plus Stripe.js and the map tiles (MAP_TILE_URL) by name, no framing,
 a Referrer-Policy, HSTS in production; and pages about one person's account, orders, outlet or
 the back office are never stored by a browser or proxy cache."""
 from urllib.parse import urlsplit
@@ -15,13 +15,19 @@ def origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
+def tile_source(url_template: str) -> str | None:
+    """The CSP source of a Leaflet tile URL: https://{s}.tile.example.org/{z}/{x}/{y}.png
+    is https://*.tile.example.org."""
+    return origin(url_template.replace("{s}", "*"))
+
+
 def content_security_policy(config) -> dict[str, list[str]]:
     stripe = [host for host in (origin(config["STRIPE_JS_URL"]), origin(config["STRIPE_API_BASE"])) if host]
     return {
         "default-src": ["'self'"],
         "script-src": ["'self'", *stripe],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", config["MAP_TILE_HOST"]],
+        "img-src": ["'self'", "data:", *filter(None, [tile_source(config["MAP_TILE_URL"])])],
         "connect-src": ["'self'", "https://api.stripe.com", *stripe],
         "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com", *stripe],
         "font-src": ["'self'"],

@@ -71,7 +71,7 @@ def test_baseline_is_created_then_updated_never_duplicated(client, db, products,
     assert baselines(db) == {"QN-NMCK-01": (1_500_000, -200_000, "audited", "BCTC 2023")}
 
     form = client.get("/admin/baselines/QN-NMCK-01").text
-    assert 'value="1500000"' in form  # the form opens with what is on record
+    assert 'value="1.500.000"' in form  # the form opens with what is on record
 
     client.post("/admin/baselines/QN-NMCK-01",
                 data={"revenue": "2000000", "profit": "600000", "source": "declared", "note": ""})

@@ -78,7 +78,7 @@ def test_adding_again_adds_up(client, world):
     assert "Subtotal (5 items)" in cart_page(client)
 
 
-NOT_A_QUANTITY = "Enter a quantity as a whole number, 1 or more."
+NOT_A_QUANTITY = "Enter a whole number of 1 or more."
 TOO_MANY = "Only 10 of Nước mắm Cửa Khe can be supplied from one sales point; choose 10 or fewer."
 
 

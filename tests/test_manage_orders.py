@@ -372,7 +372,7 @@ def test_staff_refund_part_of_a_card_order(client, db, world, login_as, payments
 @pytest.mark.parametrize("data, message", [
     ({"amount": "350001"}, "A refund is between 1 ₫ and 350.000"),
     ({"amount": "0"}, "A refund is between 1 ₫ and 350.000"),
-    ({"amount": "abc"}, "Enter an amount in đồng"),
+    ({"amount": "abc"}, "Enter a whole number of đồng"),
     ({"amount": "50000", "restock": "y"}, "Goods go back to stock only with a full refund."),
 ])
 def test_a_refund_stripe_would_not_take_is_refused_before_asking(client, db, world, login_as, data, message):

@@ -152,7 +152,7 @@ def test_a_sale_of_billions_of_dong_is_recorded_exactly(client, manager, world, 
 @pytest.mark.parametrize("cash, message", [
     ("100000", "The cash received is less than the total."),
     ("", "Enter the cash received."),
-    ("abc", "Enter an amount in đồng"),
+    ("abc", "Enter a whole number of đồng"),
 ])
 def test_cash_short_of_the_total_is_refused_and_nothing_changes(client, manager, world, db, cash, message):
     add(client, "NM-01", "2")

@@ -5,10 +5,12 @@
 
   var money = new Intl.NumberFormat("vi-VN", { style: "currency", currency: "VND" });
 
-  // Same reading as the server's MoneyField: "500.000", "500,000" and "500 000 ₫" are 500000.
+  // Same reading as the server's MoneyField (storefront/form_fields.py): "500.000", "500,000"
+  // and "500 000 ₫" are 500000; "1,5" is no amount (đồng have no decimals).
   function readAmount(text) {
-    var digits = text.replace(/[\s.,₫]/g, "");
-    return /^\d{1,12}$/.test(digits) ? parseInt(digits, 10) : null;
+    var plain = text.replace(/\s|₫|đ/g, "");
+    var match = /^(\d{1,12}|\d{1,3}(?:([.,])\d{3})(?:\2\d{3})*)$/.exec(plain);
+    return match ? parseInt(match[1].replace(/[.,]/g, ""), 10) : null;
   }
 
   function quickAmounts(total) {

@@ -26,7 +26,8 @@ from storefront.catalog.labels import COUNCIL_LABELS, GROUP_LABELS, PRODUCER_KIN
 from storefront.catalog.models import Area, Producer
 from storefront.catalog.services import LOT_CODE, PRODUCT_CODE, CatalogError
 from storefront.extensions import db
-from storefront.reports.forms import AmountField, stripped
+from storefront.form_fields import MoneyField
+from storefront.reports.forms import stripped
 
 
 def stripped_upper(value: str | None) -> str:
@@ -141,8 +142,8 @@ class ProductForm(FlaskForm):
     unit_en = StringField(_l("Unit (English, optional)"), filters=[stripped],
                           description=_l("The same unit for English pages, e.g. “500 ml bottle”."),
                           validators=[Length(max=60)])
-    price = AmountField(_l("Price (VND)"))
-    unit_cost = AmountField(_l("Unit cost (VND)"))
+    price = MoneyField(_l("Price (VND)"), required=True)
+    unit_cost = MoneyField(_l("Unit cost (VND)"), required=True)
     producer_ref = StringField(
         _l("Producer"), filters=[stripped], description=_l("Type its name or registration number and pick it."),
         validators=[DataRequired(_l("Choose the producer.")), Length(max=40)],

@@ -2,14 +2,15 @@
 an unknown code is an error on its field, never a 500."""
 from __future__ import annotations
 
-from flask_babel import format_number, gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation, ValidationError
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from storefront.catalog.models import Product
 from storefront.catalog.services import LOT_CODE
+from storefront.form_fields import QuantityField
 from storefront.i18n import local_datetime
 from storefront.manage.services import find_product_by_code, lot_owners, products_by_code, reference_first_received
 from storefront.outlets.models import Outlet
@@ -25,22 +26,6 @@ def stripped(value: str | None) -> str:
 
 def stripped_upper(value: str | None) -> str:
     return stripped(value).upper()
-
-
-class WholeNumber:
-    """One clear message whether the input is empty, not a number, or out of range."""
-
-    def __init__(self, minimum: int, maximum: int = MAX_QTY, message: str | None = None):
-        self.minimum, self.maximum, self.message = minimum, maximum, message
-
-    def __call__(self, form, field) -> None:
-        if field.data is None or not self.minimum <= field.data <= self.maximum:
-            field.errors[:] = []  # replaces IntegerField's own "Not a valid integer value."
-            raise StopValidation(
-                self.message
-                or _("Enter a whole number from %(min)s to %(max)s.",
-                     min=format_number(self.minimum), max=format_number(self.maximum))
-            )
 
 
 class ProductCodeMixin:
@@ -63,7 +48,7 @@ def product_code_field() -> StringField:
 
 class ReceiveLineForm(Form):
     product_code = StringField(_l("Product code"), filters=[stripped], validators=[Length(max=30)])
-    qty = IntegerField(_l("Quantity"), validators=[Optional(), WholeNumber(1)])
+    qty = QuantityField(_l("Quantity"), maximum=MAX_QTY, validators=[Optional()])
     lot_code = StringField(
         _l("Lot code"), filters=[stripped_upper],
         validators=[Optional(), Regexp(LOT_CODE.pattern + "$", message=_l("A lot code has 3–40 letters, digits or dashes."))],
@@ -126,9 +111,9 @@ class ReceiveForm(FlaskForm):
 
 class AdjustForm(ProductCodeMixin, FlaskForm):
     product_code = product_code_field()
-    change = IntegerField(
-        _l("Change (+ adds, − removes)"),
-        validators=[WholeNumber(-MAX_QTY, MAX_QTY, _l("Enter the change as a whole number, such as 5 or -3."))],
+    change = QuantityField(
+        _l("Change (+ adds, − removes)"), minimum=-MAX_QTY, maximum=MAX_QTY,
+        message=_l("Enter the change as a whole number, such as 5 or -3."),
     )
     reason = StringField(
         _l("Reason"), filters=[stripped],
@@ -142,7 +127,7 @@ class AdjustForm(ProductCodeMixin, FlaskForm):
 
 class TransferForm(ProductCodeMixin, FlaskForm):
     product_code = product_code_field()
-    qty = IntegerField(_l("Quantity"), validators=[WholeNumber(1)])
+    qty = QuantityField(_l("Quantity"), maximum=MAX_QTY)
     destination = SelectField(
         _l("Send to"), validators=[DataRequired(_l("Choose the outlet to send to."))]
     )
@@ -150,7 +135,7 @@ class TransferForm(ProductCodeMixin, FlaskForm):
 
 
 class ThresholdForm(FlaskForm):
-    threshold = IntegerField(_l("Low-stock threshold"), validators=[WholeNumber(0)])
+    threshold = QuantityField(_l("Low-stock threshold"), minimum=0, maximum=MAX_QTY)
 
 
 class StockTakeForm(FlaskForm):

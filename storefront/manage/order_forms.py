@@ -8,7 +8,8 @@ from wtforms import BooleanField, FieldList, FormField, HiddenField, RadioField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from storefront.manage.pos_forms import MAX_RETURN_LINES, PAYMENT_LABELS, GiveBackForm, MoneyField, ReturnLineForm
+from storefront.form_fields import MoneyField
+from storefront.manage.pos_forms import MAX_RETURN_LINES, PAYMENT_LABELS, GiveBackForm, ReturnLineForm
 
 STATUS_LABELS = {
     "awaiting_payment": _l("Awaiting payment"),

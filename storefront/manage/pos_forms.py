@@ -4,50 +4,17 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField, StringField, SubmitField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
-from wtforms.widgets import NumberInput, TextInput
+
+from storefront.form_fields import MoneyField, QuantityField
 
 # Above this a "cash received" is a typing slip, and PostgreSQL's integer column ends at 2^31.
 MAX_CASH = 1_000_000_000
 
 PAYMENT_LABELS = {"cash": _l("Cash"), "card": _l("Card"), "transfer": _l("Bank transfer")}
 MAX_RETURN_LINES = 100  # a sale holds at most this many (storefront.manage.pos.MAX_LINES)
-
-
-class QuantityField(IntegerField):
-    """A number of items: digits only, 1 or more (whether there are that many is the sale's job)."""
-
-    widget = NumberInput(min=1, step=1)
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        raw = valuelist[0].strip()
-        # 100 digits is far past any stock and well inside what int() accepts.
-        if not re.fullmatch(r"\d{1,100}", raw) or int(raw) < 1:
-            self.data = None
-            raise ValueError(str(_l("Enter a whole number of 1 or more.")))
-        self.data = int(raw)
-
-
-class MoneyField(IntegerField):
-    """Đồng as typed at a till: '500000', '500.000', '500,000' or '500 000 ₫'."""
-
-    widget = TextInput()
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        raw = re.sub(r"[\s.,₫]", "", valuelist[0])
-        if raw == "":
-            self.data = None
-        elif re.fullmatch(r"\d{1,12}", raw):
-            self.data = int(raw)
-        else:
-            self.data = None
-            raise ValueError(str(_l("Enter an amount in đồng, such as 500000 or 500.000.")))
 
 
 class PosAddForm(FlaskForm):
@@ -72,7 +39,8 @@ class PosCheckoutForm(FlaskForm):
         default="cash",
         validators=[DataRequired()],
     )
-    cash_received = MoneyField(_l("Cash received"))
+    cash_received = MoneyField(_l("Cash received"), maximum=MAX_CASH,
+                               range_message=_l("That is more cash than a till takes; check the amount."))
     preview = SubmitField(_l("Show change"))
     complete = SubmitField(_l("Complete sale"))
 
@@ -81,30 +49,13 @@ class PosCheckoutForm(FlaskForm):
             return
         if field.data is None and self.payment_kind.data == "cash":
             raise ValidationError(_l("Enter the cash received."))
-        if field.data is not None and field.data > MAX_CASH:
-            raise ValidationError(_l("That is more cash than a till takes; check the amount."))
-
-
-class ReturnQuantityField(IntegerField):
-    """How many of a line come back: digits only, 0 (none of it) or more."""
-
-    widget = NumberInput(min=0, step=1)
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        raw = valuelist[0].strip() or "0"
-        if not re.fullmatch(r"\d{1,100}", raw):
-            self.data = None
-            raise ValueError(str(_l("Enter a whole number of 0 or more.")))
-        self.data = int(raw)
 
 
 class ReturnLineForm(Form):
     """One line of the sale or order; the service checks that it is one of its own."""
 
     line_id = HiddenField()
-    qty = ReturnQuantityField(_l("Quantity returned"), default=0)
+    qty = QuantityField(_l("Quantity returned"), default=0, minimum=0, blank=0)
 
     def validate_line_id(self, field) -> None:
         if not re.fullmatch(r"\d{1,18}", field.data or ""):

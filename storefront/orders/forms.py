@@ -6,9 +6,11 @@ import re
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Regexp, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Regexp, ValidationError
+
+from storefront.form_fields import QuantityField
 
 # Vietnamese mobile numbers after the 2018 renumbering: 0 or +84, then 3/5/7/8/9 and 8 digits.
 VIETNAMESE_MOBILE = r"^(\+84|0)(3|5|7|8|9)\d{8}$"
@@ -23,18 +25,8 @@ def compact_phone(value: str | None) -> str:
     return re.sub(r"[\s.\-()]", "", value or "")
 
 
-class PositiveWholeNumber:
-    """One clear message whether the quantity is empty, not a number, zero or negative.
-    The upper bound depends on stock, which the cart checks."""
-
-    def __call__(self, form, field) -> None:
-        if field.data is None or field.data < 1:
-            field.errors[:] = []  # replaces IntegerField's own "Not a valid integer value."
-            raise StopValidation(_("Enter a quantity as a whole number, 1 or more."))
-
-
 class QuantityForm(FlaskForm):
-    qty = IntegerField(_l("Quantity"), default=1, validators=[PositiveWholeNumber()])
+    qty = QuantityField(_l("Quantity"), default=1)
 
 
 class CheckoutForm(FlaskForm):

@@ -2,9 +2,9 @@
 import re
 
 from flask import abort, current_app, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
 
-from storefront.query_args import page_number
+from storefront.query_args import decimal_number, page_number
 from storefront.outlets import bp
 from storefront.outlets.directory import (
     SAME_DISTRICT,
@@ -12,7 +12,9 @@ from storefront.outlets.directory import (
     find_active_outlet,
     network_by_district,
     outlet_stock,
+    outlets_by_distance,
 )
+from storefront.outlets.hours import open_now
 from storefront.outlets.models import Outlet
 
 OUTLET_KIND_LABELS = {
@@ -54,13 +56,41 @@ def map_points(outlets: list[Outlet]) -> list[dict]:
     return [map_point(o) for o in outlets if o.latitude is not None and o.longitude is not None]
 
 
+def visitor_position(args) -> tuple[float, float] | None | str:
+    """The visitor's (latitude, longitude) from ?lat=&lng=; None when not asked; the problem
+    as text when the numbers are not a place on Earth."""
+    if "lat" not in args and "lng" not in args:
+        return None
+    latitude, longitude = decimal_number(args, "lat", -90, 90), decimal_number(args, "lng", -180, 180)
+    if latitude is None or longitude is None:
+        return _("Your location could not be read (latitude from -90 to 90 and longitude from -180 "
+                 "to 180, in decimal degrees); the sales points are listed by place instead.")
+    return latitude, longitude
+
+
+@bp.app_template_filter("km")
+def kilometres(km: float) -> str:
+    """A distance to a tenth of a kilometre, in the visitor's notation (2,4 or 2.4)."""
+    return format_decimal(km, format="#,##0.0")
+
+
+@bp.app_template_global("outlet_open_now")
+def outlet_open_now(outlet: Outlet) -> bool | None:
+    return open_now(outlet.opening_hours)
+
+
 @bp.get("/outlets")
 def outlet_list():
-    network = network_by_district()
-    outlets = [o for province in network for group in province.districts for o in group.outlets]
+    position = visitor_position(request.args)
+    nearest = outlets_by_distance(*position) if isinstance(position, tuple) else None
+    network = [] if nearest else network_by_district()
+    outlets = [near.outlet for near in nearest] if nearest else [
+        o for province in network for group in province.districts for o in group.outlets]
+    problem = position if isinstance(position, str) else None
     return render_template(
-        "outlets/list.html", network=network, outlet_count=len(outlets), points=map_points(outlets)
-    )
+        "outlets/list.html", network=network, nearest=nearest, location_problem=problem,
+        outlet_count=len(outlets), points=map_points(outlets),
+    ), 400 if problem else 200
 
 
 @bp.get("/outlets/<code>")

@@ -1,5 +1,5 @@
 """Forms for entering baselines and declared revenue, one product at a time or as a file.
-Amounts read as in the files (storefront.spreadsheets.parse_amount) and obey the same rules."""
+Amounts (storefront.form_fields.MoneyField) read as in the files and obey the same rules."""
 from __future__ import annotations
 
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, StopValidation, ValidationError
 
 from storefront.clock import vietnam_today
+from storefront.form_fields import MoneyField
 from storefront.reports.imports import (
     FIRST_YEAR,
     NOTE_LENGTH,
@@ -19,35 +20,10 @@ from storefront.reports.imports import (
     year_problem,
 )
 from storefront.reports.models import BASELINE_SOURCES
-from storefront.spreadsheets import parse_amount
 
 
 def stripped(value: str | None) -> str:
     return value.strip() if value else ""
-
-
-class AmountField(StringField):
-    """Whole đồng: 1500000, 1.500.000 and 1,500,000 are the same amount. What was typed is
-    shown again when the form comes back with an error."""
-
-    def process_formdata(self, valuelist) -> None:
-        if not valuelist:
-            return
-        parsed = parse_amount(valuelist[0])
-        self.data = None if isinstance(parsed, str) else parsed
-        if not valuelist[0].strip():
-            raise ValueError(_("Enter an amount in đồng."))
-        if isinstance(parsed, str):
-            raise ValueError(_("Enter a whole number of đồng, such as 1500000 or 1.500.000."))
-
-    def pre_validate(self, form) -> None:
-        if self.data is None and not self.process_errors:
-            raise StopValidation(_("Enter an amount in đồng."))
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else str(self.data)
 
 
 class YearField(SelectField):
@@ -73,8 +49,8 @@ class YearField(SelectField):
 
 
 class FiguresForm(FlaskForm):
-    revenue = AmountField(_l("Revenue (VND)"))
-    profit = AmountField(_l("Profit (VND; a loss is negative)"))
+    revenue = MoneyField(_l("Revenue (VND)"), required=True)
+    profit = MoneyField(_l("Profit (VND; a loss is negative)"), required=True, signed=True)
     note = StringField(_l("Note (optional)"), filters=[stripped], validators=[Length(max=NOTE_LENGTH)])
 
     def validate_revenue(self, field) -> None:

@@ -10,3 +10,8 @@ def save_screenshot(page, name: str) -> Path:
     path = SCREENSHOT_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def fits_the_screen(page) -> bool:
+    """Nothing on the page needs sideways scrolling."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from storefront.accounts.services import create_user
 from storefront.extensions import db
 from storefront.sales.services import SaleRequestLine, record_sale
+from tests.browser.screens import fits_the_screen
 from tests.factories import make_order, make_outlet, make_product, stock
 
 pytestmark = pytest.mark.browser
@@ -34,10 +35,6 @@ def log_in(page, base):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.locator(".flash-success")).to_be_visible()
-
-
-def fits_the_screen(page):
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def shot(page, name):
