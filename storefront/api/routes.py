@@ -11,6 +11,7 @@ from storefront.api.serializers import (
     product_summary_json,
     stocked_product_json,
 )
+from storefront.catalog.cards import load_card_relations
 from storefront.catalog.listing import list_products, parse_filters
 from storefront.catalog.services import find_product
 from storefront.extensions import csrf, db
@@ -57,6 +58,7 @@ def listing_response():
         abort(400, description=" ".join(str(n) for n in notices))
     # The pages forgive an impossible page (they show the first); a program is told.
     listing = list_products(replace(filters, page=page_arg()), per_page=per_page_arg())
+    load_card_relations(listing.products, producer=True)
     return jsonify(
         items=[product_summary_json(p) for p in listing.products],
         page=listing.page,
