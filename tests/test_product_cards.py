@@ -27,3 +27,11 @@ def test_cards_follow_the_language_and_the_searched_words(app, client):
     marked = client.get("/search?q=nuoc+mam").text
     assert "<mark>Nước</mark> <mark>mắm</mark>" in marked
     assert "<mark>Cửa</mark> <mark>Khe</mark>" in client.get("/search?q=cua+khe").text
+
+
+def test_the_api_lists_a_new_price_at_once(app, client):
+    product = make_product("Nước mắm Cửa Khe", price=150_000)
+    assert client.get("/api/v1/products").json["items"][0]["price_vnd"] == 150_000
+    update_product(db.session.merge(product), price=175_000)
+    item = client.get("/api/v1/products").json["items"][0]
+    assert item["price_vnd"] == 175_000 and item["url"] == "http://localhost/products/nuoc-mam-cua-khe"

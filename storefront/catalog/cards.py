@@ -5,7 +5,8 @@ seen, and loads the relations only of those products. A card shows nothing of th
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from flask import get_template_attribute
 from markupsafe import Markup
@@ -17,6 +18,7 @@ from storefront.clock import vietnam_today
 from storefront.extensions import cache, db
 from storefront.i18n import current_language
 
+T = TypeVar("T")
 EAGER_CARDS = 2  # the first row's images load at once: the page's largest paint
 
 
@@ -34,24 +36,33 @@ def load_card_relations(products: Sequence[Product], *, producer: bool = False) 
     ).all()
 
 
-def card_key(prefix: str, product: Product, eager: bool, highlight: str | None) -> str:
-    marked = hashlib.blake2b(highlight.encode(), digest_size=8).hexdigest() if highlight else ""
-    return f"{prefix}:{product.id}:{int(eager)}:{marked}"
+def kept_per_product(name: str, products: Sequence[Product], extras: Sequence[str],
+                     build: Callable[[int, Product], T], *, producer: bool = False) -> list[T]:
+    """build(i, product) for each product, kept per catalogue version, day, language and extra
+    (what else the result depends on): only the missing ones load relations and are built."""
+    prefix = f"{name}:v{current_version()}:{vietnam_today().isoformat()}:{current_language()}"
+    keys = [f"{prefix}:{product.id}:{extra}" for product, extra in zip(products, extras)]
+    results = list(cache.get_many(*keys)) if keys else []
+    missing = [i for i, result in enumerate(results) if result is None]
+    if missing:
+        load_card_relations([products[i] for i in missing], producer=producer)
+        for i in missing:
+            results[i] = build(i, products[i])
+        cache.set_many({keys[i]: results[i] for i in missing})
+    return results
+
+
+def short_digest(text: str | None) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest() if text else ""
 
 
 def product_cards(products: Sequence[Product], highlights: dict[int, str] | None = None) -> list[Markup]:
     """Each product's card HTML, in order: from the cache, or rendered and stored."""
     highlights = highlights or {}
-    prefix = f"card:v{current_version()}:{vietnam_today().isoformat()}:{current_language()}"
-    wanted = [(product, index < EAGER_CARDS, highlights.get(product.id)) for index, product in enumerate(products)]
-    keys = [card_key(prefix, *card) for card in wanted]
-    cards = list(cache.get_many(*keys)) if keys else []
-    missing = [i for i, card in enumerate(cards) if card is None]
-    if missing:
-        load_card_relations([products[i] for i in missing])
-        render = get_template_attribute("macros.html", "product_card")
-        for i in missing:
-            product, eager, highlight = wanted[i]
-            cards[i] = str(render(product, highlight, eager=eager))
-        cache.set_many({keys[i]: cards[i] for i in missing})
-    return [Markup(card) for card in cards]
+    render = get_template_attribute("macros.html", "product_card")
+
+    def build(i: int, product: Product) -> str:
+        return str(render(product, highlights.get(product.id), eager=i < EAGER_CARDS))
+
+    extras = [f"{int(i < EAGER_CARDS)}:{short_digest(highlights.get(p.id))}" for i, p in enumerate(products)]
+    return [Markup(card) for card in kept_per_product("card", products, extras, build)]
