@@ -6,7 +6,7 @@ For each size: a fresh SQLite database seeded by `flask seed synthetic`, the sea
 rebuilt, then (1) search latency in process, median and p95, for realistic plain queries
 (product words typed without diacritics) and for misspelt ones that take the typo fallback,
 (2) uncached renders in process (the page cache off, as for a logged-in visitor; facet counts
-warm), median and p95, and (3) requests per second of each catalogue page under gunicorn
+and product cards warm), median and p95, and listing pages whose cards are rendered anew, and (3) requests per second of each catalogue page under gunicorn
 (2 workers) for visitors not logged in (the page cache on), each run between two runs of the
 minimal Flask page on the same machine; the ratio to their mean is the figure.
 """
@@ -99,6 +99,19 @@ def uncached_renders(app, pages: list[tuple[str, str]], repeats: int = 20) -> di
     return figures
 
 
+def cold_card_renders(app, pages: int = 20) -> tuple[float, float]:
+    """/products?page=2, 3, …: each page's 24 cards rendered for the first time (facet counts
+    warm), as after a catalogue change."""
+    client = app.test_client()
+    client.get("/products")
+    samples = []
+    for page in range(2, pages + 2):
+        started = time.perf_counter()
+        assert client.get(f"/products?page={page}").status_code == 200
+        samples.append((time.perf_counter() - started) * 1000)
+    return percentiles(samples)
+
+
 def warm_up(url: str, requests: int = 6) -> None:
     """Each worker's first request opens the database and the index: not what is measured."""
     for _ in range(requests):
@@ -140,6 +153,8 @@ def main() -> None:
         pages = catalogue_pages(result["sample_query"], result["slug"])
         for label, (med, p95) in uncached_renders(result["app"], pages).items():
             print(f"uncached render {label:40} median {med:6.1f} ms · p95 {p95:6.1f} ms")
+        med, p95 = cold_card_renders(result["app"])
+        print(f"uncached render {'/products?page=N, cards not kept':40} median {med:6.1f} ms · p95 {p95:6.1f} ms")
         for label, path in pages:
             with gunicorn(minimal_env, "bench.minimal_app:app") as url:
                 before = requests_per_second(url + "/", args.seconds)

@@ -63,7 +63,7 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from storefront import i18n, page_cache, security_headers
+    from storefront import compression, i18n, page_cache, revalidation, security_headers, static_files
     from storefront.accounts.services import load_user
     from storefront.catalog import versions
     from storefront.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
@@ -75,7 +75,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True)
     cache.init_app(app)
     versions.init_app(app)
-    page_cache.init_app(app)  # its hooks first: a stored page needs no other extension
+    compression.init_app(app)  # after_request hooks run last first: compression sees the final page
+    revalidation.init_app(app)
+    page_cache.init_app(app)  # its before_request hook first: a stored page needs no other extension
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     limiter.init_app(app)
@@ -88,6 +90,7 @@ def register_extensions(app: Flask) -> None:
     search_index.init_app(app)
     i18n.init_app(app)
     security_headers.init_app(app)
+    static_files.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -3,6 +3,7 @@ import re
 from datetime import date, datetime, timezone
 from urllib.parse import urlsplit, urlunsplit
 
+from babel import Locale
 from babel.numbers import format_currency
 from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
@@ -12,6 +13,7 @@ bp = Blueprint("i18n", __name__)
 
 LANG_COOKIE = "lang"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+VIETNAMESE = Locale.parse("vi_VN")  # parsed once: a price on every card would parse it again
 
 
 def select_locale() -> str:
@@ -45,7 +47,7 @@ def vnd(amount: int | None) -> str:
     """VND the way Vietnamese shops write it, in both languages: 150.000 ₫."""
     if amount is None:
         return ""
-    return format_currency(amount, "VND", locale="vi_VN")
+    return format_currency(amount, "VND", locale=VIETNAMESE)
 
 
 # Dates as each language's readers write them, never with a two-digit year: 25/08/2025, 25 Aug 2025.

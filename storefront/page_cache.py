@@ -7,11 +7,11 @@ and language machinery: one query for the version and the bytes. Only visitors w
 holds nothing of their own (no login, no cart, no flashed message) are served from or stored in
 the cache, so nobody sees another's cart, messages or account; the one per-visitor part such a
 page has, the CSRF token of the add-to-cart form, is stored as a placeholder and filled per
-visitor. Pages without it get a weak ETag, so a revisit costs a 304.
+visitor. Every stored page has a weak ETag, so a revisit costs a 304 (storefront.revalidation);
+pages without a token are stored with their Brotli and gzip copies, compressed once
+(storefront.compression).
 """
 from __future__ import annotations
-
-import hashlib
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
@@ -20,14 +20,12 @@ from sqlalchemy import select
 from storefront.catalog.models import Product
 from storefront.catalog.versions import current_version
 from storefront.clock import vietnam_today
+from storefront.compression import encode_once, send_encoded
 from storefront.extensions import cache, db
 from storefront.i18n import select_locale
 from storefront.outlets.models import StockLevel
+from storefront.revalidation import PUBLIC_ENDPOINTS as CACHED_ENDPOINTS, conditional, csrf_token, digest
 
-CACHED_ENDPOINTS = frozenset({
-    "catalog.home", "catalog.products", "catalog.search", "catalog.search_suggest",
-    "catalog.product_detail", "api.products", "api.search", "api.product",
-})
 # Pages showing one product's availability: stock is not in the catalogue version.
 STOCKED_ENDPOINTS = frozenset({"catalog.product_detail", "api.product"})
 # What a visitor's session may hold and still get the shared page: Flask-WTF's CSRF secret
@@ -50,7 +48,7 @@ def page_key() -> str | None:
         parts = [str(current_version(connection)), vietnam_today().isoformat(), select_locale()]
         if request.endpoint in STOCKED_ENDPOINTS:
             parts.append(stock_signature(connection, request.view_args["slug"]))
-    return "page:" + ":".join(parts) + ":" + digest(request.full_path.encode())
+    return "page2:" + ":".join(parts) + ":" + digest(request.full_path.encode())
 
 
 def stock_signature(connection, slug: str) -> str:
@@ -63,10 +61,6 @@ def stock_signature(connection, slug: str) -> str:
     return digest(repr([tuple(row) for row in rows]).encode())
 
 
-def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
 def serve_cached_page() -> Response | None:
     """The first before_request hook: the stored page, or None to render it (and store it)."""
     key = page_key()
@@ -76,18 +70,15 @@ def serve_cached_page() -> Response | None:
     if stored is None:
         setattr(g, KEY_ATTRIBUTE, key)
         return None
-    content_type, body, etag = stored
-    if etag is None:  # a page with a form: this visitor's own CSRF token in it
-        body = body.replace(CSRF_PLACEHOLDER, generate_csrf().encode())
-    return conditional(current_app.response_class(body, content_type=content_type), etag)
-
-
-def conditional(response: Response, etag: str | None) -> Response:
-    if etag is None:
+    content_type, body, page_digest, encoded = stored
+    holds_token = CSRF_PLACEHOLDER in body
+    response = conditional(current_app.response_class(body, content_type=content_type), page_digest,
+                           holds_token=holds_token)
+    if response.status_code != 200:  # 304: the browser's copy will do
         return response
-    response.set_etag(etag, weak=True)
-    response.cache_control.no_cache = True  # the browser asks again, and gets a 304
-    return response.make_conditional(request)
+    if holds_token:  # a page with a form: this visitor's own CSRF token in it
+        response.set_data(body.replace(CSRF_PLACEHOLDER, generate_csrf().encode()))
+    return send_encoded(response, encoded)
 
 
 def store_page(response: Response) -> Response:
@@ -97,12 +88,14 @@ def store_page(response: Response) -> Response:
             or not visitor_has_nothing_of_their_own()):
         return response
     body = response.get_data()
-    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-    if token:  # rendered in a form: stored as a placeholder, filled for each visitor
+    if token := csrf_token():  # rendered in a form: stored as a placeholder, filled for each visitor
         body = body.replace(token.encode(), CSRF_PLACEHOLDER)
-    etag = None if CSRF_PLACEHOLDER in body else digest(body)
-    cache.set(key, (response.content_type, body, etag))
-    return conditional(response, etag)
+    holds_token = CSRF_PLACEHOLDER in body
+    # Compressed once here; a page with a token is compressed per visitor (storefront.compression).
+    encoded = {} if holds_token else encode_once(body)
+    page_digest = digest(body)
+    cache.set(key, (response.content_type, body, page_digest, encoded))
+    return conditional(response, page_digest, holds_token=holds_token)
 
 
 def init_app(app: Flask) -> None:

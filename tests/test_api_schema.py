@@ -30,6 +30,7 @@ def test_the_api_keeps_to_its_document(api_schema):
         @given(case=operation.as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def keeps_to_the_document(case):
-            case.call_and_validate(checks=CHECKS)
+            # Its WSGI client asks for gzip like requests does but does not decode it.
+            case.call_and_validate(checks=CHECKS, headers={"Accept-Encoding": "identity"})
 
         keeps_to_the_document()

@@ -307,3 +307,11 @@ def spawn_indexer(database: Path, index_dir: Path, ids: range) -> subprocess.Pop
         [sys.executable, "-c", code], cwd=PROJECT_DIR, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
     )
+
+
+def test_suggestions_rank_more_stars_first_among_equal_names(app):
+    for number in range(12):  # more matches than suggestions, all named alike
+        make_product(f"Trà sâm {number:02d}", stars=3)
+    make_product("Trà sâm 99", stars=5)
+    suggestions = suggest("tra s")
+    assert len(suggestions) == 8 and suggestions[0]["name"] == "Trà sâm 99"

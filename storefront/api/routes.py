@@ -11,6 +11,7 @@ from storefront.api.serializers import (
     product_summary_json,
     stocked_product_json,
 )
+from storefront.catalog.cards import kept_per_product, short_digest
 from storefront.catalog.listing import list_products, parse_filters
 from storefront.catalog.services import find_product
 from storefront.extensions import csrf, db
@@ -51,6 +52,13 @@ def page_arg() -> int:
     return page
 
 
+def product_summaries(products: list) -> list[dict]:
+    """Each product's summary, kept per catalogue version (its links name this host)."""
+    host = short_digest(request.host_url)
+    return kept_per_product("api-summary", products, [host] * len(products),
+                            lambda _i, product: product_summary_json(product), producer=True)
+
+
 def listing_response():
     filters, notices = parse_filters(request.args)
     if notices:
@@ -58,7 +66,7 @@ def listing_response():
     # The pages forgive an impossible page (they show the first); a program is told.
     listing = list_products(replace(filters, page=page_arg()), per_page=per_page_arg())
     return jsonify(
-        items=[product_summary_json(p) for p in listing.products],
+        items=product_summaries(listing.products),
         page=listing.page,
         per_page=listing.per_page,
         total=listing.total,

@@ -11,14 +11,12 @@ from math import ceil
 
 from flask_babel import gettext as _
 from sqlalchemy import func
-from sqlalchemy.orm import selectinload
 
 from storefront.catalog.models import (
     CERTIFIED_MIN_STARS,
     MAX_PRICE,
     PRODUCT_GROUPS,
     Area,
-    Producer,
     Product,
 )
 from storefront.catalog.versions import cached_per_version
@@ -326,21 +324,12 @@ def build_facets(
 
 
 def load_products_in_order(products_or_ids: list) -> list[Product]:
-    """Load a page of products with what their cards show, in one query per relation."""
+    """Load a page of products, in the given order. Their cards are rendered from the cache
+    (storefront.catalog.cards), which loads the relations of the cards it has to render."""
     ids = [p if isinstance(p, int) else p.id for p in products_or_ids]
     if not ids:
         return []
-    rows = db.session.scalars(
-        db.select(Product)
-        .where(Product.id.in_(ids))
-        .options(
-            selectinload(Product.certification),
-            selectinload(Product.province),
-            selectinload(Product.district),
-            selectinload(Product.producer).selectinload(Producer.area),
-            selectinload(Product.photos),
-        )
-    ).all()
+    rows = db.session.scalars(db.select(Product).where(Product.id.in_(ids))).all()
     by_id = {product.id: product for product in rows}
     return [by_id[i] for i in ids if i in by_id]
 

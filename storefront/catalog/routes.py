@@ -11,6 +11,7 @@ from storefront.catalog.labels import (
 )
 from storefront.catalog.listing import list_products, parse_filters
 from storefront.catalog.art import art_url
+from storefront.catalog.cards import product_cards
 from storefront.catalog.photos import CACHE_SECONDS, PHOTO_FILE, add_missing_size, photo_dir, photo_url
 from storefront.catalog.services import (
     featured_products,
@@ -41,6 +42,7 @@ def catalogue_vocabulary() -> dict:
 # A global, not a context variable: macros imported without context use it too.
 bp.add_app_template_global(photo_url, "photo_url")
 bp.add_app_template_global(art_url, "art_url")
+bp.add_app_template_global(product_cards, "product_cards")
 
 
 @bp.get("/")

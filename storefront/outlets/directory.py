@@ -6,6 +6,7 @@ Only active outlets are public, and only products a visitor may see (see
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from itertools import groupby
 from math import ceil, cos, radians
 
@@ -33,11 +34,13 @@ def province_of(outlet: Outlet) -> Area:
     return outlet.area.lineage()[0]
 
 
+@cache
 def outlet_places():
     """Subquery (outlet_id, district_id, province_id), worked out in SQL from the area tree.
 
     An outlet sits in a commune, a district or directly in a province; a commune's parent is
-    a district, or the province itself where the province has no district level.
+    a district, or the province itself where the province has no district level. Built once
+    per process: making its three aliases anew cost a product page ~10 ms.
     """
     own, parent, grandparent = aliased(Area), aliased(Area), aliased(Area)
     return (

@@ -768,13 +768,12 @@ def suggest(prefix: str, limit: int = 8) -> list[dict]:
     ])
     current_index().follow_catalogue()
     snapshot = current_index().snapshot()
-    hits = snapshot.searcher.search(
-        query,
-        filter=as_filter(snapshot.visible_docs()),
-        limit=limit,
-        sortedby=SORTINGS["relevance"],
-    )
-    return [suggestion(hit, current_language()) for hit in hits]
+    # Ranked by score alone, Whoosh skips the blocks that cannot reach the top (a sort key
+    # would make it score every match: 2,000 for "sam" at 100,000 products, 8× slower); the
+    # stars then order equal scores among twice the hits shown.
+    hits = snapshot.searcher.search(query, filter=as_filter(snapshot.visible_docs()), limit=limit * 2)
+    ranked = sorted(hits, key=lambda hit: (-hit.score, -hit["stars"]))[:limit]
+    return [suggestion(hit, current_language()) for hit in ranked]
 
 
 def suggestion(hit, language: str) -> dict:

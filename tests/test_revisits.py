@@ -1,0 +1,128 @@
+"""A revisit of a catalogue page costs a 304 while the catalogue is unchanged; pages travel
+compressed to browsers that accept Brotli or gzip (private pages never are: BREACH); static
+files carry their content's hash in the address and are kept by browsers for a year."""
+import gzip
+import re
+
+import brotli
+import pytest
+from flask import url_for
+
+from config import TestConfig
+from storefront.catalog.services import update_product
+from storefront.extensions import db
+from tests.factories import make_outlet, make_product, stock
+
+
+@pytest.fixture
+def page_cache_on(monkeypatch):
+    monkeypatch.setattr(TestConfig, "PAGE_CACHE", True)
+
+
+@pytest.fixture(params=[True, False], ids=["stored page", "rendered page"])
+def page_cache_or_not(request, monkeypatch):
+    monkeypatch.setattr(TestConfig, "PAGE_CACHE", request.param)
+
+
+@pytest.fixture
+def shop(app):
+    return make_product("Nước mắm Cửa Khe", price=150_000)
+
+
+def revisit(client, path: str, response):
+    return client.get(path, headers={"If-None-Match": response.headers["ETag"]})
+
+
+@pytest.mark.parametrize("path", ["/", "/products", "/search?q=nuoc+mam", "/api/v1/products"])
+def test_a_stored_page_revisited_unchanged_is_a_304(page_cache_on, app, shop, path):
+    client = app.test_client()
+    first = client.get(path)
+    assert first.status_code == 200 and first.headers["ETag"].startswith('W/"')
+    assert "no-cache" in first.headers["Cache-Control"]
+    again = revisit(client, path, first)
+    assert again.status_code == 304 and again.data == b""
+    stored = client.get(path)  # now answered from the page cache: the same ETag
+    assert stored.headers["ETag"] == first.headers["ETag"]
+    assert revisit(client, path, stored).status_code == 304
+
+
+def test_a_product_page_with_its_cart_form_is_a_304_while_its_token_is_young(page_cache_or_not, app, shop):
+    stock(make_outlet(), shop, 10)
+    client = app.test_client()
+    first = client.get("/products/nuoc-mam-cua-khe")
+    assert 'name="csrf_token"' in first.text
+    assert revisit(client, "/products/nuoc-mam-cua-khe", first).status_code == 304
+    app.config["WTF_CSRF_TIME_LIMIT"] = 0  # the copy's token is too old to reuse
+    again = revisit(client, "/products/nuoc-mam-cua-khe", first)
+    assert again.status_code == 200 and 'name="csrf_token"' in again.text
+
+
+def test_a_catalogue_change_gives_the_page_a_new_etag(page_cache_on, app, shop):
+    client = app.test_client()
+    first = client.get("/products")
+    update_product(db.session.merge(shop), price=175_000)
+    changed = revisit(client, "/products", first)
+    assert changed.status_code == 200 and "175.000" in changed.text
+    assert changed.headers["ETag"] != first.headers["ETag"]
+
+
+def test_a_page_rendered_for_a_logged_in_visitor_is_revalidated_privately(app, shop, client, login_as):
+    login_as("customer")
+    client.get("/")  # shows the welcome message once
+    first = client.get("/products")
+    assert first.status_code == 200 and "Nước mắm Cửa Khe" in first.text
+    assert {"private", "no-cache"} <= set(re.split(r",\s*", first.headers["Cache-Control"]))
+    assert revisit(client, "/products", first).status_code == 304
+    update_product(db.session.merge(shop), price=175_000)
+    assert revisit(client, "/products", first).status_code == 200
+
+
+@pytest.mark.parametrize("encoding, decompress", [("br", brotli.decompress), ("gzip", gzip.decompress)])
+def test_pages_travel_compressed_when_the_browser_accepts_it(page_cache_or_not, app, shop, encoding, decompress):
+    client = app.test_client()
+    plain = client.get("/products").data
+    for _ in range(2):  # the second is a stored page's stored copy when the cache is on
+        response = client.get("/products", headers={"Accept-Encoding": f"{encoding}, identity;q=0.5"})
+        assert response.headers["Content-Encoding"] == encoding
+        assert "Accept-Encoding" in response.headers["Vary"]
+        assert len(response.data) < len(plain) / 3
+        assert decompress(response.data) == plain
+
+
+def test_a_browser_that_accepts_no_compression_gets_plain_bytes(app, shop):
+    response = app.test_client().get("/products", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in response.headers and "Nước mắm Cửa Khe" in response.text
+
+
+def test_private_pages_are_never_compressed(app, shop, client, login_as):
+    login_as("customer")
+    response = client.get("/account", headers={"Accept-Encoding": "br, gzip"})
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+    assert "Content-Encoding" not in response.headers
+
+
+def static_urls(page: str) -> list[str]:
+    return re.findall(r'(?:href|src)="(/static/[^"#]+)', page)
+
+
+def test_static_addresses_carry_the_files_hash_and_are_kept_for_a_year(app, shop):
+    client = app.test_client()
+    urls = static_urls(client.get("/products").text)
+    assert urls and all(re.search(r"\?v=[0-9a-f]{12}$", url) for url in urls)
+    with client.get(urls[0], headers={"Accept-Encoding": "br"}) as response:
+        assert response.status_code == 200 and response.headers["Content-Encoding"] == "br"
+        cache_control = set(re.split(r",\s*", response.headers["Cache-Control"]))
+        assert {"public", "immutable", "max-age=31536000"} <= cache_control
+
+
+def test_a_changed_static_file_gets_a_new_address(app, tmp_path):
+    (tmp_path / "app.css").write_text("body { color: black; }")
+    app.static_folder = str(tmp_path)
+    with app.test_request_context():
+        before = url_for("static", filename="app.css")
+        assert url_for("static", filename="app.css") == before
+        (tmp_path / "app.css").write_text("body { color: darkgreen; }")
+        after = url_for("static", filename="app.css")
+    assert before != after and after.startswith("/static/app.css?v=")
+    with app.test_client().get(after) as response:
+        assert response.text == "body { color: darkgreen; }"
