@@ -116,6 +116,15 @@ def test_the_customer_cancels_a_cash_on_delivery_order(db, shop):
     assert level(db, shop.outlet, shop.sauce) == (10, 0) and ledger(db) == []
 
 
+def test_the_customers_orders_say_a_reserved_cash_on_delivery_order_is_paid_at_the_door(client, db, shop, login_as):
+    customer = login_as("customer")
+    make_order(shop.outlet, [(shop.sauce, 1)], user=customer, payment_method="pay_on_delivery",
+               fulfilment="delivery", delivery_address=ADDRESS)
+    make_order(shop.outlet, [(shop.sauce, 1)], user=customer)
+    listing = client.get("/orders").text
+    assert listing.count("Reserved, pay on delivery") == 1 and listing.count("Reserved, pay at pickup") == 1
+
+
 def test_the_manager_ships_and_delivers_through_the_order_page(client, db, shop, login_as):
     manager = login_as("manager")
     assign_outlets(user=manager, codes=["QN-A"])

@@ -67,6 +67,13 @@ PAYMENT_METHOD_LABELS = {
 }
 FULFILMENT_LABELS = {"pickup": _l("Pickup at a sales point"), "delivery": _l("Delivery")}
 
+
+def order_status_label(order: Order) -> str:
+    """A reserved order is paid where the goods change hands: at the counter or at the door."""
+    if order.status == "reserved" and order.payment_method == "pay_on_delivery":
+        return _("Reserved, pay on delivery")
+    return ORDER_STATUS_LABELS[order.status]
+
 bp.record_once(lambda state: listen_for_order_events())
 
 
@@ -80,6 +87,7 @@ def order_vocabulary() -> dict:
     """The customer's words for an order (managers' screens have their own, in /manage)."""
     return {
         "order_status_labels": ORDER_STATUS_LABELS,
+        "order_status_label": order_status_label,
         "payment_method_labels": PAYMENT_METHOD_LABELS,
         "fulfilment_labels": FULFILMENT_LABELS,
     }
