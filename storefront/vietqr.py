@@ -15,11 +15,14 @@ import segno
 from flask import current_app
 from markupsafe import Markup
 from vietnam_qr_pay import QRPay
+from vietnam_qr_pay.constants.banks import BanksObject
 
 from storefront.outlets.models import Outlet
 
 BANK_BIN = re.compile(r"^\d{6}$")
 ACCOUNT_NUMBER = re.compile(r"^[0-9A-Za-z]{1,19}$")  # some banks issue virtual accounts with letters
+# NAPAS members by BIN, under the short names banking apps show (the library's list).
+BANK_NAMES = {bank.bin: bank.short_name for bank in BanksObject.values()}
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,10 @@ class BankAccount:
     bin: str
     number: str
     name: str
+
+    @property
+    def bank_name(self) -> str | None:
+        return BANK_NAMES.get(self.bin)
 
 
 def complete_account(bin_: str | None, number: str | None, name: str | None) -> BankAccount | None:

@@ -274,6 +274,8 @@ def test_staff_give_an_outlet_its_bank_account_for_transfers_all_three_fields_or
     assert "Give the bank BIN, the account number and the holder&#39;s name, or none of them." in page
     page = client.post("/admin/outlets/QN-TP-01/edit", data=data | {"bank_bin": "97043", "bank_account_name": "HTX"}).text
     assert "A bank BIN has 6 digits" in page
+    page = client.post("/admin/outlets/QN-TP-01/edit", data=data | {"bank_bin": "999999", "bank_account_name": "HTX"}).text
+    assert "No bank in the NAPAS list has the BIN 999999" in page
     response = client.post("/admin/outlets/QN-TP-01/edit", data=data | {"bank_account_name": "HTX Tiên Cảnh"})
     assert response.status_code == 302
     db.session.expire_all()

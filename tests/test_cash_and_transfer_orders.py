@@ -203,6 +203,7 @@ def test_the_order_page_shows_the_vietqr_code_with_the_order_number(client, db, 
     order = db.session.scalar(db.select(Order))
     page = client.get(response.headers["Location"]).text
     assert "<svg" in page and "0071000888888" in page and "HTX Tiên Cảnh" in page
+    assert "<dd data-bank>Vietcombank <small>(BIN 970436)</small></dd>" in page
     assert f"data-transfer-note>{order.number}<" in page and "300.000" in page
 
 

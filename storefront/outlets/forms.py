@@ -23,6 +23,7 @@ from storefront.outlets.management import (
 )
 from storefront.outlets.models import OUTLET_KINDS
 from storefront.outlets.routes import OUTLET_KIND_LABELS
+from storefront.vietqr import BANK_NAMES
 
 PHONE = r"^[0-9+][0-9 .()+-]{5,19}$"
 
@@ -118,6 +119,10 @@ class OutletForm(FlaskForm):
     def validate_opened_on(self, field) -> None:
         if problem := opening_problem(field.data):
             raise ValidationError(problem)
+
+    def validate_bank_bin(self, field) -> None:
+        if field.data and not field.errors and field.data not in BANK_NAMES:
+            raise ValidationError(_("No bank in the NAPAS list has the BIN %(bin)s: check it with the bank.", bin=field.data))
 
     def validate_bank_account_name(self, field) -> None:
         bank = (self.bank_bin.data, self.bank_account_number.data, field.data)
