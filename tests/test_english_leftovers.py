@@ -1,0 +1,49 @@
+"""English mode is English, the leftovers: notes the code writes into an order's history, product
+names and words in the admin's files, API errors and the public pages read in the visitor's
+language (names of products, outlets and producers are data and stay as registered)."""
+import pytest
+
+from storefront.extensions import db
+from storefront.orders.models import OrderEvent
+from tests.factories import make_order, make_outlet, make_product, stock
+
+
+@pytest.fixture
+def sauce(app):
+    return make_product("Nước mắm Cửa Khe", code="NM-01", name_en="Cua Khe fish sauce", unit="chai 500 ml",
+                        unit_en="500 ml bottle")
+
+
+@pytest.fixture
+def outlet(sauce):
+    outlet = make_outlet("QN-A", name="Điểm OCOP Tiên Phước")
+    stock(outlet, sauce, 10)
+    return outlet
+
+
+def order_link(order) -> str:
+    return f"/orders/{order.number}?key={order.access_token}"
+
+
+# Order history notes
+
+
+def test_the_customers_cancel_note_reads_in_the_page_language(client, outlet, sauce):
+    order = make_order(outlet, [(sauce, 1)])
+    client.get(order_link(order))
+    client.post(f"/orders/{order.number}/cancel")
+    vietnamese = client.get(order_link(order)).text
+    assert "khách hàng đã hủy đơn" in vietnamese and "cancelled by the customer" not in vietnamese
+    client.set_cookie("lang", "en")
+    english = client.get(order_link(order)).text
+    assert "cancelled by the customer" in english and "khách hàng đã hủy đơn" not in english
+
+
+def test_stored_notes_written_by_the_code_are_translated_and_typed_notes_are_not(client, outlet, sauce):
+    order = make_order(outlet, [(sauce, 1)])
+    order.events.append(OrderEvent(status="paid", note="transfer received"))
+    order.events.append(OrderEvent(status="shipped", note="Giao hàng tiết kiệm GHTK123"))
+    db.session.commit()
+    page = client.get(order_link(order)).text
+    assert "đã nhận chuyển khoản" in page and "transfer received" not in page
+    assert "Giao hàng tiết kiệm GHTK123" in page
