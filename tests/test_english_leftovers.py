@@ -1,6 +1,10 @@
 """English mode is English, the leftovers: notes the code writes into an order's history, product
 names and words in the admin's files, API errors and the public pages read in the visitor's
 language (names of products, outlets and producers are data and stay as registered)."""
+import csv
+import io
+
+import openpyxl
 import pytest
 
 from storefront.extensions import db
@@ -47,3 +51,23 @@ def test_stored_notes_written_by_the_code_are_translated_and_typed_notes_are_not
     page = client.get(order_link(order)).text
     assert "đã nhận chuyển khoản" in page and "transfer received" not in page
     assert "Giao hàng tiết kiệm GHTK123" in page
+
+
+# Growth files
+
+
+def growth_csv(client) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(client.get("/admin/reports/growth.csv").data.decode("utf-8-sig"))))
+
+
+def test_english_growth_files_name_products_in_english(client, login_as, sauce):
+    wine = make_product("Rượu Ngô Cải Vân", code="RN-01", group="beverage")
+    login_as("staff")
+    vietnamese = {row[0]: row[1] for row in growth_csv(client)[1:]}
+    assert vietnamese == {"NM-01": "Nước mắm Cửa Khe", "RN-01": "Rượu Ngô Cải Vân"}
+    client.set_cookie("lang", "en")
+    english = {row[0]: row[1] for row in growth_csv(client)[1:]}
+    assert english == {"NM-01": "Cua Khe fish sauce", "RN-01": "Rượu Ngô Cải Vân"}  # no English name: as registered
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/admin/reports/growth.xlsx").data)).active
+    assert {sheet.cell(row, 2).value for row in (2, 3)} == {"Cua Khe fish sauce", "Rượu Ngô Cải Vân"}
+    assert wine.name_en is None

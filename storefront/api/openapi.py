@@ -238,7 +238,8 @@ GROWTH_ROW = {
     "required": ["code", "name", "certified_on", "year_one_ends", "target", "revenue", "profit", "basis", "status"],
     "properties": {
         "code": {"type": "string"},
-        "name": {"type": "string"},
+        "name": {"type": "string", "description": "As registered, in Vietnamese."},
+        "name_en": {"type": ["string", "null"], "description": "The product's English name, if it has one."},
         "province": {"type": "string"},
         "district": {"type": ["string", "null"]},
         "group": {"type": "string", "enum": list(PRODUCT_GROUPS)},

@@ -1,7 +1,8 @@
 """The growth report as files and JSON, with the same figures as the page.
 
 The files speak the language of the page they are downloaded from (Vietnamese from the command
-line): headers, status words, group and producer kinds, dates; product names stay as registered.
+line): headers, status words, group and producer kinds, dates, and product names where the
+product has an English one (the registered Vietnamese name otherwise).
 The file words have their own translation context ("growth file"), since a short header may
 read otherwise than the page's label for the same thing. Money is whole đồng,
 ratios are rounded to two decimals exactly as the page shows them, dates are dates. Files are
@@ -64,6 +65,10 @@ def kind_name(kind: str, key: str, language: str) -> str:
         return group_label(key) if kind == "group" else str(PRODUCER_KIND_LABELS.get(key, key))
 
 
+def product_name(row: GrowthRow, language: str) -> str:
+    return row.name_en or row.name if language == "en" else row.name
+
+
 @dataclass(frozen=True)
 class ExportColumn:
     header: object  # a lazy string, read in the file's language
@@ -73,7 +78,7 @@ class ExportColumn:
 
 COLUMNS = (
     ExportColumn(lazy_pgettext("growth file", "Product code"), lambda r: r.code),
-    ExportColumn(lazy_pgettext("growth file", "Product name"), lambda r: r.name),
+    ExportColumn(lazy_pgettext("growth file", "Product name"), lambda r: product_name(r, current_language())),
     ExportColumn(lazy_pgettext("growth file", "Province"), lambda r: r.province),
     ExportColumn(lazy_pgettext("growth file", "District"), lambda r: r.district),
     ExportColumn(lazy_pgettext("growth file", "Group"), lambda r: kind_name("group", r.group, current_language())),
@@ -153,6 +158,7 @@ def growth_row_json(row: GrowthRow) -> dict:
     return {
         "code": row.code,
         "name": row.name,
+        "name_en": row.name_en,
         "province": row.province,
         "district": row.district,
         "group": row.group,
