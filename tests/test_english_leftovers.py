@@ -4,12 +4,14 @@ language (names of products, outlets and producers are data and stay as register
 import csv
 import io
 
-import openpyxl
 import pytest
+from openpyxl import load_workbook
 
 from storefront.extensions import db
 from storefront.orders.models import OrderEvent
 from tests.factories import make_order, make_outlet, make_product, stock
+from tests.test_plans import world  # noqa: F401 (a fixture)
+from tests.test_watchlist import watched  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -68,6 +70,49 @@ def test_english_growth_files_name_products_in_english(client, login_as, sauce):
     client.set_cookie("lang", "en")
     english = {row[0]: row[1] for row in growth_csv(client)[1:]}
     assert english == {"NM-01": "Cua Khe fish sauce", "RN-01": "Rượu Ngô Cải Vân"}  # no English name: as registered
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/admin/reports/growth.xlsx").data)).active
+    sheet = load_workbook(io.BytesIO(client.get("/admin/reports/growth.xlsx").data)).active
     assert {sheet.cell(row, 2).value for row in (2, 3)} == {"Cua Khe fish sauce", "Rượu Ngô Cải Vân"}
     assert wine.name_en is None
+
+
+# Watchlist and plan member files
+
+
+def file_rows(client, url: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(client.get(url).data.decode("utf-8-sig"))))
+
+
+def test_watchlist_files_speak_the_visitors_language(watched, staff_user, client):
+    watched["soon"].name_en = "Ginseng vine tea"
+    db.session.commit()
+    english = file_rows(client, "/admin/watchlist.csv")
+    assert english[0][:4] == ["Code", "Product", "District", "Status"]
+    assert {row[0]: row[1] for row in english[1:]} == {
+        "W-SOON": "Ginseng vine tea", "W-LAPSED": "Tiêu Tiên Phước", "W-REVOKED": "Rượu Ngô"}
+    assert load_workbook(io.BytesIO(client.get("/admin/watchlist.xlsx").data)).active.title == "Re-evaluation watchlist"
+
+    client.set_cookie("lang", "vi")
+    vietnamese = file_rows(client, "/admin/watchlist.csv")
+    assert vietnamese[0][:4] == ["Mã", "Sản phẩm", "Huyện", "Trạng thái"]
+    assert {row[0]: row[1] for row in vietnamese[1:]}["W-SOON"] == "Trà sâm dây"
+    sheet = load_workbook(io.BytesIO(client.get("/admin/watchlist.xlsx").data)).active
+    assert sheet.title == "Danh sách cần đánh giá lại" and sheet.cell(2, 2).value == "Trà sâm dây"
+
+
+def test_plan_member_files_speak_the_visitors_language(world, staff_user, client):
+    world.products["B"].name_en = "Product B"
+    db.session.commit()
+    url = f"/admin/dashboard/{world.plan.id}/four_star"
+    english = file_rows(client, f"{url}.csv")
+    assert english[0] == ["Code", "Name", "District", "Group", "Counted"]
+    assert {row[0]: (row[1], row[4]) for row in english[1:]}["CB-B"] == ("Product B", "yes")
+    assert load_workbook(io.BytesIO(client.get(f"{url}.xlsx").data)).active.title == "Products"
+
+    client.set_cookie("lang", "vi")
+    vietnamese = file_rows(client, f"{url}.csv")
+    assert vietnamese[0][:2] == ["Mã", "Tên"]
+    assert {row[0]: (row[1], row[4]) for row in vietnamese[1:]}["CB-B"] == ("Sản phẩm B", "có")
+    sheet = load_workbook(io.BytesIO(client.get(f"{url}.xlsx").data)).active
+    assert sheet.title == "Sản phẩm"
+    producers = load_workbook(io.BytesIO(client.get(f"/admin/dashboard/{world.plan.id}/cooperative_share.xlsx").data))
+    assert producers.active.title == "Chủ thể"

@@ -20,7 +20,7 @@ from flask import url_for
 from flask_babel import force_locale, lazy_pgettext, pgettext
 
 from storefront.catalog.labels import PRODUCER_KIND_LABELS, group_label
-from storefront.i18n import current_language
+from storefront.i18n import current_language, file_product_name
 from storefront.reports.services import (
     GrowthPage,
     GrowthRow,
@@ -65,10 +65,6 @@ def kind_name(kind: str, key: str, language: str) -> str:
         return group_label(key) if kind == "group" else str(PRODUCER_KIND_LABELS.get(key, key))
 
 
-def product_name(row: GrowthRow, language: str) -> str:
-    return row.name_en or row.name if language == "en" else row.name
-
-
 @dataclass(frozen=True)
 class ExportColumn:
     header: object  # a lazy string, read in the file's language
@@ -78,7 +74,7 @@ class ExportColumn:
 
 COLUMNS = (
     ExportColumn(lazy_pgettext("growth file", "Product code"), lambda r: r.code),
-    ExportColumn(lazy_pgettext("growth file", "Product name"), lambda r: product_name(r, current_language())),
+    ExportColumn(lazy_pgettext("growth file", "Product name"), lambda r: file_product_name(r.name, r.name_en)),
     ExportColumn(lazy_pgettext("growth file", "Province"), lambda r: r.province),
     ExportColumn(lazy_pgettext("growth file", "District"), lambda r: r.district),
     ExportColumn(lazy_pgettext("growth file", "Group"), lambda r: kind_name("group", r.group, current_language())),
