@@ -116,3 +116,31 @@ def test_plan_member_files_speak_the_visitors_language(world, staff_user, client
     assert sheet.title == "Sản phẩm"
     producers = load_workbook(io.BytesIO(client.get(f"/admin/dashboard/{world.plan.id}/cooperative_share.xlsx").data))
     assert producers.active.title == "Chủ thể"
+
+
+# API errors
+
+
+@pytest.mark.parametrize("url, english, vietnamese", [
+    ("/api/v1/products/khong-co", "No certified product with slug 'khong-co'.",
+     "Không có sản phẩm đã được chứng nhận nào có slug 'khong-co'."),
+    ("/api/v1/products?per_page=0", "per_page must be a whole number from 1 to",
+     "per_page phải là một số nguyên từ 1 đến"),
+    ("/api/v1/search", "Give a search query in q.", "Hãy nhập từ khóa tìm kiếm vào tham số q."),
+    ("/api/v1/outlets/NOPE/stock", "No open sales point with code 'NOPE'.",
+     "Không có điểm bán đang hoạt động nào có mã 'NOPE'."),
+    ("/api/v1/reports/growth", "Log in as programme staff to read the growth report.",
+     "Hãy đăng nhập bằng tài khoản cán bộ chương trình để xem báo cáo tăng trưởng."),
+])
+def test_api_errors_speak_the_requests_language(app, client, url, english, vietnamese):
+    separator = "&" if "?" in url else "?"
+    for asked in (client.get(f"{url}{separator}lang=en"), client.get(url, headers={"Accept-Language": "en-GB,en"})):
+        assert english in asked.json["error"]["message"]
+    assert vietnamese in client.get(url).json["error"]["message"]
+    assert vietnamese in client.get(f"{url}{separator}lang=vi", headers={"Accept-Language": "en"}).json["error"]["message"]
+
+
+def test_an_unknown_api_language_is_refused_in_the_language_the_request_can_read(client):
+    response = client.get("/api/v1/products?lang=fr", headers={"Accept-Language": "en"})
+    assert response.status_code == 400 and response.json["error"]["message"] == "lang must be one of: vi, en."
+    assert client.get("/api/v1/products?lang=fr").json["error"]["message"] == "lang phải là một trong các giá trị: vi, en."
