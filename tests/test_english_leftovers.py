@@ -3,13 +3,16 @@ names and words in the admin's files, API errors and the public pages read in th
 language (names of products, outlets and producers are data and stay as registered)."""
 import csv
 import io
+import re
+from html.parser import HTMLParser
 
 import pytest
 from openpyxl import load_workbook
 
 from storefront.extensions import db
 from storefront.orders.models import OrderEvent
-from tests.factories import make_order, make_outlet, make_product, stock
+from storefront.orders.services import cancel_order
+from tests.factories import make_lot, make_order, make_outlet, make_product, stock
 from tests.test_plans import world  # noqa: F401 (a fixture)
 from tests.test_watchlist import watched  # noqa: F401 (a fixture)
 
@@ -144,3 +147,64 @@ def test_an_unknown_api_language_is_refused_in_the_language_the_request_can_read
     response = client.get("/api/v1/products?lang=fr", headers={"Accept-Language": "en"})
     assert response.status_code == 400 and response.json["error"]["message"] == "lang must be one of: vi, en."
     assert client.get("/api/v1/products?lang=fr").json["error"]["message"] == "lang phải là một trong các giá trị: vi, en."
+
+
+# Public and customer pages read in English
+
+
+VIETNAMESE_LETTERS = re.compile(r"[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]", re.I)
+# Names the pages quote on purpose: data (products, places, people) and Vietnamese terms in English text.
+QUOTED = ("Nước mắm Cửa Khe", "Điểm OCOP Tiên Phước", "Tiên Phước", "Tiên Cảnh", "Quảng Nam", "HTX Nông nghiệp",
+          "Đường Chính", "Nguyễn Văn An", "Lê Lợi", "Trần Phú, Hội An", "Ngọc Linh", "/QĐ-", "NĐ-CP", "đồng", "“Mỗi xã một sản phẩm”")
+
+
+class ReadableText(HTMLParser):
+    """The text a visitor reads or hears: text nodes and the attributes shown or spoken."""
+    SHOWN_ATTRIBUTES = ("title", "alt", "aria-label", "placeholder", "content", "value", "data-label")
+
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+        self.in_code = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.in_code += tag in ("script", "style")
+        self.texts += [value for name, value in attrs if name in self.SHOWN_ATTRIBUTES and value]
+
+    def handle_endtag(self, tag):
+        self.in_code -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self.in_code:
+            self.texts.append(data)
+
+
+def vietnamese_ui_words(page: str) -> list[str]:
+    parser = ReadableText()
+    parser.feed(page)
+    found = []
+    for text in parser.texts:
+        for quoted in QUOTED:
+            text = text.replace(quoted, "")
+        if VIETNAMESE_LETTERS.search(text):
+            found.append(text.strip())
+    return found
+
+
+def test_public_and_customer_pages_in_english_have_no_vietnamese_words(client, login_as, outlet, sauce):
+    lot = make_lot(sauce)
+    client.set_cookie("lang", "en")
+    customer = login_as("customer")
+    orders = [make_order(outlet, [(sauce, 1)], user=customer),
+              make_order(outlet, [(sauce, 1)], user=customer, fulfilment="delivery", delivery_address="12 Lê Lợi",
+                         payment_method="pay_on_delivery")]
+    cancel_order(order=orders[0], note="cancelled by the customer")
+    client.post(f"/cart/add/{sauce.id}", data={"qty": 1})
+    urls = ["/", "/products", f"/products/{sauce.slug}", "/search?q=fish", "/search?q=zzzz", "/outlets",
+            f"/outlets/{outlet.code}", f"/trace/{lot.lot_code}", "/policies/returns", "/policies/privacy",
+            "/policies/terms", "/policies/ocop", "/no-such-page", "/cart", "/checkout", "/orders", "/account",
+            "/account/password"] + [order_link(order) for order in orders]
+    found = {url: vietnamese_ui_words(client.get(url).text) for url in urls}
+    client.post("/logout")
+    found |= {url: vietnamese_ui_words(client.get(url).text) for url in ("/login", "/register", "/password/forgot")}
+    assert {url: words for url, words in found.items() if words} == {}
