@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from storefront.extensions import db
 from storefront.orders.models import OrderEvent
 from storefront.orders.services import cancel_order
+from storefront.outlets.services import assign_outlets
 from tests.factories import make_lot, make_order, make_outlet, make_product, stock
 from tests.test_plans import world  # noqa: F401 (a fixture)
 from tests.test_watchlist import watched  # noqa: F401 (a fixture)
@@ -56,6 +57,16 @@ def test_stored_notes_written_by_the_code_are_translated_and_typed_notes_are_not
     page = client.get(order_link(order)).text
     assert "đã nhận chuyển khoản" in page and "transfer received" not in page
     assert "Giao hàng tiết kiệm GHTK123" in page
+
+
+
+def test_the_managers_order_page_reads_the_note_in_its_language(client, login_as, outlet, sauce):
+    order = make_order(outlet, [(sauce, 1)])
+    cancel_order(order=order, note="cancelled by the customer")
+    assign_outlets(user=login_as("manager"), codes=[outlet.code])
+    assert "khách hàng đã hủy đơn" in client.get(f"/manage/{outlet.code}/orders/{order.number}").text
+    client.set_cookie("lang", "en")
+    assert "cancelled by the customer" in client.get(f"/manage/{outlet.code}/orders/{order.number}").text
 
 
 # Growth files
