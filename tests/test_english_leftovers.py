@@ -52,10 +52,12 @@ def test_the_customers_cancel_note_reads_in_the_page_language(client, outlet, sa
 def test_stored_notes_written_by_the_code_are_translated_and_typed_notes_are_not(client, outlet, sauce):
     order = make_order(outlet, [(sauce, 1)])
     order.events.append(OrderEvent(status="paid", note="transfer received"))
+    order.events.append(OrderEvent(status="payment_failed", note="payment cancelled"))
     order.events.append(OrderEvent(status="shipped", note="Giao hàng tiết kiệm GHTK123"))
     db.session.commit()
     page = client.get(order_link(order)).text
     assert "đã nhận chuyển khoản" in page and "transfer received" not in page
+    assert "đã hủy thanh toán" in page and "payment cancelled" not in page
     assert "Giao hàng tiết kiệm GHTK123" in page
 
 

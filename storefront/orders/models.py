@@ -154,6 +154,7 @@ SYSTEM_NOTES = {
     "cancelled by the customer": _l("cancelled by the customer"),
     "transfer received": _l("transfer received"),
     "payment retried": _l("payment retried"),
+    "payment cancelled": _l("payment cancelled"),
     "paid after the reservation had lapsed": _l("paid after the reservation had lapsed"),
     "paid, but the stock is gone: refund or supply from elsewhere":
         _l("paid, but the stock is gone: refund or supply from elsewhere"),
