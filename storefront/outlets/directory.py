@@ -13,7 +13,8 @@ from math import ceil, cos, radians
 from sqlalchemy import case, func
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
-from storefront.catalog.listing import ProductFilters, visibility_conditions
+from storefront.catalog.filters import ProductFilters
+from storefront.catalog.listing import visibility_conditions
 from storefront.catalog.models import Area, Evaluation, Product
 from storefront.extensions import db
 from storefront.outlets.models import Outlet, StockLevel

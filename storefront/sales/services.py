@@ -21,7 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from storefront.accounts.models import User
-from storefront.catalog.listing import ProductFilters, visibility_conditions
+from storefront.catalog.filters import ProductFilters
+from storefront.catalog.listing import visibility_conditions
 from storefront.catalog.models import Product
 from storefront.catalog.services import slugify
 from storefront.clock import utc_start_of, utcnow, vietnam_today
