@@ -10,21 +10,16 @@ from sqlalchemy import func
 
 from storefront.catalog.filters import FacetValue, Listing, ProductFilters
 from storefront.catalog.labels import group_label
-from storefront.catalog.models import CERTIFIED_MIN_STARS, PRODUCT_GROUPS, Area, Product
+from storefront.catalog.models import PRODUCT_GROUPS, Area, Product
 from storefront.catalog.versions import cached_per_version
-from storefront.clock import vietnam_today
 from storefront.extensions import db
 
 
 def visibility_conditions(filters: ProductFilters) -> list:
-    """Shoppers see active products whose 3★+ certificate is still running today."""
+    """Shoppers see public products (Product.is_public); staff may ask for all."""
     if filters.include_uncertified:
         return []
-    return [
-        Product.active.is_(True),
-        Product.certified_stars >= CERTIFIED_MIN_STARS,
-        Product.certified_until > vietnam_today(),
-    ]
+    return [Product.is_public]
 
 
 def filter_conditions(filters: ProductFilters) -> list:

@@ -375,6 +375,7 @@ def refresh_certification(product: Product) -> None:
     latest = certifying_evaluation(product.evaluations)
     product.certification = latest
     product.certified_stars = latest.stars if latest else None
+    product.certified_from = latest.issued_on if latest else None
     product.certified_until = latest.expires_on if latest else None
     product.updated_at = utcnow()
 

@@ -2,7 +2,7 @@
 
 Who may see an order page is storefront.orders.access's rule.
 """
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -32,12 +32,11 @@ from storefront.orders.services import (
     OrderError,
     cancel_order,
     expire_if_due,
-    find_order,
     place_order,
     retry_payment,
 )
 from storefront.outlets.services import StockError
-from storefront.payments.services import refund_order
+from storefront.payments import services as payments  # payments builds on orders
 from storefront.query_args import page_number
 from storefront.vietqr import bank_account_for, transfer_details
 
@@ -286,7 +285,7 @@ def order_cancel(number: str):
 def refund_cancelled(order: Order) -> None:
     """A paid order that is cancelled is refunded in full, its goods back in stock."""
     try:
-        refund_order(order, restock=True)
+        payments.refund_order(order, restock=True)
     except Exception:
         current_app.logger.exception("Refund of cancelled order %s failed", order.number)
         flash(_("Your order is cancelled. Our staff will refund your payment of %(total)s shortly.", total=vnd(order.total)), "warning")
