@@ -13,8 +13,8 @@ from storefront.api.serializers import (
     stocked_product_json,
 )
 from storefront.catalog.cards import kept_per_product, short_digest
-from storefront.catalog.listing import list_products, parse_filters
-from storefront.catalog.services import find_product
+from storefront.catalog.filters import parse_filters
+from storefront.catalog.services import find_product, list_products
 from storefront.extensions import csrf, db
 from storefront.query_args import MAX_PAGE, parse_int
 from storefront.outlets.directory import (
