@@ -54,6 +54,7 @@
   }
 
   function draw() {
+    box.textContent = "";  // the words shown until the map is drawn
     var map = L.map(box, { scrollWheelZoom: false });
     var markers = points.map(function (point) {
       return L.marker([point.lat, point.lng], { icon: pin, title: point.name }).bindPopup(popup(point)).addTo(map);
@@ -77,7 +78,6 @@
     watch.observe(box);
   }
 
-  box.hidden = false;  // the box keeps its size from the start: nothing shifts when the map draws
   if (document.readyState === "complete") whenNearTheScreen();
   else window.addEventListener("load", whenNearTheScreen, { once: true });
 })();
