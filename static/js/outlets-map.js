@@ -44,7 +44,11 @@
   }
 
   function addTiles(map) {
-    var tiles = L.tileLayer(box.dataset.tiles, { maxZoom: 19, attribution: box.dataset.attribution });
+    var tiles = L.tileLayer(box.dataset.tiles, {
+      maxZoom: 19,
+      detectRetina: true,  // sharp on phone screens: half-size tiles of the next zoom level
+      attribution: box.dataset.attribution
+    });
     var note = document.querySelector("[data-map-offline]");
     tiles.once("tileerror", function () {
       if (note) note.hidden = false;

@@ -69,3 +69,19 @@ def test_unreachable_tiles_are_given_up_once_and_the_list_stays(live_app, browse
     assert len(asked) == first_batch  # zooming asks the unreachable server for nothing more
     assert script_errors == []
     context.close()
+
+
+def test_the_list_does_not_move_when_the_scripts_draw_the_map(live_app, browser):
+    three_outlets()
+    tops = []
+    for scripts in (False, True):  # the first paint is the page before its scripts have run
+        context = browser.new_context(**PHONE, java_script_enabled=scripts)
+        page = context.new_page()
+        page.route(TILES, lambda route: route.fulfill(status=200, content_type="image/png", body=TILE_PNG))
+        page.goto(live_app.config["LIVE_URL"] + "/lang/en?next=/outlets")
+        if scripts:
+            expect(page.get_by_role("button", name="Show the nearest to me")).to_be_visible()
+            expect(page.locator(".leaflet-marker-icon")).to_have_count(3)
+        tops.append(page.locator(".outlet-card").first.bounding_box()["y"])
+        context.close()
+    assert tops[0] == tops[1], tops
