@@ -51,7 +51,10 @@
     });
     var note = document.querySelector("[data-map-offline]");
     tiles.once("tileerror", function () {
-      if (note) note.hidden = false;
+      if (note) {  // over the map, not below it: the list does not move
+        box.appendChild(note);
+        note.hidden = false;
+      }
       map.removeLayer(tiles);
     });
     tiles.addTo(map);

@@ -85,3 +85,20 @@ def test_the_list_does_not_move_when_the_scripts_draw_the_map(live_app, browser)
         tops.append(page.locator(".outlet-card").first.bounding_box()["y"])
         context.close()
     assert tops[0] == tops[1], tops
+
+
+def test_the_list_stands_where_it_would_with_tiles_when_they_fail(live_app, browser):
+    three_outlets()
+    tops = []
+    for tiles_load in (True, False):
+        context = browser.new_context(**PHONE)
+        page = context.new_page()
+        page.route(TILES, lambda route: route.fulfill(status=200, content_type="image/png", body=TILE_PNG)
+                   if tiles_load else route.abort("namenotresolved"))
+        page.goto(live_app.config["LIVE_URL"] + "/lang/en?next=/outlets")
+        expect(page.locator(".leaflet-marker-icon")).to_have_count(3)
+        expect(page.locator("[data-map-offline]")).to_be_hidden() if tiles_load else expect(
+            page.locator("[data-map-offline]")).to_be_visible()
+        tops.append(page.locator(".outlet-card").first.bounding_box()["y"])
+        context.close()
+    assert tops[0] == tops[1]  # the note sits over the map, not above the list
