@@ -11,7 +11,8 @@ const journeys = [
   ["customer@ocop.example", ["/orders", "/account"]],
   ["manager@ocop.example", ["/manage/"]],  // the outlet's pages are found from there
   ["staff@ocop.example", ["/admin/", "/admin/products", "/admin/producers", "/admin/outlets", "/admin/reports/growth",
-                          "/admin/plans", "/admin/imports", "/admin/audit", "/admin/watchlist"]],
+                          "/admin/plans", "/admin/imports", "/admin/audit", "/admin/watchlist",
+                          "/admin/dashboard", "/admin/dashboard/national", "/admin/outlets/coverage", "/admin/declared"]],
 ];
 const MANAGER_PAGES = ["", "pos", "pos/day", "pos/sales", "orders", "receive", "adjust", "transfer", "stock-take"];
 

@@ -84,8 +84,11 @@ def test_the_network_lists_outlets_by_province_and_district(client, places):
 def test_the_list_works_without_javascript(client, places):
     make_outlet("QN-TP-01", area=places["tien_phuoc"], latitude=15.48, longitude=108.29)
     text = client.get("/outlets").text
-    # The map box is hidden until the script shows it; the list is plain HTML.
-    assert re.search(r'<div class="outlet-map[^"]*"[^>]*\bhidden\b', text)
+    # The map's box holds its place from the start (the list does not move when the script draws
+    # the map) and, without the script, says that the list is all there is; the list is plain HTML.
+    box = re.search(r'<div class="outlet-map[^"]*"[^>]*>(.*?)</div>', text, re.S)
+    assert "hidden" not in box.group(0).split(">", 1)[0]
+    assert "The map needs JavaScript; every sales point is listed on this page." in box.group(1)
     assert "<noscript" not in text and "Điểm bán OCOP QN-TP-01" in text
 
 

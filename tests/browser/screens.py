@@ -15,3 +15,10 @@ def save_screenshot(page, name: str) -> Path:
 def fits_the_screen(page) -> bool:
     """Nothing on the page needs sideways scrolling."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def tables_fit_the_screen(page) -> list[str]:
+    """Tables that would need sideways scrolling (in their own box or the page's); [] if none."""
+    return page.evaluate("""() => [...document.querySelectorAll("main table")]
+        .filter((table) => table.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map((table) => table.className || table.querySelector("th")?.textContent.trim() || "table")""")

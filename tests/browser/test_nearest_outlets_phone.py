@@ -1,12 +1,17 @@
 """On a phone (390×844): a shopper finds the sales points nearest to them from the browser's
-location, on a list that works without the map's tiles; staff read the back-office lists
-without sideways scrolling, and amounts are grouped as they are typed."""
+location, on a list that works without the map's tiles; staff read the back-office lists, the
+reports, plan dashboards and detail pages, and a manager an order's items, without sideways
+scrolling, and amounts are grouped as they are typed."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from storefront.accounts.services import create_user
-from tests.browser.screens import fits_the_screen, save_screenshot
-from tests.factories import make_outlet, make_place, make_product
+from storefront.extensions import db
+from storefront.reports.models import DeclaredRevenue
+from tests.browser.screens import fits_the_screen, save_screenshot, tables_fit_the_screen
+from tests.factories import make_lot, make_order, make_outlet, make_place, make_plan, make_product, stock
 
 pytestmark = pytest.mark.browser
 
@@ -92,3 +97,70 @@ def test_staff_read_the_product_list_on_a_phone_and_amounts_are_grouped_as_typed
     field.press_sequentially("1,5")
     field.blur()
     expect(field).to_have_value("1,5")  # left as typed: the server says đồng have no decimals
+
+
+def sign_in(page, base, email):
+    page.goto(base + "/lang/en?next=/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+
+
+def test_staff_read_reports_plans_and_detail_pages_on_a_phone(live_app, browser):
+    place = make_place("Quảng Nam", "Tiên Phước", "Tiên Cảnh")
+    product = make_product("Nước mắm cá cơm Cửa Đại loại thượng hạng đóng chai thủy tinh", code="HA-MAM-500-THUONG-HANG")
+    make_lot(product, "QN-HA-MAM-2611-THUONG-HANG-01")
+    db.session.add(DeclaredRevenue(product=product, year=2025, revenue=1_250_000_000, profit=312_500_000,
+                                   note="Báo cáo tài chính năm 2025 của hợp tác xã, đã kiểm toán"))
+    db.session.commit()
+    make_outlet("QN-HA-TRUNG-TAM-01", area=place, name="Trung tâm giới thiệu sản phẩm OCOP thành phố Hội An")
+    plan = make_plan(place.parent.parent, 2026, certified_share=80, four_star=10)
+    make_plan(None, 2026, certified_share=60)
+    create_user(email="canbo@ocop.quangnam.vn", password=PASSWORD, role="staff")
+    base = live_app.config["LIVE_URL"]
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, base, "canbo@ocop.quangnam.vn")
+
+    for path in ("/admin/reports/growth", f"/admin/dashboard?plan={plan.id}",
+                 f"/admin/dashboard/{plan.id}/certified_share", "/admin/dashboard/national?year=2026",
+                 "/admin/declared/HA-MAM-500-THUONG-HANG", "/admin/products/HA-MAM-500-THUONG-HANG",
+                 f"/admin/producers/{product.producer_id}", "/admin/outlets/coverage"):
+        page.goto(base + path)
+        expect(page.locator("main table").first).to_be_attached()
+        assert fits_the_screen(page), path
+        assert tables_fit_the_screen(page) == [], path
+    page.goto(base + "/admin/reports/growth")
+    status = page.locator("tr[data-code='HA-MAM-500-THUONG-HANG'] td[data-label='Status']")
+    status.scroll_into_view_if_needed()
+    expect(status).to_be_in_viewport()
+    page.get_by_role("link", name="District").click()  # the sort links stay on a phone
+    expect(page).to_have_url(re.compile(r"sort=district"))
+    save_screenshot(page, "admin-growth-phone")
+    context.close()
+
+
+def test_a_manager_reads_an_orders_items_on_a_phone(live_app, browser):
+    outlet = make_outlet("QN-HA-TRUNG-TAM-01", name="Trung tâm giới thiệu sản phẩm OCOP thành phố Hội An")
+    product = make_product("Nước mắm cá cơm Cửa Đại loại thượng hạng đóng chai thủy tinh", code="HA-MAM-500-THUONG-HANG",
+                           price=1_250_000)
+    manager = create_user(email="quanly@ocop.quangnam.vn", password=PASSWORD, role="manager")
+    manager.outlets.append(outlet)
+    db.session.commit()
+    stock(outlet, product, 20)
+    order = make_order(outlet, [(product, 12)])
+    base = live_app.config["LIVE_URL"]
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, base, "quanly@ocop.quangnam.vn")
+
+    page.goto(base + f"/manage/{outlet.code}/orders/{order.number}")
+    amount = page.locator("table.order-lines td[data-label='Amount']")
+    expect(amount).to_contain_text("15.000.000")
+    amount.scroll_into_view_if_needed()
+    expect(amount).to_be_in_viewport()
+    assert fits_the_screen(page)
+    assert tables_fit_the_screen(page) == []
+    save_screenshot(page, "manage-order-phone")
+    context.close()
