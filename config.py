@@ -25,6 +25,14 @@ def growth_target(text: str) -> Decimal:
     return value
 
 
+STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
+
+
+def card_payments_configured(config) -> bool:
+    """Card payment is offered only when all three Stripe keys are set (in an app's config)."""
+    return all(config.get(key) for key in STRIPE_KEYS)
+
+
 class Config:
     APP_ENV = os.environ.get("APP_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY")

@@ -55,7 +55,8 @@ def search_latency(env: dict, query_count: int) -> dict:
     os.environ.pop("DATABASE_URL", None)
     from config import Config
     from storefront import create_app
-    from storefront.catalog.listing import ProductFilters, sql_page
+    from storefront.catalog.filters import ProductFilters
+    from storefront.catalog.listing import sql_page
     from storefront.catalog.models import Product
     from storefront.extensions import db
     from storefront.search.index import search_products

@@ -178,3 +178,46 @@ def database_arguments(parser, default_url: str) -> None:
 def require_loopback(url: str) -> None:
     if urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("the bench drops and creates its database: give a loopback PostgreSQL URL")
+
+
+def kept_database(prefix: str, database: str, products: int, lines: int, base_url: str, fresh: bool) -> tuple[dict, str]:
+    """The environment and URL of a scratch database kept between runs (seeding millions of sale
+    lines takes minutes): a SQLite file under bench/out/<prefix>-<database>-<products>-<lines>/ or
+    the PostgreSQL database <base_url>_<products>_<lines>, reused when it holds exactly these
+    products and lines, else (or when fresh) made again and seeded with `flask seed synthetic`."""
+    name = f"{prefix}-{database}-{products}-{lines}"
+    url = f"{base_url}_{products}_{lines}" if database == "postgresql" else None
+    instance = OUT / name
+    if url is None:
+        url = f"sqlite:///{instance}/ocop.db"
+    if not fresh and holds(url, products, lines):
+        env = {"INSTANCE_DIR": str(instance)}
+        return env, url
+    env = scratch_env(name, url if database == "postgresql" else None)
+    if database == "postgresql":
+        postgres("dropdb", url)
+        postgres("createdb", url)
+    flask(env, "db", "upgrade")
+    seconds = flask(env, "seed", "synthetic", "--products", str(products), "--sales", str(lines), "--seed", "1",
+                    "--no-index")
+    print(f"  seeded {products:,} products and {lines:,} lines into {name} in {seconds:.0f} s", flush=True)
+    return env, url
+
+
+def holds(url: str, products: int, lines: int) -> bool:
+    """Whether the scratch database is there with exactly these products and sale lines."""
+    try:
+        if url.startswith("sqlite"):
+            path = url.removeprefix("sqlite:///")
+            if not Path(path).exists():
+                return False
+            with sqlite3.connect(path) as connection:
+                found = [connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in ("product", "sale_line")]
+        else:
+            import psycopg
+
+            with psycopg.connect(url, connect_timeout=5) as connection:
+                found = [connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in ("product", "sale_line")]
+    except Exception:
+        return False
+    return found == [products, lines]

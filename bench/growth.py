@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import sys
 import tempfile
 import time
@@ -40,16 +39,14 @@ from statistics import median
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    OUT,
     database_arguments,
     database_label,
     flask,
     in_process_app,
+    kept_database,
     machine,
-    postgres,
     record,
     require_loopback,
-    scratch_env,
 )
 
 BARE_AGGREGATE = "SELECT product_id, SUM(amount) FROM sale_line GROUP BY product_id"
@@ -78,46 +75,6 @@ def timed(action, repeat: int) -> tuple[tuple[float, float], object]:
         cpu.append(time.process_time() - started_cpu)
     db.session.remove()
     return (median(seconds), median(cpu)), result
-
-
-def scenario(database: str, products: int, lines: int, base_url: str, fresh: bool) -> tuple[dict, str]:
-    """The environment and URL of the scratch database, seeded if it is not already."""
-    name = f"growth-{database}-{products}-{lines}"
-    url = f"{base_url}_{products}_{lines}" if database == "postgresql" else None
-    instance = OUT / name
-    if url is None:
-        url = f"sqlite:///{instance}/ocop.db"
-    if not fresh and holds(url, products, lines):
-        env = {"INSTANCE_DIR": str(instance)}
-        return env, url
-    env = scratch_env(name, url if database == "postgresql" else None)
-    if database == "postgresql":
-        postgres("dropdb", url)
-        postgres("createdb", url)
-    flask(env, "db", "upgrade")
-    seconds = flask(env, "seed", "synthetic", "--products", str(products), "--sales", str(lines), "--seed", "1",
-                    "--no-index")
-    print(f"  seeded {products:,} products and {lines:,} lines into {name} in {seconds:.0f} s", flush=True)
-    return env, url
-
-
-def holds(url: str, products: int, lines: int) -> bool:
-    """Whether the scratch database is there with exactly these products and sale lines."""
-    try:
-        if url.startswith("sqlite"):
-            path = url.removeprefix("sqlite:///")
-            if not Path(path).exists():
-                return False
-            with sqlite3.connect(path) as connection:
-                found = [connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in ("product", "sale_line")]
-        else:
-            import psycopg
-
-            with psycopg.connect(url, connect_timeout=5) as connection:
-                found = [connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in ("product", "sale_line")]
-    except Exception:
-        return False
-    return found == [products, lines]
 
 
 def measure_pages(env: dict, url: str, repeat: int) -> dict:
@@ -260,12 +217,13 @@ def main() -> None:
     for database in args.databases:
         for count in args.lines:
             for products in args.products:
-                env, url = scenario(database, products, count, args.database_url, args.fresh)
+                env, url = kept_database("growth", database, products, count, args.database_url, args.fresh)
                 lines.append(page_line(database, url, products, measure_pages(env, url, args.repeat)))
                 print(lines[-1], flush=True)
         if not args.export_products:
             continue
-        env, url = scenario(database, args.export_products, args.export_lines, args.database_url, args.fresh)
+        env, url = kept_database("growth", database, args.export_products, args.export_lines, args.database_url,
+                                     args.fresh)
         lines.append(download_line(database, url, args.export_products, args.export_lines, measure_downloads(env, url)))
         print(lines[-1], flush=True)
     if not args.no_record:

@@ -94,16 +94,19 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from storefront.accounts import bp as accounts_bp
-    from storefront.admin import bp as admin_bp
-    from storefront.api import bp as api_bp
-    from storefront.catalog import bp as catalog_bp
+    # A package's __init__ holds only its blueprint and its routes module attaches the pages:
+    # a package that imported its own routes would pull every page, and all they import, into
+    # any import of one of its services (the cycles tests/test_import_cycles.py forbids).
+    from storefront.accounts.routes import bp as accounts_bp
+    from storefront.admin.routes import bp as admin_bp
+    from storefront.api.routes import bp as api_bp
+    from storefront.catalog.routes import bp as catalog_bp
     from storefront.i18n import bp as i18n_bp
-    from storefront.manage import bp as manage_bp
-    from storefront.orders import bp as orders_bp
-    from storefront.outlets import bp as outlets_bp
-    from storefront.payments import bp as payments_bp
-    from storefront.policies import bp as policies_bp
+    from storefront.manage.routes import bp as manage_bp
+    from storefront.orders.routes import bp as orders_bp
+    from storefront.outlets.routes import bp as outlets_bp
+    from storefront.payments.routes import bp as payments_bp
+    from storefront.policies.routes import bp as policies_bp
 
     app.register_blueprint(catalog_bp)
     app.register_blueprint(accounts_bp)

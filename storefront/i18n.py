@@ -43,6 +43,12 @@ def current_language() -> str:
     return str(get_locale() or "vi")
 
 
+def file_product_name(name_vi: str, name_en: str | None) -> str:
+    """A product's name in a downloaded file: its English name in English when it has one, the
+    registered Vietnamese name otherwise."""
+    return name_en or name_vi if current_language() == "en" else name_vi
+
+
 def vnd(amount: int | None) -> str:
     """VND the way Vietnamese shops write it, in both languages: 150.000 ₫."""
     if amount is None:

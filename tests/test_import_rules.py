@@ -167,7 +167,7 @@ def test_a_file_with_one_broken_rule_saves_nothing(app, products):
 
 
 def test_a_large_import_answers_before_the_search_index_follows(client, login_as, producers, monkeypatch):
-    from storefront.catalog.listing import ProductFilters
+    from storefront.catalog.filters import ProductFilters
     from storefront.search.index import current_index, search_products
     from tests.test_imports import upload
 

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 
 from storefront.audit.models import AuditEntry
 from storefront.catalog.imports import import_evaluations, import_producers, import_products
-from storefront.catalog.listing import ProductFilters
+from storefront.catalog.filters import ProductFilters
 from storefront.catalog.models import Evaluation, Producer, Product
 from storefront.extensions import db
 from storefront.imports import ImportResult

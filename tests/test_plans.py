@@ -171,6 +171,36 @@ def test_the_dashboard_works_out_the_certified_products_once_per_day(world):
     assert len(growth) == 1 and growth[0].startswith("create temporary table")
 
 
+def test_the_dashboard_is_kept_until_what_an_indicator_counts_changes(world):
+    first = values(plan_dashboard(world.plan))
+    statements = executed_during(lambda: plan_dashboard(world.plan))
+    assert not any("population" in statement or "first_certification" in statement for statement in statements)
+    assert values(plan_dashboard(world.plan)) == first
+    # Each kind of change, one at a time, shows at once in the indicators that read it.
+    sell(world.products["C"], world.outlets["O1"], local(date(2024, 6, 1), 9), 100_000, 60_000)  # Y sells in 2024
+    assert values(plan_dashboard(world.plan))["modern_channel_share"] == (2, 3)
+    db.session.add(StockMove(outlet_id=world.outlets["O1"].id, product_id=world.products["Q1"].id, kind="receive",
+                             on_hand_change=5, created_at=datetime(2024, 3, 1)))
+    db.session.commit()
+    assert values(plan_dashboard(world.plan))["outlets_other_provinces"] == (2, 2)  # O1 now carries Bắc Kạn's
+    revoke_certification(evaluation=world.products["A"].evaluations[0], reason="Sai nhãn", revoked_on=date(2024, 5, 1))
+    assert values(plan_dashboard(world.plan))["certified"] == (3, 3)
+    b = world.products["B"]
+    sell(b, world.outlets["O1"], local(date(2024, 8, 1), 9), 160_000, 80_000)
+    assert values(plan_dashboard(world.plan))["growth_ratio"] == (0, 0)  # no baseline: nothing to compare
+    db.session.add(Baseline(product_id=b.id, revenue=100_000, profit=50_000))
+    db.session.commit()
+    assert values(plan_dashboard(world.plan))["growth_ratio"] == (0, 1)  # 1.6× of the plan's 2×
+    baseline = db.session.scalar(select(Baseline).where(Baseline.product_id == b.id))
+    baseline.revenue, baseline.profit = 80_000, 40_000
+    db.session.commit()
+    assert values(plan_dashboard(world.plan))["growth_ratio"] == (1, 1)  # now 2×
+    growth_target = next(target for target in world.plan.targets if target.indicator == "growth_ratio")
+    growth_target.low = Decimal("2.5")
+    db.session.commit()
+    assert values(plan_dashboard(world.plan))["growth_ratio"] == (0, 1)
+
+
 def test_a_trend_chart_is_one_statement_whatever_its_months(world):
     for code in ("certified", "districts_with_outlet", "modern_channel_share"):
         statements = executed_during(lambda: indicator_months(world.plan, code))

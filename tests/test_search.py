@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert
 
 from config import TestConfig
 from storefront import create_app
-from storefront.catalog.listing import ProductFilters
+from storefront.catalog.filters import ProductFilters
 from storefront.catalog.models import Product
 from storefront.catalog.services import record_evaluation, revoke_certification, update_product
 from storefront.extensions import db

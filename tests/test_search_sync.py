@@ -4,7 +4,7 @@ import pytest
 
 from config import TestConfig
 from storefront import create_app
-from storefront.catalog.listing import ProductFilters
+from storefront.catalog.filters import ProductFilters
 from storefront.catalog.services import update_product
 from storefront.extensions import db
 from storefront.search import index as search_index

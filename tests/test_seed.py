@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from storefront.accounts.services import authenticate
-from storefront.catalog.listing import ProductFilters
+from storefront.catalog.filters import ProductFilters
 from storefront.catalog.models import (
     PRODUCER_KINDS, PRODUCT_GROUPS, TRACE_EVENT_KINDS, Area, Evaluation, Producer, Product,
     TraceLot,

@@ -1,5 +1,4 @@
+"""The accounts blueprint; its pages are in routes.py (imported by create_app)."""
 from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
-
-from storefront.accounts import routes  # noqa: E402,F401

@@ -22,6 +22,7 @@ from storefront.accounts.models import ROLES, DeliveryAddress, User
 from storefront.audit.services import record_change
 from storefront.extensions import db
 from storefront.mail import deliver, external_url, new_message
+from storefront.outlets.services import unassign_manager
 from storefront.search.analysis import folded
 from storefront.transactions import transaction
 
@@ -195,9 +196,6 @@ def change_role(*, user: User, role: str, actor: User | None) -> bool:
         raise AccountError(_l("Choose one of the roles."))
     if role == user.role:
         return False
-    # Here, not at the top: the outlets' models import this package's models, which load it.
-    from storefront.outlets.services import unassign_manager
-
     with transaction():
         if user.role == "admin":
             refuse_leaving_no_admin(user)

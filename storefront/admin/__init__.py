@@ -1,8 +1,4 @@
+"""The admin blueprint; its pages are in routes.py (imported by create_app)."""
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
-
-from storefront.admin import (  # noqa: E402,F401
-    audit, baselines, certificates, imports, lots, outlets, payments, people, plans, producers, products, reports,
-    routes, watchlist,
-)

@@ -240,7 +240,7 @@ def products_page(filters: ProductFilters) -> BoundedPage:
     if filters.status:
         statement = statement.where(Product.active.is_(filters.status == "active"))
     if filters.certification == "certified":
-        statement = statement.where(Product.certified_until > today)
+        statement = statement.where(Product.certificate_running)
     elif filters.certification == "expired":
         statement = statement.where(Product.certified_until <= today)
     elif filters.certification == "never":
@@ -297,10 +297,9 @@ def evaluations_page(filters: EvaluationFilters) -> BoundedPage:
         statement = statement.where(Evaluation.stars == filters.stars)
     if filters.council_level:
         statement = statement.where(Evaluation.council_level == filters.council_level)
-    certified = Evaluation.stars >= 3
+    certified = Evaluation.certified
     if filters.state == "valid":
-        statement = statement.where(certified, Evaluation.revoked_at.is_(None), Evaluation.issued_on <= today,
-                                    Evaluation.expires_on > today)
+        statement = statement.where(Evaluation.is_valid(today))
     elif filters.state == "expired":
         statement = statement.where(certified, Evaluation.revoked_at.is_(None), Evaluation.expires_on <= today)
     elif filters.state == "revoked":

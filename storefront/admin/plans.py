@@ -20,7 +20,7 @@ from storefront.plans.charts import indicator_trend_svg, shown_value
 from storefront.plans.exports import dashboards_xlsx
 from storefront.plans.forms import PlanForm
 from storefront.plans.indicators import BY_CODE, INDICATORS
-from storefront.plans.members import MemberFilters, member_table, members_page
+from storefront.plans.members import MemberFilters, member_sheet_title, member_table, members_page
 from storefront.plans.models import Plan
 from storefront.plans.watchlist import scheduled_count
 from storefront.plans.services import (
@@ -163,7 +163,7 @@ def dashboard_indicator_export(plan_id: int, indicator: str, extension: str):
     if extension == "csv":
         return Response(stream_with_context(csv_chunks(rows)), mimetype=MIMETYPES["csv"], headers=headers)
     file = tempfile.TemporaryFile()
-    write_xlsx(file, rows, title=indicator, bold_header=True, column_widths=(16, 48, 24, 20, 10, 16, 28))
+    write_xlsx(file, rows, title=member_sheet_title(indicator), bold_header=True, column_widths=(16, 48, 24, 20, 10, 16, 28))
     size = file.tell()
     file.seek(0)
     return Response(file_chunks(file), mimetype=MIMETYPES["xlsx"], headers=headers | {"Content-Length": str(size)})

@@ -2,7 +2,10 @@ from flask import render_template
 from flask_babel import format_number
 
 from storefront.accounts.access import staff_required
-from storefront.admin import bp
+from storefront.admin import (  # noqa: F401  (importing a page module attaches its pages to bp)
+    audit, baselines, bp, certificates, imports, lots, outlets, payments, people, plans, producers, products, reports,
+    watchlist,
+)
 from storefront.admin.services import (
     EXPIRY_WARNING_DAYS,
     catalogue_overview,

@@ -18,7 +18,7 @@ EXPIRY_WARNING_DAYS = 90
 
 def catalogue_overview() -> dict:
     today = vietnam_today()
-    valid = (Evaluation.expires_on > today) & (Evaluation.issued_on <= today)
+    valid = Evaluation.is_valid(today)
     row = db.session.execute(
         db.select(
             func.count(Product.id).label("registered"),

@@ -58,7 +58,7 @@ def watchlist_export(extension: str):
     if extension == "csv":
         return Response(stream_with_context(csv_chunks(rows)), mimetype=MIMETYPES["csv"], headers=headers)
     file = tempfile.TemporaryFile()
-    write_xlsx(file, rows, title="watchlist", bold_header=True, number_formats=[None] * 10 + ["#,##0"])
+    write_xlsx(file, rows, title=_("Re-evaluation watchlist"), bold_header=True, number_formats=[None] * 10 + ["#,##0"])
     size = file.tell()
     file.seek(0)
     return Response(file_chunks(file), mimetype=MIMETYPES["xlsx"], headers=headers | {"Content-Length": str(size)})

@@ -1,5 +1,4 @@
+"""The api blueprint; its pages are in routes.py (imported by create_app)."""
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
-
-from storefront.api import routes  # noqa: E402,F401

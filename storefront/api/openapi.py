@@ -1,6 +1,6 @@
 """The OpenAPI description of /api/v1, kept beside the routes it describes."""
 from storefront.query_args import MAX_PAGE
-from storefront.catalog.listing import SORTS
+from storefront.catalog.filters import SORTS
 from storefront.catalog.models import MAX_PRICE, PHOTO_SIZES, PRODUCER_KINDS, PRODUCT_GROUPS
 from storefront.outlets.models import OUTLET_KINDS
 from storefront.reports.services import BASES, CERTIFICATES, DECLARATIONS, SORT_COLUMNS, STATUSES
@@ -238,7 +238,8 @@ GROWTH_ROW = {
     "required": ["code", "name", "certified_on", "year_one_ends", "target", "revenue", "profit", "basis", "status"],
     "properties": {
         "code": {"type": "string"},
-        "name": {"type": "string"},
+        "name": {"type": "string", "description": "As registered, in Vietnamese."},
+        "name_en": {"type": ["string", "null"], "description": "The product's English name, if it has one."},
         "province": {"type": "string"},
         "district": {"type": ["string", "null"]},
         "group": {"type": "string", "enum": list(PRODUCT_GROUPS)},

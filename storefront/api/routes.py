@@ -1,6 +1,7 @@
 from dataclasses import replace
 
 from flask import abort, current_app, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from storefront.api import bp
@@ -12,8 +13,8 @@ from storefront.api.serializers import (
     stocked_product_json,
 )
 from storefront.catalog.cards import kept_per_product, short_digest
-from storefront.catalog.listing import list_products, parse_filters
-from storefront.catalog.services import find_product
+from storefront.catalog.filters import parse_filters
+from storefront.catalog.services import find_product, list_products
 from storefront.extensions import csrf, db
 from storefront.query_args import MAX_PAGE, parse_int
 from storefront.outlets.directory import (
@@ -35,12 +36,16 @@ csrf.exempt(bp)  # read-only JSON API: no forms, no cookies-based writes
 REPORT_PER_PAGE, REPORT_MAX_PER_PAGE = 100, 1000
 
 
+def whole_number_range(parameter: str, most: int) -> str:
+    return _("%(parameter)s must be a whole number from 1 to %(most)s.", parameter=parameter, most=most)
+
+
 def per_page_arg(*, default: int = 24, most: int | None = None) -> int:
     most = most or current_app.config["API_MAX_PER_PAGE"]
     raw_per_page = request.args.get("per_page")
     per_page = parse_int(raw_per_page) if raw_per_page else default
     if per_page is None or not 1 <= per_page <= most:
-        abort(400, description=f"per_page must be a whole number from 1 to {most}.")
+        abort(400, description=whole_number_range("per_page", most))
     return per_page
 
 
@@ -48,7 +53,7 @@ def page_arg() -> int:
     raw_page = request.args.get("page")
     page = parse_int(raw_page) if raw_page else 1
     if page is None or not 1 <= page <= MAX_PAGE:
-        abort(400, description=f"page must be a whole number from 1 to {MAX_PAGE}.")
+        abort(400, description=whole_number_range("page", MAX_PAGE))
     return page
 
 
@@ -83,7 +88,8 @@ def listing_response():
 def refuse_unknown_language() -> None:
     asked = request.args.get("lang")
     if asked is not None and asked not in current_app.config["LANGUAGES"]:
-        abort(400, description="lang must be one of: " + ", ".join(current_app.config["LANGUAGES"]) + ".")
+        abort(400, description=_("lang must be one of: %(languages)s.",
+                                 languages=", ".join(current_app.config["LANGUAGES"])))
 
 
 @bp.after_request
@@ -100,7 +106,7 @@ def products():
 @bp.get("/search")
 def search():
     if not (request.args.get("q") or "").strip():
-        abort(400, description="Give a search query in q.")
+        abort(400, description=_("Give a search query in q."))
     return listing_response()
 
 
@@ -108,7 +114,7 @@ def search():
 def product(slug: str):
     found = find_product(slug)
     if found is None or not found.is_public:
-        abort(404, description=f"No certified product with slug {slug[:160]!r}.")
+        abort(404, description=_("No certified product with slug %(slug)s.", slug=repr(slug[:160])))
     return jsonify(product_detail_json(found, product_availability(found)))
 
 
@@ -121,7 +127,7 @@ def outlets():
 def outlet_stock_list(code: str):
     outlet = find_active_outlet(code)
     if outlet is None:
-        abort(404, description=f"No open sales point with code {code[:20]!r}.")
+        abort(404, description=_("No open sales point with code %(code)s.", code=repr(code[:20])))
     stock = outlet_stock(outlet, page=page_arg(), per_page=per_page_arg())
     return jsonify(
         outlet=outlet.code,
@@ -140,16 +146,17 @@ def openapi():
 
 # Staff only: the growth report, with the page's filters and order; a plan's dashboard.
 
-def require_staff(what: str) -> None:
+def require_staff(*, log_in: str, staff_only: str) -> None:
     if not current_user.is_authenticated:
-        abort(401, description=f"Log in as programme staff to read {what}.")
+        abort(401, description=log_in)
     if not current_user.is_staff:
-        abort(403, description=f"{what[0].upper()}{what[1:]} is for programme staff only.")
+        abort(403, description=staff_only)
 
 
 @bp.get("/reports/growth")
 def growth_report_json():
-    require_staff("the growth report")
+    require_staff(log_in=_("Log in as programme staff to read the growth report."),
+                  staff_only=_("The growth report is for programme staff only."))
     filters, notices = parse_report_filters(request.args)
     order, sort_notices = parse_sort(request.args)
     if notices or sort_notices:
@@ -162,8 +169,9 @@ def growth_report_json():
 
 @bp.get("/plans/<int:plan_id>/dashboard")
 def plan_dashboard_json(plan_id: int):
-    require_staff("the plan dashboard")
+    require_staff(log_in=_("Log in as programme staff to read the plan dashboard."),
+                  staff_only=_("The plan dashboard is for programme staff only."))
     plan = db.session.get(Plan, plan_id)
     if plan is None:
-        abort(404, description="No plan with that id.")
+        abort(404, description=_("No plan with that id."))
     return jsonify(dashboard_json(plan_dashboard(plan)))

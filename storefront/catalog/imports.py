@@ -593,6 +593,7 @@ def refresh_certifications(product_ids: set[int]) -> None:
         latest = certifying_evaluation(evaluations)
         rows.append({"id": product_id, "certification_id": latest.id if latest else None,
                      "certified_stars": latest.stars if latest else None,
+                     "certified_from": latest.issued_on if latest else None,
                      "certified_until": latest.expires_on if latest else None, "updated_at": now})
     save_rows(Product, [], rows)
     follow_bulk_changes(products=product_ids)

@@ -6,7 +6,8 @@ import unicodedata
 from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import DDL, BigInteger, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import DDL, BigInteger, ForeignKey, String, Text, UniqueConstraint, and_, event
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import validates
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +24,7 @@ PRODUCER_KINDS = ("cooperative", "enterprise", "cooperative_group", "household")
 COUNCIL_LEVELS = ("district", "province", "central")
 
 CERTIFIED_MIN_STARS = 3
+SERVICE_GROUP = "tourism"  # listed, not sold: a visit is not shipped or picked up
 CERTIFICATE_MONTHS = 36
 
 
@@ -138,8 +140,9 @@ class Product(db.Model):
     certification_id: Mapped[int | None] = mapped_column(
         ForeignKey("evaluation.id", use_alter=True), index=True
     )
-    # Its stars and end date, copied so listings filter and count without a join.
+    # Its stars, issue date and end date, copied so listings filter and count without a join.
     certified_stars: Mapped[int | None]
+    certified_from: Mapped[date | None]
     certified_until: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -159,7 +162,7 @@ class Product(db.Model):
     # Covers the listing's filters and facet counts, so they scan the index, not the rows.
     __table_args__ = (
         db.Index(
-            "ix_product_listing", "active", "certified_until", "certified_stars", "group",
+            "ix_product_listing", "active", "certified_until", "certified_from", "certified_stars", "group",
             "province_id", "district_id", "price",
         ),
         db.Index("ix_product_featured", "certified_stars", "created_at"),  # default order
@@ -207,14 +210,41 @@ class Product(db.Model):
         cert = self.certification
         return cert if cert is not None and cert.is_valid() else None
 
-    @property
-    def is_sellable(self) -> bool:
-        """Only active products with a valid 3★+ certificate are sold."""
-        return self.active and self.valid_certification is not None and self.group != "tourism"
+    # "Public" and "sellable" today, defined once for Python (product.is_public) and SQL
+    # (.where(Product.is_public)). In Python they read the certificate itself; in SQL the copies
+    # of its stars and days on the product (kept by catalog.services.refresh_certification), so
+    # listings filter on the covering index without a join. tests/test_catalog_rules.py checks
+    # that both forms agree.
+    @hybrid_property
+    def certificate_running(self) -> bool:
+        """A 3★+ certificate issued by today, not expired and not revoked."""
+        return self.valid_certification is not None
 
-    @property
+    @certificate_running.inplace.expression
+    @classmethod
+    def _certificate_running_expression(cls):
+        today = vietnam_today()
+        return and_(cls.certified_stars >= CERTIFIED_MIN_STARS, cls.certified_from <= today, cls.certified_until > today)
+
+    @hybrid_property
     def is_public(self) -> bool:
-        return self.active and self.valid_certification is not None
+        """Shoppers see active products whose certificate is running today."""
+        return self.active and self.certificate_running
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls):
+        return and_(cls.active.is_(True), cls.certificate_running)
+
+    @hybrid_property
+    def is_sellable(self) -> bool:
+        """Only public products are sold, and of those not the tourism services."""
+        return self.is_public and self.group != SERVICE_GROUP
+
+    @is_sellable.inplace.expression
+    @classmethod
+    def _is_sellable_expression(cls):
+        return and_(cls.is_public, cls.group != SERVICE_GROUP)
 
     @property
     def last_certificate(self) -> Evaluation | None:
@@ -250,7 +280,7 @@ class Evaluation(db.Model):
     def expiry_for(issued_on: date) -> date:
         return issued_on + relativedelta(months=CERTIFICATE_MONTHS)
 
-    @property
+    @hybrid_property
     def certified(self) -> bool:
         return self.stars >= CERTIFIED_MIN_STARS
 
@@ -259,13 +289,21 @@ class Evaluation(db.Model):
         """The Vietnamese calendar day the certificate was revoked."""
         return vietnam_date(self.revoked_at) if self.revoked_at else None
 
+    @hybrid_method
     def is_valid(self, on: date | None = None) -> bool:
+        """A 3★+ certificate running on that day (today by default): issued, not expired, not revoked."""
         on = on or vietnam_today()
         return (
             self.certified
             and self.revoked_at is None
             and self.issued_on <= on < self.expires_on
         )
+
+    @is_valid.inplace.expression
+    @classmethod
+    def _is_valid_expression(cls, on: date | None = None):
+        on = on or vietnam_today()
+        return and_(cls.certified, cls.revoked_at.is_(None), cls.issued_on <= on, cls.expires_on > on)
 
 
 class TraceLot(db.Model):

@@ -9,7 +9,7 @@ from storefront.catalog.labels import (
     SORT_LABELS,
     TRACE_EVENT_LABELS,
 )
-from storefront.catalog.listing import list_products, parse_filters
+from storefront.catalog.filters import parse_filters
 from storefront.catalog.art import art_url
 from storefront.catalog.cards import product_cards
 from storefront.catalog.photos import CACHE_SECONDS, PHOTO_FILE, add_missing_size, photo_dir, photo_url
@@ -17,11 +17,12 @@ from storefront.catalog.services import (
     featured_products,
     find_lot,
     find_product,
+    list_products,
     lot_qr_svg,
     public_counts_by_group,
 )
 from storefront.outlets.directory import product_availability
-from storefront.search import index as search_index  # a module: the index imports catalog too
+from storefront.search.index import suggest
 
 
 def viewer_is_staff() -> bool:
@@ -73,7 +74,7 @@ def search_suggest():
     query = (request.args.get("q") or "")[:100]
     suggestions = [
         item | {"url": url_for("catalog.product_detail", slug=item["slug"])}
-        for item in search_index.suggest(query, limit=8)
+        for item in suggest(query, limit=8)
     ]
     return jsonify(suggestions=suggestions)
 

@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 
 from storefront.accounts.models import User
 from storefront.audit.services import record_change, snapshot
-from storefront.catalog.listing import ProductFilters, count_by_group, sql_page
+from storefront.catalog.filters import Listing, ProductFilters
+from storefront.catalog.listing import count_by_group, sql_listing, sql_page
 from storefront.catalog.models import (
     CERTIFIED_MIN_STARS,
     COUNCIL_LEVELS,
@@ -40,6 +41,7 @@ from storefront.catalog.models import (
 from storefront.clock import utc_start_of, utcnow, vietnam_today
 from storefront.extensions import db
 from storefront.lookups import scalars_where_in
+from storefront.search.index import search_products
 
 
 class CatalogError(ValueError):
@@ -373,6 +375,7 @@ def refresh_certification(product: Product) -> None:
     latest = certifying_evaluation(product.evaluations)
     product.certification = latest
     product.certified_stars = latest.stars if latest else None
+    product.certified_from = latest.issued_on if latest else None
     product.certified_until = latest.expires_on if latest else None
     product.updated_at = utcnow()
 
@@ -608,3 +611,11 @@ def featured_products(*, limit: int) -> list[Product]:
 
 def public_counts_by_group() -> dict[str, int]:
     return count_by_group()
+
+
+def list_products(filters: ProductFilters, per_page: int) -> Listing:
+    """A page of the catalogue: the search index answers a text query (it ranks, and forgives
+    missing accents and typos); SQL answers the rest."""
+    if filters.q:
+        return search_products(filters, per_page=per_page)
+    return sql_listing(filters, per_page)

@@ -1,5 +1,4 @@
+"""The manage blueprint; its pages are in routes.py (imported by create_app)."""
 from flask import Blueprint
 
 bp = Blueprint("manage", __name__)
-
-from storefront.manage import routes, pos, orders  # noqa: E402,F401

@@ -9,7 +9,7 @@ from werkzeug.utils import secure_filename
 
 from storefront.accounts.access import role_required
 from storefront.clock import vietnam_today
-from storefront.manage import bp
+from storefront.manage import bp, pos  # noqa: F401  (importing pos attaches the till's pages to bp)
 from storefront.manage.access import managed_outlets, manager_roles, outlet_or_403
 from storefront.manage.forms import (
     DEFAULT_RECEIVE_ROWS,

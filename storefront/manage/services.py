@@ -88,9 +88,7 @@ def stock_page(outlet: Outlet, *, q: str = "", low_only: bool = False, page: int
             matches.append(Product.slug.contains(folded))
         statement = statement.where(db.or_(*matches))
     if low_only:
-        statement = statement.where(
-            StockLevel.on_hand - StockLevel.reserved <= StockLevel.low_stock_threshold
-        )
+        statement = statement.where(StockLevel.is_low)
     return db.paginate(statement, page=page, per_page=STOCK_PER_PAGE, error_out=False)
 
 

@@ -22,7 +22,7 @@ from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.orders.models import CartItem
 from storefront.orders.services import CartLine
-from storefront.outlets.directory import available_quantity, with_places
+from storefront.outlets.directory import with_places
 from storefront.outlets.models import Outlet, StockLevel
 from storefront.transactions import transaction
 
@@ -145,7 +145,7 @@ def cart_count() -> int:
 def largest_stock(product_ids: list[int]) -> dict[int, int]:
     """For each product, the most available at any single active outlet (0 when none has it)."""
     rows = db.session.execute(
-        db.select(StockLevel.product_id, func.max(available_quantity))
+        db.select(StockLevel.product_id, func.max(StockLevel.available))
         .join(Outlet, Outlet.id == StockLevel.outlet_id)
         .where(StockLevel.product_id.in_(product_ids), Outlet.active.is_(True))
         .group_by(StockLevel.product_id)
@@ -161,7 +161,7 @@ def supplying_outlets(quantities: dict[int, int]) -> list[SupplyingOutlet]:
         return []
     wanted = case(quantities, value=StockLevel.product_id)
     per_product = [
-        func.max(case((StockLevel.product_id == product_id, available_quantity)))
+        func.max(case((StockLevel.product_id == product_id, StockLevel.available)))
         for product_id in quantities
     ]
     rows = db.session.execute(
@@ -171,11 +171,11 @@ def supplying_outlets(quantities: dict[int, int]) -> list[SupplyingOutlet]:
             .where(
                 Outlet.active.is_(True),
                 StockLevel.product_id.in_(list(quantities)),
-                available_quantity >= wanted,
+                StockLevel.available >= wanted,
             )
             .group_by(Outlet.id)
             .having(func.count(StockLevel.id) == len(quantities))
-            .order_by(func.sum(available_quantity).desc(), Outlet.name, Outlet.id)
+            .order_by(func.sum(StockLevel.available).desc(), Outlet.name, Outlet.id)
         )
     ).all()
     return [SupplyingOutlet(row[0], dict(zip(quantities, row[1:]))) for row in rows]

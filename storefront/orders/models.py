@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -147,6 +148,19 @@ class OrderLine(db.Model):
         return self.product.unit_en if language == "en" and self.product.unit_en else self.unit
 
 
+# Notes the code writes into an order's history, stored in English (rows written before this
+# translation keep the same text): they are shown in the reader's language.
+SYSTEM_NOTES = {
+    "cancelled by the customer": _l("cancelled by the customer"),
+    "transfer received": _l("transfer received"),
+    "payment retried": _l("payment retried"),
+    "payment cancelled": _l("payment cancelled"),
+    "paid after the reservation had lapsed": _l("paid after the reservation had lapsed"),
+    "paid, but the stock is gone: refund or supply from elsewhere":
+        _l("paid, but the stock is gone: refund or supply from elsewhere"),
+}
+
+
 class OrderEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
@@ -157,6 +171,11 @@ class OrderEvent(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="events")
     user: Mapped[User | None] = relationship()
+
+    @property
+    def shown_note(self) -> str:
+        """The note in the current language when the code wrote it; as typed by a person otherwise."""
+        return str(SYSTEM_NOTES.get(self.note or "", self.note or ""))
 
 
 class CartItem(db.Model):

@@ -1,19 +1,18 @@
 """The customer's side of buying: the cart, the checkout, and the order pages.
 
-An order page is shown to the signed-in customer who placed it, or to whoever holds its
-secret link (then remembered in the session); to anybody else it does not exist (404).
+Who may see an order page is storefront.orders.access's rule.
 """
-import secrets
-
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from config import card_payments_configured
 from storefront.catalog.models import Product
 from storefront.extensions import db
 from storefront.i18n import current_language, vnd
 from storefront.orders import bp
+from storefront.orders.access import remember_order, viewable_order
 from storefront.orders.cart import (
     Cart,
     CartError,
@@ -33,17 +32,14 @@ from storefront.orders.services import (
     OrderError,
     cancel_order,
     expire_if_due,
-    find_order,
     place_order,
     retry_payment,
 )
 from storefront.outlets.services import StockError
-from storefront.payments.services import stripe_enabled
+from storefront.payments import services as payments  # payments builds on orders
 from storefront.query_args import page_number
 from storefront.vietqr import bank_account_for, transfer_details
 
-VIEWED_ORDERS_KEY = "viewed_orders"
-MAX_REMEMBERED_ORDERS = 20
 ORDERS_PER_PAGE = 20
 
 ORDER_STATUS_LABELS = {
@@ -185,7 +181,7 @@ def checkout():
         return redirect(url_for(".cart"))
     form = CheckoutForm(
         pickup_outlet_ids=[supplier.outlet.id for supplier in cart.pickup_outlets],
-        card_enabled=stripe_enabled(),
+        card_enabled=card_payments_configured(current_app.config),
         transfer_enabled=any(bank_account_for(supplier.outlet) for supplier in cart.outlets),
     )
     problem = None
@@ -257,27 +253,6 @@ def finish_checkout(order: Order):
 # Orders
 
 
-def remember_order(number: str) -> None:
-    """Guests find their orders again in this browser without the secret link."""
-    viewed = [n for n in session.get(VIEWED_ORDERS_KEY, []) if n != number]
-    session[VIEWED_ORDERS_KEY] = [number, *viewed][:MAX_REMEMBERED_ORDERS]
-
-
-def viewable_order(number: str, key: str | None = None) -> Order:
-    """The order, if this visitor may see it; otherwise 404, so nobody learns it exists."""
-    order = find_order(number)
-    if order is None:
-        abort(404)
-    if key and secrets.compare_digest(key.encode(), order.access_token.encode()):
-        remember_order(order.number)
-        return order
-    if current_user.is_authenticated and order.user_id == current_user.id:
-        return order
-    if order.number in session.get(VIEWED_ORDERS_KEY, []):
-        return order
-    abort(404)
-
-
 @bp.get("/orders/<number>")
 def order_page(number: str):
     order = viewable_order(number, request.args.get("key"))
@@ -287,7 +262,7 @@ def order_page(number: str):
         order=order,
         transfer=transfer_details(order),
         can_cancel=order.customer_can_cancel,
-        can_retry=order.status == "payment_failed" and stripe_enabled(),
+        can_retry=order.status == "payment_failed" and card_payments_configured(current_app.config),
     )
 
 
@@ -310,9 +285,7 @@ def order_cancel(number: str):
 def refund_cancelled(order: Order) -> None:
     """A paid order that is cancelled is refunded in full, its goods back in stock."""
     try:
-        from storefront.payments.services import refund_order  # payments builds on orders
-
-        refund_order(order, restock=True)
+        payments.refund_order(order, restock=True)
     except Exception:
         current_app.logger.exception("Refund of cancelled order %s failed", order.number)
         flash(_("Your order is cancelled. Our staff will refund your payment of %(total)s shortly.", total=vnd(order.total)), "warning")
@@ -323,7 +296,7 @@ def refund_cancelled(order: Order) -> None:
 @bp.post("/orders/<number>/retry")
 def order_retry(number: str):
     order = viewable_order(number)
-    if not stripe_enabled():
+    if not card_payments_configured(current_app.config):
         flash(_("Card payment is not available right now."), "error")
     else:
         try:

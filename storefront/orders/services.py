@@ -35,6 +35,7 @@ from storefront.outlets.services import OutOfStock, check_quantity, move_stock
 from storefront.sales.models import SaleLine
 from storefront.sales.services import LineLeft, give_back_line, left_to_reverse, reversal_of, units_coming_back
 from storefront.transactions import transaction
+from storefront.vietqr import bank_account_for
 
 
 class OrderError(ValueError):
@@ -168,8 +169,6 @@ def place_order(
     if payment_method == "pay_on_delivery" and fulfilment != "delivery":
         raise OrderError(_l("Cash on delivery needs a delivery order."))
     if payment_method == "bank_transfer":
-        from storefront.vietqr import bank_account_for  # the account the QR code pays into
-
         if bank_account_for(outlet) is None:
             raise OrderError(_l("Bank transfer is not available for %(outlet)s.", outlet=outlet.name))
     if fulfilment == "pickup" and not outlet.pickup_enabled:

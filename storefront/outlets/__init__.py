@@ -1,5 +1,4 @@
+"""The outlets blueprint; its pages are in routes.py (imported by create_app)."""
 from flask import Blueprint
 
 bp = Blueprint("outlets", __name__)
-
-from storefront.outlets import routes  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """Reading the sales-point network: outlets by place, what one outlet stocks, where a product is.
 
 Only active outlets are public, and only products a visitor may see (see
-`catalog.listing.visibility_conditions`) with available stock (on hand − reserved > 0).
+`Product.is_public`) with stock available (StockLevel.available > 0).
 """
 from __future__ import annotations
 
@@ -13,13 +13,10 @@ from math import ceil, cos, radians
 from sqlalchemy import case, func
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
-from storefront.catalog.listing import ProductFilters, visibility_conditions
 from storefront.catalog.models import Area, Evaluation, Product
 from storefront.extensions import db
 from storefront.outlets.models import Outlet, StockLevel
 from storefront.query_args import MAX_PAGE
-
-available_quantity = StockLevel.on_hand - StockLevel.reserved
 
 
 def with_places(statement):
@@ -141,8 +138,8 @@ def outlet_stock(outlet: Outlet, *, page: int = 1, per_page: int = 24) -> Outlet
     page = min(max(page, 1), MAX_PAGE)
     conditions = [
         StockLevel.outlet_id == outlet.id,
-        available_quantity > 0,
-        *visibility_conditions(ProductFilters()),
+        StockLevel.available > 0,
+        Product.is_public,
     ]
 
     def in_stock(statement):
@@ -155,7 +152,7 @@ def outlet_stock(outlet: Outlet, *, page: int = 1, per_page: int = 24) -> Outlet
 
     total = db.session.scalar(in_stock(db.select(func.count(StockLevel.id))))
     rows = db.session.execute(
-        in_stock(db.select(Product, available_quantity))
+        in_stock(db.select(Product, StockLevel.available))
         .options(contains_eager(Product.certification), selectinload(Product.photos))
         .order_by(Evaluation.stars.desc(), Product.name_vi, Product.id)
         .limit(per_page)
@@ -195,15 +192,15 @@ def product_availability(product: Product) -> list[Availability]:
     nearness = case(*nearer, else_=ELSEWHERE)
     rows = db.session.execute(
         with_places(
-            db.select(Outlet, available_quantity, nearness)
+            db.select(Outlet, StockLevel.available, nearness)
             .join(StockLevel, StockLevel.outlet_id == Outlet.id)
             .join(places, places.c.outlet_id == Outlet.id)
             .where(
                 StockLevel.product_id == product.id,
                 Outlet.active.is_(True),
-                available_quantity > 0,
+                StockLevel.available > 0,
             )
-            .order_by(nearness, available_quantity.desc(), Outlet.name, Outlet.code)
+            .order_by(nearness, StockLevel.available.desc(), Outlet.name, Outlet.code)
         )
     ).all()
     return [Availability(outlet, available, near) for outlet, available, near in rows]

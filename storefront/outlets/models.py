@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint, event
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.accounts.models import User
@@ -84,11 +85,14 @@ class StockLevel(db.Model):
     outlet: Mapped[Outlet] = relationship()
     product: Mapped[Product] = relationship()
 
-    @property
+    # The one definition of these two rules, in Python on a level and in SQL in a query
+    # (StockLevel.available > 0); the same expression reads both ways.
+    @hybrid_property
     def available(self) -> int:
+        """What can still be sold or reserved: on hand − reserved (never below 0)."""
         return self.on_hand - self.reserved
 
-    @property
+    @hybrid_property
     def is_low(self) -> bool:
         return self.available <= self.low_stock_threshold
 

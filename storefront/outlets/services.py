@@ -110,7 +110,7 @@ def move_stock(
         result = apply_change(outlet, product, on_hand_change, reserved_change)
     if result.rowcount != 1:
         level = db.session.execute(
-            db.select(StockLevel.on_hand, StockLevel.reserved).where(
+            db.select(StockLevel.reserved, StockLevel.available).where(
                 StockLevel.outlet_id == outlet.id, StockLevel.product_id == product.id
             )
         ).one()
@@ -125,7 +125,7 @@ def move_stock(
             )
         # What the change takes from the available quantity.
         wanted = reserved_change - on_hand_change
-        raise OutOfStock(product, outlet, level.on_hand - level.reserved, wanted)
+        raise OutOfStock(product, outlet, level.available, wanted)
     move = StockMove(
         outlet_id=outlet.id,
         product_id=product.id,

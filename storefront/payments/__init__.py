@@ -1,5 +1,4 @@
+"""The payments blueprint; its pages are in routes.py (imported by create_app)."""
 from flask import Blueprint
 
 bp = Blueprint("payments", __name__)
-
-from storefront.payments import routes  # noqa: E402,F401

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from storefront.extensions import csrf, limiter
 from storefront.orders.models import Order
-from storefront.orders import routes as order_routes  # one rule for who may see an order
+from storefront.orders.access import viewable_order
 from storefront.orders.services import expire_if_due
 from storefront.payments import bp
 from storefront.payments.services import (
@@ -41,7 +41,7 @@ def card_payment_config(order: Order, access_key: str | None = None) -> dict[str
 @limiter.limit("30 per hour")  # card testers try many cards
 def pay(number: str):
     """Charge the card Stripe.js collected; answers what the browser does next, as JSON."""
-    order = order_routes.viewable_order(number, request.args.get("key"))
+    order = viewable_order(number, request.args.get("key"))
     payment_method_id = (request.get_json(silent=True) or {}).get("payment_method")
     try:
         attempt = start_card_payment(order, payment_method_id if isinstance(payment_method_id, str) else "")
@@ -53,7 +53,7 @@ def pay(number: str):
 @bp.get("/orders/<number>/payment")
 def payment_status(number: str):
     """The order's status, for the card form to poll until the webhook has arrived."""
-    order = order_routes.viewable_order(number, request.args.get("key"))
+    order = viewable_order(number, request.args.get("key"))
     expire_if_due(order)
     return jsonify(status=order.status, paid=order.paid_at is not None)
 

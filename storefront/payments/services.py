@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from config import card_payments_configured
 from storefront.accounts.models import User
 from storefront.clock import utcnow
 from storefront.extensions import db
@@ -42,7 +43,6 @@ from storefront.transactions import transaction
 
 log = logging.getLogger(__name__)
 
-STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
 # What Stripe.js hands over: a PaymentMethod, or the Card of a token where the Stripe.js in
 # use has no createPaymentMethod (localstripe's); the PaymentIntents API takes both.
 PAYMENT_METHOD_ID = re.compile(r"^(pm|card)_[A-Za-z0-9_]{1,200}$")
@@ -59,7 +59,7 @@ class PaymentError(ValueError):
 
 def stripe_enabled() -> bool:
     """Card payment is offered only when all three Stripe keys are configured."""
-    return all(current_app.config.get(key) for key in STRIPE_KEYS)
+    return card_payments_configured(current_app.config)
 
 
 def configure_stripe() -> None:

@@ -89,6 +89,7 @@ class Scope:
     # Sets several indicators read, computed once per request into temporary tables (see
     # computed_once): the products certified on the day, and the growth report's rows.
     certified: Table | None = None
+    producers: Table | None = None  # the OCOP producers (id) on the day
     growth: Table | None = None
     todays_areas: bool = False  # the provinces named as they are today (merged ones as their successor)
 
@@ -184,8 +185,11 @@ def recertified(scope: Scope):
 
 def ocop_producers(scope: Scope, counted):
     """The producers with a product certified in the area on the day, `counted` a condition on Producer."""
-    certified = certified_on_day(scope)
-    producer_ids = select(Product.producer_id).join(certified, certified.c.id == Product.id)
+    if scope.producers is not None:
+        producer_ids = select(scope.producers.c.id)
+    else:
+        certified = certified_on_day(scope)
+        producer_ids = select(Product.producer_id).join(certified, certified.c.id == Product.id)
     return select(Producer.id, counted.label("counted")).where(Producer.id.in_(producer_ids))
 
 
@@ -287,9 +291,9 @@ def population(code: str, scope: Scope):
     return POPULATIONS[code](scope).subquery("population")
 
 
-CERTIFIED_READERS = {"certified", "four_star", "five_star", "potential_five_star", "cooperative_share",
-                     "enterprise_share", "organised_share", "women_led_share", "ethnic_minority_share",
-                     "modern_channel_share"}
+PRODUCER_READERS = {"cooperative_share", "enterprise_share", "organised_share", "women_led_share",
+                    "ethnic_minority_share", "modern_channel_share"}
+CERTIFIED_READERS = {"certified", "four_star", "five_star", "potential_five_star"} | PRODUCER_READERS
 TABLE_NUMBERS = count(1)
 
 
@@ -307,14 +311,32 @@ def certified_table(scope: Scope) -> Iterator[Table]:
 
 
 @contextmanager
+def producers_table(scope: Scope) -> Iterator[Table]:
+    """The OCOP producers on the scope's day (id), as a temporary table: six indicators read
+    them, and finding them joins every certified product to its wide product row."""
+    name = f"plan_producers_{next(TABLE_NUMBERS)}"
+    certified = certified_on_day(scope)
+    connection = db.session.connection()
+    connection.execute(CreateTemporaryTableAs(
+        name, select(Product.producer_id.label("id")).join(certified, certified.c.id == Product.id).distinct()))
+    connection.exec_driver_sql(f"CREATE INDEX ix_{name} ON {name} (id)")
+    try:
+        yield Table(name, MetaData(), Column("id", Integer))
+    finally:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+
+
+@contextmanager
 def computed_once(scope: Scope, codes) -> Iterator[Scope]:
     """The scope with what several of the indicators `codes` read computed once, for the
     queries made inside: the products certified on the day (a window over every evaluation,
-    read by ten indicators) and the growth report's rows (the report's own temporary table)."""
+    read by ten indicators), their producers (read by six) and the growth report's rows (the report's own temporary table)."""
     codes = set(codes)
     with ExitStack() as stack:
         if len(codes & CERTIFIED_READERS) > 1:
             scope = replace(scope, certified=stack.enter_context(certified_table(scope)))
+        if len(codes & PRODUCER_READERS) > 1:
+            scope = replace(scope, producers=stack.enter_context(producers_table(scope)))
         if GROWTH_RATIO in codes:
             scope = replace(scope, growth=stack.enter_context(growth_rows_table(**growth_arguments(scope))))
         yield scope

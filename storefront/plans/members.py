@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -14,6 +14,7 @@ from storefront.catalog.labels import GROUP_LABELS, PRODUCER_KIND_LABELS
 from storefront.query_args import parse_int
 from storefront.catalog.models import PRODUCT_GROUPS, Area, Producer, Product, slugify
 from storefront.extensions import db
+from storefront.i18n import file_product_name
 from storefront.outlets.directory import outlet_places
 from storefront.outlets.models import Outlet
 from storefront.plans.indicators import BY_CODE, Scope, population
@@ -48,7 +49,7 @@ def members_select(code: str, scope: Scope, filters: MemberFilters):
     district = aliased(Area)
     if kind == "products":
         statement = (
-            select(Product.id, Product.code, Product.name_vi.label("name"), district.name.label("district"),
+            select(Product.id, Product.code, Product.name_vi.label("name"), Product.name_en, district.name.label("district"),
                    district.code.label("district_code"), Product.group.label("detail"),
                    Product.certified_stars.label("stars"), rows.c.counted)
             .join(rows, rows.c.id == Product.id).outerjoin(district, district.id == Product.district_id)
@@ -125,15 +126,24 @@ def detail_label(kind: str, detail: str | None) -> str:
     return str(labels.get(detail, detail or ""))
 
 
+def member_sheet_title(code: str) -> str:
+    """The file's sheet name: what the rows are, in the visitor's language (a label would not fit 31 characters)."""
+    return {"products": _("Products"), "producers": _("Producers"), "districts": _("Districts"),
+            "outlets": _("Sales points")}[BY_CODE[code].members]
+
+
 def member_table(code: str, scope: Scope, filters: MemberFilters):
     """Every row for a file: a header, then one line each (as the rows come from the database)."""
     kind = BY_CODE[code].members
-    header = [_("Code"), _("Name"), _("District"), _("Group") if kind == "products" else _("Kind"), _("Counted")]
+    # "Name" alone is translated as a person's name; here it names products, producers, districts or outlets.
+    header = [_("Code"), pgettext("member file", "Name"), _("District"),
+              _("Group") if kind == "products" else _("Kind"), _("Counted")]
     if kind == "producers":
         header += [_("Phone"), _("Email")]
     yield header
     for row in db.session.execute(members_select(code, scope, filters).execution_options(yield_per=1000)):
-        line = [row.code, row.name, row.district or "", detail_label(kind, row.detail), _("yes") if row.counted else _("no")]
+        name = file_product_name(row.name, row.name_en) if kind == "products" else row.name
+        line = [row.code, name, row.district or "", detail_label(kind, row.detail), _("yes") if row.counted else _("no")]
         if kind == "producers":
             line += [row.phone, row.email]
         yield line

@@ -30,6 +30,7 @@ from storefront.plans.indicators import (
     progress,
     target_status,
 )
+from storefront.plans.kept import data_marks, keep_measure, kept_measures
 from storefront.plans.models import GROWTH_RATIO, Plan, PlanIndicator
 from storefront.transactions import transaction
 
@@ -268,20 +269,42 @@ def plan_figures(plan: Plan, wanted: list[Indicator], *, today: date | None) -> 
     targets = {target.indicator: target for target in plan.targets}
     # The change since the start is worth its query for the plan's own targets only.
     starting = [indicator.code for indicator in wanted if indicator.level and indicator.code in targets]
+    scope = plan_scope(plan, today=today)
+    before = plan_scope(plan, day=plan.starts_on - timedelta(days=1))
+    now, then = plan_measures(scope, [indicator.code for indicator in wanted], before, starting)
     figures = []
-    with (computed_once(plan_scope(plan, today=today), [indicator.code for indicator in wanted]) as scope,
-          computed_once(plan_scope(plan, day=plan.starts_on - timedelta(days=1)), starting) as before):
-        for indicator in wanted:
-            found = measure(indicator.code, scope)
-            value = found.value(indicator.unit)
-            target = targets.get(indicator.code)
-            at_start = measure(indicator.code, before).value(indicator.unit) if indicator.code in starting else None
-            figures.append(IndicatorFigure(
-                indicator=indicator, target=target, measure=found, value=value, at_start=at_start,
-                status=target_status(value, target.low, indicator.code) if target else None,
-                progress=progress(value, target.low, indicator.code) if target else Fraction(0),
-            ))
+    for indicator in wanted:
+        found = now[indicator.code]
+        value = found.value(indicator.unit)
+        target = targets.get(indicator.code)
+        at_start = then[indicator.code].value(indicator.unit) if indicator.code in starting else None
+        figures.append(IndicatorFigure(
+            indicator=indicator, target=target, measure=found, value=value, at_start=at_start,
+            status=target_status(value, target.low, indicator.code) if target else None,
+            progress=progress(value, target.low, indicator.code) if target else Fraction(0),
+        ))
     return Dashboard(plan=plan, day=scope.day, figures=figures)
+
+
+def plan_measures(scope: Scope, codes: list[str], before: Scope, starting: list[str]
+                  ) -> tuple[dict[str, Measure], dict[str, Measure]]:
+    """The measures of `codes` on the scope's day and of `starting` on the day before the
+    period: those kept in the cache for the data as it is now, the others worked out (what
+    several of them read computed once) and kept."""
+    marks = data_marks(codes)
+    now, then = kept_measures(codes, scope, marks), kept_measures(starting, before, marks)
+    missing_now = [code for code in codes if code not in now]
+    missing_then = [code for code in starting if code not in then]
+    if missing_now or missing_then:
+        with (computed_once(scope, missing_now) as computing_now,
+              computed_once(before, missing_then) as computing_then):
+            for code in missing_now:
+                now[code] = measure(code, computing_now)
+                keep_measure(code, scope, marks, now[code])
+            for code in missing_then:
+                then[code] = measure(code, computing_then)
+                keep_measure(code, before, marks, then[code])
+    return now, then
 
 
 def indicator_months(plan: Plan, code: str, *, today: date | None = None) -> list[tuple[str, Fraction | None]]:

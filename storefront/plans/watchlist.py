@@ -17,6 +17,7 @@ from storefront.query_args import parse_int
 from storefront.catalog.models import CERTIFIED_MIN_STARS, PRODUCT_GROUPS, Area, Evaluation, Producer, Product
 from storefront.clock import utc_start_of, vietnam_today
 from storefront.extensions import db
+from storefront.i18n import file_product_name
 from storefront.plans.models import ScheduledReevaluation
 from storefront.sales.models import SaleLine
 from storefront.transactions import once_more_if_raced
@@ -73,7 +74,7 @@ def watch_select(filters: WatchFilters, today: date):
     district = aliased(Area)
     statement = (
         select(
-            Product.id, Product.code, Product.name_vi.label("name"), Product.group, district.name.label("district"),
+            Product.id, Product.code, Product.name_vi.label("name"), Product.name_en, Product.group, district.name.label("district"),
             status.label("status"), certificate.stars, certificate.expires_on, latest_revoked.c.revoked_at,
             Producer.name.label("producer"), Producer.contact_person, Producer.phone, Producer.email,
             func.coalesce(sales.c.revenue, 0).label("sales"),
@@ -128,7 +129,7 @@ def watchlist_table(filters: WatchFilters, status_labels: dict, today: date | No
            _("Contact person"), _("Phone"), _("Email"), _("Sales, last 12 months (VND)"),
            _("Re-evaluation scheduled on")]
     for row in db.session.execute(watch_select(filters, today or vietnam_today()).execution_options(yield_per=1000)):
-        yield [row.code, row.name, row.district or "", str(status_labels[row.status]), row.stars, row.expires_on,
+        yield [row.code, file_product_name(row.name, row.name_en), row.district or "", str(status_labels[row.status]), row.stars, row.expires_on,
                row.producer, row.contact_person, row.phone, row.email, int(row.sales), row.scheduled_on]
 
 

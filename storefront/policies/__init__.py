@@ -4,5 +4,3 @@ to search engines and social networks (storefront.policies.meta)."""
 from flask import Blueprint
 
 bp = Blueprint("policies", __name__)
-
-from storefront.policies import routes  # noqa: E402,F401

@@ -1,7 +1,8 @@
 """The growth report as files and JSON, with the same figures as the page.
 
 The files speak the language of the page they are downloaded from (Vietnamese from the command
-line): headers, status words, group and producer kinds, dates; product names stay as registered.
+line): headers, status words, group and producer kinds, dates, and product names where the
+product has an English one (the registered Vietnamese name otherwise).
 The file words have their own translation context ("growth file"), since a short header may
 read otherwise than the page's label for the same thing. Money is whole đồng,
 ratios are rounded to two decimals exactly as the page shows them, dates are dates. Files are
@@ -18,6 +19,7 @@ from flask import url_for
 from flask_babel import force_locale, lazy_pgettext, pgettext
 
 from storefront.catalog.labels import PRODUCER_KIND_LABELS, group_label
+from storefront.i18n import file_product_name
 from storefront.reports.services import (
     GrowthPage,
     GrowthRow,
@@ -65,7 +67,7 @@ class ExportColumn:
 
 COLUMNS = (
     ExportColumn(lazy_pgettext("growth file", "Product code"), lambda r: r.code),
-    ExportColumn(lazy_pgettext("growth file", "Product name"), lambda r: r.name),
+    ExportColumn(lazy_pgettext("growth file", "Product name"), lambda r: file_product_name(r.name, r.name_en)),
     ExportColumn(lazy_pgettext("growth file", "Province"), lambda r: r.province),
     ExportColumn(lazy_pgettext("growth file", "District"), lambda r: r.district),
     ExportColumn(lazy_pgettext("growth file", "Group"), lambda r: r.group, words=group_label),
@@ -163,6 +165,7 @@ def growth_row_json(row: GrowthRow) -> dict:
     return {
         "code": row.code,
         "name": row.name,
+        "name_en": row.name_en,
         "province": row.province,
         "district": row.district,
         "group": row.group,

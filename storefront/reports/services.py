@@ -98,7 +98,8 @@ class GrowthRow:
     product_id: int
     code: str
     slug: str
-    name: str
+    name: str  # as registered, in Vietnamese
+    name_en: str | None
     group: str
     producer_kind: str
     province: str
@@ -256,7 +257,7 @@ def rows_query(table, order: ReportOrder):
     """The rows with their names, in the order asked; ties and then missing values last."""
     district, province = named_areas()
     statement = (
-        select(table, Product.slug, Product.name_vi, province.name.label("province_name"),
+        select(table, Product.slug, Product.name_vi, Product.name_en, province.name.label("province_name"),
                district.name.label("district_name"))
         .join(Product, Product.id == table.c.product_id)
         .join(province, province.id == table.c.province_id)

@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from storefront.accounts.models import User
-from storefront.catalog.listing import ProductFilters, visibility_conditions
 from storefront.catalog.models import Product
 from storefront.catalog.services import slugify
 from storefront.clock import utc_start_of, utcnow, vietnam_today
@@ -97,9 +96,10 @@ def new_sale_number(outlet: Outlet) -> str:
 
 
 def available_at(outlet: Outlet):
-    """available = on_hand − reserved at this outlet; 0 where the outlet never had the product."""
+    """What is available at this outlet (StockLevel.available), and the join to its level;
+    pos_items counts 0 where the outlet never had the product."""
     level = and_(StockLevel.product_id == Product.id, StockLevel.outlet_id == outlet.id)
-    return StockLevel.on_hand - StockLevel.reserved, level
+    return StockLevel.available, level
 
 
 def pos_items(outlet: Outlet, product_ids: list[int]) -> dict[int, PosItem]:
@@ -143,8 +143,7 @@ def search_pos_items(outlet: Outlet, text: str, *, limit: int) -> tuple[list[Pos
         db.select(Product.id)
         .join(StockLevel, level)
         .where(
-            *visibility_conditions(ProductFilters()),
-            Product.group != "tourism",
+            Product.is_sellable,
             available > 0,
             or_(by_code, by_name),
         )

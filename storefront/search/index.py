@@ -39,14 +39,8 @@ from whoosh.searching import Results, Searcher
 from whoosh.sorting import Count, FieldFacet, ScoreFacet
 from whoosh.writing import SegmentWriter
 
-from storefront.catalog.listing import (
-    MAX_QUERY_LENGTH,
-    Listing,
-    ProductFilters,
-    area_facet_scope,
-    build_facets,
-    load_products_in_order,
-)
+from storefront.catalog.filters import MAX_QUERY_LENGTH, Listing, ProductFilters
+from storefront.catalog.listing import area_facet_scope, build_facets, load_products_in_order
 from storefront.catalog.models import (
     CERTIFIED_MIN_STARS,
     Area,

@@ -187,6 +187,7 @@ def product_row(rng: random.Random, prefix: str, n: int, producers: list[dict], 
         "district_id": commune["district_id"],
         "certification_id": None,
         "certified_stars": None,
+        "certified_from": None,
         "certified_until": None,
         "created_at": now,
         "updated_at": now,
@@ -262,6 +263,7 @@ def set_certifications(first_id: int, last_id: int) -> None:
         .where(in_range)
         .values(
             certified_stars=select(Evaluation.stars).where(certificate).scalar_subquery(),
+            certified_from=select(Evaluation.issued_on).where(certificate).scalar_subquery(),
             certified_until=select(Evaluation.expires_on).where(certificate).scalar_subquery(),
         )
         .execution_options(synchronize_session=False)
