@@ -63,11 +63,13 @@ class ExportColumn:
     value: Callable[[GrowthRow], object]
     kind: str = "text"  # text, whole (a count or a year), money, ratio or date
     words: Callable[[str], object] | None = None  # the value's word in the current language
+    by_language: bool = False  # the value is value(row, language): the file's language
 
 
 COLUMNS = (
     ExportColumn(lazy_pgettext("growth file", "Product code"), lambda r: r.code),
-    ExportColumn(lazy_pgettext("growth file", "Product name"), lambda r: file_product_name(r.name, r.name_en)),
+    ExportColumn(lazy_pgettext("growth file", "Product name"), lambda r, language: file_product_name(r.name, r.name_en, language),
+                 by_language=True),
     ExportColumn(lazy_pgettext("growth file", "Province"), lambda r: r.province),
     ExportColumn(lazy_pgettext("growth file", "District"), lambda r: r.district),
     ExportColumn(lazy_pgettext("growth file", "Group"), lambda r: r.group, words=group_label),
@@ -109,9 +111,11 @@ def headers(language: str) -> list[str]:
         return [str(column.header) for column in COLUMNS]
 
 
-def in_words(column: ExportColumn) -> Callable[[GrowthRow], object]:
-    """The column's value for a row, as its word in the current language when the column
-    has words: each word translated once per file, not once per row."""
+def in_words(column: ExportColumn, language: str) -> Callable[[GrowthRow], object]:
+    """The column's value for a row in the file's `language`, as its word when the column has
+    words: each word translated once per file, not once per row."""
+    if column.by_language:
+        return lambda row: column.value(row, language)
     if column.words is None:
         return column.value
     said: dict[object, str] = {}
@@ -129,7 +133,7 @@ def table(rows: Iterable[GrowthRow], language: str = "vi") -> Iterator[list[obje
     """The header, then one list of typed values per row, in COLUMNS order, in `language`."""
     with force_locale(language):
         yield [str(column.header) for column in COLUMNS]
-        values = [in_words(column) for column in COLUMNS]
+        values = [in_words(column, language) for column in COLUMNS]
         for row in rows:
             yield [value(row) for value in values]
 
