@@ -20,7 +20,8 @@ In process, the median of `--repeat` runs of:
 the figure is each page's time over the aggregate's, in wall time and in this process's CPU
 time (on SQLite the database's work whatever else loads the machine; on PostgreSQL the client's
 only). Then, on the --export-products database
-(enough products for 100,000 rows; 0 leaves the downloads out), the CSV and XLSX downloads of every row, each timed with
+(enough products for 100,000 rows; 0 leaves the downloads out), the CSV and XLSX downloads of every row, each timed (on
+PostgreSQL with its session's server CPU time too, from /proc) with
 the peak of Python's memory while it is written (tracemalloc, in a second run), as the file grows.
 Figures go to stdout and, under "Growth report", to bench/RESULTS.md (not with --no-record).
 """
@@ -129,17 +130,43 @@ def measure_downloads(env: dict, url: str) -> dict:
     app = in_process_app(env, url)
     figures = {}
     with app.test_request_context(), tempfile.TemporaryFile() as file:
+        backend = backend_pid(url)
         for kind in ("csv", "xlsx"):
-            started, started_cpu = time.perf_counter(), time.process_time()
+            started, started_cpu, started_server = time.perf_counter(), time.process_time(), server_cpu(backend)
             rows = write(kind, file)
             seconds, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+            server = None if backend is None else server_cpu(backend) - started_server
             tracemalloc.start()
             write(kind, file)
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-            figures[kind] = {"seconds": seconds, "cpu": cpu, "rows": rows, "bytes": file.tell(), "peak": peak}
+            figures[kind] = {"seconds": seconds, "cpu": cpu, "server": server, "rows": rows, "bytes": file.tell(),
+                             "peak": peak}
         db.engine.dispose()
     return figures
+
+
+def backend_pid(url: str) -> int | None:
+    """The process of the PostgreSQL session the downloads are read through (the pool hands
+    the one connection back each time); none on SQLite, which works in this process."""
+    from sqlalchemy import text
+
+    from storefront.extensions import db
+
+    if not url.startswith("postgresql"):
+        return None
+    pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+    db.session.remove()
+    return pid
+
+
+def server_cpu(pid: int | None) -> float:
+    """The CPU seconds the PostgreSQL backend `pid` has used so far, read from /proc: the
+    server runs on this machine (require_loopback). Parallel workers, if any, are not in it."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def page_line(database: str, url: str, products: int, figures: dict) -> str:
@@ -160,7 +187,10 @@ def page_line(database: str, url: str, products: int, figures: dict) -> str:
 
 def download_line(database: str, url: str, products: int, lines: int, figures: dict) -> str:
     parts = [
-        f"{kind.upper()} {found['rows']:,} rows in {found['seconds']:.1f} s, CPU {found['cpu']:.1f} s ({found['bytes'] / 2**20:.1f} MB written, "
+        f"{kind.upper()} {found['rows']:,} rows in {found['seconds']:.1f} s, CPU {found['cpu']:.1f} s"
+        + ("" if found["server"] is None else
+           f" + server {found['server']:.1f} s = {found['cpu'] + found['server']:.1f} s")
+        + f" ({found['bytes'] / 2**20:.1f} MB written, "
         f"Python memory peak {found['peak'] / 2**20:.1f} MB)"
         for kind, found in figures.items()
     ]

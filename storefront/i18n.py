@@ -43,10 +43,11 @@ def current_language() -> str:
     return str(get_locale() or "vi")
 
 
-def file_product_name(name_vi: str, name_en: str | None) -> str:
+def file_product_name(name_vi: str, name_en: str | None, language: str | None = None) -> str:
     """A product's name in a downloaded file: its English name in English when it has one, the
-    registered Vietnamese name otherwise."""
-    return name_en or name_vi if current_language() == "en" else name_vi
+    registered Vietnamese name otherwise. `language` given (the file's, known once per file)
+    spares looking the current one up for every row."""
+    return name_en or name_vi if (language or current_language()) == "en" else name_vi
 
 
 def vnd(amount: int | None) -> str:

@@ -145,3 +145,22 @@ def test_the_last_12_months_read_from_monthly_sums_equal_the_ledgers_lines(edges
     page = growth_page(ReportFilters(), default_target=Decimal("1.5"), order=ReportOrder("trailing_revenue", True),
                        today=TODAY)
     assert [row.code for row in page.rows] == ["E-MIDDLE", "E-REFUND", "E-START", "E-END"]
+
+
+def test_a_period_starting_early_in_its_month_subtracts_the_days_before_it(app):
+    """[2025-11-05, 2026-11-05): the first month is read from its monthly sum less its first
+    four days, which must leave out exactly the lines before the period."""
+    today = date(2026, 11, 5)
+    outlet = make_outlet("QN-F")
+    product = make_product("Sản phẩm E-EARLY", stars=None, code="E-EARLY")
+    certify(product, date(2023, 1, 10))
+    sell(product, outlet, local(date(2025, 11, 1), 0, 0), 7_000_000, 1_000_000)    # the month's first day: out
+    sell(product, outlet, local(date(2025, 11, 4), 23, 59), 9_000_000, 2_000_000)  # the minute before: out
+    sell(product, outlet, local(date(2025, 11, 5), 0, 0), 1_000_000, 400_000)      # the first minute: in
+    sell(product, outlet, local(date(2025, 11, 30), 23, 59), 20_000, 5_000)        # the first month's last: in
+    sell(product, outlet, local(date(2026, 11, 4), 23, 59), 50_000, 20_000)        # the last minute: in
+    sell(product, outlet, local(date(2026, 11, 5), 0, 0), 8_000_000, 1_000_000)    # today: out
+    expected = {"E-EARLY": (1_070_000, 645_000)}
+    for order in (ReportOrder("trailing_revenue", descending=True), ReportOrder("code")):
+        page = growth_page(ReportFilters(), default_target=Decimal("1.5"), order=order, today=today)
+        assert {row.code: (row.trailing_revenue, row.trailing_profit) for row in page.rows} == expected

@@ -246,7 +246,7 @@ def growth_arguments(scope: Scope) -> dict:
     its years, due by the day judged."""
     return dict(filters=ReportFilters(provinces=scope.province_ids, certification_years=scope.years),
                 today=scope.judged_on or scope.day,
-                default_target=hundredths(current_app.config["GROWTH_TARGET_DEFAULT"]), trailing=None)
+                default_target=hundredths(current_app.config["GROWTH_TARGET_DEFAULT"]))
 
 
 def meeting_growth_target(scope: Scope):

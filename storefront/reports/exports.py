@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
 from typing import BinaryIO
 
 from flask import url_for
 from flask_babel import force_locale, lazy_pgettext, pgettext
 
 from storefront.catalog.labels import PRODUCER_KIND_LABELS, group_label
-from storefront.i18n import current_language, file_product_name
+from storefront.i18n import file_product_name
 from storefront.reports.services import (
     GrowthPage,
     GrowthRow,
@@ -58,32 +57,29 @@ def declared_years_text(row: GrowthRow) -> str:
         if missing else declared
 
 
-@lru_cache(maxsize=None)
-def kind_name(kind: str, key: str, language: str) -> str:
-    """A group's or a kind of producer's name in the file's language (looked up once per process)."""
-    with force_locale(language):
-        return group_label(key) if kind == "group" else str(PRODUCER_KIND_LABELS.get(key, key))
-
-
 @dataclass(frozen=True)
 class ExportColumn:
     header: object  # a lazy string, read in the file's language
     value: Callable[[GrowthRow], object]
     kind: str = "text"  # text, whole (a count or a year), money, ratio or date
+    words: Callable[[str], object] | None = None  # the value's word in the current language
+    by_language: bool = False  # the value is value(row, language): the file's language
 
 
 COLUMNS = (
     ExportColumn(lazy_pgettext("growth file", "Product code"), lambda r: r.code),
-    ExportColumn(lazy_pgettext("growth file", "Product name"), lambda r: file_product_name(r.name, r.name_en)),
+    ExportColumn(lazy_pgettext("growth file", "Product name"), lambda r, language: file_product_name(r.name, r.name_en, language),
+                 by_language=True),
     ExportColumn(lazy_pgettext("growth file", "Province"), lambda r: r.province),
     ExportColumn(lazy_pgettext("growth file", "District"), lambda r: r.district),
-    ExportColumn(lazy_pgettext("growth file", "Group"), lambda r: kind_name("group", r.group, current_language())),
-    ExportColumn(lazy_pgettext("growth file", "Kind of producer"), lambda r: kind_name("kind", r.producer_kind, current_language())),
+    ExportColumn(lazy_pgettext("growth file", "Group"), lambda r: r.group, words=group_label),
+    ExportColumn(lazy_pgettext("growth file", "Kind of producer"), lambda r: r.producer_kind,
+                 words=lambda kind: PRODUCER_KIND_LABELS.get(kind, kind)),
     ExportColumn(lazy_pgettext("growth file", "Stars now"), lambda r: r.stars, "whole"),
     ExportColumn(lazy_pgettext("growth file", "Stars at certification"), lambda r: r.first_stars, "whole"),
     ExportColumn(lazy_pgettext("growth file", "Certified on"), lambda r: r.certified_on, "date"),
     ExportColumn(lazy_pgettext("growth file", "Year one ends"), lambda r: r.year_one_ends, "date"),
-    ExportColumn(lazy_pgettext("growth file", "Certificate now"), lambda r: str(CERTIFICATE_WORDS[r.certificate])),
+    ExportColumn(lazy_pgettext("growth file", "Certificate now"), lambda r: r.certificate, words=CERTIFICATE_WORDS.__getitem__),
     ExportColumn(lazy_pgettext("growth file", "Valid until"), lambda r: r.certified_until, "date"),
     ExportColumn(lazy_pgettext("growth file", "Revoked on"), lambda r: r.revoked_on, "date"),
     ExportColumn(lazy_pgettext("growth file", "Baseline revenue"), lambda r: r.baseline_revenue, "money"),
@@ -92,15 +88,15 @@ COLUMNS = (
     ExportColumn(lazy_pgettext("growth file", "Year-one profit"), lambda r: r.profit, "money"),
     ExportColumn(lazy_pgettext("growth file", "Revenue ratio"), lambda r: rounded_ratio(r.revenue, r.baseline_revenue), "ratio"),
     ExportColumn(lazy_pgettext("growth file", "Profit ratio"), lambda r: rounded_ratio(r.profit, r.baseline_profit), "ratio"),
-    ExportColumn(lazy_pgettext("growth file", "Declaration"), lambda r: str(DECLARATION_WORDS[r.declaration])),
+    ExportColumn(lazy_pgettext("growth file", "Declaration"), lambda r: r.declaration, words=DECLARATION_WORDS.__getitem__),
     ExportColumn(lazy_pgettext("growth file", "Years declared"), declared_years_text),
     ExportColumn(lazy_pgettext("growth file", "Declared revenue"), lambda r: r.declared_revenue, "money"),
     ExportColumn(lazy_pgettext("growth file", "Declared profit"), lambda r: r.declared_profit, "money"),
     ExportColumn(lazy_pgettext("growth file", "Declared revenue ratio"), lambda r: rounded_ratio(r.declared_revenue, r.baseline_revenue), "ratio"),
     ExportColumn(lazy_pgettext("growth file", "Declared profit ratio"), lambda r: rounded_ratio(r.declared_profit, r.baseline_profit), "ratio"),
-    ExportColumn(lazy_pgettext("growth file", "Basis"), lambda r: str(BASIS_WORDS[r.basis])),
+    ExportColumn(lazy_pgettext("growth file", "Basis"), lambda r: r.basis, words=BASIS_WORDS.__getitem__),
     ExportColumn(lazy_pgettext("growth file", "Target"), lambda r: r.target, "ratio"),
-    ExportColumn(lazy_pgettext("growth file", "Status"), lambda r: str(STATUS_WORDS[r.status])),
+    ExportColumn(lazy_pgettext("growth file", "Status"), lambda r: r.status, words=STATUS_WORDS.__getitem__),
     ExportColumn(lazy_pgettext("growth file", "Revenue, last 12 months"), lambda r: r.trailing_revenue, "money"),
     ExportColumn(lazy_pgettext("growth file", "Profit, last 12 months"), lambda r: r.trailing_profit, "money"),
     ExportColumn(lazy_pgettext("growth file", "Revenue ratio, last 12 months"), lambda r: rounded_ratio(r.trailing_revenue, r.baseline_revenue), "ratio"),
@@ -115,12 +111,31 @@ def headers(language: str) -> list[str]:
         return [str(column.header) for column in COLUMNS]
 
 
+def in_words(column: ExportColumn, language: str) -> Callable[[GrowthRow], object]:
+    """The column's value for a row in the file's `language`, as its word when the column has
+    words: each word translated once per file, not once per row."""
+    if column.by_language:
+        return lambda row: column.value(row, language)
+    if column.words is None:
+        return column.value
+    said: dict[object, str] = {}
+
+    def word(row: GrowthRow) -> str:
+        key = column.value(row)
+        if key not in said:
+            said[key] = str(column.words(key))
+        return said[key]
+
+    return word
+
+
 def table(rows: Iterable[GrowthRow], language: str = "vi") -> Iterator[list[object]]:
     """The header, then one list of typed values per row, in COLUMNS order, in `language`."""
     with force_locale(language):
         yield [str(column.header) for column in COLUMNS]
+        values = [in_words(column, language) for column in COLUMNS]
         for row in rows:
-            yield [column.value(row) for column in COLUMNS]
+            yield [value(row) for value in values]
 
 
 def growth_csv(rows: Iterable[GrowthRow], language: str = "vi") -> Iterator[bytes]:

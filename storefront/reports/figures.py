@@ -39,11 +39,13 @@ from sqlalchemy import (
     event,
     func,
     literal_column,
+    null,
     or_,
     select,
     true,
+    tuple_,
     type_coerce,
-    union_all,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
@@ -266,46 +268,67 @@ def summed(revenue, profit) -> tuple:
     return (cast(func.sum(revenue), BigInteger).label("revenue"), cast(func.sum(profit), BigInteger).label("profit"))
 
 
-def whole_months(first_day: date, end_day: date) -> tuple[date, date]:
-    """The first and the after-last whole calendar month of the days [first_day, end_day), as
-    first days; the days before and after them are the period's partial edge months. For a
-    period of at least a month, as the last 12 months are."""
-    first_month = first_day if first_day.day == 1 else first_day.replace(day=1) + relativedelta(months=1)
-    return first_month, end_day.replace(day=1)
+def trailing_parts(product_id, first_day: date, end_day: date) -> list[tuple[int, object]]:
+    """Revenue and profit of a product over the Vietnamese days [first_day, end_day) (the last
+    12 months) as (sign, part) pairs to add up, each part one range of an index: the months
+    the period touches from the ledger's monthly sums (SaleMonth), less the lines of those
+    months outside the period, or plus the lines inside the period of a first month left out.
+    Whichever of the two the first month takes reads fewer of its days; of the last month, the
+    days after the period are those from today on, where the ledger holds next to no lines."""
+    first_month = first_day.replace(day=1)
+    second_month = first_month + relativedelta(months=1)
+    after_month = (end_day - relativedelta(days=1)).replace(day=1) + relativedelta(months=1)
+    if (first_day - first_month).days <= (second_month - first_day).days:
+        months_from, first_edge = first_month, (-1, first_month, first_day)
+    else:
+        months_from, first_edge = second_month, (1, first_day, second_month)
+
+    def lines(first, end):
+        return (select(*summed(SaleLine.amount, SaleLine.amount - SaleLine.cost_amount))
+                .where(SaleLine.product_id == product_id, SaleLine.counts_at >= utc_start_of(first),
+                       SaleLine.counts_at < utc_start_of(end)))
+
+    months = (select(*summed(SaleMonth.revenue, SaleMonth.profit))
+              .where(SaleMonth.product_id == product_id, SaleMonth.month >= months_from, SaleMonth.month < after_month))
+    return [(1, months), (first_edge[0], lines(*first_edge[1:])), (-1, lines(end_day, after_month))]
 
 
-def trailing_sums(filters, calendar: Calendar, first_day: date, end_day: date):
-    """Revenue and profit per product over the Vietnamese days [first_day, end_day) (the last
-    12 months), for the products whose year one is over by then: the whole months from the
-    ledger's monthly sums (SaleMonth, a row per product and month), the partial months at
-    either edge from the ledger's lines, each one range of an index per product."""
-    first_month, end_month = whole_months(first_day, end_day)
-    starts, ends = utc_start_of(first_day), utc_start_of(end_day)
-    months = and_(SaleMonth.month >= first_month, SaleMonth.month < end_month)
-    edges = or_(and_(SaleLine.counts_at >= starts, SaleLine.counts_at < utc_start_of(first_month)),
-                and_(SaleLine.counts_at >= utc_start_of(end_month), SaleLine.counts_at < ends))
-    due = of_first_certification(lambda day: calendar.utc_start_of(calendar.a_year_after(day))) <= ends
-    month_sums = summed(SaleMonth.revenue, SaleMonth.profit)
-    line_sums = summed(SaleLine.amount, SaleLine.amount - SaleLine.cost_amount)
-    if calendar.postgresql:
-        products = filtered(select(Product.id.label("product_id")).where(due), filters, of_first_certification()
-                            ).subquery("due_product")
-        in_months = (select(*month_sums).where(SaleMonth.product_id == products.c.product_id, months)
-                     .lateral("in_months"))
-        at_edges = select(*line_sums).where(SaleLine.product_id == products.c.product_id, edges).lateral("at_edges")
-        return select(
-            products.c.product_id,
-            (func.coalesce(in_months.c.revenue, 0) + func.coalesce(at_edges.c.revenue, 0)).label("revenue"),
-            (func.coalesce(in_months.c.profit, 0) + func.coalesce(at_edges.c.profit, 0)).label("profit"),
-        ).join(in_months, true()).join(at_edges, true()).subquery()
-    parts = [
-        filtered(select(Product.id.label("product_id"), *sums).select_from(Product)
-                 .join(table, and_(table.c.product_id == Product.id, period, due))
-                 .group_by(Product.id), filters, of_first_certification())
-        for table, period, sums in ((SaleMonth.__table__, months, month_sums), (SaleLine.__table__, edges, line_sums))
+def fill_trailing_sums(table, first_day: date, end_day: date) -> list:
+    """The statements that fill the last 12 months' columns of the report's temporary table,
+    for its rows whose year one is over by end_day: a second pass over those rows only, rather
+    than every product's sums joined into the one statement that makes the table."""
+    t = table.c
+    due = t.year_one_ends <= end_day
+    parts = [(sign, part.correlate(table).subquery(f"part_{number}"))
+             for number, (sign, part) in enumerate(trailing_parts(t.product_id, first_day, end_day))]
+
+    def total(name):
+        return sum_of(sign * func.coalesce(part.c[name], 0) for sign, part in parts)
+
+    return [
+        update(table).where(due).values({
+            tuple_(t.trailing_revenue, t.trailing_profit):
+                select(total("revenue"), total("profit")).select_from(one_row_each(part for _sign, part in parts))
+                .scalar_subquery(),
+        }),
+        update(table).where(due).values(trailing_revenue_ratio=ratio(t.trailing_revenue, t.baseline_revenue),
+                                        trailing_profit_ratio=ratio(t.trailing_profit, t.baseline_profit)),
     ]
-    both = union_all(*parts).subquery("parts")
-    return select(both.c.product_id, *summed(both.c.revenue, both.c.profit)).group_by(both.c.product_id).subquery()
+
+
+def one_row_each(parts):
+    """Single-row subqueries side by side."""
+    first, *rest = parts
+    for part in rest:
+        first = first.join(part, true())
+    return first
+
+
+def sum_of(terms):
+    first, *rest = terms
+    for term in rest:
+        first = first + term
+    return first
 
 
 def plan_growth_targets(name: str):
@@ -319,10 +342,9 @@ def plan_growth_targets(name: str):
     )
 
 
-def growth_select(filters, *, today: date, default_target: int, calendar: Calendar, trailing: tuple | None):
+def growth_select(filters, *, today: date, default_target: int, calendar: Calendar):
     """The report's rows as one SELECT: a column per figure, status and basis included.
-    `default_target` is in hundredths; `trailing` the Vietnamese days [first, end) of the last
-    12 months, to sum them too (for sorting on them, or a file)."""
+    `default_target` is in hundredths."""
     products = report_products(filters, calendar, today)
     p = products.c
     year_one = sales_sums(filters, calendar)
@@ -353,13 +375,6 @@ def growth_select(filters, *, today: date, default_target: int, calendar: Calend
         .outerjoin(second_declared, and_(second_declared.product_id == p.product_id,
                                          second_declared.year == p.first_year + 1))
     )
-    if trailing is not None:
-        last_months = trailing_sums(filters, calendar, *trailing)
-        due = p.year_one_ends <= today
-        statement = statement.add_columns(
-            case((due, func.coalesce(last_months.c.revenue, 0))).label("trailing_revenue"),
-            case((due, func.coalesce(last_months.c.profit, 0))).label("trailing_profit"),
-        ).outerjoin(last_months, last_months.c.product_id == p.product_id)
     return judged(weighed(fenced(statement, "figures"), calendar), today=today, filters=filters)
 
 
@@ -418,10 +433,6 @@ def judged(weighed_rows, *, today: date, filters):
         else_="below",
     )
 
-    def ratio(value, baseline):
-        """For sorting only; every shown ratio is computed exactly from the two integers."""
-        return case((baseline > 0, cast(value, Float) / cast(baseline, Float)))
-
     def bucket(value, baseline):
         """How many of the histogram's edges the ratio reaches, compared exactly."""
         return case((baseline > 0, sum(case((value * 100 >= edge * baseline, 1), else_=0) for edge in RATIO_EDGES)))
@@ -436,14 +447,14 @@ def judged(weighed_rows, *, today: date, filters):
         bucket(f.compared_revenue, f.baseline_revenue).label("revenue_bucket"),
         bucket(f.compared_profit, f.baseline_profit).label("profit_bucket"),
     )
-    if "trailing_revenue" in weighed_rows.c:
-        statement = statement.add_columns(
-            ratio(f.trailing_revenue, f.baseline_revenue).label("trailing_revenue_ratio"),
-            ratio(f.trailing_profit, f.baseline_profit).label("trailing_profit_ratio"),
-        )
     if filters.basis:
         statement = statement.where(f.basis == filters.basis)
     return statement
+
+
+def ratio(value, baseline):
+    """For sorting only; every shown ratio is computed exactly from the two integers."""
+    return case((baseline > 0, cast(value, Float) / cast(baseline, Float)))
 
 
 # --- The temporary table the page's queries read -------------------------------------------
@@ -456,10 +467,12 @@ ROW_TYPES = {
     "second_year": Integer, "first_declared_revenue": Integer, "second_declared_revenue": Integer,
     "declaration": String, "declared_revenue": Integer, "declared_profit": Integer, "basis": String, "status": String,
     "revenue_ratio": Float, "profit_ratio": Float, "declared_revenue_ratio": Float, "declared_profit_ratio": Float,
-    "revenue_bucket": Integer, "profit_bucket": Integer, "trailing_revenue": Integer, "trailing_profit": Integer,
+    "revenue_bucket": Integer, "profit_bucket": Integer, "trailing_revenue": BigInteger, "trailing_profit": BigInteger,
     "trailing_revenue_ratio": Float, "trailing_profit_ratio": Float,
 }
 TABLE_NAME = "growth_rows"
+# The last 12 months' columns, made empty with the table and filled by fill_trailing_sums.
+TRAILING_COLUMNS = ("trailing_revenue", "trailing_profit", "trailing_revenue_ratio", "trailing_profit_ratio")
 
 
 class CreateTemporaryTableAs(Executable, ClauseElement):
@@ -478,12 +491,15 @@ def compile_create_as(element, compiler, **kw) -> str:
 
 
 @contextmanager
-def growth_rows_table(filters, *, today: date, default_target: int, trailing: tuple[date, date] | None):
-    """The report's rows as a temporary table, for the queries of one page or one file."""
+def growth_rows_table(filters, *, today: date, default_target: int, trailing: tuple[date, date] | None = None):
+    """The report's rows as a temporary table, for the queries of one page or one file;
+    `trailing` the Vietnamese days [first, end) of the last 12 months, to sum them too (for
+    sorting on them, or a file)."""
     connection = db.session.connection()
     dialect = connection.dialect.name
-    query = growth_select(filters, today=today, default_target=default_target, calendar=Calendar(dialect),
-                          trailing=trailing)
+    query = growth_select(filters, today=today, default_target=default_target, calendar=Calendar(dialect))
+    if trailing is not None:
+        query = query.add_columns(*(cast(null(), ROW_TYPES[name]).label(name) for name in TRAILING_COLUMNS))
     names = [column.name for column in query.selected_columns]
     table = Table(TABLE_NAME, MetaData(), *(Column(name, ROW_TYPES[name]) for name in names))
     # A temporary table belongs to the connection: one left by a report that failed half-way
@@ -495,6 +511,9 @@ def growth_rows_table(filters, *, today: date, default_target: int, trailing: tu
         connection.exec_driver_sql("SET LOCAL jit = off")
     # No ANALYZE: the queries on it read it whole or join it by key, whatever its statistics.
     connection.execute(CreateTemporaryTableAs(TABLE_NAME, query))
+    if trailing is not None:
+        for statement in fill_trailing_sums(table, *trailing):
+            connection.execute(statement)
     yield table
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {TABLE_NAME}")
 

@@ -25,7 +25,7 @@ from storefront.catalog.areas import merged_with
 from storefront.catalog.models import CERTIFIED_MIN_STARS, PRODUCER_KINDS, PRODUCT_GROUPS, Area, Product
 from storefront.clock import VIETNAM, utc_start_of, vietnam_today
 from storefront.extensions import db
-from storefront.reports.figures import RATIO_EDGES, growth_rows_table, sql_folded
+from storefront.reports.figures import RATIO_EDGES, TRAILING_COLUMNS, growth_rows_table, sql_folded
 from storefront.sales.models import SaleLine
 
 STATUSES = ("meets", "below", "not_yet_due", "no_baseline", "no_comparable_baseline")
@@ -183,7 +183,6 @@ SORT_COLUMNS = (
 )
 ALWAYS_KNOWN = {"code", "name", "district", "group", "producer_kind", "first_stars", "certified_on",
                 "year_one_ends", "certificate", "target", "revenue", "profit", "basis", "status"}
-TRAILING_COLUMNS = ("trailing_revenue", "trailing_profit", "trailing_revenue_ratio", "trailing_profit_ratio")
 DEFAULT_SORT = "code"
 
 
