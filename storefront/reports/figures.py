@@ -45,6 +45,7 @@ from sqlalchemy import (
     true,
     tuple_,
     type_coerce,
+    union_all,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -268,11 +269,11 @@ def summed(revenue, profit) -> tuple:
     return (cast(func.sum(revenue), BigInteger).label("revenue"), cast(func.sum(profit), BigInteger).label("profit"))
 
 
-def trailing_parts(product_id, first_day: date, end_day: date) -> list[tuple[int, object]]:
+def trailing_parts(product_id, first_day: date, end_day: date) -> list:
     """Revenue and profit of a product over the Vietnamese days [first_day, end_day) (the last
-    12 months) as (sign, part) pairs to add up, each part one range of an index: the months
-    the period touches from the ledger's monthly sums (SaleMonth), less the lines of those
-    months outside the period, or plus the lines inside the period of a first month left out.
+    12 months) as signed rows to add up, each part one range of an index: the months the
+    period touches from the ledger's monthly sums (SaleMonth), less the lines of those months
+    outside the period, or plus the lines inside the period of a first month left out.
     Whichever of the two the first month takes reads fewer of its days; of the last month, the
     days after the period are those from today on, where the ledger holds next to no lines."""
     first_month = first_day.replace(day=1)
@@ -283,52 +284,33 @@ def trailing_parts(product_id, first_day: date, end_day: date) -> list[tuple[int
     else:
         months_from, first_edge = second_month, (1, first_day, second_month)
 
-    def lines(first, end):
-        return (select(*summed(SaleLine.amount, SaleLine.amount - SaleLine.cost_amount))
+    def lines(sign, first, end):
+        return (select((sign * SaleLine.amount).label("revenue"),
+                       (sign * (SaleLine.amount - SaleLine.cost_amount)).label("profit"))
                 .where(SaleLine.product_id == product_id, SaleLine.counts_at >= utc_start_of(first),
                        SaleLine.counts_at < utc_start_of(end)))
 
-    months = (select(*summed(SaleMonth.revenue, SaleMonth.profit))
+    months = (select(SaleMonth.revenue.label("revenue"), SaleMonth.profit.label("profit"))
               .where(SaleMonth.product_id == product_id, SaleMonth.month >= months_from, SaleMonth.month < after_month))
-    return [(1, months), (first_edge[0], lines(*first_edge[1:])), (-1, lines(end_day, after_month))]
+    return [months, lines(*first_edge), lines(-1, end_day, after_month)]
 
 
 def fill_trailing_sums(table, first_day: date, end_day: date) -> list:
     """The statements that fill the last 12 months' columns of the report's temporary table,
     for its rows whose year one is over by end_day: a second pass over those rows only, rather
-    than every product's sums joined into the one statement that makes the table."""
+    than every product's sums joined into the one statement that makes the table. The parts'
+    rows are summed once as one UNION ALL (SQLite reads it as a co-routine; one single-row
+    subquery per part cost it a materialised table each, per product)."""
     t = table.c
     due = t.year_one_ends <= end_day
-    parts = [(sign, part.correlate(table).subquery(f"part_{number}"))
-             for number, (sign, part) in enumerate(trailing_parts(t.product_id, first_day, end_day))]
-
-    def total(name):
-        return sum_of(sign * func.coalesce(part.c[name], 0) for sign, part in parts)
-
+    parts = union_all(*(part.correlate(table) for part in trailing_parts(t.product_id, first_day, end_day))).subquery("parts")
+    revenue, profit = summed(parts.c.revenue, parts.c.profit)
     return [
         update(table).where(due).values({
             tuple_(t.trailing_revenue, t.trailing_profit):
-                select(total("revenue"), total("profit")).select_from(one_row_each(part for _sign, part in parts))
-                .scalar_subquery(),
+                select(func.coalesce(revenue, 0), func.coalesce(profit, 0)).correlate(table).scalar_subquery(),
         }),
-        update(table).where(due).values(trailing_revenue_ratio=ratio(t.trailing_revenue, t.baseline_revenue),
-                                        trailing_profit_ratio=ratio(t.trailing_profit, t.baseline_profit)),
     ]
-
-
-def one_row_each(parts):
-    """Single-row subqueries side by side."""
-    first, *rest = parts
-    for part in rest:
-        first = first.join(part, true())
-    return first
-
-
-def sum_of(terms):
-    first, *rest = terms
-    for term in rest:
-        first = first + term
-    return first
 
 
 def plan_growth_targets(name: str):
@@ -468,11 +450,14 @@ ROW_TYPES = {
     "declaration": String, "declared_revenue": Integer, "declared_profit": Integer, "basis": String, "status": String,
     "revenue_ratio": Float, "profit_ratio": Float, "declared_revenue_ratio": Float, "declared_profit_ratio": Float,
     "revenue_bucket": Integer, "profit_bucket": Integer, "trailing_revenue": BigInteger, "trailing_profit": BigInteger,
-    "trailing_revenue_ratio": Float, "trailing_profit_ratio": Float,
 }
 TABLE_NAME = "growth_rows"
-# The last 12 months' columns, made empty with the table and filled by fill_trailing_sums.
-TRAILING_COLUMNS = ("trailing_revenue", "trailing_profit", "trailing_revenue_ratio", "trailing_profit_ratio")
+# The last 12 months' columns, made empty with the table and filled by fill_trailing_sums. Their
+# ratios are not stored: only a sort reads them, and it works them out (a second UPDATE of every
+# wide row cost more than the sort's division).
+TRAILING_COLUMNS = ("trailing_revenue", "trailing_profit")
+TRAILING_RATIOS = {"trailing_revenue_ratio": ("trailing_revenue", "baseline_revenue"),
+                   "trailing_profit_ratio": ("trailing_profit", "baseline_profit")}
 
 
 class CreateTemporaryTableAs(Executable, ClauseElement):

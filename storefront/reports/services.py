@@ -25,7 +25,9 @@ from storefront.catalog.areas import merged_with
 from storefront.catalog.models import CERTIFIED_MIN_STARS, PRODUCER_KINDS, PRODUCT_GROUPS, Area, Product
 from storefront.clock import VIETNAM, utc_start_of, vietnam_today
 from storefront.extensions import db
-from storefront.reports.figures import RATIO_EDGES, TRAILING_COLUMNS, growth_rows_table, sql_folded
+from storefront.reports.figures import (
+    RATIO_EDGES, TRAILING_COLUMNS, TRAILING_RATIOS, growth_rows_table, ratio, sql_folded,
+)
 from storefront.sales.models import SaleLine
 
 STATUSES = ("meets", "below", "not_yet_due", "no_baseline", "no_comparable_baseline")
@@ -209,7 +211,7 @@ def growth_page(filters: ReportFilters, *, default_target: Decimal, order: Repor
     the summary still covers them all."""
     today = today or report_day()
     trailing = trailing_days(today)
-    sums_trailing = order.column in TRAILING_COLUMNS
+    sums_trailing = order.column in TRAILING_COLUMNS or order.column in TRAILING_RATIOS
     with growth_rows_table(filters, today=today, default_target=hundredths(default_target),
                            trailing=trailing if sums_trailing else None) as table:
         listed = table.c.year_one_ends <= today if past_year_one else true()
@@ -278,6 +280,9 @@ def sort_key(table, column: str, district, province):
         return sql_folded(func.coalesce(district.name, province.name), dialect)
     if column == "status":
         return case({status: position for position, status in enumerate(STATUSES)}, value=table.c.status)
+    if column in TRAILING_RATIOS:
+        value, baseline = TRAILING_RATIOS[column]
+        return ratio(table.c[value], table.c[baseline])
     return table.c[column]
 
 
