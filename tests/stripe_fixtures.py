@@ -115,8 +115,19 @@ def use_localstripe(app: Flask, localstripe_url: str) -> None:
 
 @contextmanager
 def serving(app: Flask) -> Iterator[str]:
-    """Serve the app on a free port in a thread; sets and yields its LIVE_URL."""
+    """Serve the app on a free port in a thread; sets and yields its LIVE_URL. On the way out it
+    waits for requests still being answered (a late webhook): one that returned its database
+    connection after the engine was disposed left it to be garbage-collected open, an error in
+    whichever test ran then."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    answering: list[threading.Thread] = []
+    answer = server.process_request_thread
+
+    def answer_tracked(request, client_address) -> None:
+        answering.append(threading.current_thread())
+        answer(request, client_address)
+
+    server.process_request_thread = answer_tracked
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
@@ -125,6 +136,8 @@ def serving(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+        for request_thread in answering:
+            request_thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -151,7 +164,8 @@ def stripe_app(tmp_path, localstripe_url) -> Iterator[Flask]:
             configure_stripe()  # for the test's own calls to localstripe
             yield app
             db.session.remove()
-            db.engine.dispose()
+    with app.app_context():
+        db.engine.dispose()  # once the server's last request has given its connection back
 
 
 def fast_sqlite(connection, _record) -> None:
