@@ -41,6 +41,22 @@ def browser_context_args(browser_context_args):
     }
 
 
+def whole_responses(wsgi_app):
+    """Each response read whole, and its iterable closed, before werkzeug's test server writes it:
+    when the browser drops a connection mid-answer (a navigation cancels a script's download),
+    that server never closes the iterable, and the static file left open was garbage-collected
+    (a ResourceWarning, so an error) in whichever test ran then. Gunicorn closes it."""
+    def app(environ, start_response):
+        iterable = wsgi_app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return app
+
+
 @pytest.fixture
 def live_app(tmp_path, monkeypatch):
     """The real app (CSRF on) on a file database, served on a free port in a thread."""
@@ -58,7 +74,7 @@ def live_app(tmp_path, monkeypatch):
     app = create_app(BrowserConfig)
     with app.app_context():
         reset_database()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, whole_responses(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
