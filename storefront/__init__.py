@@ -107,11 +107,13 @@ def register_blueprints(app: Flask) -> None:
     from storefront.outlets.routes import bp as outlets_bp
     from storefront.payments.routes import bp as payments_bp
     from storefront.policies.routes import bp as policies_bp
+    from storefront.till.routes import bp as till_bp
 
     app.register_blueprint(catalog_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(outlets_bp)
     app.register_blueprint(manage_bp, url_prefix="/manage")
+    app.register_blueprint(till_bp, url_prefix="/manage")  # the till is part of the outlet's workspace
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
@@ -131,8 +133,9 @@ def register_error_handlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from storefront.accounts.commands import users_cli
     from storefront.catalog.commands import areas_cli
+    from storefront.orders.commands import orders_cli
     from storefront.outlets.commands import stock_cli
-    from storefront.payments.commands import orders_cli, payments_cli
+    from storefront.payments.commands import payments_cli
     from storefront.reports.commands import reports_cli
     from storefront.search.commands import search_cli
     from storefront.seed.commands import seed_cli

@@ -96,9 +96,8 @@ def test_cash_on_delivery_is_only_for_deliveries(db, shop):
 def test_a_refused_parcel_is_cancelled_and_its_stock_freed(db, shop):
     order = shop.cash_on_delivery()
     mark_shipped(order=order, user=shop.clerk)
-    from storefront.orders.services import cancel_uncollected
 
-    cancel_uncollected(order=order, user=shop.clerk, note="the customer refused the parcel")
+    cancel_order(order=order, user=shop.clerk, note="the customer refused the parcel")
     assert fresh(db, order).status == "cancelled"
     assert level(db, shop.outlet, shop.sauce) == (10, 0) and ledger(db) == []
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, update
 
 from storefront.clock import utcnow
-from storefront.manage import orders as manage_orders
+from storefront.manage import routes as manage_routes
 from storefront.orders.models import Order
 from storefront.orders.services import (
     CartLine,
@@ -18,6 +18,7 @@ from storefront.orders.services import (
 )
 from storefront.outlets.models import StockLevel
 from storefront.outlets.services import assign_outlets
+from storefront.payments import services as payment_services
 from storefront.payments.services import PaymentError
 from storefront.sales.models import SaleLine
 from tests.factories import make_outlet, make_product, make_user, stock
@@ -135,7 +136,7 @@ def test_the_list_filters_by_status(client, db, world, manager, status, shown):
 
 
 def test_the_list_goes_on_over_pages(client, db, world, manager, monkeypatch):
-    monkeypatch.setattr(manage_orders, "ORDERS_PER_PAGE", 2)
+    monkeypatch.setattr(manage_routes, "ORDERS_PER_PAGE", 2)
     oldest, middle, newest = (world.place() for _ in range(3))
 
     first = client.get("/manage/QN-A/orders").text
@@ -299,7 +300,7 @@ class FakeStripe:
 @pytest.fixture
 def payments(monkeypatch):
     stripe = FakeStripe()
-    monkeypatch.setattr(manage_orders, "refund_order", stripe.refund_order)
+    monkeypatch.setattr(payment_services, "refund_order", stripe.refund_order)
     return stripe
 
 

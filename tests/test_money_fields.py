@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 from storefront.admin.forms import ProductForm
 from storefront.manage.forms import AdjustForm, ThresholdForm
 from storefront.manage.order_forms import RefundForm
-from storefront.manage.pos_forms import PosAddForm, PosCheckoutForm, ReturnLineForm
+from storefront.till.forms import PosAddForm, PosCheckoutForm, ReturnLineForm
 from storefront.orders.forms import QuantityForm
 from storefront.reports.forms import BaselineForm
 

@@ -154,7 +154,7 @@ def test_cancelling_a_paid_card_order_refunds_it(client, world, db, monkeypatch)
     client.get(secret_link(order))
     page = client.post(f"/orders/{order.number}/cancel", follow_redirects=True).text
     assert "300.000\u00a0₫ is being refunded to your card." in page
-    assert refunds == [(order.number, {"restock": True})]
+    assert refunds == [(order.number, {"restock": True, "user": None})]
 
 
 def test_when_the_refund_fails_staff_will_refund(client, world, db, monkeypatch):

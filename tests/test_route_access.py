@@ -55,12 +55,11 @@ ACCESS: dict[str, frozenset[str]] = {
         "manage.dashboard", "manage.adjust", "manage.history", "manage.receive", "manage.stock_take",
         "manage.stock_take_confirm", "manage.pick_product",
         "manage.stock_take_template", "manage.transfer", "manage.orders", "manage.order_detail",
-        "manage.order_ready", "manage.order_collected", "manage.order_shipped", "manage.order_delivered",
-        "manage.order_transfer_received",
-        "manage.order_cancel", "manage.order_counter_refund", "manage.pos",
-        "manage.pos_add", "manage.pos_clear", "manage.pos_complete", "manage.pos_set_quantity",
-        "manage.pos_remove_line", "manage.pos_sales", "manage.till_day", "manage.pos_receipt", "manage.pos_return",
-        "manage.pos_void",
+        "manage.order_step",
+        "manage.order_cancel", "manage.order_counter_refund", "till.pos",
+        "till.pos_add", "till.pos_clear", "till.pos_complete", "till.pos_set_quantity",
+        "till.pos_remove_line", "till.pos_sales", "till.till_day", "till.pos_receipt", "till.pos_return",
+        "till.pos_void",
     ], RUNS_THE_OUTLET),
     "manage.order_refund": BACK_OFFICE,  # a card refund: programme staff only
     # The back office

@@ -5,16 +5,19 @@ from __future__ import annotations
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from storefront.catalog.models import Product
 from storefront.catalog.services import LOT_CODE
-from storefront.form_fields import QuantityField
+from storefront.form_fields import MoneyField, QuantityField
 from storefront.i18n import local_datetime
 from storefront.manage.services import find_product_by_code, lot_owners, products_by_code, reference_first_received
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import MAX_QTY, ReceiptLine
+from storefront.sales.models import PAYMENT_KIND_LABELS
+from storefront.till.forms import MAX_RETURN_LINES, GiveBackForm, ReturnLineForm
 
 DEFAULT_RECEIVE_ROWS = 5
 MAX_RECEIVE_ROWS = 100
@@ -151,3 +154,44 @@ class StockTakeForm(FlaskForm):
 class StockTakeConfirmForm(FlaskForm):
     """Applies the stock-take a preview showed (its signed counts)."""
     counts = HiddenField(validators=[DataRequired()])
+
+
+# --- The outlet's online orders -------------------------------------------------------------
+# Each step is its own small POST form, so a stale page or a double click posts one step that
+# the order's state then accepts or refuses.
+
+
+class OrderStepForm(FlaskForm):
+    """A step that needs nothing but the click (and its CSRF token)."""
+
+
+class CollectForm(FlaskForm):
+    # Only orders paid at handover (pickup or delivery) need it; the service refuses them without one.
+    payment_kind = RadioField(
+        _l("The customer paid by"),
+        choices=[SelectChoice(kind, label) for kind, label in PAYMENT_KIND_LABELS.items()],
+        validators=[Optional()],
+    )
+
+
+class ShipForm(FlaskForm):
+    tracking = StringField(
+        _l("Carrier and tracking number (optional)"), filters=[stripped], validators=[Length(max=255)]
+    )
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("Reason (optional)"), filters=[stripped], validators=[Length(max=255)])
+
+
+class RefundForm(FlaskForm):
+    amount = MoneyField(_l("Amount to refund (empty: the rest of the order)"))
+    restock = BooleanField(_l("Return the goods to stock (full refunds only)"))
+
+
+class CounterRefundForm(GiveBackForm):
+    """Goods of a collected pay-at-pickup order brought back to the counter for their money."""
+
+    lines = FieldList(FormField(ReturnLineForm), max_entries=MAX_RETURN_LINES)
+    # The refunded amount the page showed: a stale page or a second click refunds nothing more.
+    refunded_before = HiddenField()

@@ -1,27 +1,45 @@
-"""The sales-point manager's stock workspace. Every route checks the role, then that the
-outlet in the URL is one this user runs (outlet_or_403), before reading or changing anything."""
+"""The sales-point manager's workspace: the outlet's stock and its online orders (the till is
+storefront.till). Every route checks the role, then that the outlet in the URL is one this user
+runs (outlet_or_403), before reading or changing anything. CSRF is checked on every POST by
+CSRFProtect."""
+from __future__ import annotations
+
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
-from flask_babel import format_number, gettext as _, ngettext
+from flask_babel import format_number, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
+from flask_wtf import FlaskForm
+from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 from werkzeug.utils import secure_filename
 
 from storefront.accounts.access import role_required
-from storefront.clock import vietnam_today
-from storefront.manage import bp, pos  # noqa: F401  (importing pos attaches the till's pages to bp)
+from storefront.accounts.models import User
+from storefront.clock import utcnow, vietnam_today
+from storefront.extensions import db
+from storefront.i18n import vnd
+from storefront.manage import bp
 from storefront.manage.access import managed_outlets, manager_roles, outlet_or_403
 from storefront.manage.forms import (
     DEFAULT_RECEIVE_ROWS,
     MAX_RECEIVE_ROWS,
     AdjustForm,
+    CancelForm,
+    CollectForm,
+    CounterRefundForm,
+    OrderStepForm,
     ReceiveForm,
+    RefundForm,
+    ShipForm,
     StockTakeConfirmForm,
     StockTakeForm,
     ThresholdForm,
     TransferForm,
 )
-from storefront.manage.orders import pickup_queue
 from storefront.manage.services import (
     MAX_COUNT_LINES,
     MAX_UPLOAD_BYTES,
@@ -47,7 +65,36 @@ from storefront.outlets.services import (
     set_low_stock_threshold,
     transfer_stock,
 )
-from storefront.query_args import number, page_number
+from storefront.orders.actions import cancel_and_refund
+from storefront.orders.models import (
+    EXPIRING,
+    FULFILMENT_LABELS,
+    PAYMENT_METHOD_LABELS,
+    STATUS_LABELS,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Status,
+    Step,
+)
+from storefront.orders.services import (
+    OrderError,
+    allowed_steps,
+    card_refundable,
+    confirm_transfer,
+    counter_refund_lines,
+    expire_if_due,
+    mark_collected,
+    mark_delivered,
+    mark_ready,
+    mark_shipped,
+    refund_at_counter,
+)
+from storefront.outlets.models import Outlet
+from storefront.payments import services as payments
+from storefront.query_args import number, page_number, parse_int
+from storefront.till.forms import ReturnRow, line_quantities, with_fields
+from storefront.vietqr import transfer_details
 from storefront.spreadsheets import MEGABYTE, MIMETYPES, FileRejected
 
 
@@ -221,3 +268,243 @@ def history(code: str, product_code: str):
         return redirect(url_for("manage.history", code=outlet.code, product_code=product.code))
     return render_template("manage/history.html", outlet=outlet, product=product, level=level,
                            form=form, moves=move_history(outlet, product, page=page_number(request.args)))
+
+
+# --- Online orders ---------------------------------------------------------------------------
+# The outlet's online orders: the list to work through, one order's page, and the steps the
+# sales point takes on it. The order is looked up at this outlet (404 otherwise); which steps
+# may be taken is storefront.orders.services.allowed_steps, which the page offers and the
+# services check again; a step they refuse comes back to the order's page with its message.
+
+ORDERS_PER_PAGE = 30
+PICKUP_QUEUE_SHOWN = 5
+WAITING_PICKUP = (Status.RESERVED, Status.PAID, Status.READY)
+# The list's filter: "open" (still to be worked on, the default), "all", or one status.
+TO_WORK_ON = (Status.AWAITING_PAYMENT, Status.AWAITING_TRANSFER, Status.RESERVED, Status.PAID, Status.READY,
+              Status.SHIPPED)
+STATUS_FILTERS = {"open": _l("Open orders"), "all": _l("All orders"), **STATUS_LABELS}
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def expire_due_orders(outlet: Outlet) -> None:
+    """Release this outlet's unpaid orders whose reservation ran out, so lists never show
+    stale holds: one query finds them (usually none), then each expires in its own transaction."""
+    now = utcnow()
+    due = db.session.scalars(
+        db.select(Order)
+        .where(Order.outlet_id == outlet.id, Order.status.in_(EXPIRING), Order.reserved_until <= now)
+        .options(selectinload(Order.lines).selectinload(OrderLine.product))
+        .order_by(Order.id)
+    ).all()
+    for order in due:
+        expire_if_due(order, now)
+
+
+def outlet_orders(outlet: Outlet, *, status: str, page: int | None) -> Pagination:
+    """This outlet's orders in one status ("open": still to be worked on; "all"), newest first."""
+    statement = (
+        db.select(Order)
+        .where(Order.outlet_id == outlet.id)
+        .options(selectinload(Order.lines))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+    )
+    if status == "open":
+        statement = statement.where(Order.status.in_(TO_WORK_ON))
+    elif status != "all":
+        statement = statement.where(Order.status == status)
+    return db.paginate(statement, page=page, per_page=ORDERS_PER_PAGE, error_out=False)
+
+
+@dataclass
+class PickupQueue:
+    count: int
+    first: list[Order]
+
+
+def pickup_queue(outlet: Outlet) -> PickupQueue:
+    """Pickup orders the counter has to prepare or hand over, oldest first (after expiring
+    the lapsed ones, which no longer wait)."""
+    expire_due_orders(outlet)
+    waiting = (Order.outlet_id == outlet.id, Order.fulfilment == "pickup", Order.status.in_(WAITING_PICKUP))
+    count = db.session.scalar(db.select(func.count(Order.id)).where(*waiting))
+    first = db.session.scalars(
+        db.select(Order).where(*waiting).order_by(Order.created_at, Order.id).limit(PICKUP_QUEUE_SHOWN)
+    ).all()
+    return PickupQueue(count=count, first=list(first))
+
+
+def awaiting_transfers(outlet: Outlet, *, limit: int = PICKUP_QUEUE_SHOWN) -> list[Order]:
+    """Orders at the outlet whose customers are to pay by bank transfer, oldest first, for the
+    till: a customer may pay at the counter, or the money may be seen arriving."""
+    expire_due_orders(outlet)
+    return list(db.session.scalars(
+        db.select(Order)
+        .where(Order.outlet_id == outlet.id, Order.status == Status.AWAITING_TRANSFER)
+        .order_by(Order.created_at, Order.id).limit(limit)
+    ))
+
+
+def outlet_order_or_404(outlet: Outlet, number: str) -> Order:
+    """The order, if it is fulfilled at this outlet; lapsed reservations are released first."""
+    order = db.session.scalar(
+        db.select(Order)
+        .where(Order.number == number[:20], Order.outlet_id == outlet.id)
+        .options(
+            selectinload(Order.lines).selectinload(OrderLine.product),
+            selectinload(Order.events).selectinload(OrderEvent.user),
+        )
+    )
+    if order is None:
+        abort(404)
+    expire_if_due(order)
+    return order
+
+
+def render_order(outlet: Outlet, order: Order, *, error: str | None = None, **forms: FlaskForm):
+    """The order's page; a refused step comes back here with its form and message."""
+    forms = {
+        "step_form": OrderStepForm(formdata=None),
+        "collect_form": CollectForm(formdata=None),
+        "ship_form": ShipForm(formdata=None),
+        "cancel_form": CancelForm(formdata=None),
+        "refund_form": RefundForm(formdata=None),
+        "counter_refund_form": CounterRefundForm(formdata=None, refunded_before=str(order.refunded_amount)),
+    } | forms
+    steps = allowed_steps(order, current_user)
+    return render_template(
+        "manage/order.html", outlet=outlet, order=order, error=error, steps=steps, transfer=transfer_details(order),
+        refundable=card_refundable(order), status_labels=STATUS_LABELS,
+        payment_labels=PAYMENT_METHOD_LABELS, fulfilment_labels=FULFILMENT_LABELS,
+        counter_rows=with_fields(forms["counter_refund_form"], [
+            ReturnRow(line.id, line.name, line.product.code, line.unit_price, left)
+            for line, left in counter_refund_lines(order)
+        ]) if Step.COUNTER_REFUND in steps else [],
+        **forms,
+    )
+
+
+@bp.get("/<code>/orders")
+@role_required(*manager_roles)
+def orders(code: str):
+    outlet = outlet_or_403(code)
+    status = request.args.get("status", "open")
+    if status not in STATUS_FILTERS:
+        status = "open"
+    expire_due_orders(outlet)
+    return render_template(
+        "manage/orders.html", outlet=outlet, status=status, status_filters=STATUS_FILTERS,
+        orders=outlet_orders(outlet, status=status, page=page_number(request.args)),
+        status_labels=STATUS_LABELS, payment_labels=PAYMENT_METHOD_LABELS,
+    )
+
+
+@bp.get("/<code>/orders/<number>")
+@role_required(*manager_roles)
+def order_detail(code: str, number: str):
+    outlet = outlet_or_403(code)
+    return render_order(outlet, outlet_order_or_404(outlet, number))
+
+
+@dataclass(frozen=True)
+class OrderStep:
+    """A step that moves the order along: its form (and the name the page knows it by), the
+    service that takes it, and what the page says once it is taken."""
+
+    form: type[FlaskForm]
+    form_name: str
+    take: Callable[[Order, User, FlaskForm], object]
+    done: str  # with the order's %(number)s
+
+
+ORDER_STEPS = {
+    "ready": OrderStep(OrderStepForm, "step_form", lambda order, user, form: mark_ready(order=order, user=user),
+                       _l("Order %(number)s is ready for pickup.")),
+    "collected": OrderStep(CollectForm, "collect_form", lambda order, user, form: mark_collected(
+        order=order, user=user, payment_kind=form.payment_kind.data), _l("Order %(number)s was collected.")),
+    "shipped": OrderStep(ShipForm, "ship_form", lambda order, user, form: mark_shipped(
+        order=order, user=user, note=form.tracking.data), _l("Order %(number)s was shipped.")),
+    "delivered": OrderStep(CollectForm, "collect_form", lambda order, user, form: mark_delivered(
+        order=order, user=user, payment_kind=form.payment_kind.data), _l("Order %(number)s was delivered.")),
+    "transfer-received": OrderStep(OrderStepForm, "step_form", lambda order, user, form: confirm_transfer(
+        order=order, user=user), _l("The transfer for order %(number)s is recorded as received.")),
+}
+
+
+@bp.post("/<code>/orders/<number>/<any(ready, collected, shipped, delivered, 'transfer-received'):step>")
+@role_required(*manager_roles)
+def order_step(code: str, number: str, step: str):
+    outlet = outlet_or_403(code)
+    order = outlet_order_or_404(outlet, number)
+    chosen, user = ORDER_STEPS[step], current_user._get_current_object()
+    form = chosen.form()
+    if not form.validate_on_submit():
+        return render_order(outlet, order, **{chosen.form_name: form})
+    try:
+        chosen.take(order, user, form)
+    except (OrderError, StockError) as error:
+        return render_order(outlet, order, error=str(error), **{chosen.form_name: form})
+    flash(chosen.done % {"number": order.number}, "success")
+    return redirect(url_for("manage.order_detail", code=outlet.code, number=order.number))
+
+
+@bp.post("/<code>/orders/<number>/cancel")
+@role_required(*manager_roles)
+def order_cancel(code: str, number: str):
+    outlet = outlet_or_403(code)
+    order = outlet_order_or_404(outlet, number)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return render_order(outlet, order, cancel_form=form)
+    try:
+        cancelled = cancel_and_refund(order=order, user=current_user._get_current_object(), note=form.reason.data)
+    except (OrderError, StockError) as error:
+        return render_order(outlet, order, error=str(error), cancel_form=form)
+    flash(_("Order %(number)s was cancelled.", number=order.number), "success")
+    if cancelled.refund_error:
+        flash(_("The card payment was not refunded (%(reason)s): programme staff must refund it.",
+                reason=cancelled.refund_error), "warning")
+    elif cancelled.paid_by_card:
+        flash(_("%(amount)s was refunded to the customer's card.", amount=vnd(cancelled.refunded)), "success")
+    return redirect(url_for("manage.order_detail", code=outlet.code, number=order.number))
+
+
+@bp.post("/<code>/orders/<number>/counter-refund")
+@role_required(*manager_roles)
+def order_counter_refund(code: str, number: str):
+    outlet = outlet_or_403(code)
+    order = outlet_order_or_404(outlet, number)
+    form = CounterRefundForm()
+    if not form.validate_on_submit():
+        return render_order(outlet, order, counter_refund_form=form)
+    try:
+        refunded = refund_at_counter(
+            order=order, quantities=line_quantities(form.lines), reason=form.reason.data, restock=form.restock.data,
+            user=current_user._get_current_object(), refunded_before=parse_int(form.refunded_before.data) or 0,
+        )
+    except (OrderError, StockError) as error:
+        form.form_errors.append(str(error))
+        return render_order(outlet, order, counter_refund_form=form)
+    flash(_("%(amount)s of order %(number)s was refunded at the counter.", amount=vnd(refunded), number=order.number),
+          "success")
+    return redirect(url_for("manage.order_detail", code=outlet.code, number=order.number))
+
+
+@bp.post("/<code>/orders/<number>/refund")
+@role_required("staff", "admin")
+def order_refund(code: str, number: str):
+    outlet = outlet_or_403(code)
+    order = outlet_order_or_404(outlet, number)
+    form = RefundForm()
+    if form.validate_on_submit():
+        try:
+            refunded = payments.refund_order(order, amount=form.amount.data, restock=form.restock.data,
+                                    user=current_user._get_current_object())
+        except payments.PaymentError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(_("%(amount)s of order %(number)s was refunded.", amount=vnd(refunded), number=order.number),
+                  "success")
+            return redirect(url_for("manage.order_detail", code=outlet.code, number=order.number))
+    return render_order(outlet, order, refund_form=form)

@@ -60,13 +60,81 @@ TRANSITIONS: dict[Status, set[Status]] = {
     Status.PARTLY_REFUNDED: _REFUNDS,
     Status.REFUNDED: set(),
 }
-STATUSES = tuple(Status)
 EXPIRING = (Status.AWAITING_PAYMENT, Status.RESERVED, Status.AWAITING_TRANSFER)  # until reserved_until
-HOLDS_RESERVATION = ("awaiting_payment", "awaiting_transfer", "reserved", "ready")
+HOLDS_RESERVATION = (Status.AWAITING_PAYMENT, Status.AWAITING_TRANSFER, Status.RESERVED, Status.READY)
 # Not finished: the customer still expects to pay, collect or receive (a failed card payment may be
 # retried). The rest are final.
-OPEN_STATUSES = ("awaiting_payment", "awaiting_transfer", "reserved", "payment_failed", "paid", "ready", "shipped")
-CUSTOMER_CANCELLABLE = ("awaiting_payment", "awaiting_transfer", "reserved", "payment_failed", "paid")
+OPEN_STATUSES = (
+    Status.AWAITING_PAYMENT, Status.AWAITING_TRANSFER, Status.RESERVED, Status.PAYMENT_FAILED, Status.PAID,
+    Status.READY, Status.SHIPPED,
+)
+CUSTOMER_CANCELLABLE = (
+    Status.AWAITING_PAYMENT, Status.AWAITING_TRANSFER, Status.RESERVED, Status.PAYMENT_FAILED, Status.PAID,
+)
+# Handed over: a refund of what was paid in person or by transfer is made at the outlet's counter.
+HANDED_OVER = (Status.COLLECTED, Status.DELIVERED, Status.PARTLY_REFUNDED)
+
+
+class Step(StrEnum):
+    """What a person can do to an order (storefront.orders.services.allowed_steps says who, when)."""
+
+    READY = "ready"
+    COLLECTED = "collected"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CONFIRM_TRANSFER = "confirm_transfer"
+    CANCEL = "cancel"
+    RETRY = "retry"  # a declined card, paid again
+    REFUND = "refund"  # through Stripe, by programme staff
+    COUNTER_REFUND = "counter_refund"  # goods paid in person or by transfer, back at the counter
+
+
+# Display labels. The outlet's screens name each state by what the counter does next; the
+# customer's pages by what the customer waits for.
+STATUS_LABELS = {
+    Status.AWAITING_PAYMENT: _l("Awaiting payment"),
+    Status.AWAITING_TRANSFER: _l("Awaiting bank transfer"),
+    Status.RESERVED: _l("Reserved"),
+    Status.PAYMENT_FAILED: _l("Payment failed"),
+    Status.PAID: _l("Paid"),
+    Status.READY: _l("Ready for pickup"),
+    Status.COLLECTED: _l("Collected"),
+    Status.SHIPPED: _l("Shipped"),
+    Status.DELIVERED: _l("Delivered"),
+    Status.CANCELLED: _l("Cancelled"),
+    Status.EXPIRED: _l("Expired"),
+    Status.REFUNDED: _l("Refunded"),
+    Status.PARTLY_REFUNDED: _l("Partly refunded"),
+}
+CUSTOMER_STATUS_LABELS = {
+    Status.AWAITING_PAYMENT: _l("Waiting for card payment"),
+    Status.AWAITING_TRANSFER: _l("Waiting for your bank transfer"),
+    Status.RESERVED: _l("Reserved, pay at pickup"),
+    Status.PAYMENT_FAILED: _l("Payment failed"),
+    Status.PAID: _l("Paid"),
+    Status.READY: _l("Ready for pickup"),
+    Status.COLLECTED: _l("Collected"),
+    Status.SHIPPED: _l("On its way"),
+    Status.DELIVERED: _l("Delivered"),
+    Status.CANCELLED: _l("Cancelled"),
+    Status.EXPIRED: _l("Expired"),
+    Status.REFUNDED: _l("Refunded"),
+    Status.PARTLY_REFUNDED: _l("Partly refunded"),
+}
+PAYMENT_METHOD_LABELS = {
+    "card": _l("Card (online)"), "pay_at_pickup": _l("Pay at pickup"), "pay_on_delivery": _l("Cash on delivery"),
+    "bank_transfer": _l("Bank transfer (VietQR)"),
+}
+CUSTOMER_PAYMENT_METHOD_LABELS = PAYMENT_METHOD_LABELS | {"card": _l("Card")}
+FULFILMENT_LABELS = {"pickup": _l("Pickup"), "delivery": _l("Delivery")}
+CUSTOMER_FULFILMENT_LABELS = FULFILMENT_LABELS | {"pickup": _l("Pickup at a sales point")}
+
+
+def customer_status_label(order: Order) -> str:
+    """A reserved order is paid where the goods change hands: at the counter or at the door."""
+    if order.status == Status.RESERVED and order.payment_method == "pay_on_delivery":
+        return str(_l("Reserved, pay on delivery"))
+    return str(CUSTOMER_STATUS_LABELS[order.status])
 
 
 class Order(db.Model):

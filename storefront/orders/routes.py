@@ -3,7 +3,7 @@
 Who may see an order page is storefront.orders.access's rule.
 """
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -25,50 +25,29 @@ from storefront.orders.cart import (
     signed_in_user,
 )
 from storefront.orders.forms import CheckoutForm, QuantityForm
-from storefront.orders.models import Order
+from storefront.orders.actions import cancel_and_refund
+from storefront.orders.models import (
+    CUSTOMER_FULFILMENT_LABELS,
+    CUSTOMER_PAYMENT_METHOD_LABELS,
+    CUSTOMER_STATUS_LABELS,
+    Order,
+    Step,
+    customer_status_label,
+)
 from storefront.orders.notifications import listen_for_order_events
 from storefront.orders.services import (
     Contact,
     OrderError,
-    cancel_order,
+    allowed_steps,
     expire_if_due,
     place_order,
     retry_payment,
 )
 from storefront.outlets.services import StockError
-from storefront.payments import services as payments  # payments builds on orders
 from storefront.query_args import page_number
 from storefront.vietqr import bank_account_for, transfer_details
 
 ORDERS_PER_PAGE = 20
-
-ORDER_STATUS_LABELS = {
-    "awaiting_payment": _l("Waiting for card payment"),
-    "awaiting_transfer": _l("Waiting for your bank transfer"),
-    "reserved": _l("Reserved, pay at pickup"),
-    "payment_failed": _l("Payment failed"),
-    "paid": _l("Paid"),
-    "ready": _l("Ready for pickup"),
-    "collected": _l("Collected"),
-    "shipped": _l("On its way"),
-    "delivered": _l("Delivered"),
-    "cancelled": _l("Cancelled"),
-    "expired": _l("Expired"),
-    "refunded": _l("Refunded"),
-    "partly_refunded": _l("Partly refunded"),
-}
-PAYMENT_METHOD_LABELS = {
-    "card": _l("Card"), "pay_at_pickup": _l("Pay at pickup"), "pay_on_delivery": _l("Cash on delivery"),
-    "bank_transfer": _l("Bank transfer (VietQR)"),
-}
-FULFILMENT_LABELS = {"pickup": _l("Pickup at a sales point"), "delivery": _l("Delivery")}
-
-
-def order_status_label(order: Order) -> str:
-    """A reserved order is paid where the goods change hands: at the counter or at the door."""
-    if order.status == "reserved" and order.payment_method == "pay_on_delivery":
-        return _("Reserved, pay on delivery")
-    return ORDER_STATUS_LABELS[order.status]
 
 bp.record_once(lambda state: listen_for_order_events())
 
@@ -82,10 +61,10 @@ def cart_in_navigation() -> dict:
 def order_vocabulary() -> dict:
     """The customer's words for an order (managers' screens have their own, in /manage)."""
     return {
-        "order_status_labels": ORDER_STATUS_LABELS,
-        "order_status_label": order_status_label,
-        "payment_method_labels": PAYMENT_METHOD_LABELS,
-        "fulfilment_labels": FULFILMENT_LABELS,
+        "order_status_labels": CUSTOMER_STATUS_LABELS,
+        "order_status_label": customer_status_label,
+        "payment_method_labels": CUSTOMER_PAYMENT_METHOD_LABELS,
+        "fulfilment_labels": CUSTOMER_FULFILMENT_LABELS,
     }
 
 
@@ -257,40 +236,33 @@ def finish_checkout(order: Order):
 def order_page(number: str):
     order = viewable_order(number, request.args.get("key"))
     expire_if_due(order)  # nothing depends on `flask orders expire` having run
+    steps = allowed_steps(order, signed_in_user())
     return render_template(
         "orders/order.html",
         order=order,
         transfer=transfer_details(order),
-        can_cancel=order.customer_can_cancel,
-        can_retry=order.status == "payment_failed" and card_payments_configured(current_app.config),
+        can_cancel=Step.CANCEL in steps,
+        can_retry=Step.RETRY in steps and card_payments_configured(current_app.config),
     )
 
 
 @bp.post("/orders/<number>/cancel")
 def order_cancel(number: str):
     order = viewable_order(number)
-    was_paid = order.paid_at is not None and order.payment_method == "card"
     try:
-        cancel_order(order=order, user=signed_in_user(), note="cancelled by the customer")
+        cancelled = cancel_and_refund(order=order, user=signed_in_user(), note="cancelled by the customer")
     except OrderError as error:
         flash(str(error), "error")
     else:
-        if was_paid:
-            refund_cancelled(order)
+        if cancelled.refund_error:
+            flash(_("Your order is cancelled. Our staff will refund your payment of %(total)s shortly.",
+                    total=vnd(order.total)), "warning")
+        elif cancelled.paid_by_card:
+            flash(_("Your order is cancelled. %(total)s is being refunded to your card.", total=vnd(order.total)),
+                  "success")
         else:
             flash(_("Your order is cancelled."), "success")
     return redirect(url_for(".order_page", number=order.number))
-
-
-def refund_cancelled(order: Order) -> None:
-    """A paid order that is cancelled is refunded in full, its goods back in stock."""
-    try:
-        payments.refund_order(order, restock=True)
-    except Exception:
-        current_app.logger.exception("Refund of cancelled order %s failed", order.number)
-        flash(_("Your order is cancelled. Our staff will refund your payment of %(total)s shortly.", total=vnd(order.total)), "warning")
-    else:
-        flash(_("Your order is cancelled. %(total)s is being refunded to your card.", total=vnd(order.total)), "success")
 
 
 @bp.post("/orders/<number>/retry")

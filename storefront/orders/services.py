@@ -23,12 +23,14 @@ from storefront.i18n import current_language
 from storefront.orders.models import (
     EXPIRING,
     FULFILMENTS,
+    HANDED_OVER,
     OPEN_STATUSES,
     PAYMENT_METHODS,
     Order,
     OrderEvent,
     OrderLine,
     Status,
+    Step,
 )
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import OutOfStock, check_quantity, move_stock
@@ -82,7 +84,51 @@ def lock_order(order: Order) -> None:
     db.session.refresh(order, with_for_update=True)
 
 
-def add_event(order: Order, status: str, note: str = "", user: User | None = None) -> None:
+def works_at(user: User | None, order: Order) -> bool:
+    """The order's outlet is the user's to run: its manager, or programme staff and admins."""
+    return user is not None and (
+        user.is_staff or (user.role == "manager" and any(outlet.id == order.outlet_id for outlet in user.outlets))
+    )
+
+
+def allowed_steps(order: Order, user: User | None) -> set[Step]:
+    """The steps `user` may take on the order now. The pages offer these and nothing else, and
+    each step's service refuses the order when its step is not among them.
+
+    Whoever may see the order (the order pages check who) may do what its customer may: cancel
+    until it is paid in person or made ready, and try a declined card again. The outlet's
+    manager and programme staff also move it along, cancel an unpaid order nobody came for,
+    and refund.
+    """
+    steps = {Step.CANCEL} if order.customer_can_cancel else set()
+    if order.status == Status.PAYMENT_FAILED:
+        steps.add(Step.RETRY)
+    if not works_at(user, order):
+        return steps
+    status, method = order.status, order.payment_method
+    if order.fulfilment == "pickup" and status in (Status.PAID, Status.RESERVED):
+        steps.add(Step.READY)
+    if status == Status.READY:
+        steps.add(Step.COLLECTED)
+    if order.fulfilment == "delivery" and (
+        status == Status.PAID or (status == Status.RESERVED and method == "pay_on_delivery")
+    ):
+        steps.add(Step.SHIPPED)
+    if status == Status.SHIPPED:
+        steps.add(Step.DELIVERED)
+    # A transfer that arrives after the order lapsed or was cancelled is still recorded.
+    if method == "bank_transfer" and order.paid_at is None and order.can_become(Status.PAID):
+        steps.add(Step.CONFIRM_TRANSFER)
+    if status in (Status.READY, Status.SHIPPED) and order.unpaid_handover:
+        steps.add(Step.CANCEL)
+    if user.is_staff and card_refundable(order) > 0:
+        steps.add(Step.REFUND)
+    if counter_refundable(order):
+        steps.add(Step.COUNTER_REFUND)
+    return steps
+
+
+def add_event(order: Order, status: Status, note: str = "", user: User | None = None) -> None:
     order.status = status
     order.events.append(OrderEvent(status=status, note=note, user_id=user.id if user else None))
 
@@ -198,7 +244,7 @@ def place_order(
         total=subtotal + shipping_fee,
         reserved_until=reservation_deadline(payment_method, now),
         created_at=now,
-        status="awaiting_payment",
+        status=Status.AWAITING_PAYMENT,
     )
     order.lines = [
         OrderLine(
@@ -226,7 +272,7 @@ def mark_paid(*, order: Order, payment_intent_id: str | None = None) -> bool:
         note = sell_paid_order(order)
         if payment_intent_id:
             order.stripe_payment_intent_id = payment_intent_id
-        add_event(order, "paid", note)
+        add_event(order, Status.PAID, note)
     return True
 
 
@@ -253,7 +299,7 @@ def confirm_transfer(*, order: Order, user: User) -> None:
     """The outlet's manager or staff saw the bank transfer arrive: the sale is made now."""
     with transaction():
         lock_order(order)
-        if order.payment_method != "bank_transfer" or order.paid_at is not None or not order.can_become(Status.PAID):
+        if Step.CONFIRM_TRANSFER not in allowed_steps(order, user):
             raise OrderError(_l("Only orders waiting for a bank transfer can be confirmed as paid."))
         note = sell_paid_order(order, user)
         add_event(order, Status.PAID, note or "transfer received", user)
@@ -261,15 +307,15 @@ def confirm_transfer(*, order: Order, user: User) -> None:
 
 def mark_payment_failed(*, order: Order, reason: str = "") -> bool:
     """The card was declined: free the stock; the customer may try again."""
-    if order.status != "awaiting_payment":
+    if order.status != Status.AWAITING_PAYMENT:
         return False
     with transaction():
         lock_order(order)
-        if order.status != "awaiting_payment":
+        if order.status != Status.AWAITING_PAYMENT:
             return False
         release_lines(order)
         order.reserved_until = None
-        add_event(order, "payment_failed", reason[:255])
+        add_event(order, Status.PAYMENT_FAILED, reason[:255])
     return True
 
 
@@ -277,27 +323,29 @@ def retry_payment(*, order: Order) -> None:
     """Hold the stock again for another card attempt."""
     with transaction():
         lock_order(order)
-        if order.status != "payment_failed":
+        if order.status != Status.PAYMENT_FAILED:
             raise OrderError(_l("This order is not waiting for another payment attempt."))
         reserve_lines(order)
         order.reserved_until = reservation_deadline("card", utcnow())
-        add_event(order, "awaiting_payment", "payment retried")
+        add_event(order, Status.AWAITING_PAYMENT, "payment retried")
 
 
 def cancel_order(*, order: Order, user: User | None = None, note: str = "") -> None:
-    """Cancel before the order is ready.
+    """Cancel the order and free the stock it holds: the customer's until it is paid in person or
+    made ready; the outlet's also when nobody came for an unpaid order made ready or a
+    cash-on-delivery parcel was refused (neither expires on its own).
 
-    A paid card order is also refunded in full by the caller (payments.refund_order with
-    restock): the refund's webhook writes the negative sale lines and returns the goods.
+    The pages cancel through orders.actions.cancel_and_refund, which also refunds a paid card
+    order through payments (in full, the goods back in stock).
     """
     with transaction():
         lock_order(order)
-        if not order.customer_can_cancel:
+        if Step.CANCEL not in allowed_steps(order, user):
             raise OrderError(_l("This order can no longer be cancelled."))
         if order.holds_reservation:
             release_lines(order, user)
         order.reserved_until = None
-        add_event(order, "cancelled", note, user)
+        add_event(order, Status.CANCELLED, note[:255], user)
 
 
 def expire_if_due(order: Order, now: datetime | None = None) -> bool:
@@ -317,7 +365,7 @@ def expire_if_due(order: Order, now: datetime | None = None) -> bool:
             return False
         release_lines(order)
         order.reserved_until = None
-        add_event(order, "expired")
+        add_event(order, Status.EXPIRED)
     return True
 
 
@@ -335,22 +383,22 @@ def expire_orders(now: datetime | None = None) -> list[str]:
 def mark_ready(*, order: Order, user: User) -> None:
     with transaction():
         lock_order(order)
-        if order.fulfilment != "pickup" or order.status not in ("paid", "reserved"):
+        if Step.READY not in allowed_steps(order, user):
             raise OrderError(_l("Only paid or reserved pickup orders can be made ready."))
         order.reserved_until = None  # the outlet has set it aside; it no longer expires
-        add_event(order, "ready", "", user)
+        add_event(order, Status.READY, "", user)
 
 
 def mark_collected(*, order: Order, user: User, payment_kind: str | None = None) -> None:
     """Handed over. Pay-at-pickup orders are paid now, which is when their sale is made."""
     with transaction():
         lock_order(order)
-        if order.status != "ready":
+        if Step.COLLECTED not in allowed_steps(order, user):
             raise OrderError(_l("Only orders that are ready can be collected."))
         note = ""
         if order.payment_method == "pay_at_pickup":
             note = collect_payment(order, user=user, payment_kind=payment_kind, where="pickup")
-        add_event(order, "collected", note, user)
+        add_event(order, Status.COLLECTED, note, user)
 
 
 def collect_payment(order: Order, *, user: User, payment_kind: str | None, where: str) -> str:
@@ -364,37 +412,25 @@ def collect_payment(order: Order, *, user: User, payment_kind: str | None, where
     return f"paid at {where}: {payment_kind}"
 
 
-def cancel_uncollected(*, order: Order, user: User, note: str = "") -> None:
-    """The customer never came for an unpaid order made ready, or refused a cash-on-delivery
-    parcel: the outlet cancels it and its stock is free again (neither expires on its own)."""
-    with transaction():
-        lock_order(order)
-        if order.status not in ("ready", "shipped") or not order.unpaid_handover:
-            raise OrderError(_l("Only unpaid orders waiting for pickup or delivery can be cancelled this way."))
-        release_lines(order, user)
-        add_event(order, "cancelled", note[:255], user)
-
-
 def mark_shipped(*, order: Order, user: User, note: str = "") -> None:
     with transaction():
         lock_order(order)
-        pay_on_delivery = order.payment_method == "pay_on_delivery" and order.status == Status.RESERVED
-        if order.fulfilment != "delivery" or not (order.status == Status.PAID or pay_on_delivery):
+        if Step.SHIPPED not in allowed_steps(order, user):
             raise OrderError(_l("Only paid or cash-on-delivery orders can be shipped."))
         order.reserved_until = None  # on its way: it no longer expires
-        add_event(order, "shipped", note[:255], user)
+        add_event(order, Status.SHIPPED, note[:255], user)
 
 
 def mark_delivered(*, order: Order, user: User, payment_kind: str | None = None) -> None:
     """Handed over at the door. A cash-on-delivery order is paid now, which is when its sale is made."""
     with transaction():
         lock_order(order)
-        if order.status != "shipped":
+        if Step.DELIVERED not in allowed_steps(order, user):
             raise OrderError(_l("Only shipped orders can be marked delivered."))
         note = ""
         if order.payment_method == "pay_on_delivery":
             note = collect_payment(order, user=user, payment_kind=payment_kind, where="delivery")
-        add_event(order, "delivered", note, user)
+        add_event(order, Status.DELIVERED, note, user)
 
 
 def split_refund(left: list[int], amount: int) -> list[int]:
@@ -454,7 +490,7 @@ def record_refund(*, order: Order, refunded_total: int, restock: bool = False, u
                     reason="refunded and returned",
                 )
         order.refunded_amount += new_amount
-        add_event(order, "refunded" if full else "partly_refunded", f"{new_amount} VND", user)
+        add_event(order, Status.REFUNDED if full else Status.PARTLY_REFUNDED, f"{new_amount} VND", user)
     return True
 
 
@@ -462,7 +498,14 @@ def counter_refundable(order: Order) -> bool:
     """An order paid in person (at pickup or delivery) or by bank transfer, once handed over, can be
     refunded at the outlet's counter, in cash or as paid; card payments are refunded through Stripe."""
     return (order.payment_method != "card" and order.paid_at is not None
-            and order.status in ("collected", "delivered", "partly_refunded") and order.refunded_amount < order.total)
+            and order.status in HANDED_OVER and order.refunded_amount < order.total)
+
+
+def card_refundable(order: Order) -> int:
+    """What a card refund can still give back through Stripe (cash is refunded at the counter)."""
+    if order.payment_method != "card" or order.paid_at is None or not order.stripe_payment_intent_id:
+        return 0
+    return order.total - order.refunded_amount
 
 
 def order_lines_left(order: Order) -> list[tuple[OrderLine, SaleLine | None, LineLeft]]:
@@ -494,7 +537,7 @@ def refund_at_counter(*, order: Order, quantities: dict[int, int], reason: str, 
     now = utcnow()
     with transaction():
         lock_order(order)
-        if not counter_refundable(order):
+        if Step.COUNTER_REFUND not in allowed_steps(order, user):
             raise OrderError(_l("Only handed-over orders paid in person or by transfer can be refunded at the counter."))
         if order.refunded_amount != refunded_before:
             raise OrderError(_l("This order was refunded meanwhile: check what is left and try again."))
@@ -513,5 +556,5 @@ def refund_at_counter(*, order: Order, quantities: dict[int, int], reason: str, 
         order.refunded_amount += refunded
         full = order.refunded_amount >= order.total
         note = f"refunded at the counter: {refunded} VND, {'restocked' if restock else 'not restocked'}: {reason}"
-        add_event(order, "refunded" if full else "partly_refunded", note[:255], user)
+        add_event(order, Status.REFUNDED if full else Status.PARTLY_REFUNDED, note[:255], user)
     return refunded

@@ -1,13 +1,11 @@
-"""`flask payments reconcile` and `flask orders expire`: what a scheduler (cron) runs, and what
-an operator runs by hand after an outage; nothing depends on either running on time."""
+"""`flask payments reconcile`: what a scheduler (cron) runs, and what an operator runs by hand
+after an outage; nothing depends on it running on time."""
 import click
 from flask.cli import AppGroup
 
-from storefront.orders.services import expire_orders
 from storefront.payments.services import reconcile_payments, stripe_enabled
 
 payments_cli = AppGroup("payments", help="Card payments through Stripe.")
-orders_cli = AppGroup("orders", help="Online orders.")
 
 
 @payments_cli.command("reconcile")
@@ -24,12 +22,3 @@ def reconcile_command(ctx: click.Context) -> None:
     click.echo(f"{len(results) - errors} order(s) changed, {errors} error(s).")
     if errors:
         ctx.exit(1)
-
-
-@orders_cli.command("expire")
-def expire_command() -> None:
-    """Release the stock of unpaid orders whose reservation has run out."""
-    numbers = expire_orders()
-    for number in numbers:
-        click.echo(f"{number}: expired")
-    click.echo(f"{len(numbers)} order(s) expired.")

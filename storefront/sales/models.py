@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import DDL, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,6 +15,7 @@ from storefront.outlets.models import Outlet
 
 CHANNELS = ("online", "in_store")
 PAYMENT_KINDS = ("cash", "card", "transfer")
+PAYMENT_KIND_LABELS = {"cash": _l("Cash"), "card": _l("Card"), "transfer": _l("Bank transfer")}
 # A till receipt is a sale, or gives back (part of) an earlier one: a return of some goods, or a
 # void of everything that was left of the sale.
 POS_KINDS = ("sale", "return", "void")

@@ -1,6 +1,6 @@
 """Recording sales: the stock leaves and the sales ledger grows in one transaction.
 
-The till (storefront.manage.pos) reads products as an outlet can sell them (`PosItem`),
+The till (storefront.till) reads products as an outlet can sell them (`PosItem`),
 prices the sale being rung up (`price_cart`) and completes it with `record_sale`; goods come
 back with `return_goods` (some lines) or `void_sale` (all that is left).
 

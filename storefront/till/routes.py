@@ -1,4 +1,6 @@
-"""The till: a sale rung up over several requests, completed in one transaction, and its receipt.
+"""The till: a sale rung up over several requests, completed in one transaction, and its receipt,
+its returns and voids, and the day's history. Its pages live in the outlet's workspace
+(/manage/<code>/pos…) and check access the same way (manage.access).
 
 The sale being rung up lives in the session, per outlet, with its number allocated up
 front: completing it is idempotent on that number (see sales.services.record_sale), so
@@ -15,12 +17,12 @@ from flask_login import current_user
 
 from storefront.accounts.access import role_required
 from storefront.i18n import current_language, vnd
-from storefront.manage import bp
 from storefront.clock import vietnam_today
 from storefront.manage.access import manager_roles, outlet_or_403
-from storefront.manage.orders import awaiting_transfers
-from storefront.manage.pos_forms import (
-    PAYMENT_LABELS,
+from storefront.manage.routes import awaiting_transfers
+from storefront.sales.models import PAYMENT_KIND_LABELS
+from storefront.till import bp
+from storefront.till.forms import (
     PosAddForm,
     PosCheckoutForm,
     PosLineForm,
@@ -102,7 +104,7 @@ class SessionCart:
 
 
 def pos_url(outlet: Outlet, q: str | None = None) -> str:
-    return url_for("manage.pos", code=outlet.code, q=(q or "")[:MAX_SEARCH_LENGTH] or None)
+    return url_for("till.pos", code=outlet.code, q=(q or "")[:MAX_SEARCH_LENGTH] or None)
 
 
 def search_text() -> str:
@@ -233,7 +235,7 @@ def pos_complete(code: str):
     done = find_sale(form.sale_number.data)
     if done is not None and done.outlet_id == outlet.id:
         flash(_("This sale was already recorded."), "info")
-        return redirect(url_for("manage.pos_receipt", code=outlet.code, number=done.number))
+        return redirect(url_for("till.pos_receipt", code=outlet.code, number=done.number))
     cart = SessionCart(outlet)
     priced = price_cart(outlet, cart.lines)
     problem = checkout_problem(form, cart, priced)
@@ -251,7 +253,7 @@ def pos_complete(code: str):
         return render_pos(outlet, checkout_form=form, checkout_error=sale_error_message(error))
     cart.clear()
     flash(_("Sale %(number)s recorded.", number=sale.number), "success")
-    return redirect(url_for("manage.pos_receipt", code=outlet.code, number=sale.number))
+    return redirect(url_for("till.pos_receipt", code=outlet.code, number=sale.number))
 
 
 # --- Receipts, returns and voids -------------------------------------------------------------
@@ -264,7 +266,7 @@ def pos_sales(code: str):
     number = " ".join((request.args.get("number") or "").split())[:30]
     return render_template("manage/pos_sales.html", outlet=outlet, number=number,
                            receipts=till_receipts(outlet, number=number, page=page_number(request.args)),
-                           payment_labels=PAYMENT_LABELS)
+                           payment_labels=PAYMENT_KIND_LABELS)
 
 
 @bp.get("/<code>/pos/day")
@@ -278,7 +280,7 @@ def till_day(code: str):
     counted = number(request.args, "counted", 0, MAX_COUNTED_CASH)
     expected_cash = next(total.net for total in totals if total.payment_kind == "cash")
     return render_template("manage/pos_day.html", outlet=outlet, day=day, today=vietnam_today(), totals=totals,
-                           counted=counted, expected_cash=expected_cash, payment_labels=PAYMENT_LABELS,
+                           counted=counted, expected_cash=expected_cash, payment_labels=PAYMENT_KIND_LABELS,
                            receipts=till_receipts(outlet, day=day, page=page_number(request.args)))
 
 
@@ -299,7 +301,7 @@ def sale_at(outlet: Outlet, number: str):
         abort(404)
     if sale.outlet_id != outlet.id:
         outlet_or_403(sale.outlet.code)
-        return None, redirect(url_for("manage.pos_receipt", code=sale.outlet.code, number=sale.number))
+        return None, redirect(url_for("till.pos_receipt", code=sale.outlet.code, number=sale.number))
     return sale, None
 
 
@@ -311,7 +313,7 @@ def render_receipt(outlet: Outlet, sale, *, return_form: ReturnForm | None = Non
     return_form = return_form or ReturnForm(formdata=None, number=new_sale_number(outlet))
     void_form = void_form or VoidForm(formdata=None, number=new_sale_number(outlet))
     return render_template(
-        "manage/receipt.html", sale=sale, outlet=outlet, payment_labels=PAYMENT_LABELS,
+        "manage/receipt.html", sale=sale, outlet=outlet, payment_labels=PAYMENT_KIND_LABELS,
         return_rows=with_fields(return_form, [
             ReturnRow(line.id, line.product.name(current_language()), line.product.code, line.unit_price, line_left.qty)
             for line, line_left in left
@@ -352,7 +354,7 @@ def give_back(code: str, number: str, form: ReturnForm | VoidForm, form_name: st
         done = _("Return %(number)s recorded: %(amount)s to give back to the customer.",
                  number=record.number, amount=vnd(-record.total))
     flash(done, "success")
-    return redirect(url_for("manage.pos_receipt", code=outlet.code, number=record.number))
+    return redirect(url_for("till.pos_receipt", code=outlet.code, number=record.number))
 
 
 @bp.post("/<code>/receipts/<number>/return")

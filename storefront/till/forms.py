@@ -9,12 +9,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from storefront.form_fields import MoneyField, QuantityField
+from storefront.sales.models import PAYMENT_KIND_LABELS
 
 # Above this a "cash received" is a typing slip, and PostgreSQL's integer column ends at 2^31.
 MAX_CASH = 1_000_000_000
 
-PAYMENT_LABELS = {"cash": _l("Cash"), "card": _l("Card"), "transfer": _l("Bank transfer")}
-MAX_RETURN_LINES = 100  # a sale holds at most this many (storefront.manage.pos.MAX_LINES)
+MAX_RETURN_LINES = 100  # a sale holds at most this many (storefront.till.routes.MAX_LINES)
 
 
 class PosAddForm(FlaskForm):
@@ -35,7 +35,7 @@ class PosCheckoutForm(FlaskForm):
     expected_total = HiddenField()
     payment_kind = RadioField(
         _l("Payment"),
-        choices=[SelectChoice(kind, label) for kind, label in PAYMENT_LABELS.items()],
+        choices=[SelectChoice(kind, label) for kind, label in PAYMENT_KIND_LABELS.items()],
         default="cash",
         validators=[DataRequired()],
     )
