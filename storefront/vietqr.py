@@ -17,6 +17,7 @@ from markupsafe import Markup
 from vietnam_qr_pay import QRPay
 from vietnam_qr_pay.constants.banks import BanksObject
 
+from storefront.orders.models import Status
 from storefront.outlets.models import Outlet
 
 BANK_BIN = re.compile(r"^\d{6}$")
@@ -87,6 +88,6 @@ def transfer_to(account: BankAccount | None, *, amount: int, note: str) -> Trans
 def transfer_details(order) -> TransferDetails | None:
     """For an order still waiting for its bank transfer (None otherwise, or when its outlet's
     account was removed since the order was placed)."""
-    if order.payment_method != "bank_transfer" or order.status != "awaiting_transfer":
+    if order.payment_method != "bank_transfer" or order.status != Status.AWAITING_TRANSFER:
         return None
     return transfer_to(bank_account_for(order.outlet), amount=order.total, note=order.number)

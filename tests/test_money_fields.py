@@ -5,11 +5,10 @@ from flask import request
 from werkzeug.datastructures import MultiDict
 
 from storefront.admin.forms import ProductForm
-from storefront.manage.forms import AdjustForm, ThresholdForm
-from storefront.manage.order_forms import RefundForm
-from storefront.till.forms import PosAddForm, PosCheckoutForm, ReturnLineForm
+from storefront.manage.forms import AdjustForm, RefundForm, ThresholdForm
 from storefront.orders.forms import QuantityForm
 from storefront.reports.forms import BaselineForm
+from storefront.till.forms import PosAddForm, PosCheckoutForm, ReturnLineForm
 
 ACCEPTED = [("1.250.000", 1_250_000), ("1,250,000", 1_250_000), ("1250000", 1_250_000),
             ("1 250 000", 1_250_000), ("1.250.000 ₫", 1_250_000), ("500", 500)]

@@ -7,7 +7,7 @@ from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from storefront.extensions import csrf, limiter
-from storefront.orders.models import Order
+from storefront.orders.models import Order, Status
 from storefront.orders.access import viewable_order
 from storefront.orders.services import expire_if_due
 from storefront.payments import bp
@@ -20,7 +20,7 @@ from storefront.payments.services import (
 
 log = logging.getLogger(__name__)
 
-CARD_PAYABLE = ("awaiting_payment", "payment_failed")
+CARD_PAYABLE = (Status.AWAITING_PAYMENT, Status.PAYMENT_FAILED)
 
 
 @bp.app_template_global()

@@ -28,7 +28,7 @@ from storefront.accounts.models import User
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.i18n import vnd
-from storefront.orders.models import Order, PaymentReview, StripeEvent
+from storefront.orders.models import Order, PaymentReview, Status, StripeEvent
 from storefront.orders.services import (
     OrderError,
     expire_if_due,
@@ -95,12 +95,12 @@ def start_card_payment(order: Order, payment_method_id: str) -> CardAttempt:
     if not PAYMENT_METHOD_ID.match(payment_method_id or ""):
         raise PaymentError(_("Enter your card details."))
     expire_if_due(order)
-    if order.status == "payment_failed":
+    if order.status == Status.PAYMENT_FAILED:
         try:
             retry_payment(order=order)  # holds the stock again for this attempt
         except (OrderError, StockError) as error:
             raise PaymentError(str(error)) from error
-    if order.status != "awaiting_payment":
+    if order.status != Status.AWAITING_PAYMENT:
         raise PaymentError(_("This order is no longer waiting for payment."))
     configure_stripe()
     try:
@@ -352,9 +352,9 @@ def reconcile_payments(now: datetime | None = None) -> list[Reconciled]:
             Order.payment_method == "card",
             Order.stripe_payment_intent_id.is_not(None),
             Order.paid_at.is_(None),
-            (Order.status == "awaiting_payment")
+            (Order.status == Status.AWAITING_PAYMENT)
             | (
-                Order.status.in_(("payment_failed", "expired", "cancelled"))
+                Order.status.in_((Status.PAYMENT_FAILED, Status.EXPIRED, Status.CANCELLED))
                 & (Order.created_at >= now - RECHECK_CLOSED_FOR)
             ),
         )
