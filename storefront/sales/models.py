@@ -13,12 +13,8 @@ from storefront.clock import utcnow
 from storefront.extensions import Money, db
 from storefront.outlets.models import Outlet
 
-CHANNELS = ("online", "in_store")
 PAYMENT_KINDS = ("cash", "card", "transfer")
 PAYMENT_KIND_LABELS = {"cash": _l("Cash"), "card": _l("Card"), "transfer": _l("Bank transfer")}
-# A till receipt is a sale, or gives back (part of) an earlier one: a return of some goods, or a
-# void of everything that was left of the sale.
-POS_KINDS = ("sale", "return", "void")
 
 
 class PosSale(db.Model):
@@ -29,6 +25,8 @@ class PosSale(db.Model):
     number: Mapped[str] = mapped_column(String(30), unique=True)
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlet.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # "sale", or it gives back (part of) an earlier one: "return" of some goods, or "void" of
+    # everything that was left of the sale.
     kind: Mapped[str] = mapped_column(String(10), default="sale", server_default="sale")
     # A return or void: the sale it gives back, why, and whether the goods went back on the shelf.
     reverses_sale_id: Mapped[int | None] = mapped_column(ForeignKey("pos_sale.id"), index=True)
@@ -62,7 +60,7 @@ class SaleLine(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlet.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(10))  # "online" or "in_store"
     qty: Mapped[int]
     unit_price: Mapped[int]
     amount: Mapped[Money]
