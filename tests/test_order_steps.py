@@ -2,6 +2,7 @@
 (allowed_steps, which the pages show and the services enforce), the outlet's steps, and the one
 cancel action that also refunds a card payment."""
 import pytest
+from flask_babel import force_locale
 
 from storefront.orders.actions import cancel_and_refund
 from storefront.orders.models import Order, Status, Step
@@ -23,7 +24,6 @@ from storefront.payments import services as payment_services
 from storefront.sales.models import SaleLine
 from tests.factories import make_order, make_outlet, make_product, make_user, stock
 
-pytestmark = pytest.mark.usefixtures("in_english")  # the refusals read English
 
 ADDRESS = "12 Trần Phú, Hội An, Quảng Nam"
 ROLES = ("guest", "customer", "manager", "other_manager", "staff")
@@ -69,7 +69,8 @@ class World:
 
 @pytest.fixture
 def world(db):
-    return World()
+    with force_locale("en"):  # the refusals read English, whatever ran before
+        yield World()
 
 
 def level(db, world) -> tuple[int, int]:
