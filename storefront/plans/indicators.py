@@ -33,8 +33,8 @@ from storefront.extensions import db
 from storefront.outlets.directory import outlet_places
 from storefront.outlets.models import Outlet, StockMove
 from storefront.plans.models import GROWTH_RATIO
-from storefront.reports.figures import Calendar, CreateTemporaryTableAs, growth_rows_table, growth_select
-from storefront.reports.services import COMPARED, ReportFilters, hundredths
+from storefront.reports.figures import Calendar, CreateTemporaryTableAs, growth_verdicts
+from storefront.reports.services import ReportFilters, hundredths
 from storefront.sales.models import SaleLine
 
 POTENTIAL_FIVE_STAR_SCORE = 85  # a 4★ product this close to 90 may go to the central council
@@ -87,10 +87,9 @@ class Scope:
     # certified in the plan's last year is only due a year later, so the dashboard judges today.
     judged_on: date | None = None
     # Sets several indicators read, computed once per request into temporary tables (see
-    # computed_once): the products certified on the day, and the growth report's rows.
+    # computed_once): the products certified on the day, and their producers.
     certified: Table | None = None
     producers: Table | None = None  # the OCOP producers (id) on the day
-    growth: Table | None = None
     todays_areas: bool = False  # the provinces named as they are today (merged ones as their successor)
 
     @property
@@ -250,15 +249,11 @@ def growth_arguments(scope: Scope) -> dict:
 
 
 def meeting_growth_target(scope: Scope):
-    """The growth report's own rows (on the basis each uses): counted when they meet the target."""
-    if scope.growth is not None:
-        rows = scope.growth
-    else:
-        rows = growth_select(calendar=Calendar(db.session.get_bind().dialect.name),
-                             **growth_arguments(scope)).subquery("growth")
-    return select(rows.c.product_id.label("id"), (rows.c.status == "meets").label("counted")).where(
-        rows.c.status.in_(COMPARED)
-    )
+    """The products the growth report compares (due, with a baseline above zero), counted when
+    they meet the target on the basis each uses: the report's verdicts without its rows."""
+    verdicts = growth_verdicts(calendar=Calendar(db.session.get_bind().dialect.name),
+                               **growth_arguments(scope)).subquery("growth")
+    return select(verdicts.c.product_id.label("id"), verdicts.c.meets.label("counted"))
 
 
 POPULATIONS = {
@@ -330,15 +325,13 @@ def producers_table(scope: Scope) -> Iterator[Table]:
 def computed_once(scope: Scope, codes) -> Iterator[Scope]:
     """The scope with what several of the indicators `codes` read computed once, for the
     queries made inside: the products certified on the day (a window over every evaluation,
-    read by ten indicators), their producers (read by six) and the growth report's rows (the report's own temporary table)."""
+    read by ten indicators) and their producers (read by six)."""
     codes = set(codes)
     with ExitStack() as stack:
         if len(codes & CERTIFIED_READERS) > 1:
             scope = replace(scope, certified=stack.enter_context(certified_table(scope)))
         if len(codes & PRODUCER_READERS) > 1:
             scope = replace(scope, producers=stack.enter_context(producers_table(scope)))
-        if GROWTH_RATIO in codes:
-            scope = replace(scope, growth=stack.enter_context(growth_rows_table(**growth_arguments(scope))))
         yield scope
 
 
@@ -375,14 +368,15 @@ def measures_on_days(code: str, scopes: list[Scope]) -> list[Measure]:
 
 
 def growth_on_days(scopes: list[Scope]) -> list[Measure]:
-    """The growth report's rows judged once, on the last day; on each day, the products whose
-    year one had ended by then are the due ones (their year one's sales were all in by then)."""
-    with growth_rows_table(**growth_arguments(scopes[-1])) as rows:
-        days = union_all(*(select(literal(number).label("number"), literal(scope.day).label("day"))
-                           for number, scope in enumerate(scopes))).subquery("days")
-        due = (select(days.c.number, (rows.c.status == "meets").label("counted"))
-               .join(rows, rows.c.year_one_ends <= days.c.day).where(rows.c.status.in_(COMPARED)).subquery("due"))
-        return measures_by_number(tally(due, due.c.number).group_by(due.c.number), len(scopes))
+    """The growth report's verdicts judged once, on the last day; on each day, the products
+    whose year one had ended by then are the due ones (their year one's sales were all in by then)."""
+    verdicts = growth_verdicts(calendar=Calendar(db.session.get_bind().dialect.name),
+                               **growth_arguments(scopes[-1])).subquery("growth")
+    days = union_all(*(select(literal(number).label("number"), literal(scope.day).label("day"))
+                       for number, scope in enumerate(scopes))).subquery("days")
+    due = (select(days.c.number, verdicts.c.meets.label("counted"))
+           .join(verdicts, verdicts.c.year_one_ends <= days.c.day).subquery("due"))
+    return measures_by_number(tally(due, due.c.number).group_by(due.c.number), len(scopes))
 
 
 def measures_by_number(statement, count: int) -> list[Measure]:
