@@ -212,6 +212,15 @@ def test_a_trend_chart_is_one_statement_whatever_its_months(world):
     assert sum("first_certification" in statement for statement in statements) == 1
 
 
+def test_a_trend_chart_is_kept_until_what_it_counts_changes(world):
+    first = dict(indicator_months(world.plan, "certified"))
+    statements = executed_during(lambda: indicator_months(world.plan, "certified"))
+    assert not any("population" in statement for statement in statements)
+    revoke_certification(evaluation=world.products["A"].evaluations[0], reason="Sai nhãn", revoked_on=date(2024, 5, 1))
+    now = dict(indicator_months(world.plan, "certified"))
+    assert now["2024-04"] == first["2024-04"] and (first["2024-09"], now["2024-09"]) == (2, 1)  # A no more from May
+
+
 def test_growth_months_count_the_products_due_by_each_months_end(world):
     b = world.products["B"]  # certified 10 May 2024: due from 10 May 2025
     db.session.add(Baseline(product_id=b.id, revenue=100_000, profit=50_000))

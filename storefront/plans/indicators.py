@@ -369,14 +369,21 @@ def measures_on_days(code: str, scopes: list[Scope]) -> list[Measure]:
 
 def growth_on_days(scopes: list[Scope]) -> list[Measure]:
     """The growth report's verdicts judged once, on the last day; on each day, the products
-    whose year one had ended by then are the due ones (their year one's sales were all in by then)."""
+    whose year one had ended by then are the due ones (their year one's sales were all in by
+    then). The verdicts are tallied by the day year one ends first: the days join those few
+    rows, not every product."""
     verdicts = growth_verdicts(calendar=Calendar(db.session.get_bind().dialect.name),
                                **growth_arguments(scopes[-1])).subquery("growth")
+    ends = (select(verdicts.c.year_one_ends, func.sum(case((verdicts.c.meets, 1), else_=0)).label("counted"),
+                   func.count().label("total"))
+            .group_by(verdicts.c.year_one_ends).subquery("ends"))
     days = union_all(*(select(literal(number).label("number"), literal(scope.day).label("day"))
                        for number, scope in enumerate(scopes))).subquery("days")
-    due = (select(days.c.number, verdicts.c.meets.label("counted"))
-           .join(verdicts, verdicts.c.year_one_ends <= days.c.day).subquery("due"))
-    return measures_by_number(tally(due, due.c.number).group_by(due.c.number), len(scopes))
+    return measures_by_number(
+        select(days.c.number, func.sum(ends.c.counted), func.sum(ends.c.total))
+        .join(ends, ends.c.year_one_ends <= days.c.day).group_by(days.c.number),
+        len(scopes),
+    )
 
 
 def measures_by_number(statement, count: int) -> list[Measure]:

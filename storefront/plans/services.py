@@ -30,7 +30,7 @@ from storefront.plans.indicators import (
     progress,
     target_status,
 )
-from storefront.plans.kept import data_marks, keep_measure, kept_measures
+from storefront.plans.kept import data_marks, keep_measure, keep_months, kept_measures, kept_months
 from storefront.plans.models import GROWTH_RATIO, Plan, PlanIndicator
 from storefront.transactions import transaction
 
@@ -316,5 +316,16 @@ def indicator_months(plan: Plan, code: str, *, today: date | None = None) -> lis
     while month <= last:
         ends.append((month, min(month + relativedelta(months=1) - timedelta(days=1), last)))
         month += relativedelta(months=1)
-    found = measures_on_days(code, [plan_scope(plan, day=day) for _month, day in ends]) if ends else []
+    found = months_measures(code, [plan_scope(plan, day=day) for _month, day in ends]) if ends else []
     return [(f"{month:%Y-%m}", measure.value(indicator.unit)) for (month, _day), measure in zip(ends, found)]
+
+
+def months_measures(code: str, scopes: list[Scope]) -> list[Measure]:
+    """The indicator on each scope's day: kept in the cache for the data as it is now, else
+    worked out and kept."""
+    marks = data_marks([code])
+    found = kept_months(code, scopes, marks)
+    if found is None:
+        found = measures_on_days(code, scopes)
+        keep_months(code, scopes, marks, found)
+    return found
