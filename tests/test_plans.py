@@ -167,6 +167,8 @@ def test_the_dashboard_works_out_the_certified_products_once_per_day(world):
     # costly part of ten indicators: once for the figures' day, once for the period's start.
     statements = executed_during(lambda: plan_dashboard(world.plan))
     assert sum("row_number()" in statement for statement in statements) == 2
+    # The six producer shares are tallied in one pass over the OCOP producers.
+    assert sum("producer.women_led" in statement for statement in statements) == 1
     # The growth indicator is counted by one statement, without the report's table of rows.
     growth = [statement for statement in statements if "first_certification" in statement]
     assert len(growth) == 1 and growth[0].startswith("select coalesce(sum(")

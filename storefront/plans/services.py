@@ -25,7 +25,7 @@ from storefront.plans.indicators import (
     Measure,
     Scope,
     computed_once,
-    measure,
+    measures,
     measures_on_days,
     progress,
     target_status,
@@ -298,12 +298,12 @@ def plan_measures(scope: Scope, codes: list[str], before: Scope, starting: list[
     if missing_now or missing_then:
         with (computed_once(scope, missing_now) as computing_now,
               computed_once(before, missing_then) as computing_then):
-            for code in missing_now:
-                now[code] = measure(code, computing_now)
-                keep_measure(code, scope, marks, now[code])
-            for code in missing_then:
-                then[code] = measure(code, computing_then)
-                keep_measure(code, before, marks, then[code])
+            for code, worked_out in measures(missing_now, computing_now).items():
+                now[code] = worked_out
+                keep_measure(code, scope, marks, worked_out)
+            for code, worked_out in measures(missing_then, computing_then).items():
+                then[code] = worked_out
+                keep_measure(code, before, marks, worked_out)
     return now, then
 
 
