@@ -133,6 +133,10 @@ def test_the_growth_indicator_is_the_growth_reports_verdict_on_the_plans_product
     sell(b, world.outlets["O1"], local(date(2024, 8, 1), 9), 160_000, 80_000)  # 1.6× revenue and profit
     growth = plan_dashboard(world.plan).figure("growth_ratio")
     assert (growth.measure.counted, growth.measure.total, growth.status) == (0, 1, "behind")  # the plan wants 2×
+    # The list behind it: B, below; none among those counted.
+    listed = members_page("growth_ratio", plan_scope(world.plan), MemberFilters(), None).rows
+    assert [(row.code, bool(row.counted)) for row in listed] == [("CB-B", False)]
+    assert not members_page("growth_ratio", plan_scope(world.plan), MemberFilters(counted=True), None).rows
     world.plan.targets[[t.indicator for t in world.plan.targets].index("growth_ratio")].low = Decimal("1.5")
     db.session.commit()
     growth = plan_dashboard(world.plan).figure("growth_ratio")
