@@ -4,11 +4,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from storefront.catalog.services import revoke_certification
 from storefront.extensions import db
 from storefront.reports.models import Baseline, DeclaredRevenue
-from storefront.reports.services import ReportFilters
+from storefront.reports.figures import Calendar, growth_rows_table, growth_verdicts
+from storefront.reports.services import COMPARED, ReportFilters
 from storefront.sales.models import SaleLine
 from storefront.sales.services import reversal_of
 from tests.factories import make_outlet, make_place, make_plan, make_producer, make_product
@@ -268,3 +270,27 @@ def test_the_page_and_the_command_explain_every_rule(rules, staff, client, app):
     for rule in ("revoked", "period of the sale", "days of year", "no comparable baseline", "declared", "platform",
                  "--basis", "--first-stars"):
         assert rule in help_text, rule
+
+
+@pytest.mark.parametrize("today", [date(2025, 2, 27), date(2025, 2, 28), date(2025, 3, 9), date(2025, 3, 10),
+                                   date(2026, 6, 1)])
+def test_the_verdicts_counted_without_the_rows_are_the_reports(rules, today):
+    # The plan dashboard counts the report's verdicts with growth_verdicts, a statement of its
+    # own: on each rule's product, on the days year one ends (29 February's on 28 February,
+    # the declared product's on 10 March), and under each filter, it finds the report's.
+    province = rules["R-EXACT"].province_id
+    for filters in (ReportFilters(), ReportFilters(certification_years=(2024, 2025)), ReportFilters(basis="declared"),
+                    ReportFilters(provinces=(province,)), ReportFilters(certification_year=2023)):
+        with growth_rows_table(filters, today=today, default_target=150) as table:
+            expected = {(product_id, status == "meets") for product_id, status in db.session.execute(
+                select(table.c.product_id, table.c.status).where(table.c.status.in_(COMPARED)))}
+        verdicts = growth_verdicts(filters, today=today, default_target=150, calendar=Calendar(db.engine.dialect.name))
+        assert {(product_id, bool(meets)) for product_id, _ends, meets in db.session.execute(verdicts)} == expected
+    everything = {product_id: bool(meets) for product_id, _ends, meets in db.session.execute(
+        growth_verdicts(ReportFilters(), today=today, default_target=150, calendar=Calendar(db.engine.dialect.name)))}
+    if today >= date(2025, 3, 10):  # the edges are in: both verdicts, and the declared product's on its declaration
+        assert everything[rules["R-EXACT"].id] and everything[rules["R-DECLARED"].id]
+        assert not everything[rules["R-PARTIAL"].id] and not everything[rules["R-JANUARY"].id]
+        assert rules["R-ZERO"].id not in everything and rules["R-LOSS"].id not in everything
+    else:
+        assert rules["R-DECLARED"].id not in everything  # not yet due

@@ -133,6 +133,10 @@ def test_the_growth_indicator_is_the_growth_reports_verdict_on_the_plans_product
     sell(b, world.outlets["O1"], local(date(2024, 8, 1), 9), 160_000, 80_000)  # 1.6× revenue and profit
     growth = plan_dashboard(world.plan).figure("growth_ratio")
     assert (growth.measure.counted, growth.measure.total, growth.status) == (0, 1, "behind")  # the plan wants 2×
+    # The list behind it: B, below; none among those counted.
+    listed = members_page("growth_ratio", plan_scope(world.plan), MemberFilters(), None).rows
+    assert [(row.code, bool(row.counted)) for row in listed] == [("CB-B", False)]
+    assert not members_page("growth_ratio", plan_scope(world.plan), MemberFilters(counted=True), None).rows
     world.plan.targets[[t.indicator for t in world.plan.targets].index("growth_ratio")].low = Decimal("1.5")
     db.session.commit()
     growth = plan_dashboard(world.plan).figure("growth_ratio")
@@ -167,8 +171,12 @@ def test_the_dashboard_works_out_the_certified_products_once_per_day(world):
     # costly part of ten indicators: once for the figures' day, once for the period's start.
     statements = executed_during(lambda: plan_dashboard(world.plan))
     assert sum("row_number()" in statement for statement in statements) == 2
+    # The six producer shares are tallied in one pass over the OCOP producers.
+    assert sum("producer.women_led" in statement for statement in statements) == 1
+    # The growth indicator is counted by one statement, without the report's table of rows.
     growth = [statement for statement in statements if "first_certification" in statement]
-    assert len(growth) == 1 and growth[0].startswith("create temporary table")
+    assert len(growth) == 1 and growth[0].startswith("select coalesce(sum(")
+    assert not any("growth_rows" in statement for statement in statements)
 
 
 def test_the_dashboard_is_kept_until_what_an_indicator_counts_changes(world):
@@ -208,6 +216,15 @@ def test_a_trend_chart_is_one_statement_whatever_its_months(world):
     # The growth indicator judges the report's rows once, for every month.
     statements = executed_during(lambda: indicator_months(world.plan, "growth_ratio"))
     assert sum("first_certification" in statement for statement in statements) == 1
+
+
+def test_a_trend_chart_is_kept_until_what_it_counts_changes(world):
+    first = dict(indicator_months(world.plan, "certified"))
+    statements = executed_during(lambda: indicator_months(world.plan, "certified"))
+    assert not any("population" in statement for statement in statements)
+    revoke_certification(evaluation=world.products["A"].evaluations[0], reason="Sai nhãn", revoked_on=date(2024, 5, 1))
+    now = dict(indicator_months(world.plan, "certified"))
+    assert now["2024-04"] == first["2024-04"] and (first["2024-09"], now["2024-09"]) == (2, 1)  # A no more from May
 
 
 def test_growth_months_count_the_products_due_by_each_months_end(world):

@@ -33,8 +33,8 @@ from storefront.extensions import db
 from storefront.outlets.directory import outlet_places
 from storefront.outlets.models import Outlet, StockMove
 from storefront.plans.models import GROWTH_RATIO
-from storefront.reports.figures import Calendar, CreateTemporaryTableAs, growth_rows_table, growth_select
-from storefront.reports.services import COMPARED, ReportFilters, hundredths
+from storefront.reports.figures import Calendar, CreateTemporaryTableAs, growth_verdicts
+from storefront.reports.services import ReportFilters, hundredths
 from storefront.sales.models import SaleLine
 
 POTENTIAL_FIVE_STAR_SCORE = 85  # a 4★ product this close to 90 may go to the central council
@@ -86,11 +86,9 @@ class Scope:
     # The growth indicator judges the plan's products on this day (else on `day`): a product
     # certified in the plan's last year is only due a year later, so the dashboard judges today.
     judged_on: date | None = None
-    # Sets several indicators read, computed once per request into temporary tables (see
-    # computed_once): the products certified on the day, and the growth report's rows.
+    # The products certified on the day, which several indicators read, computed once per
+    # request into a temporary table (see computed_once).
     certified: Table | None = None
-    producers: Table | None = None  # the OCOP producers (id) on the day
-    growth: Table | None = None
     todays_areas: bool = False  # the provinces named as they are today (merged ones as their successor)
 
     @property
@@ -183,14 +181,15 @@ def recertified(scope: Scope):
     return select(lapsed.c.product_id.label("id"), renewed.label("counted"))
 
 
+def ocop_producer_ids(scope: Scope):
+    """The producers with a product certified in the area on the day."""
+    certified = certified_on_day(scope)
+    return select(Product.producer_id).join(certified, certified.c.id == Product.id)
+
+
 def ocop_producers(scope: Scope, counted):
-    """The producers with a product certified in the area on the day, `counted` a condition on Producer."""
-    if scope.producers is not None:
-        producer_ids = select(scope.producers.c.id)
-    else:
-        certified = certified_on_day(scope)
-        producer_ids = select(Product.producer_id).join(certified, certified.c.id == Product.id)
-    return select(Producer.id, counted.label("counted")).where(Producer.id.in_(producer_ids))
+    """The OCOP producers of the area on the day, `counted` a condition on Producer."""
+    return select(Producer.id, counted.label("counted")).where(Producer.id.in_(ocop_producer_ids(scope)))
 
 
 def sold_in_period(scope: Scope):
@@ -250,15 +249,11 @@ def growth_arguments(scope: Scope) -> dict:
 
 
 def meeting_growth_target(scope: Scope):
-    """The growth report's own rows (on the basis each uses): counted when they meet the target."""
-    if scope.growth is not None:
-        rows = scope.growth
-    else:
-        rows = growth_select(calendar=Calendar(db.session.get_bind().dialect.name),
-                             **growth_arguments(scope)).subquery("growth")
-    return select(rows.c.product_id.label("id"), (rows.c.status == "meets").label("counted")).where(
-        rows.c.status.in_(COMPARED)
-    )
+    """The products the growth report compares (due, with a baseline above zero), counted when
+    they meet the target on the basis each uses: the report's verdicts without its rows."""
+    verdicts = growth_verdicts(calendar=Calendar(db.session.get_bind().dialect.name),
+                               **growth_arguments(scope)).subquery("growth")
+    return select(verdicts.c.product_id.label("id"), verdicts.c.meets.label("counted"))
 
 
 POPULATIONS = {
@@ -270,20 +265,25 @@ POPULATIONS = {
     "potential_five_star": lambda scope: certified_population(
         scope, lambda c: and_(c.stars == 4, c.score >= POTENTIAL_FIVE_STAR_SCORE)),
     "recertified_share": recertified,
-    "cooperative_share": lambda scope: ocop_producers(scope, Producer.kind == "cooperative"),
-    "enterprise_share": lambda scope: ocop_producers(scope, Producer.kind == "enterprise"),
-    "organised_share": lambda scope: ocop_producers(scope, Producer.kind.in_(("cooperative", "enterprise"))),
-    "women_led_share": lambda scope: ocop_producers(scope, Producer.women_led.is_(True)),
-    "ethnic_minority_share": lambda scope: ocop_producers(scope, Producer.ethnic_minority_led.is_(True)),
     "districts_with_outlet": districts_with_outlet,
     "outlets_other_districts": lambda scope: outlets_carrying(
         scope, lambda product, place: and_(product.district_id.is_not(None), place.district_id.is_not(None),
                                            product.district_id != place.district_id)),
     "outlets_other_provinces": lambda scope: outlets_carrying(
         scope, lambda product, place: product.province_id != place.province_id),
-    "modern_channel_share": lambda scope: ocop_producers(scope, sold_in_period(scope)),
     GROWTH_RATIO: meeting_growth_target,
 }
+# The shares of the OCOP producers: which of them each counts, a condition on Producer.
+PRODUCER_SHARES = {
+    "cooperative_share": lambda scope: Producer.kind == "cooperative",
+    "enterprise_share": lambda scope: Producer.kind == "enterprise",
+    "organised_share": lambda scope: Producer.kind.in_(("cooperative", "enterprise")),
+    "women_led_share": lambda scope: Producer.women_led.is_(True),
+    "ethnic_minority_share": lambda scope: Producer.ethnic_minority_led.is_(True),
+    "modern_channel_share": sold_in_period,
+}
+POPULATIONS |= {code: lambda scope, counted=counted: ocop_producers(scope, counted(scope))
+                for code, counted in PRODUCER_SHARES.items()}
 
 
 def population(code: str, scope: Scope):
@@ -291,9 +291,7 @@ def population(code: str, scope: Scope):
     return POPULATIONS[code](scope).subquery("population")
 
 
-PRODUCER_READERS = {"cooperative_share", "enterprise_share", "organised_share", "women_led_share",
-                    "ethnic_minority_share", "modern_channel_share"}
-CERTIFIED_READERS = {"certified", "four_star", "five_star", "potential_five_star"} | PRODUCER_READERS
+CERTIFIED_READERS = {"certified", "four_star", "five_star", "potential_five_star"} | set(PRODUCER_SHARES)
 TABLE_NUMBERS = count(1)
 
 
@@ -311,34 +309,14 @@ def certified_table(scope: Scope) -> Iterator[Table]:
 
 
 @contextmanager
-def producers_table(scope: Scope) -> Iterator[Table]:
-    """The OCOP producers on the scope's day (id), as a temporary table: six indicators read
-    them, and finding them joins every certified product to its wide product row."""
-    name = f"plan_producers_{next(TABLE_NUMBERS)}"
-    certified = certified_on_day(scope)
-    connection = db.session.connection()
-    connection.execute(CreateTemporaryTableAs(
-        name, select(Product.producer_id.label("id")).join(certified, certified.c.id == Product.id).distinct()))
-    connection.exec_driver_sql(f"CREATE INDEX ix_{name} ON {name} (id)")
-    try:
-        yield Table(name, MetaData(), Column("id", Integer))
-    finally:
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
-
-
-@contextmanager
 def computed_once(scope: Scope, codes) -> Iterator[Scope]:
     """The scope with what several of the indicators `codes` read computed once, for the
     queries made inside: the products certified on the day (a window over every evaluation,
-    read by ten indicators), their producers (read by six) and the growth report's rows (the report's own temporary table)."""
+    read by ten indicators; the six producer shares read it in one pass, see measures)."""
     codes = set(codes)
     with ExitStack() as stack:
         if len(codes & CERTIFIED_READERS) > 1:
             scope = replace(scope, certified=stack.enter_context(certified_table(scope)))
-        if len(codes & PRODUCER_READERS) > 1:
-            scope = replace(scope, producers=stack.enter_context(producers_table(scope)))
-        if GROWTH_RATIO in codes:
-            scope = replace(scope, growth=stack.enter_context(growth_rows_table(**growth_arguments(scope))))
         yield scope
 
 
@@ -364,6 +342,22 @@ def measure(code: str, scope: Scope) -> Measure:
     return Measure(int(counted), int(total))
 
 
+def measures(codes, scope: Scope) -> dict[str, Measure]:
+    """The measures of `codes`; the producer shares among them tallied in one pass over the
+    OCOP producers (the same rows and conditions as their populations), the others one
+    statement each."""
+    shares = [code for code in codes if code in PRODUCER_SHARES]
+    found = {code: measure(code, scope) for code in codes if code not in shares}
+    if shares:
+        total, *counted = db.session.execute(
+            select(func.count(), *(func.coalesce(func.sum(case((PRODUCER_SHARES[code](scope), 1), else_=0)), 0)
+                                   for code in shares))
+            .where(Producer.id.in_(ocop_producer_ids(scope)))
+        ).one()
+        found |= {code: Measure(int(number), int(total)) for code, number in zip(shares, counted)}
+    return found
+
+
 def measures_on_days(code: str, scopes: list[Scope]) -> list[Measure]:
     """The indicator on each scope's day (the months of a trend chart), in one statement
     grouped by the day."""
@@ -375,14 +369,22 @@ def measures_on_days(code: str, scopes: list[Scope]) -> list[Measure]:
 
 
 def growth_on_days(scopes: list[Scope]) -> list[Measure]:
-    """The growth report's rows judged once, on the last day; on each day, the products whose
-    year one had ended by then are the due ones (their year one's sales were all in by then)."""
-    with growth_rows_table(**growth_arguments(scopes[-1])) as rows:
-        days = union_all(*(select(literal(number).label("number"), literal(scope.day).label("day"))
-                           for number, scope in enumerate(scopes))).subquery("days")
-        due = (select(days.c.number, (rows.c.status == "meets").label("counted"))
-               .join(rows, rows.c.year_one_ends <= days.c.day).where(rows.c.status.in_(COMPARED)).subquery("due"))
-        return measures_by_number(tally(due, due.c.number).group_by(due.c.number), len(scopes))
+    """The growth report's verdicts judged once, on the last day; on each day, the products
+    whose year one had ended by then are the due ones (their year one's sales were all in by
+    then). The verdicts are tallied by the day year one ends first: the days join those few
+    rows, not every product."""
+    verdicts = growth_verdicts(calendar=Calendar(db.session.get_bind().dialect.name),
+                               **growth_arguments(scopes[-1])).subquery("growth")
+    ends = (select(verdicts.c.year_one_ends, func.sum(case((verdicts.c.meets, 1), else_=0)).label("counted"),
+                   func.count().label("total"))
+            .group_by(verdicts.c.year_one_ends).subquery("ends"))
+    days = union_all(*(select(literal(number).label("number"), literal(scope.day).label("day"))
+                       for number, scope in enumerate(scopes))).subquery("days")
+    return measures_by_number(
+        select(days.c.number, func.sum(ends.c.counted), func.sum(ends.c.total))
+        .join(ends, ends.c.year_one_ends <= days.c.day).group_by(days.c.number),
+        len(scopes),
+    )
 
 
 def measures_by_number(statement, count: int) -> list[Measure]:

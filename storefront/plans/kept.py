@@ -1,6 +1,7 @@
-"""Each indicator's measure kept in the cache until something it counts changes, so that the
-dashboard, the national view, its XLSX and the API work a figure out once, not on every view
-(at 100,000 products the whole country's figures cost the database seconds).
+"""Each indicator's measure, and each trend chart's, kept in the cache until something it
+counts changes, so that the dashboard, the national view, its XLSX, the API and the indicator
+pages work a figure out once, not on every view (at 100,000 products the whole country's
+figures cost the database seconds).
 
 A measure is kept under its scope (area, period, day, the day the growth indicator judges on)
 and the marks of what it reads, taken in one statement just before:
@@ -83,13 +84,28 @@ def measure_key(code: str, scope: Scope, mark: str) -> str:
 
 def kept_measures(codes, scope: Scope, marks: dict[str, str]) -> dict[str, Measure]:
     """The measures of `codes` found in the cache for the scope and the data as marked."""
-    found = {}
-    for code in codes:
-        kept = cache.get(measure_key(code, scope, marks[code]))
-        if kept is not None:
-            found[code] = Measure(*kept)
-    return found
+    codes = list(codes)
+    if not codes:
+        return {}
+    # One round trip to the cache for all of them.
+    kept = cache.get_many(*(measure_key(code, scope, marks[code]) for code in codes))
+    return {code: Measure(*found) for code, found in zip(codes, kept) if found is not None}
 
 
 def keep_measure(code: str, scope: Scope, marks: dict[str, str], measure: Measure) -> None:
     cache.set(measure_key(code, scope, marks[code]), astuple(measure))
+
+
+def months_key(code: str, scopes: list[Scope], mark: str) -> str:
+    digest = hashlib.sha256(f"{[scope_key(scope) for scope in scopes]}|{mark}".encode()).hexdigest()[:32]
+    return f"plan-months:{code}:{digest}"
+
+
+def kept_months(code: str, scopes: list[Scope], marks: dict[str, str]) -> list[Measure] | None:
+    """A trend chart's measures (one a scope, the months' ends) from the cache, if kept."""
+    kept = cache.get(months_key(code, scopes, marks[code]))
+    return None if kept is None else [Measure(*found) for found in kept]
+
+
+def keep_months(code: str, scopes: list[Scope], marks: dict[str, str], measures: list[Measure]) -> None:
+    cache.set(months_key(code, scopes, marks[code]), [astuple(measure) for measure in measures])

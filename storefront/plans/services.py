@@ -25,12 +25,12 @@ from storefront.plans.indicators import (
     Measure,
     Scope,
     computed_once,
-    measure,
+    measures,
     measures_on_days,
     progress,
     target_status,
 )
-from storefront.plans.kept import data_marks, keep_measure, kept_measures
+from storefront.plans.kept import data_marks, keep_measure, keep_months, kept_measures, kept_months
 from storefront.plans.models import GROWTH_RATIO, Plan, PlanIndicator
 from storefront.transactions import transaction
 
@@ -298,12 +298,12 @@ def plan_measures(scope: Scope, codes: list[str], before: Scope, starting: list[
     if missing_now or missing_then:
         with (computed_once(scope, missing_now) as computing_now,
               computed_once(before, missing_then) as computing_then):
-            for code in missing_now:
-                now[code] = measure(code, computing_now)
-                keep_measure(code, scope, marks, now[code])
-            for code in missing_then:
-                then[code] = measure(code, computing_then)
-                keep_measure(code, before, marks, then[code])
+            for code, worked_out in measures(missing_now, computing_now).items():
+                now[code] = worked_out
+                keep_measure(code, scope, marks, worked_out)
+            for code, worked_out in measures(missing_then, computing_then).items():
+                then[code] = worked_out
+                keep_measure(code, before, marks, worked_out)
     return now, then
 
 
@@ -316,5 +316,16 @@ def indicator_months(plan: Plan, code: str, *, today: date | None = None) -> lis
     while month <= last:
         ends.append((month, min(month + relativedelta(months=1) - timedelta(days=1), last)))
         month += relativedelta(months=1)
-    found = measures_on_days(code, [plan_scope(plan, day=day) for _month, day in ends]) if ends else []
+    found = months_measures(code, [plan_scope(plan, day=day) for _month, day in ends]) if ends else []
     return [(f"{month:%Y-%m}", measure.value(indicator.unit)) for (month, _day), measure in zip(ends, found)]
+
+
+def months_measures(code: str, scopes: list[Scope]) -> list[Measure]:
+    """The indicator on each scope's day: kept in the cache for the data as it is now, else
+    worked out and kept."""
+    marks = data_marks([code])
+    found = kept_months(code, scopes, marks)
+    if found is None:
+        found = measures_on_days(code, scopes)
+        keep_months(code, scopes, marks, found)
+    return found

@@ -328,10 +328,20 @@ def growth_select(filters, *, today: date, default_target: int, calendar: Calend
     """The report's rows as one SELECT: a column per figure, status and basis included.
     `default_target` is in hundredths."""
     products = report_products(filters, calendar, today)
+    figures = year_one_figures(products, default_target, sales_sums(filters, calendar))
+    return judged(weighed(fenced(figures, "figures"), calendar), today=today, filters=filters)
+
+
+def year_one_figures(products, default_target: int, year_one=None):
+    """The products' rows (product_id, province_id, first_year, …) with what judging them
+    takes: the target, the baseline, year one's sums (from `year_one`: product_id, revenue,
+    profit; else the products' own revenue and profit) and the declarations of the calendar
+    years year one falls in."""
     p = products.c
-    year_one = sales_sums(filters, calendar)
     province_target, national_target = plan_growth_targets("province_target"), plan_growth_targets("national_target")
     first_declared, second_declared = db.aliased(DeclaredRevenue), db.aliased(DeclaredRevenue)
+    sums = () if year_one is None else (func.coalesce(year_one.c.revenue, 0).label("revenue"),
+                                        func.coalesce(year_one.c.profit, 0).label("profit"))
     statement = (
         select(
             products,
@@ -339,14 +349,13 @@ def growth_select(filters, *, today: date, default_target: int, calendar: Calend
             func.coalesce(type_coerce(province_target.c.value, Integer), type_coerce(national_target.c.value, Integer),
                           default_target).label("target"),
             Baseline.revenue.label("baseline_revenue"), Baseline.profit.label("baseline_profit"),
-            func.coalesce(year_one.c.revenue, 0).label("revenue"), func.coalesce(year_one.c.profit, 0).label("profit"),
+            *sums,
             first_declared.revenue.label("first_declared_revenue"),
             first_declared.profit.label("first_declared_profit"),
             second_declared.revenue.label("second_declared_revenue"),
             second_declared.profit.label("second_declared_profit"),
         )
         .outerjoin(Baseline, Baseline.product_id == p.product_id)
-        .outerjoin(year_one, year_one.c.product_id == p.product_id)
         .outerjoin(province_target, and_(province_target.c.area_id == p.province_id,
                                          province_target.c.first_year <= p.first_year,
                                          province_target.c.last_year >= p.first_year))
@@ -357,7 +366,9 @@ def growth_select(filters, *, today: date, default_target: int, calendar: Calend
         .outerjoin(second_declared, and_(second_declared.product_id == p.product_id,
                                          second_declared.year == p.first_year + 1))
     )
-    return judged(weighed(fenced(statement, "figures"), calendar), today=today, filters=filters)
+    if year_one is not None:
+        statement = statement.outerjoin(year_one, year_one.c.product_id == p.product_id)
+    return statement
 
 
 def fenced(statement, name: str):
@@ -410,8 +421,7 @@ def judged(weighed_rows, *, today: date, filters):
         (f.year_one_ends > today, "not_yet_due"),
         (f.baseline_revenue.is_(None), "no_baseline"),
         (or_(f.baseline_revenue <= 0, f.baseline_profit <= 0), "no_comparable_baseline"),
-        (and_(f.compared_revenue * 100 >= f.target * f.baseline_revenue,
-              f.compared_profit * 100 >= f.target * f.baseline_profit), "meets"),
+        (meets_target(f), "meets"),
         else_="below",
     )
 
@@ -432,6 +442,56 @@ def judged(weighed_rows, *, today: date, filters):
     if filters.basis:
         statement = statement.where(f.basis == filters.basis)
     return statement
+
+
+def meets_target(f):
+    """Revenue and profit both at least the target times the baseline, compared exactly."""
+    return and_(f.compared_revenue * 100 >= f.target * f.baseline_revenue,
+                f.compared_profit * 100 >= f.target * f.baseline_profit)
+
+
+def growth_verdicts(filters, *, today: date, default_target: int, calendar: Calendar):
+    """(product_id, year_one_ends, meets) of each product the report compares on `today` —
+    due, with a baseline above zero: the rows whose status is "meets" or "below" — with only
+    what judging them takes (no names, stars, ratios or buckets), and year one's sales summed
+    for those products alone: what counting the report's verdicts needs, without its rows."""
+    first = first_certifications()
+    certified_on = first.c.certified_on
+    year_one_ends = calendar.a_year_after(certified_on)
+    due = filtered(
+        select(Product.id.label("product_id"), Product.province_id, certified_on,
+               year_one_ends.label("year_one_ends"), calendar.year_of(certified_on).label("first_year"),
+               case((calendar.is_new_year(certified_on), None), else_=calendar.year_of(certified_on) + 1)
+               .label("second_year"))
+        .join(first, first.c.product_id == Product.id)
+        .join(Baseline, and_(Baseline.product_id == Product.id, Baseline.revenue > 0, Baseline.profit > 0))
+        .where(year_one_ends <= today),
+        filters, certified_on,
+    )
+    figures = year_one_figures(with_year_one_sums(fenced(due, "due"), calendar), default_target)
+    rows = weighed(fenced(figures, "figures"), calendar)
+    statement = select(rows.c.product_id, rows.c.year_one_ends, meets_target(rows.c).label("meets"))
+    if filters.basis:
+        statement = statement.where(rows.c.basis == filters.basis)
+    return statement
+
+
+def with_year_one_sums(products, calendar: Calendar):
+    """`products` (product_id, certified_on, year_one_ends, …) with their revenue and profit in
+    year one, each product's from one range of the ledger's index."""
+    p = products.c
+    in_year_one = and_(SaleLine.product_id == p.product_id, SaleLine.counts_at >= calendar.utc_start_of(p.certified_on),
+                       SaleLine.counts_at < calendar.utc_start_of(p.year_one_ends))
+    revenue, profit = summed(SaleLine.amount, SaleLine.amount - SaleLine.cost_amount)
+    if calendar.postgresql:
+        sums = select(revenue, profit).where(in_year_one).lateral("sums")
+        statement = select(products, func.coalesce(sums.c.revenue, 0).label("revenue"),
+                           func.coalesce(sums.c.profit, 0).label("profit")).join(sums, true())
+    else:
+        # SQLite has no LATERAL: a subquery per sum, each one range of the covering index.
+        statement = select(products, *(func.coalesce(select(total).where(in_year_one).scalar_subquery(), 0).label(name)
+                                       for name, total in (("revenue", revenue), ("profit", profit))))
+    return fenced(statement, "due_with_sums")
 
 
 def ratio(value, baseline):
