@@ -46,6 +46,8 @@ def on_commit(callback: Callable[[], None], session: Session | None = None) -> N
     transaction, or the savepoint open now, rolls back. A callback cannot use the session that
     committed (it is between transactions): it opens its own."""
     session = session if session is not None else db.session()
+    if not session.in_transaction():
+        session.begin()  # the transaction it waits for, so that a rollback now forgets it
     waiting, entry = session.info.setdefault(CALLBACKS_KEY, []), (callback, open_savepoints(session))
     if entry not in waiting:  # once per commit, however many changes asked for it
         waiting.append(entry)
