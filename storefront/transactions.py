@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from storefront.extensions import db
 
 T = TypeVar("T")
-CALLBACKS_KEY = "on_commit"
+WAITING_KEY, COMMITTED_KEY = "on_commit", "on_commit_committed"
 logger = logging.getLogger(__name__)
 
 
@@ -43,12 +43,13 @@ def once_more_if_raced(upsert: Callable[[], T]) -> T:
 
 def on_commit(callback: Callable[[], None], session: Session | None = None) -> None:
     """Run callback() once the session's current transaction has committed; forget it if the
-    transaction, or the savepoint open now, rolls back. A callback cannot use the session that
-    committed (it is between transactions): it opens its own."""
+    transaction, or the savepoint open now, rolls back. It runs once the transaction has ended
+    and its connection is back in the pool, so it costs no second connection; it opens its own
+    session (or uses db.session, which begins a new transaction)."""
     session = session if session is not None else db.session()
     if not session.in_transaction():
         session.begin()  # the transaction it waits for, so that a rollback now forgets it
-    waiting, entry = session.info.setdefault(CALLBACKS_KEY, []), (callback, open_savepoints(session))
+    waiting, entry = session.info.setdefault(WAITING_KEY, []), (callback, open_savepoints(session))
     if entry not in waiting:  # once per commit, however many changes asked for it
         waiting.append(entry)
 
@@ -61,38 +62,37 @@ def open_savepoints(session: Session) -> tuple[SessionTransaction, ...]:
     return tuple(chain)
 
 
-def run_callbacks(session: Session) -> None:
+def note_committed(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint was released: the outer transaction may still roll back
-    for callback, _savepoints in session.info.pop(CALLBACKS_KEY, []):
+    session.info[COMMITTED_KEY] = session.info.pop(WAITING_KEY, [])
+
+
+def forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    waiting = session.info.get(WAITING_KEY)
+    if waiting and previous_transaction.nested:
+        waiting[:] = [(callback, savepoints) for callback, savepoints in waiting
+                      if previous_transaction not in savepoints]
+
+
+def run_committed(session: Session, ended: SessionTransaction) -> None:
+    """At the end of the outermost transaction: the callbacks of a commit run, any others (a
+    rollback, a close without commit) are forgotten."""
+    if ended.parent is not None:
+        return
+    session.info.pop(WAITING_KEY, None)
+    for callback, _savepoints in session.info.pop(COMMITTED_KEY, []):
         try:
             callback()
         except Exception:  # the change has committed: the caller's request or command goes on
             logger.exception("An after-commit callback failed: %r", callback)
 
 
-def forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
-    callbacks = session.info.get(CALLBACKS_KEY)
-    if not callbacks:
-        return
-    if previous_transaction.nested:
-        callbacks[:] = [(callback, savepoints) for callback, savepoints in callbacks
-                        if previous_transaction not in savepoints]
-    else:
-        session.info.pop(CALLBACKS_KEY)
-
-
-def forget_uncommitted(session: Session, ended: SessionTransaction) -> None:
-    """A transaction closed without commit or rollback (session.close()) committed nothing."""
-    if ended.parent is None:
-        session.info.pop(CALLBACKS_KEY, None)
-
-
 def init_app(_app) -> None:
     for name, listener in (
-        ("after_commit", run_callbacks),
+        ("after_commit", note_committed),
         ("after_soft_rollback", forget_rolled_back),
-        ("after_transaction_end", forget_uncommitted),
+        ("after_transaction_end", run_committed),
     ):
         if not event.contains(db.session, name, listener):
             event.listen(db.session, name, listener)

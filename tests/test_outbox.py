@@ -238,6 +238,18 @@ def test_a_failing_callback_neither_fails_the_commit_nor_stops_the_others(app, c
     assert ran == ["next"] and "index locked" in caplog.text
 
 
+@pytest.mark.postgres
+def test_a_callback_runs_once_the_connection_is_back_in_the_pool(app):
+    """Else every commit that queues a message would hold two connections at once: under
+    concurrent checkouts the pool runs dry."""
+    require(db.engine.dialect.name == "postgresql", "TEST_DATABASE_URL does not point at PostgreSQL")
+    checked_out = []
+    with transaction():
+        db.session.execute(select(1))
+        on_commit(lambda: checked_out.append(db.engine.pool.checkedout()))
+    assert checked_out == [0]
+
+
 def test_the_search_index_learns_of_a_change_only_once_it_is_committed(app, monkeypatch):
     written = []
     write_products = search_index.write_products
