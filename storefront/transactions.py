@@ -49,9 +49,7 @@ def on_commit(callback: Callable[[], None], session: Session | None = None) -> N
     session = session if session is not None else db.session()
     if not session.in_transaction():
         session.begin()  # the transaction it waits for, so that a rollback now forgets it
-    waiting, entry = session.info.setdefault(WAITING_KEY, []), (callback, open_savepoints(session))
-    if entry not in waiting:  # once per commit, however many changes asked for it
-        waiting.append(entry)
+    session.info.setdefault(WAITING_KEY, []).append((callback, open_savepoints(session)))
 
 
 def open_savepoints(session: Session) -> tuple[SessionTransaction, ...]:

@@ -1,8 +1,8 @@
 """Sending email through the outbox. A message is written in the transaction of the change that
-causes it (queue_message); `flask mail send`, run from cron, delivers what is due: by SMTP when
-MAIL_SERVER is set, otherwise to the log (development, tests), where the web process also writes
-it right after the commit, since that costs nothing. A slow or absent mail server never slows a
-request and loses nothing: a failed message is tried again later, up to MAX_ATTEMPTS times."""
+causes it (queue_message); `flask mail send`, run from cron, delivers what is due by SMTP
+(MAIL_SERVER). A slow or absent mail server never slows a request and loses nothing: a failed
+message is tried again later, up to MAX_ATTEMPTS times. Without MAIL_SERVER (development,
+tests) a message is written to the log as soon as its transaction commits."""
 from __future__ import annotations
 
 import smtplib
@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr
+from functools import partial
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import delete, func, select, update
@@ -41,9 +42,13 @@ def queue_message(*, kind: str, to_name: str, to_email: str, subject: str, templ
     processors: a message is also written outside any request, and needs none of it."""
     session = session if session is not None else db.session()
     body = current_app.jinja_env.get_template(template).render(**context)
-    session.add(OutboxMessage(kind=kind, to_name=to_name, to_email=to_email, subject=subject, body=body))
+    message = OutboxMessage(kind=kind, to_name=to_name, to_email=to_email, subject=subject, body=body)
     if not current_app.config["MAIL_SERVER"]:
-        on_commit(send_due_messages, session)
+        # Writing to the log neither fails nor waits: done once the transaction has committed,
+        # and the message is kept as sent.
+        message.status, message.attempts, message.sent_at = SENT, 1, utcnow()
+        on_commit(partial(deliver, email_of(message)), session)
+    session.add(message)
 
 
 # Delivering
