@@ -236,7 +236,9 @@ class Mailbox:
 @pytest.fixture
 def smtp(app, monkeypatch):
     """A mail server is set; smtp.send() delivers the outbox to it and returns what it got."""
-    app.config.update(MAIL_SERVER="smtp.example.vn", MAIL_PORT=587, MAIL_USERNAME="shop", MAIL_PASSWORD="secret")
+    for name, value in {"MAIL_SERVER": "smtp.example.vn", "MAIL_PORT": 587, "MAIL_USERNAME": "shop",
+                        "MAIL_PASSWORD": "secret"}.items():
+        monkeypatch.setitem(app.config, name, value)  # undone after the test, even on a shared app
     FakeSMTP.sent = []
     monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
     return Mailbox(app)
