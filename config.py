@@ -119,7 +119,7 @@ class Config:
     SHOP_HOTLINE = os.environ.get("SHOP_HOTLINE", "")
     SHOP_ADDRESS = os.environ.get("SHOP_ADDRESS", "")
 
-    # Order confirmations go by SMTP when MAIL_SERVER is set, otherwise to the log.
+    # `flask mail send` delivers the outbox by SMTP when MAIL_SERVER is set, otherwise to the log.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")

@@ -63,7 +63,7 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from storefront import compression, i18n, page_cache, revalidation, security_headers, static_files
+    from storefront import compression, i18n, page_cache, revalidation, security_headers, static_files, transactions
     from storefront.accounts.services import load_user
     from storefront.catalog import versions
     from storefront.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
@@ -72,6 +72,7 @@ def register_extensions(app: Flask) -> None:
 
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    transactions.init_app(app)  # on_commit(), before any listener that uses it
     migrate.init_app(app, db, render_as_batch=True)
     cache.init_app(app)
     versions.init_app(app)
@@ -133,6 +134,7 @@ def register_error_handlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from storefront.accounts.commands import users_cli
     from storefront.catalog.commands import areas_cli
+    from storefront.mail.commands import mail_cli
     from storefront.orders.commands import orders_cli
     from storefront.outlets.commands import stock_cli
     from storefront.payments.commands import payments_cli
@@ -148,3 +150,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(orders_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(areas_cli)
+    app.cli.add_command(mail_cli)

@@ -11,6 +11,7 @@ from storefront.catalog.models import (  # noqa: F401
     TraceLot,
 )
 from storefront.search.models import SearchChange  # noqa: F401
+from storefront.mail.models import OutboxMessage  # noqa: F401
 from storefront.outlets.models import Outlet, StockLevel, StockMove, outlet_managers  # noqa: F401
 from storefront.sales.models import PosSale, SaleLine  # noqa: F401
 from storefront.orders.models import CartItem, Order, OrderEvent, OrderLine, PaymentReview, StripeEvent  # noqa: F401

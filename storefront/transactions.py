@@ -1,12 +1,18 @@
+"""Transactions: one per business operation, and what runs once one has committed."""
+import logging
 from collections.abc import Callable
 from contextlib import contextmanager
 from typing import TypeVar
 
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, SessionTransaction
 
 from storefront.extensions import db
 
 T = TypeVar("T")
+WAITING_KEY, COMMITTED_KEY = "on_commit", "on_commit_committed"
+logger = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -29,3 +35,62 @@ def once_more_if_raced(upsert: Callable[[], T]) -> T:
     except IntegrityError:
         with transaction():
             return upsert()
+
+
+# After commit: the search index and the mail sender learn of a change only once it is committed
+# (another process could not see it before), and never of one that was rolled back.
+
+
+def on_commit(callback: Callable[[], None], session: Session | None = None) -> None:
+    """Run callback() once the session's current transaction has committed; forget it if the
+    transaction, or the savepoint open now, rolls back. It runs once the transaction has ended
+    and its connection is back in the pool, so it costs no second connection; it opens its own
+    session (or uses db.session, which begins a new transaction)."""
+    session = session if session is not None else db.session()
+    if not session.in_transaction():
+        session.begin()  # the transaction it waits for, so that a rollback now forgets it
+    session.info.setdefault(WAITING_KEY, []).append((callback, open_savepoints(session)))
+
+
+def open_savepoints(session: Session) -> tuple[SessionTransaction, ...]:
+    chain, savepoint = [], session.get_nested_transaction()
+    while savepoint is not None and savepoint.nested:
+        chain.append(savepoint)
+        savepoint = savepoint.parent
+    return tuple(chain)
+
+
+def note_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: the outer transaction may still roll back
+    session.info[COMMITTED_KEY] = session.info.pop(WAITING_KEY, [])
+
+
+def forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    waiting = session.info.get(WAITING_KEY)
+    if waiting and previous_transaction.nested:
+        waiting[:] = [(callback, savepoints) for callback, savepoints in waiting
+                      if previous_transaction not in savepoints]
+
+
+def run_committed(session: Session, ended: SessionTransaction) -> None:
+    """At the end of the outermost transaction: the callbacks of a commit run, any others (a
+    rollback, a close without commit) are forgotten."""
+    if ended.parent is not None:
+        return
+    session.info.pop(WAITING_KEY, None)
+    for callback, _savepoints in session.info.pop(COMMITTED_KEY, []):
+        try:
+            callback()
+        except Exception:  # the change has committed: the caller's request or command goes on
+            logger.exception("An after-commit callback failed: %r", callback)
+
+
+def init_app(_app) -> None:
+    for name, listener in (
+        ("after_commit", note_committed),
+        ("after_soft_rollback", forget_rolled_back),
+        ("after_transaction_end", run_committed),
+    ):
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)

@@ -24,9 +24,10 @@ def use_own_postgres_database() -> None:
 use_own_postgres_database()  # before config reads TEST_DATABASE_URL
 
 from config import TestConfig  # noqa: E402
-from storefront import create_app, mail  # noqa: E402
+from storefront import create_app  # noqa: E402
 from storefront.accounts.services import create_user  # noqa: E402
 from storefront.extensions import db as _db  # noqa: E402
+from storefront.mail import services as mail  # noqa: E402
 
 pytest_plugins = ["tests.stripe_fixtures"]  # localstripe_url, stripe_app
 
@@ -216,10 +217,28 @@ class FakeSMTP:
         FakeSMTP.sent.append((self.host, self.port, self.calls, message))
 
 
+class Mailbox:
+    """What reached the (fake) mail server, as (host, port, calls, message). Messages wait in
+    the outbox until send() runs `flask mail send`, as cron does."""
+
+    def __init__(self, app):
+        self.app, self.sent = app, FakeSMTP.sent
+
+    def send(self) -> list:
+        result = self.app.test_cli_runner().invoke(args=["mail", "send"])
+        assert "Sent" in result.output, result.output
+        return self.sent
+
+    def clear(self) -> None:
+        self.sent.clear()
+
+
 @pytest.fixture
 def smtp(app, monkeypatch):
-    """A mail server is set; what would go to it is kept as (host, port, calls, message)."""
-    app.config.update(MAIL_SERVER="smtp.example.vn", MAIL_PORT=587, MAIL_USERNAME="shop", MAIL_PASSWORD="secret")
+    """A mail server is set; smtp.send() delivers the outbox to it and returns what it got."""
+    for name, value in {"MAIL_SERVER": "smtp.example.vn", "MAIL_PORT": 587, "MAIL_USERNAME": "shop",
+                        "MAIL_PASSWORD": "secret"}.items():
+        monkeypatch.setitem(app.config, name, value)  # undone after the test, even on a shared app
     FakeSMTP.sent = []
     monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
-    return FakeSMTP.sent
+    return Mailbox(app)

@@ -90,13 +90,13 @@ def test_cart_checkout_order_page_and_email_are_english(client, in_english, outl
     page = client.get(f"/orders/{order.number}?key={order.access_token}").text
     assert "Cua Khe fish sauce" in page and "500 ml bottle" in page and "Nước mắm" not in page
     assert '<span lang="vi">Rượu Ngô Cải Vân</span>' in page
-    body = smtp[-1][3].get_content()
+    body = smtp.send()[-1][3].get_content()
     assert "1 × Cua Khe fish sauce" in body and "Nước mắm" not in body
 
 
 def test_a_vietnamese_order_email_names_lines_in_vietnamese(app, outlet, sauce, smtp):
     make_order(outlet, [(sauce, 1)], language="vi")
-    body = smtp[-1][3].get_content()
+    body = smtp.send()[-1][3].get_content()
     assert "1 × Nước mắm Cửa Khe" in body and "fish sauce" not in body
 
 

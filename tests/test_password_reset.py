@@ -168,7 +168,7 @@ def test_a_bad_new_password_shows_the_form_again_and_keeps_the_link(client, lan,
 def test_the_link_goes_out_by_smtp_when_a_mail_server_is_set(client, lan, smtp):
     client.post("/password/forgot", data={"email": "lan@example.vn"})
 
-    [(host, _port, _calls, message)] = smtp
+    [(host, _port, _calls, message)] = smtp.send()
     assert host == "smtp.example.vn" and message["To"] == "Nguyễn Thị Lan <lan@example.vn>"
     assert LINK.search(message.get_content())
 

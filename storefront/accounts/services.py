@@ -21,7 +21,7 @@ from zxcvbn import zxcvbn
 from storefront.accounts.models import ROLES, DeliveryAddress, User
 from storefront.audit.services import record_change
 from storefront.extensions import db
-from storefront.mail import deliver, external_url, new_message
+from storefront.mail.services import external_url, queue_message
 from storefront.outlets.services import unassign_manager
 from storefront.search.analysis import folded
 from storefront.transactions import transaction
@@ -122,12 +122,16 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     if commit:
-        try:
-            db.session.commit()
-        except IntegrityError:  # another sign-up for the same email committed in between
-            db.session.rollback()
-            raise AccountError(_l("An account for %(email)s already exists.", email=email))
+        commit_new_account(email)
     return user
+
+
+def commit_new_account(email: str) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:  # another sign-up for the same email committed in between
+        db.session.rollback()
+        raise AccountError(_l("An account for %(email)s already exists.", email=email))
 
 
 def authenticate(*, email: str, password: str) -> User | None:
@@ -152,11 +156,13 @@ def register_customer(*, email: str, password: str, name: str, language: str) ->
     logs in from the message; both ways cost a password hash, so the time taken is the same too."""
     existing = find_user(email)
     if existing is None:
-        user = create_user(email=email, password=password, name=name)
+        user = create_user(email=email, password=password, name=name, commit=False)
         send_account_message(user, language, existed=False)
+        commit_new_account(email)
     else:
         generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
-        send_account_message(existing, language, existed=True)
+        with transaction():
+            send_account_message(existing, language, existed=True)
 
 
 # --- People (the admin's rules) ----------------------------------------------------------------
@@ -325,60 +331,40 @@ def request_password_reset(*, email: str, language: str) -> None:
     is told the same either way, so the form does not reveal who has an account."""
     user = find_user(email)
     if user is not None and user.active:
-        send_reset_link(user, language)
+        with transaction():
+            send_reset_link(user, language)
 
 
-def send_password_reset(*, user: User, actor: User) -> bool:
-    """An admin sends the account a reset link (in the shop's default language); audited.
-    False if the mail server refused it."""
+def send_password_reset(*, user: User, actor: User) -> None:
+    """An admin sends the account a reset link (in the shop's default language); audited."""
     if not user.active:
         raise AccountError(_l("%(email)s is disabled: enable the account before sending it a link.",
                               email=user.email))
     with transaction():
         record_change(actor=actor, record=user, action="send_reset_link", label=user.email)
-    return send_reset_link(user, DEFAULT_LANGUAGE)
+        send_reset_link(user, DEFAULT_LANGUAGE)
 
 
-def send_reset_link(user: User, language: str) -> bool:
+def send_reset_link(user: User, language: str) -> None:
+    """Into the outbox, in the caller's transaction."""
     link = external_url("accounts.reset_password_page", token=password_reset_token(user))
-    hours = current_app.config["PASSWORD_RESET_HOURS"]
     with force_locale(language):
-        return send_to(user, subject=_("Reset your OCOP Market password"), paragraphs=[
-            _("Someone asked to reset the password of your OCOP Market account %(email)s. To choose a new "
-              "password, open this link within %(hours)s hours; it works once:", email=user.email, hours=hours),
-            link,
-            _("If you did not ask for this, ignore this message: your password stays as it is."),
-        ])
+        queue_message(kind="password_reset", to_name=user.name, to_email=user.email,
+                      subject=_("Reset your OCOP Market password"), template="mail/password_reset.txt",
+                      user=user, link=link, hours=current_app.config["PASSWORD_RESET_HOURS"])
 
 
-def send_account_message(user: User, language: str, *, existed: bool) -> bool:
+def send_account_message(user: User, language: str, *, existed: bool) -> None:
     """What a sign-up sends: a welcome to a new account, or, to an address that already had one,
-    a reminder of it (the page said the same in both cases)."""
+    a reminder of it (the page said the same in both cases). Into the outbox, in the caller's
+    transaction."""
     login_link = external_url("accounts.login")
     with force_locale(language):
         if not existed:
-            return send_to(user, subject=_("Your OCOP Market account is ready"), paragraphs=[
-                _("Your OCOP Market account %(email)s is ready. Log in here:", email=user.email),
-                login_link,
-            ])
-        return send_to(user, subject=_("You already have an OCOP Market account"), paragraphs=[
-            _("Someone, perhaps you, tried to create an OCOP Market account for %(email)s, which already has "
-              "one. Log in here:", email=user.email),
-            login_link,
-            _("If you forgot your password, choose a new one here:"),
-            external_url("accounts.forgot_password"),
-            _("If it was not you, ignore this message: nothing has changed."),
-        ])
-
-
-def send_to(user: User, *, subject: str, paragraphs: list[str]) -> bool:
-    """A message to the account's holder, in the locale in force; False if the mail server
-    refused it (logged: the visitor's page does not depend on it)."""
-    body = "\n\n".join([_("Hello %(name)s,", name=user.name or user.email), *paragraphs, _("OCOP Market")])
-    message = new_message(to_name=user.name, to_email=user.email, subject=subject, body=body)
-    try:
-        deliver(message)
-    except Exception:
-        current_app.logger.exception("Could not send %r to %s", subject, user.email)
-        return False
-    return True
+            queue_message(kind="account_ready", to_name=user.name, to_email=user.email,
+                          subject=_("Your OCOP Market account is ready"), template="mail/account_ready.txt",
+                          user=user, login_link=login_link)
+        else:
+            queue_message(kind="account_exists", to_name=user.name, to_email=user.email,
+                          subject=_("You already have an OCOP Market account"), template="mail/account_exists.txt",
+                          user=user, login_link=login_link, forgot_link=external_url("accounts.forgot_password"))

@@ -23,6 +23,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timezone
+from functools import partial
 from itertools import chain
 
 from flask import Flask, current_app
@@ -54,6 +55,7 @@ from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.lookups import where_in
 from storefront.search.models import SearchChange
+from storefront.transactions import on_commit
 from storefront.search.analysis import (
     EXACT,
     NGRAM_MAX,
@@ -95,7 +97,6 @@ SCHEMA = Schema(
 # Where a query's words may be: either name, or the rest of the product's text.
 TEXT_FIELDS = ("name", "name_en", "body")
 PENDING_KEY = "search_pending"
-LOGGED_KEY = "search_logged"
 CURRENT_FILE = "CURRENT"  # names the live index among those in the folder
 # Fuzzy terms are expanded against the whole vocabulary: long queries would be slow.
 FUZZY_MAX_WORDS = 8
@@ -355,7 +356,6 @@ def init_app(app: Flask) -> None:
     for name, listener in (
         ("after_flush", collect_changes),
         ("before_commit", log_changes),
-        ("after_commit", index_committed),
         ("after_rollback", forget_changes),
     ):
         if not event.contains(db.session, name, listener):
@@ -407,7 +407,6 @@ def row_id(obj) -> int:
 
 def forget_changes(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
-    session.info.pop(LOGGED_KEY, None)
 
 
 def log_changes(session: Session) -> None:
@@ -419,16 +418,14 @@ def log_changes(session: Session) -> None:
     ids = sorted(pending["products"] | related_product_ids(session, pending))
     for start in range(0, len(ids), LOAD_BATCH):
         session.execute(insert(SearchChange), [{"product_id": i} for i in ids[start:start + LOAD_BATCH]])
-    session.info[LOGGED_KEY] = True
+    on_commit(partial(index_committed, session.get_bind()), session)
 
 
-def index_committed(session: Session) -> None:
+def index_committed(bind) -> None:
     """Apply the log (this commit's rows and any others'); a failure here never fails the
     request, and leaves the rows to the next sync."""
-    if not session.info.pop(LOGGED_KEY, False):
-        return
     try:
-        current_index().catch_up(session.get_bind())
+        current_index().catch_up(bind)
     except Exception:
         logger.exception("Could not apply the search change log; it is tried again later.")
 
