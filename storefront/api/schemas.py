@@ -386,9 +386,9 @@ class GrowthRow(Answer):
     profit_ratio = ratio("profit", "baseline_profit")
     declaration = fields.String(metadata={"enum": list(DECLARATIONS), "description": (
         "full: every calendar year of year one declared; partial: some.")})
-    declared_years = fields.List(
-        NestedFrom(DeclaredYear, value_of=lambda pair: {"year": pair[0], "declared": pair[1]}),
-        metadata={"description": "The calendar years year one falls in."})
+    declared_years = ListFrom(
+        fields.Nested(DeclaredYear), metadata={"description": "The calendar years year one falls in."},
+        value_of=lambda row: [{"year": year, "declared": declared} for year, declared in row.declared_years])
     declared_revenue = optional_money(
         "All-channel revenue declared, weighted over year one; null unless the declaration is full.")
     declared_profit = optional_money()
