@@ -4,6 +4,7 @@ schemas write the JSON, and flask-smorest derives /api/v1/openapi.json from both
 from fractions import Fraction
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, validate
 from marshmallow.utils import missing
@@ -42,15 +43,15 @@ MONEY = "Whole đồng (VND has no minor unit)."
 class WholeNumber(fields.Integer):
     """ASCII digits from `low` to `high`, read as every page reads numbers (query_args.parse_int)."""
 
-    def __init__(self, name: str, low: int, high: int, **kwargs):
+    def __init__(self, low: int, high: int, **kwargs):
         super().__init__(metadata={"minimum": low, "maximum": high} | kwargs.pop("metadata", {}), **kwargs)
-        self.name, self.low, self.high = name, low, high
+        self.low, self.high = low, high
 
     def _deserialize(self, value, attr, data, **kwargs) -> int:
         number = parse_int(value if isinstance(value, str) else None, self.low, self.high)
         if number is None:
-            raise ValidationError(str(_l("%(parameter)s must be a whole number from %(low)s to %(high)s, not %(value)s.",
-                                         parameter=self.name, low=self.low, high=self.high, value=str(value)[:20])))
+            raise ValidationError(_("%(parameter)s must be a whole number from %(low)s to %(high)s, not %(value)s.",
+                                    parameter=self.name, low=self.low, high=self.high, value=str(value)[:20]))
         return number
 
 
@@ -60,7 +61,7 @@ def choice(name: str, choices, *, message=None, **kwargs) -> fields.String:
 
 
 def page_field() -> WholeNumber:
-    return WholeNumber("page", 1, MAX_PAGE, load_default=1, metadata={"description": "Page number, from 1."})
+    return WholeNumber(1, MAX_PAGE, load_default=1, metadata={"description": "Page number, from 1."})
 
 
 class LanguageArgs(Schema):
@@ -78,33 +79,37 @@ class LanguageArgs(Schema):
 
 class PageArgs(LanguageArgs):
     page = page_field()
-    per_page = WholeNumber("per_page", 1, MAX_PER_PAGE, load_default=24, metadata={"description": "Items per page."})
+    per_page = WholeNumber(1, MAX_PER_PAGE, load_default=24, metadata={"description": "Items per page."})
+
+
+def given_query(text: str) -> None:
+    if not text.strip():
+        raise ValidationError(_("Give a search query in q."))
+
+
+def query_text(*, required: bool = False) -> fields.String:
+    short_enough = validate.Length(max=MAX_QUERY_LENGTH, error=_l("q must be at most %(n)s characters.",
+                                                                  n=MAX_QUERY_LENGTH))
+    return fields.String(required=required, validate=[given_query, short_enough] if required else short_enough,
+                         error_messages={"required": _l("Give a search query in q.")},
+                         metadata={"description": "Text, with or without Vietnamese diacritics."})
 
 
 class ListingArgs(PageArgs):
     """Checked here; storefront.catalog.filters.parse_filters then reads them as the pages do
     (it looks the area up, the one check left to it)."""
-    q = fields.String(validate=validate.Length(max=MAX_QUERY_LENGTH, error=_l(
-        "q must be at most %(n)s characters.", n=MAX_QUERY_LENGTH)),
-        metadata={"description": "Text, with or without Vietnamese diacritics."})
-    stars = fields.List(WholeNumber("stars", CERTIFIED_MIN_STARS, 5),
+    q = query_text()
+    stars = fields.List(WholeNumber(CERTIFIED_MIN_STARS, 5),
                         metadata={"description": "OCOP stars; repeat for several."})
     group = choice("group", PRODUCT_GROUPS, metadata={"description": "OCOP product group."})
     area = fields.String(metadata={"description": "Official code of a province or district."})
-    min_price = WholeNumber("min_price", 0, MAX_PRICE, metadata={"description": "Lowest price in VND."})
-    max_price = WholeNumber("max_price", 0, MAX_PRICE, metadata={"description": "Highest price in VND."})
+    min_price = WholeNumber(0, MAX_PRICE, metadata={"description": "Lowest price in VND."})
+    max_price = WholeNumber(0, MAX_PRICE, metadata={"description": "Highest price in VND."})
     sort = choice("sort", SORTS, metadata={"description": "Order of the results."})
 
 
-def given_query(text: str) -> None:
-    if not text.strip():
-        raise ValidationError(str(_l("Give a search query in q.")))
-
-
 class SearchArgs(ListingArgs):
-    q = fields.String(required=True, validate=[given_query, *ListingArgs._declared_fields["q"].validators],
-                      error_messages={"required": _l("Give a search query in q.")},
-                      metadata={"description": "Text, with or without Vietnamese diacritics."})
+    q = query_text(required=True)
 
 
 class GrowthArgs(LanguageArgs):
@@ -115,11 +120,11 @@ class GrowthArgs(LanguageArgs):
         "With a province in area: count it as it is today, with the provinces merged with it since (2025); "
         "by default, each province on its own.")})
     group = choice("group", PRODUCT_GROUPS, metadata={"description": "OCOP product group."})
-    stars = WholeNumber("stars", CERTIFIED_MIN_STARS, 5, metadata={
+    stars = WholeNumber(CERTIFIED_MIN_STARS, 5, metadata={
         "description": "Stars now (of the latest certificate not revoked, valid or expired)."})
-    first_stars = WholeNumber("first_stars", CERTIFIED_MIN_STARS, 5, metadata={
+    first_stars = WholeNumber(CERTIFIED_MIN_STARS, 5, metadata={
         "description": "Stars at the first 3★+ certification (C)."})
-    year = WholeNumber("year", *CERTIFICATION_YEARS, metadata={"description": "Year of the first 3★+ certification."})
+    year = WholeNumber(*CERTIFICATION_YEARS, metadata={"description": "Year of the first 3★+ certification."})
     kind = choice("kind", PRODUCER_KINDS, metadata={"description": "Kind of producer."})
     basis = choice("basis", BASES, metadata={"description": "Only rows whose status comes from this basis."})
     sort = choice("sort", SORT_COLUMNS, load_default=DEFAULT_SORT,
@@ -128,7 +133,7 @@ class GrowthArgs(LanguageArgs):
     dir = choice("dir", ("asc", "desc"), load_default="asc", message=_l("dir must be a sort direction: asc or desc."),
                  metadata={"description": "Direction of the order; missing figures go last."})
     page = page_field()
-    per_page = WholeNumber("per_page", 1, REPORT_MAX_PER_PAGE, load_default=REPORT_PER_PAGE,
+    per_page = WholeNumber(1, REPORT_MAX_PER_PAGE, load_default=REPORT_PER_PAGE,
                            metadata={"description": "Rows per page (default 100)."})
 
 
@@ -168,8 +173,8 @@ class ListFrom(From, fields.List):
     pass
 
 
-class ShownFrom(From, fields.Float):
-    """A share or a ratio as every output shows it: two decimals, halves away from zero."""
+class NumberFrom(From, fields.Float):
+    pass
 
 
 def link(endpoint: str, key: str, value_of) -> TextFrom:
@@ -188,8 +193,12 @@ class Certification(Answer):
     valid = FlagFrom(value_of=lambda cert: cert.is_valid())
 
 
-class Photo(Answer.from_dict({size: fields.String(metadata={"format": "uri", "description": f"At most {side} px a side."})
-                              for size, (side, _square) in PHOTO_SIZES.items()})):
+def photo_size(side: int, square: bool) -> str:
+    return f"{side}×{side}, cropped square." if square else f"The whole photo, at most {side} px a side."
+
+
+class Photo(Answer.from_dict({size: fields.String(metadata={"format": "uri", "description": photo_size(*shape)})
+                              for size, shape in PHOTO_SIZES.items()})):
     """WebP files; their addresses change with their content, so they may be cached for good."""
 
     @pre_dump
@@ -342,11 +351,11 @@ RATIO = ("Figure ÷ baseline, computed exactly and rounded to 2 decimals (halves
 OPTIONAL_MONEY = "Whole đồng; null when not known."
 
 
-def ratio(figure: str, baseline: str) -> ShownFrom:
+def ratio(figure: str, baseline: str) -> NumberFrom:
     def value_of(row):
         shown = rounded_ratio(getattr(row, figure), getattr(row, baseline))
         return None if shown is None else float(shown)
-    return ShownFrom(value_of=value_of, allow_none=True, metadata={"description": RATIO})
+    return NumberFrom(value_of=value_of, allow_none=True, metadata={"description": RATIO})
 
 
 def optional_money(description: str = OPTIONAL_MONEY) -> fields.Integer:
@@ -442,8 +451,8 @@ def bucket_edge(hundredths: int | None) -> float | None:
 
 
 class Bucket(Answer):
-    low = ShownFrom(value_of=lambda bucket: bucket_edge(bucket.low), data_key="from", allow_none=True)
-    below = ShownFrom(value_of=lambda bucket: bucket_edge(bucket.high), allow_none=True)
+    low = NumberFrom(value_of=lambda bucket: bucket_edge(bucket.low), data_key="from", allow_none=True)
+    below = NumberFrom(value_of=lambda bucket: bucket_edge(bucket.high), allow_none=True)
     revenue = fields.Integer()
     profit = fields.Integer()
 
@@ -492,14 +501,14 @@ class IndicatorValue(Answer):
     code = fields.String(attribute="indicator.code")
     label = fields.String(attribute="indicator.label")
     unit = fields.String(attribute="indicator.unit", metadata={"enum": ["count", "percent"]})
-    value = ShownFrom(value_of=lambda figure: shown(figure.value), allow_none=True,
+    value = NumberFrom(value_of=lambda figure: shown(figure.value), allow_none=True,
                       metadata={"description": "A count, or a share in per cent (two decimals)."})
     counted = fields.Integer(attribute="measure.counted")
     of = fields.Integer(attribute="measure.total", metadata={
         "description": "The population the share is of (products, producers, districts, sales points)."})
     target = fields.Nested(IndicatorTarget, allow_none=True)
     status = fields.String(allow_none=True, metadata={"enum": ["met", "close", "behind", None]})
-    change_since_start = ShownFrom(value_of=lambda figure: shown(figure.change), allow_none=True, metadata={
+    change_since_start = NumberFrom(value_of=lambda figure: shown(figure.change), allow_none=True, metadata={
         "description": "Levels with a target only: the value now less the value the day before the period began."})
 
 
