@@ -70,7 +70,6 @@ class Config:
     PAGE_CACHE = os.environ.get("PAGE_CACHE", "true").lower() == "true"
 
     PRODUCTS_PER_PAGE = int(os.environ.get("PRODUCTS_PER_PAGE", "24"))
-    API_MAX_PER_PAGE = 100
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

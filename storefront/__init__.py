@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     # any import of one of its services (the cycles tests/test_import_cycles.py forbids).
     from storefront.accounts.routes import bp as accounts_bp
     from storefront.admin.routes import bp as admin_bp
+    from storefront.api.openapi import register_api
     from storefront.api.routes import bp as api_bp
     from storefront.catalog.routes import bp as catalog_bp
     from storefront.i18n import bp as i18n_bp
@@ -118,7 +119,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    register_api(app, api_bp)  # with the OpenAPI document its schemas describe
     app.register_blueprint(i18n_bp)
     app.register_blueprint(policies_bp)
 

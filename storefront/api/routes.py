@@ -1,95 +1,71 @@
 from dataclasses import replace
+from functools import wraps
 
 from flask import abort, current_app, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from storefront.api import bp
 from storefront.api.openapi import openapi_document
-from storefront.api.serializers import (
-    outlet_json,
-    product_detail_json,
-    product_summary_json,
-    stocked_product_json,
+from storefront.api.schemas import (
+    GROWTH_RULES,
+    Error,
+    GrowthArgs,
+    GrowthReport,
+    LanguageArgs,
+    ListingArgs,
+    OutletList,
+    OutletStockPage,
+    PageArgs,
+    PlanDashboard,
+    ProductDetail,
+    ProductPage,
+    ProductSummary,
+    SearchArgs,
 )
 from storefront.catalog.cards import kept_per_product, short_digest
 from storefront.catalog.filters import parse_filters
 from storefront.catalog.services import find_product, list_products
 from storefront.extensions import csrf, db
-from storefront.query_args import MAX_PAGE, parse_int
 from storefront.outlets.directory import (
     active_outlets,
     find_active_outlet,
     outlet_stock,
-    product_availability,
 )
-from storefront.plans.exports import dashboard_json
 from storefront.plans.models import Plan
+from storefront.query_args import BIGGEST
 from storefront.plans.services import plan_dashboard
-from storefront.reports.exports import report_json
-from storefront.reports.services import growth_page, parse_report_filters, parse_sort
+from storefront.reports.services import ReportOrder, filter_args, growth_page, parse_report_filters
 
 csrf.exempt(bp)  # read-only JSON API: no forms, no cookies-based writes
-
-
-# A page of the growth report costs its whole summary: programs read it in larger pages.
-REPORT_PER_PAGE, REPORT_MAX_PER_PAGE = 100, 1000
-
-
-def whole_number_range(parameter: str, most: int) -> str:
-    return _("%(parameter)s must be a whole number from 1 to %(most)s.", parameter=parameter, most=most)
-
-
-def per_page_arg(*, default: int = 24, most: int | None = None) -> int:
-    most = most or current_app.config["API_MAX_PER_PAGE"]
-    raw_per_page = request.args.get("per_page")
-    per_page = parse_int(raw_per_page) if raw_per_page else default
-    if per_page is None or not 1 <= per_page <= most:
-        abort(400, description=whole_number_range("per_page", most))
-    return per_page
-
-
-def page_arg() -> int:
-    raw_page = request.args.get("page")
-    page = parse_int(raw_page) if raw_page else 1
-    if page is None or not 1 <= page <= MAX_PAGE:
-        abort(400, description=whole_number_range("page", MAX_PAGE))
-    return page
 
 
 def product_summaries(products: list) -> list[dict]:
     """Each product's summary, kept per catalogue version (its links name this host)."""
     host = short_digest(request.host_url)
+    summary = ProductSummary()
     return kept_per_product("api-summary", products, [host] * len(products),
-                            lambda _i, product: product_summary_json(product), producer=True)
+                            lambda _i, product: summary.dump(product), producer=True)
 
 
-def listing_response():
+def listing(*, page: int, per_page: int, **_checked) -> dict:
+    """The schema has checked every parameter; parse_filters turns them into the filters the
+    pages use, looking the area up (an unknown one is the notice left)."""
     filters, notices = parse_filters(request.args)
     if notices:
         abort(400, description=" ".join(str(n) for n in notices))
     # The pages forgive an impossible page (they show the first); a program is told.
-    listing = list_products(replace(filters, page=page_arg()), per_page=per_page_arg())
-    return jsonify(
-        items=product_summaries(listing.products),
-        page=listing.page,
-        per_page=listing.per_page,
-        total=listing.total,
-        pages=listing.pages,
-        typo_fallback=listing.typo_fallback,
-        facets={
-            name: [{"key": v.key, "label": v.label, "count": v.count} for v in values]
-            for name, values in listing.facets.items()
-        },
-    )
-
-
-@bp.before_request
-def refuse_unknown_language() -> None:
-    asked = request.args.get("lang")
-    if asked is not None and asked not in current_app.config["LANGUAGES"]:
-        abort(400, description=_("lang must be one of: %(languages)s.",
-                                 languages=", ".join(current_app.config["LANGUAGES"])))
+    found = list_products(replace(filters, page=page), per_page=per_page)
+    return {
+        "items": product_summaries(found.products),
+        "page": found.page,
+        "per_page": found.per_page,
+        "total": found.total,
+        "pages": found.pages,
+        "typo_fallback": found.typo_fallback,
+        "facets": found.facets,
+    }
 
 
 @bp.after_request
@@ -99,79 +75,112 @@ def vary_by_language(response):
 
 
 @bp.get("/products")
-def products():
-    return listing_response()
+@bp.arguments(ListingArgs, location="query", as_kwargs=True)
+@bp.response(200, ProductPage, description="A page of products.")
+def products(**args):
+    """Certified products, filtered and paginated"""
+    return listing(**args)
 
 
 @bp.get("/search")
-def search():
-    if not (request.args.get("q") or "").strip():
-        abort(400, description=_("Give a search query in q."))
-    return listing_response()
+@bp.arguments(SearchArgs, location="query", as_kwargs=True)
+@bp.response(200, ProductPage, description="A page of matches.")
+def search(**args):
+    """Search certified products (q required)"""
+    return listing(**args)
 
 
 @bp.get("/products/<slug>")
+@bp.arguments(LanguageArgs, location="query", as_kwargs=True)
+@bp.response(200, ProductDetail, description="The product.")
+@bp.alt_response(404, schema=Error, description="No certified product with that slug.")
 def product(slug: str):
+    """One certified product with its certificate and lots"""
     found = find_product(slug)
     if found is None or not found.is_public:
         abort(404, description=_("No certified product with slug %(slug)s.", slug=repr(slug[:160])))
-    return jsonify(product_detail_json(found, product_availability(found)))
+    return found
 
 
 @bp.get("/outlets")
+@bp.arguments(LanguageArgs, location="query", as_kwargs=True)
+@bp.response(200, OutletList, description="The sales points, by code.")
 def outlets():
-    return jsonify(items=[outlet_json(outlet) for outlet in active_outlets()])
+    """Every open OCOP sales point"""
+    return {"items": active_outlets()}
 
 
 @bp.get("/outlets/<code>/stock")
-def outlet_stock_list(code: str):
+@bp.arguments(PageArgs, location="query", as_kwargs=True)
+@bp.response(200, OutletStockPage, description="A page of products in stock.")
+@bp.alt_response(404, schema=Error, description="No open sales point with that code.")
+def outlet_stock_list(code: str, *, page: int, per_page: int):
+    """Certified products available at one sales point, best rated first"""
     outlet = find_active_outlet(code)
     if outlet is None:
         abort(404, description=_("No open sales point with code %(code)s.", code=repr(code[:20])))
-    stock = outlet_stock(outlet, page=page_arg(), per_page=per_page_arg())
-    return jsonify(
-        outlet=outlet.code,
-        items=[stocked_product_json(item) for item in stock.items],
-        page=stock.page,
-        per_page=stock.per_page,
-        total=stock.total,
-        pages=stock.pages,
-    )
+    return {"outlet": outlet, "stock": outlet_stock(outlet, page=page, per_page=per_page)}
 
 
-@bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
 
 
+bp.add_undocumented_rule("/openapi.json", "openapi", openapi)
+
+
 # Staff only: the growth report, with the page's filters and order; a plan's dashboard.
 
-def require_staff(*, log_in: str, staff_only: str) -> None:
-    if not current_user.is_authenticated:
-        abort(401, description=log_in)
-    if not current_user.is_staff:
-        abort(403, description=staff_only)
+def staff_only(*, log_in, staff_only_message):
+    """Before the parameters are read: who may ask comes first."""
+    def decorate(view):
+        @wraps(view)
+        def checked(*args, **kwargs):
+            if not current_user.is_authenticated:
+                abort(401, description=str(log_in))
+            if not current_user.is_staff:
+                abort(403, description=str(staff_only_message))
+            return view(*args, **kwargs)
+        return checked
+    return decorate
+
+
+def staff_doc(view):
+    view = bp.alt_response(401, schema=Error, description="Not logged in.")(view)
+    view = bp.alt_response(403, schema=Error, description="Logged in, but not as programme staff.")(view)
+    return bp.doc(security=[{"staffSession": []}])(view)
 
 
 @bp.get("/reports/growth")
-def growth_report_json():
-    require_staff(log_in=_("Log in as programme staff to read the growth report."),
-                  staff_only=_("The growth report is for programme staff only."))
+@staff_only(log_in=_l("Log in as programme staff to read the growth report."),
+            staff_only_message=_l("The growth report is for programme staff only."))
+@staff_doc
+@bp.arguments(GrowthArgs, location="query", as_kwargs=True)
+@bp.response(200, GrowthReport, description="The rows, the summary and the filters applied.")
+@bp.doc(description=GROWTH_RULES)
+def growth_report_json(*, sort: str, dir: str, page: int, per_page: int, **_checked):
+    """The 1.5× growth report: every product certified 3★+, its year one against its baseline
+    (programme staff only; paginated, the summary over every row)"""
     filters, notices = parse_report_filters(request.args)
-    order, sort_notices = parse_sort(request.args)
-    if notices or sort_notices:
-        abort(400, description=" ".join(str(notice) for notice in notices + sort_notices))
-    per_page = per_page_arg(default=REPORT_PER_PAGE, most=REPORT_MAX_PER_PAGE)
-    page = growth_page(filters, default_target=current_app.config["GROWTH_TARGET_DEFAULT"], order=order,
-                       page=page_arg(), per_page=per_page)
-    return jsonify(report_json(page, filters, order, per_page))
+    if notices:
+        abort(400, description=" ".join(str(notice) for notice in notices))
+    order = ReportOrder(sort, dir == "desc")
+    report = growth_page(filters, default_target=current_app.config["GROWTH_TARGET_DEFAULT"], order=order,
+                         page=page, per_page=per_page)
+    return {"page": report, "filters": filter_args(filters), "order": order, "per_page": per_page}
 
 
-@bp.get("/plans/<int:plan_id>/dashboard")
+@bp.get(f"/plans/<int(min=1, max={BIGGEST}):plan_id>/dashboard")  # past 64 bits no database can look it up
+@staff_only(log_in=_l("Log in as programme staff to read the plan dashboard."),
+            staff_only_message=_l("The plan dashboard is for programme staff only."))
+@staff_doc
+@bp.arguments(LanguageArgs, location="query", as_kwargs=True)
+@bp.response(200, PlanDashboard, description="The plan and its indicators.")
+@bp.alt_response(404, schema=Error, description="No plan with that id.")
 def plan_dashboard_json(plan_id: int):
-    require_staff(log_in=_("Log in as programme staff to read the plan dashboard."),
-                  staff_only=_("The plan dashboard is for programme staff only."))
+    """A plan's dashboard: each indicator's value, target, status and change since the period
+    began (programme staff only); the same figures as /admin/dashboard"""
     plan = db.session.get(Plan, plan_id)
     if plan is None:
         abort(404, description=_("No plan with that id."))
-    return jsonify(dashboard_json(plan_dashboard(plan)))
+    return plan_dashboard(plan)

@@ -1,4 +1,5 @@
-"""A plan's dashboard as a workbook (one sheet per plan) and as JSON: the same figures as the page."""
+"""A plan's dashboard as a workbook (one sheet per plan): the same figures as the page (its JSON:
+storefront.api.schemas)."""
 from __future__ import annotations
 
 import io
@@ -67,28 +68,3 @@ def dashboards_xlsx(dashboards: list[Dashboard]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def json_number(value: Fraction | None) -> float | None:
-    shown = rounded(value)
-    return None if shown is None else float(shown)
-
-
-def dashboard_json(dashboard: Dashboard) -> dict:
-    plan = dashboard.plan
-    return {
-        "plan": {"id": plan.id, "name": plan.name, "area": plan.area.code if plan.area else None,
-                 "first_year": plan.first_year, "last_year": plan.last_year, "todays_areas": plan.todays_areas},
-        "figures_on": dashboard.day.isoformat(),
-        "indicators": [
-            {
-                "code": figure.indicator.code, "label": str(figure.indicator.label), "unit": figure.indicator.unit,
-                "value": json_number(figure.value), "counted": figure.measure.counted, "of": figure.measure.total,
-                "target": None if figure.target is None else {
-                    "low": float(figure.target.low), "high": None if figure.target.high is None else float(figure.target.high),
-                },
-                "status": figure.status, "change_since_start": json_number(figure.change),
-            }
-            for figure in dashboard.figures
-        ],
-    }

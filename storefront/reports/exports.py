@@ -1,4 +1,4 @@
-"""The growth report as files and JSON, with the same figures as the page.
+"""The growth report as files, with the same figures as the page (its JSON: storefront.api.schemas).
 
 The files speak the language of the page they are downloaded from (Vietnamese from the command
 line): headers, status words, group and producer kinds, dates, and product names where the
@@ -12,23 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import BinaryIO
 
-from flask import url_for
 from flask_babel import force_locale, lazy_pgettext, pgettext
 
 from storefront.catalog.labels import PRODUCER_KIND_LABELS, group_label
 from storefront.i18n import file_product_name
-from storefront.reports.services import (
-    GrowthPage,
-    GrowthRow,
-    ReportFilters,
-    ReportOrder,
-    filter_args,
-    rounded_ratio,
-    shown_ratio,
-)
+from storefront.reports.services import GrowthRow, rounded_ratio
 from storefront.spreadsheets import csv_chunks, write_xlsx
 
 STATUS_WORDS = {
@@ -158,84 +148,3 @@ def write_growth_xlsx(file: BinaryIO, rows: Iterable[GrowthRow], language: str =
         number_formats=[formats.get(column.kind) for column in COLUMNS],
         freeze_panes="C2",
     )
-
-
-def json_ratio(shown) -> float | None:
-    """A ratio for JSON: the two decimals every output shows, as a number."""
-    return float(shown) if shown is not None else None
-
-
-def growth_row_json(row: GrowthRow) -> dict:
-    return {
-        "code": row.code,
-        "name": row.name,
-        "name_en": row.name_en,
-        "province": row.province,
-        "district": row.district,
-        "group": row.group,
-        "producer_kind": row.producer_kind,
-        "stars": row.stars,
-        "first_stars": row.first_stars,
-        "certified_on": row.certified_on.isoformat(),
-        "year_one_ends": row.year_one_ends.isoformat(),
-        "certificate": row.certificate,
-        "certified_until": row.certified_until.isoformat() if row.certified_until else None,
-        "revoked_on": row.revoked_on.isoformat() if row.revoked_on else None,
-        "target": json_ratio(row.target),
-        "baseline_revenue": row.baseline_revenue,
-        "baseline_profit": row.baseline_profit,
-        "revenue": row.revenue,
-        "profit": row.profit,
-        "revenue_ratio": json_ratio(rounded_ratio(row.revenue, row.baseline_revenue)),
-        "profit_ratio": json_ratio(rounded_ratio(row.profit, row.baseline_profit)),
-        "declaration": row.declaration,
-        "declared_years": [{"year": year, "declared": present} for year, present in row.declared_years],
-        "declared_revenue": row.declared_revenue,
-        "declared_profit": row.declared_profit,
-        "declared_revenue_ratio": json_ratio(rounded_ratio(row.declared_revenue, row.baseline_revenue)),
-        "declared_profit_ratio": json_ratio(rounded_ratio(row.declared_profit, row.baseline_profit)),
-        "basis": row.basis,
-        "status": row.status,
-        "trailing_revenue": row.trailing_revenue,
-        "trailing_profit": row.trailing_profit,
-        "trailing_revenue_ratio": json_ratio(rounded_ratio(row.trailing_revenue, row.baseline_revenue)),
-        "trailing_profit_ratio": json_ratio(rounded_ratio(row.trailing_profit, row.baseline_profit)),
-        "chart_url": url_for("admin.growth_product", product_code=row.code, _external=True),
-    }
-
-
-def summary_json(summary: dict) -> dict:
-    """Tallies as lists (JSON object keys must be text; stars are numbers)."""
-    return {
-        "overall": summary["overall"],
-        **{
-            dimension: [{"key": key, **tally} for key, tally in summary[dimension].items()]
-            for dimension in ("district", "group", "stars", "first_stars")
-        },
-    }
-
-
-def histogram_json(page: GrowthPage) -> list[dict]:
-    return [
-        {"from": json_ratio(shown_ratio(Fraction(bucket.low, 100))) if bucket.low is not None else None,
-         "below": json_ratio(shown_ratio(Fraction(bucket.high, 100))) if bucket.high is not None else None,
-         "revenue": bucket.revenue, "profit": bucket.profit}
-        for bucket in page.histogram
-    ]
-
-
-def report_json(page: GrowthPage, filters: ReportFilters, order: ReportOrder, per_page: int) -> dict:
-    return {
-        "today": page.today.isoformat(),
-        "default_target": json_ratio(page.default_target),
-        "filters": filter_args(filters),
-        "sort": order.column,
-        "dir": "desc" if order.descending else "asc",
-        "page": page.page,
-        "per_page": per_page,
-        "pages": page.pages,
-        "total": page.total,
-        "summary": summary_json(page.summary),
-        "histogram": histogram_json(page),
-        "rows": [growth_row_json(row) for row in page.rows],
-    }
