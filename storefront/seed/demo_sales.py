@@ -164,7 +164,7 @@ def insert_sale_lines(lines: list[dict]) -> None:
     if db.engine.dialect.name != "postgresql":
         db.session.execute(insert(SaleLine.__table__), lines)
         return
-    # COPY, not an INSERT of many rows: ten million lines in minutes instead of most of an hour.
+    # COPY, not an INSERT of many rows: no statement of a thousand rows to build and parse each time.
     columns = list(lines[0])
     cursor = db.session.connection().connection.driver_connection.cursor()
     with cursor.copy(f"COPY sale_line ({', '.join(columns)}) FROM STDIN") as copy:

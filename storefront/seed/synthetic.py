@@ -307,10 +307,11 @@ def insert_sales(seed: int, prefix: str, count: int, outlets: dict[int, int], to
         # hundred thousand lines; a larger one (for this connection) saves a fifth of the time.
         db.session.execute(text("PRAGMA cache_size = -262144"))
     if count and db.engine.dialect.name == "postgresql":
-        # Checked row by row, the ledger's foreign keys and its sale_month trigger take three
-        # quarters of a bulk load (ten million lines: over 40 minutes). The lines made here are
-        # valid by construction and this seed's products are new, so the transaction loads them
-        # as a replica does, without triggers, and sums their months once at the end.
+        # Checked row by row, the ledger's foreign keys and its sale_month trigger take about
+        # three quarters of a bulk load (ten million lines took over 40 minutes). The lines
+        # made here are valid by construction and this seed's products are new, so the
+        # transaction loads them as a replica does, without triggers (a superuser's right),
+        # and sums their months once at the end.
         first_line = (db.session.scalar(select(func.max(SaleLine.id))) or 0) + 1
         db.session.execute(text("SET LOCAL session_replication_role = replica"))
     first = first_certifications()
