@@ -4,6 +4,7 @@ downloads of every row.
     .venv/bin/python bench/growth.py [--products 20000 100000] [--lines 10000000 ...]
                                      [--export-products 150000] [--export-lines 1000000]
                                      [--databases sqlite postgresql] [--repeat 3] [--fresh] [--no-record]
+                                     [--serial]
                                      [--database-url postgresql://postgres@127.0.0.1:5432/ocop_bench_growth]
 
 Each scenario has its own scratch database, kept between runs because 10 million sale lines
@@ -19,7 +20,9 @@ In process, the median of `--repeat` runs of:
 - the bare `SELECT product_id, SUM(amount) FROM sale_line GROUP BY product_id`, fetched;
 the figure is each page's time over the aggregate's, in wall time and in this process's CPU
 time (on SQLite the database's work whatever else loads the machine; on PostgreSQL the client's
-only). Then, on the --export-products database
+only). With --serial, PostgreSQL plans without parallel workers and the figures add the
+server's CPU time, that of the one backend (from /proc): its work whatever else loads the
+machine, as the process's is on SQLite. Then, on the --export-products database
 (enough products for 100,000 rows; 0 leaves the downloads out), the CSV and XLSX downloads of every row, each timed (on
 PostgreSQL with its session's server CPU time too, from /proc) with
 the peak of Python's memory while it is written (tracemalloc, in a second run), as the file grows.
@@ -59,25 +62,26 @@ PAGES = {  # label: (sort column, descending, last-12-months view)
 }
 
 
-def timed(action, repeat: int) -> tuple[tuple[float, float], object]:
-    """The median wall time and the median CPU time of this process over `repeat` runs, each in
-    a fresh session, and the last result. On SQLite the database works in this process, so its
-    CPU time is the work done whatever else loads the machine (wall time is not: the bench
-    shares 2 cores); on PostgreSQL the server's work is not in it."""
+def timed(action, repeat: int, backend: int | None = None) -> tuple[tuple[float, float], object]:
+    """The median wall time and the median CPU time of this process (plus that of the PostgreSQL
+    `backend`, if given) over `repeat` runs, each in a fresh session, and the last result. On
+    SQLite the database works in this process, so its CPU time is the work done whatever else
+    loads the machine (wall time is not: the bench shares 2 cores); on PostgreSQL the server's
+    work is in it only with the backend."""
     from storefront.extensions import db
 
     seconds, cpu, result = [], [], None
     for _ in range(repeat):
         db.session.remove()
-        started, started_cpu = time.perf_counter(), time.process_time()
+        started, started_cpu, started_server = time.perf_counter(), time.process_time(), server_cpu(backend)
         result = action()
         seconds.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
+        cpu.append(time.process_time() - started_cpu + server_cpu(backend) - started_server)
     db.session.remove()
     return (median(seconds), median(cpu)), result
 
 
-def measure_pages(env: dict, url: str, repeat: int) -> dict:
+def measure_pages(env: dict, url: str, repeat: int, serial: bool = False) -> dict:
     from decimal import Decimal
 
     from sqlalchemy import text
@@ -85,18 +89,22 @@ def measure_pages(env: dict, url: str, repeat: int) -> dict:
     from storefront.extensions import db
     from storefront.reports.services import ReportFilters, ReportOrder, growth_page
 
+    serial = serial and url.startswith("postgresql")
+    if serial:  # every query of the run in the one backend whose CPU time /proc tells
+        url += "?options=-c%20max_parallel_workers_per_gather%3D0"
     app = in_process_app(env, url)
     figures = {}
     with app.app_context():
-        bare_s, sums = timed(lambda: db.session.execute(text(BARE_AGGREGATE)).all(), repeat)
+        backend = backend_pid(url) if serial else None
+        bare_s, sums = timed(lambda: db.session.execute(text(BARE_AGGREGATE)).all(), repeat, backend)
         for label, (column, descending, past_year_one) in PAGES.items():
             seconds, page = timed(lambda: growth_page(
                 ReportFilters(), default_target=Decimal("1.5"), order=ReportOrder(column, descending), per_page=50,
-                past_year_one=past_year_one), repeat)
+                past_year_one=past_year_one), repeat, backend)
             figures[label] = (seconds, page)
         lines = db.session.scalar(text("SELECT COUNT(*) FROM sale_line"))
         db.engine.dispose()
-    return {"bare_s": bare_s, "products_sold": len(sums), "lines": lines, "pages": figures}
+    return {"bare_s": bare_s, "products_sold": len(sums), "lines": lines, "pages": figures, "serial": serial}
 
 
 def measure_downloads(env: dict, url: str) -> dict:
@@ -171,16 +179,18 @@ def server_cpu(pid: int | None) -> float:
 
 def page_line(database: str, url: str, products: int, figures: dict) -> str:
     (bare, bare_cpu) = figures["bare_s"]
+    cpu_of = "CPU + server" if figures["serial"] else "CPU"
     pages = " · ".join(
-        f"{name} {seconds:.2f} s = {seconds / bare:.2f}× (CPU {cpu:.2f} s = {cpu / bare_cpu:.2f}×)"
+        f"{name} {seconds:.2f} s = {seconds / bare:.2f}× ({cpu_of} {cpu:.2f} s = {cpu / bare_cpu:.2f}×)"
         for name, ((seconds, cpu), _page) in figures["pages"].items()
     )
     first = figures["pages"]["default order"][1]
     overall = first.summary["overall"]
     return (
-        f"{database_label(database, url)} · {products:,} products, {figures['lines']:,} sale lines: a page of 50 of "
+        f"{database_label(database, url)}{' without parallel workers' if figures['serial'] else ''} · "
+        f"{products:,} products, {figures['lines']:,} sale lines: a page of 50 of "
         f"{first.total:,} rows ({overall['meets']:,} meet, {overall['with_baseline']:,} compared) — {pages} "
-        f"· bare `{BARE_AGGREGATE}` {bare:.2f} s, CPU {bare_cpu:.2f} s ({figures['products_sold']:,} rows) "
+        f"· bare `{BARE_AGGREGATE}` {bare:.2f} s, {cpu_of} {bare_cpu:.2f} s ({figures['products_sold']:,} rows) "
         f"· load {os.getloadavg()[0]:.1f} at end"
     )
 
@@ -207,6 +217,8 @@ def main() -> None:
     parser.add_argument("--export-lines", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--fresh", action="store_true", help="generate the scratch databases again")
+    parser.add_argument("--serial", action="store_true",
+                        help="PostgreSQL: no parallel workers, and the server's CPU time in the CPU figures")
     database_arguments(parser, "postgresql://postgres@127.0.0.1:5432/ocop_bench_growth")
     args = parser.parse_args()
     require_loopback(args.database_url)
@@ -218,7 +230,7 @@ def main() -> None:
         for count in args.lines:
             for products in args.products:
                 env, url = kept_database("growth", database, products, count, args.database_url, args.fresh)
-                lines.append(page_line(database, url, products, measure_pages(env, url, args.repeat)))
+                lines.append(page_line(database, url, products, measure_pages(env, url, args.repeat, args.serial)))
                 print(lines[-1], flush=True)
         if not args.export_products:
             continue

@@ -18,6 +18,7 @@ from storefront.seed.demo import seed_demo
 from storefront.seed.demo_sales import tet
 from storefront.seed.synthetic import seed_synthetic
 from tests.conftest import reset_database
+from tests.test_sale_months import ledger_by_month, summed_months
 
 
 def all_of(db, model):
@@ -111,6 +112,12 @@ def test_synthetic_sales_are_exact_and_the_same_for_a_seed(app, db):
     reset_database()
     seed_synthetic(products=300, seed=7, sales=4_321)
     assert ledger(db) == first
+
+
+def test_synthetic_sales_reach_the_monthly_sums(app, db):
+    """The last 12 months read them; on PostgreSQL the seed adds them up itself."""
+    seed_synthetic(products=300, seed=7, sales=4_321)
+    assert summed_months() == ledger_by_month() != {}
 
 
 def test_cli_writes_exactly_the_lines_asked_for(app, db):

@@ -110,6 +110,15 @@ class SaleMonth(db.Model):
     profit: Mapped[Money]
 
 
+# PostgreSQL keeps the rows in a heap apart from the primary key: with the sums in an index of
+# their own, the last 12 months read a product's months from that index alone instead of a
+# heap page per month (at 100,000 products, 10,000,000 lines: 2.9 s instead of 6.8 s). SQLite's
+# table is its primary key's index already.
+db.Index(
+    "ix_sale_month_sums", SaleMonth.product_id, SaleMonth.month, postgresql_include=["revenue", "profit"],
+).ddl_if(dialect="postgresql")
+
+
 # A line's month, and the triggers that add each new line to it (and take a deleted one out;
 # ledger lines are never updated or deleted by the shop, but tests and repairs may).
 SQLITE_MONTH_OF = "date({row}.counts_at, '+7 hours', 'start of month')"

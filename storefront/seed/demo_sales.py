@@ -161,10 +161,17 @@ def insert_sale_lines(lines: list[dict]) -> None:
         reversed_line = line.pop("reverses", None)
         line["reverses_id"] = reversed_line["id"] if reversed_line else None
         line["counts_at"] = reversed_line["sold_at"] if reversed_line else line["sold_at"]
-    db.session.execute(insert(SaleLine.__table__), lines)
-    if db.engine.dialect.name == "postgresql":
-        # Rows given their ids leave the id sequence behind.
-        db.session.execute(text("SELECT setval(pg_get_serial_sequence('sale_line', 'id'), (SELECT MAX(id) FROM sale_line))"))
+    if db.engine.dialect.name != "postgresql":
+        db.session.execute(insert(SaleLine.__table__), lines)
+        return
+    # COPY, not an INSERT of many rows: no statement of a thousand rows to build and parse each time.
+    columns = list(lines[0])
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY sale_line ({', '.join(columns)}) FROM STDIN") as copy:
+        for line in lines:
+            copy.write_row([line[column] for column in columns])
+    # Rows given their ids leave the id sequence behind.
+    db.session.execute(text("SELECT setval(pg_get_serial_sequence('sale_line', 'id'), (SELECT MAX(id) FROM sale_line))"))
 
 
 def opening_minute(fraction: float) -> timedelta:
