@@ -33,7 +33,15 @@ from storefront.orders.models import (
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import OutOfStock, check_quantity, move_stock
 from storefront.sales.models import SaleLine
-from storefront.sales.services import LineLeft, give_back_line, left_to_reverse, reversal_of, units_coming_back
+from storefront.sales.services import (
+    LineLeft,
+    give_back_line,
+    left_to_reverse,
+    order_sale_lines,
+    reversal_of,
+    sale_line,
+    units_coming_back,
+)
 from storefront.transactions import transaction
 from storefront.vietqr import bank_account_for
 
@@ -136,7 +144,7 @@ def sell_lines(order: Order, *, from_reservation: bool, user: User | None = None
             reserved_change=-line.qty if from_reservation else 0, reference=order.number, user=user,
         )
         db.session.add(
-            SaleLine(
+            sale_line(
                 product_id=line.product_id, outlet_id=order.outlet_id, channel="online",
                 qty=line.qty, unit_price=line.unit_price, amount=line.amount,
                 cost_amount=line.unit_cost * line.qty, sold_at=now, source=order.number,
@@ -410,16 +418,6 @@ def split_refund(left: list[int], amount: int) -> list[int]:
     return shares
 
 
-def order_sale_lines(order: Order) -> list[SaleLine]:
-    """The ledger lines of the order's sale, by product (none if it was never sold: paid after
-    its stock was gone)."""
-    return list(db.session.scalars(
-        db.select(SaleLine)
-        .where(SaleLine.order_id == order.id, SaleLine.reverses_id.is_(None), SaleLine.amount > 0)
-        .order_by(SaleLine.product_id)
-    ))
-
-
 def record_refund(*, order: Order, refunded_total: int, restock: bool = False, user: User | None = None) -> bool:
     """Stripe says `refunded_total` đồng of this order is refunded so far (cumulative).
 
@@ -437,7 +435,7 @@ def record_refund(*, order: Order, refunded_total: int, restock: bool = False, u
         new_amount = min(refunded_total, order.total) - order.refunded_amount
         if new_amount <= 0:
             return False
-        sales = order_sale_lines(order)
+        sales = order_sale_lines(order.id)
         left = left_to_reverse(sales)
         goods_amount = min(new_amount, sum(left[line.id].amount for line in sales))  # the rest was shipping
         shares = split_refund([left[line.id].amount for line in sales], goods_amount) if goods_amount > 0 else []
@@ -467,7 +465,7 @@ def counter_refundable(order: Order) -> bool:
 
 def order_lines_left(order: Order) -> list[tuple[OrderLine, SaleLine | None, LineLeft]]:
     """Each line of the order with its sale line (none if never sold) and what that has left."""
-    sales = {line.product_id: line for line in order_sale_lines(order)}
+    sales = {line.product_id: line for line in order_sale_lines(order.id)}
     left = left_to_reverse(sales.values())
     return [
         (line, sales.get(line.product_id), left[sales[line.product_id].id] if line.product_id in sales else LineLeft(0, 0))

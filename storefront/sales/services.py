@@ -311,11 +311,11 @@ def record_sale(
                     reference=sale.number, user=user,
                 )
                 db.session.add(
-                    SaleLine(
-                        product=line.product, outlet_id=outlet.id, channel="in_store", qty=line.qty,
+                    sale_line(
+                        product_id=line.product.id, outlet_id=outlet.id, channel="in_store", qty=line.qty,
                         unit_price=line.product.price, amount=line.product.price * line.qty,
-                        cost_amount=line.product.unit_cost * line.qty, source=sale.number,
-                        pos_sale=sale, sold_at=sale.created_at,
+                        cost_amount=line.product.unit_cost * line.qty, sold_at=sale.created_at,
+                        source=sale.number, pos_sale=sale,
                     )
                 )
     except IntegrityError:
@@ -357,16 +357,41 @@ def left_to_reverse(lines: Iterable[SaleLine]) -> dict[int, LineLeft]:
     }
 
 
+def sale_line(*, product_id: int, outlet_id: int, channel: str, qty: int, unit_price: int, amount: int,
+              cost_amount: int, sold_at: datetime, source: str, order_id: int | None = None,
+              pos_sale: PosSale | None = None, reverses: SaleLine | None = None) -> SaleLine:
+    """A row of the sales ledger, for online orders and the till alike: `qty` units sold for
+    `amount` đồng that cost `cost_amount`. With `reverses` they are given back instead: the
+    row's figures are negative, it links to that line and counts in that line's period."""
+    sign = -1 if reverses is not None else 1
+    return SaleLine(
+        product_id=product_id, outlet_id=outlet_id, channel=channel, qty=sign * qty, unit_price=unit_price,
+        amount=sign * amount, cost_amount=sign * cost_amount, sold_at=sold_at,
+        counts_at=reverses.counts_at if reverses is not None else sold_at,
+        reverses_id=reverses.id if reverses is not None else None,
+        source=source[:SaleLine.source.type.length], pos_sale=pos_sale, order_id=order_id,
+    )
+
+
 def reversal_of(line: SaleLine, *, qty: int, amount: int, cost_amount: int, sold_at: datetime, source: str,
                 pos_sale: PosSale | None = None) -> SaleLine:
     """A negative line giving back `qty` units and `amount` đồng of `line` (and `cost_amount` of
     its cost, when the goods are back in stock): dated now, it counts in the sale's period."""
-    return SaleLine(
-        product_id=line.product_id, outlet_id=line.outlet_id, channel=line.channel, qty=-qty,
-        unit_price=line.unit_price, amount=-amount, cost_amount=-cost_amount, sold_at=sold_at,
-        counts_at=line.counts_at, reverses_id=line.id, source=source[:SaleLine.source.type.length],
-        pos_sale=pos_sale, order_id=line.order_id,
+    return sale_line(
+        product_id=line.product_id, outlet_id=line.outlet_id, channel=line.channel, qty=qty,
+        unit_price=line.unit_price, amount=amount, cost_amount=cost_amount, sold_at=sold_at, source=source,
+        order_id=line.order_id, pos_sale=pos_sale, reverses=line,
     )
+
+
+def order_sale_lines(order_id: int) -> list[SaleLine]:
+    """The ledger lines of an online order's sale, by product (none if it was never sold: paid
+    after its stock was gone)."""
+    return list(db.session.scalars(
+        db.select(SaleLine)
+        .where(SaleLine.order_id == order_id, SaleLine.reverses_id.is_(None), SaleLine.amount > 0)
+        .order_by(SaleLine.product_id)
+    ))
 
 
 def give_back_line(line: SaleLine, left: LineLeft, qty: int) -> tuple[int, int]:
