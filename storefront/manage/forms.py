@@ -9,12 +9,11 @@ from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, Selec
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from storefront.catalog.models import Product
-from storefront.catalog.services import LOT_CODE
+from storefront.catalog.services import LOT_CODE, find_product_by_code, lot_owners, products_by_code
 from storefront.form_fields import QuantityField
 from storefront.i18n import local_datetime
-from storefront.manage.services import find_product_by_code, lot_owners, products_by_code, reference_first_received
 from storefront.outlets.models import Outlet
-from storefront.outlets.services import MAX_QTY, ReceiptLine
+from storefront.outlets.services import MAX_QTY, ReceiptLine, reference_first_received
 
 DEFAULT_RECEIVE_ROWS = 5
 MAX_RECEIVE_ROWS = 100

@@ -25,28 +25,28 @@ from storefront.manage.orders import pickup_queue
 from storefront.manage.services import (
     MAX_COUNT_LINES,
     MAX_UPLOAD_BYTES,
-    find_product_by_code,
-    move_history,
-    other_active_outlets,
     open_stock_take,
     parse_stock_take,
-    pick_products,
     preview_stock_take,
     seal_stock_take,
-    stock_page,
     stock_take_csv,
     stock_take_xlsx,
-    todays_sales,
 )
+from storefront.catalog.services import find_product_by_code
 from storefront.outlets.services import (
     StockError,
     adjust_stock,
     count_stock,
     find_level,
+    move_history,
+    other_active_outlets,
+    pick_products,
     receive_stock,
     set_low_stock_threshold,
+    stock_page,
     transfer_stock,
 )
+from storefront.sales.services import todays_sales
 from storefront.query_args import number, page_number
 from storefront.spreadsheets import MEGABYTE, MIMETYPES, FileRejected
 

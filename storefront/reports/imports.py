@@ -17,12 +17,11 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
 from storefront.catalog.models import Product
-from storefront.catalog.services import slugify
+from storefront.catalog.services import products_by_code, slugify
 from storefront.clock import vietnam_today
 from storefront.extensions import db
 from storefront.imports import ImportResult, write_rows
 from storefront.lookups import rows_where_in
-from storefront.manage.services import products_by_code
 from storefront.reports.models import BASELINE_SOURCES, Baseline, DeclaredRevenue
 from storefront.reports.figures import first_certifications
 from storefront.reports.services import year_one_years

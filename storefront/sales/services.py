@@ -225,6 +225,28 @@ def made_on(day: date) -> tuple:
 
 
 @dataclass
+class DaySales:
+    sales: int
+    units: int
+    total: int
+
+
+def todays_sales(outlet: Outlet) -> DaySales:
+    """The outlet's sales today (Vietnamese day), online and in store, from the ledger."""
+    today = vietnam_today()
+    start, end = utc_start_of(today), utc_start_of(today + timedelta(days=1))
+    sales, units, total = db.session.execute(
+        db.select(
+            # Returns and refunds are not sales; their negative lines still net the units and revenue.
+            func.count(func.distinct(case((SaleLine.reverses_id.is_(None), SaleLine.source)))),
+            func.coalesce(func.sum(SaleLine.qty), 0),
+            func.coalesce(func.sum(SaleLine.amount), 0),
+        ).where(SaleLine.outlet_id == outlet.id, SaleLine.sold_at >= start, SaleLine.sold_at < end)
+    ).one()
+    return DaySales(sales=sales, units=units, total=total)
+
+
+@dataclass
 class TillTotal:
     """One payment kind's takings on a day: sales in, money given back out (returns, voids)."""
     payment_kind: str
