@@ -33,7 +33,6 @@ PAYMENT_METHOD_LABELS = {
 FULFILMENT_LABELS = {"pickup": _l("Pickup"), "delivery": _l("Delivery")}
 
 # The list's filter: "open" (still to be worked on, the default), "all", or one status.
-OPEN_STATUSES = ("awaiting_payment", "awaiting_transfer", "reserved", "paid", "ready", "shipped")
 STATUS_FILTERS = {"open": _l("Open orders"), "all": _l("All orders"), **STATUS_LABELS}
 
 

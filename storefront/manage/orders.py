@@ -9,19 +9,13 @@ comes back to the order's page with its message. CSRF is checked on every POST b
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
-from sqlalchemy import func
-from sqlalchemy.orm import selectinload
 
 from storefront.accounts.access import role_required
-from storefront.clock import utcnow
-from storefront.extensions import db
 from storefront.i18n import vnd
 from storefront.manage import bp
 from storefront.query_args import page_number, parse_int
@@ -29,7 +23,6 @@ from storefront.manage.access import manager_roles, outlet_or_403
 from storefront.manage.pos_forms import ReturnRow, line_quantities, with_fields
 from storefront.manage.order_forms import (
     FULFILMENT_LABELS,
-    OPEN_STATUSES,
     PAYMENT_METHOD_LABELS,
     STATUS_FILTERS,
     STATUS_LABELS,
@@ -40,7 +33,7 @@ from storefront.manage.order_forms import (
     RefundForm,
     ShipForm,
 )
-from storefront.orders.models import EXPIRING, Order, OrderEvent, OrderLine, Status
+from storefront.orders.models import Order, Status
 from storefront.orders.services import (
     OrderError,
     cancel_order,
@@ -48,11 +41,13 @@ from storefront.orders.services import (
     confirm_transfer,
     counter_refund_lines,
     counter_refundable,
-    expire_if_due,
+    expire_due_orders,
+    find_outlet_order,
     mark_collected,
     mark_delivered,
     mark_ready,
     mark_shipped,
+    outlet_orders,
     refund_at_counter,
 )
 from storefront.outlets.models import Outlet
@@ -60,85 +55,11 @@ from storefront.outlets.services import StockError
 from storefront.payments.services import PaymentError, refund_order
 from storefront.vietqr import transfer_details
 
-ORDERS_PER_PAGE = 30
-PICKUP_QUEUE_SHOWN = 5
-WAITING_PICKUP = ("reserved", "paid", "ready")
-
-
-# --- Reading ------------------------------------------------------------------------------
-
-
-def expire_due_orders(outlet: Outlet) -> None:
-    """Release this outlet's unpaid orders whose reservation ran out, so lists never show
-    stale holds: one query finds them (usually none), then each expires in its own transaction."""
-    now = utcnow()
-    due = db.session.scalars(
-        db.select(Order)
-        .where(Order.outlet_id == outlet.id, Order.status.in_(EXPIRING), Order.reserved_until <= now)
-        .options(selectinload(Order.lines).selectinload(OrderLine.product))
-        .order_by(Order.id)
-    ).all()
-    for order in due:
-        expire_if_due(order, now)
-
-
-def outlet_orders(outlet: Outlet, *, status: str, page: int | None) -> Pagination:
-    """This outlet's orders in one status ("open": still to be worked on; "all"), newest first."""
-    statement = (
-        db.select(Order)
-        .where(Order.outlet_id == outlet.id)
-        .options(selectinload(Order.lines))
-        .order_by(Order.created_at.desc(), Order.id.desc())
-    )
-    if status == "open":
-        statement = statement.where(Order.status.in_(OPEN_STATUSES))
-    elif status != "all":
-        statement = statement.where(Order.status == status)
-    return db.paginate(statement, page=page, per_page=ORDERS_PER_PAGE, error_out=False)
-
-
-@dataclass
-class PickupQueue:
-    count: int
-    first: list[Order]
-
-
-def pickup_queue(outlet: Outlet) -> PickupQueue:
-    """Pickup orders the counter has to prepare or hand over, oldest first (after expiring
-    the lapsed ones, which no longer wait)."""
-    expire_due_orders(outlet)
-    waiting = (Order.outlet_id == outlet.id, Order.fulfilment == "pickup", Order.status.in_(WAITING_PICKUP))
-    count = db.session.scalar(db.select(func.count(Order.id)).where(*waiting))
-    first = db.session.scalars(
-        db.select(Order).where(*waiting).order_by(Order.created_at, Order.id).limit(PICKUP_QUEUE_SHOWN)
-    ).all()
-    return PickupQueue(count=count, first=list(first))
-
-
-def awaiting_transfers(outlet: Outlet, *, limit: int = PICKUP_QUEUE_SHOWN) -> list[Order]:
-    """Orders at the outlet whose customers are to pay by bank transfer, oldest first, for the
-    till: a customer may pay at the counter, or the money may be seen arriving."""
-    expire_due_orders(outlet)
-    return list(db.session.scalars(
-        db.select(Order)
-        .where(Order.outlet_id == outlet.id, Order.status == Status.AWAITING_TRANSFER)
-        .order_by(Order.created_at, Order.id).limit(limit)
-    ))
-
 
 def outlet_order_or_404(outlet: Outlet, number: str) -> Order:
-    """The order, if it is fulfilled at this outlet; lapsed reservations are released first."""
-    order = db.session.scalar(
-        db.select(Order)
-        .where(Order.number == number[:20], Order.outlet_id == outlet.id)
-        .options(
-            selectinload(Order.lines).selectinload(OrderLine.product),
-            selectinload(Order.events).selectinload(OrderEvent.user),
-        )
-    )
+    order = find_outlet_order(outlet, number)
     if order is None:
         abort(404)
-    expire_if_due(order)
     return order
 
 

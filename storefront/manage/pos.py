@@ -18,7 +18,6 @@ from storefront.i18n import current_language, vnd
 from storefront.manage import bp
 from storefront.clock import vietnam_today
 from storefront.manage.access import manager_roles, outlet_or_403
-from storefront.manage.orders import awaiting_transfers
 from storefront.manage.pos_forms import (
     PAYMENT_LABELS,
     PosAddForm,
@@ -30,6 +29,7 @@ from storefront.manage.pos_forms import (
     line_quantities,
     with_fields,
 )
+from storefront.orders.services import awaiting_transfers
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import OutOfStock, StockError
 from storefront.query_args import number, page_number

@@ -9,7 +9,7 @@ from werkzeug.utils import secure_filename
 
 from storefront.accounts.access import role_required
 from storefront.clock import vietnam_today
-from storefront.manage import bp, pos  # noqa: F401  (importing pos attaches the till's pages to bp)
+from storefront.manage import bp, orders, pos  # noqa: F401  (importing them attaches the order and till pages to bp)
 from storefront.manage.access import managed_outlets, manager_roles, outlet_or_403
 from storefront.manage.forms import (
     DEFAULT_RECEIVE_ROWS,
@@ -21,7 +21,6 @@ from storefront.manage.forms import (
     ThresholdForm,
     TransferForm,
 )
-from storefront.manage.orders import pickup_queue
 from storefront.manage.services import (
     MAX_COUNT_LINES,
     MAX_UPLOAD_BYTES,
@@ -33,6 +32,7 @@ from storefront.manage.services import (
     stock_take_xlsx,
 )
 from storefront.catalog.services import find_product_by_code
+from storefront.orders.services import pickup_queue
 from storefront.outlets.services import (
     StockError,
     adjust_stock,
