@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask_babel import format_number, lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import case, func, union, update
+from sqlalchemy import and_, case, false, func, or_, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager, selectinload
@@ -477,6 +477,48 @@ def stock_count_rows(outlet: Outlet) -> list[tuple[str, int, str, str]]:
     )]
 
 
+def stock_here(outlet: Outlet, product_ids: list[int]) -> list[tuple[Product, int]]:
+    """These products, with their certification, and what is available of each at the outlet
+    (0 where it never had the product), in one query."""
+    if not product_ids:
+        return []
+    rows = db.session.execute(
+        db.select(Product, StockLevel.available)
+        .outerjoin(StockLevel, (StockLevel.product_id == Product.id) & (StockLevel.outlet_id == outlet.id))
+        .where(Product.id.in_(product_ids))
+        .options(selectinload(Product.certification))
+    )
+    return [(product, available or 0) for product, available in rows]
+
+
+def in_stock_matching(outlet: Outlet, text: str, *, limit: int) -> tuple[list[int], int]:
+    """The ids of the first `limit` sellable products available here whose code is the text,
+    or whose name has a word starting with each word typed, tone marks optional ("nuoc mam"
+    finds "Nước mắm"); the code's match first, then by name. And how many match in all.
+
+    The slug is the name folded the same way (no tone marks, đ→d, words joined by "-"),
+    so SQL matches word starts on it; the index would rank the whole catalogue instead.
+    """
+    typed = text.strip()[:30]
+    if not typed:
+        return [], 0
+    by_code = Product.code.in_({typed, typed.upper()})
+    words = [word for word in slugify(text).split("-") if word]
+    by_name = and_(
+        *(or_(Product.slug.startswith(word), Product.slug.contains(f"-{word}")) for word in words)
+    ) if words else false()
+    matches = (
+        db.select(Product.id)
+        .join(StockLevel, (StockLevel.product_id == Product.id) & (StockLevel.outlet_id == outlet.id))
+        .where(Product.is_sellable, StockLevel.available > 0, or_(by_code, by_name))
+    )
+    total = db.session.scalar(db.select(func.count()).select_from(matches.subquery()))
+    ids = db.session.scalars(
+        matches.order_by(case((by_code, 0), else_=1), Product.name_vi, Product.id).limit(limit)
+    ).all()
+    return list(ids), total
+
+
 def pick_products(outlet: Outlet, q: str) -> list[dict]:
     """Up to PICKER_SUGGESTIONS products for the stock forms' product picker: the code (exact
     first) or the name, with or without diacritics, each with what this outlet holds."""
@@ -507,6 +549,15 @@ def reference_first_received(outlet: Outlet, reference: str) -> datetime | None:
         db.select(func.min(StockMove.created_at))
         .where(StockMove.outlet_id == outlet.id, StockMove.kind == "receive", StockMove.reference == reference)
     )
+
+
+def all_outlets() -> list[Outlet]:
+    """Every outlet, active or closed, by code."""
+    return list(db.session.scalars(db.select(Outlet).order_by(Outlet.code)))
+
+
+def outlet_by_code(code: str) -> Outlet | None:
+    return db.session.scalar(db.select(Outlet).where(Outlet.code == code[:20]))
 
 
 def other_active_outlets(outlet: Outlet) -> list[Outlet]:
