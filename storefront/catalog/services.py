@@ -590,6 +590,15 @@ def find_product(slug: str) -> Product | None:
     return db.session.scalar(db.select(Product).where(Product.slug == slug[:160]))
 
 
+def code_or_name_matches(q: str):
+    """A condition on Product: its code contains `q`, or its name does, with or without
+    diacritics (the slug is the name folded the same way, no tone marks and đ→d, so SQL can match it)."""
+    matches = [Product.code.icontains(q, autoescape=True)]
+    if folded := slugify(q):
+        matches.append(Product.slug.contains(folded))
+    return db.or_(*matches)
+
+
 def products_by_code(codes: set[str]) -> dict[str, Product]:
     """Products keyed by the codes as typed; a code also matches in upper case."""
     codes = {code for code in codes if code}

@@ -22,7 +22,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from storefront.accounts.models import User
 from storefront.audit.services import record_change
 from storefront.catalog.models import Product
-from storefront.catalog.services import slugify
+from storefront.catalog.services import code_or_name_matches, slugify
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.lookups import scalars_where_in
@@ -437,11 +437,7 @@ def stock_page(outlet: Outlet, *, q: str = "", low_only: bool = False, page: int
         .order_by(Product.name_vi, Product.code)
     )
     if q:
-        # The slug is the name folded the same way (no tone marks, đ→d), so SQL can match it.
-        matches = [Product.code.icontains(q, autoescape=True)]
-        if folded := slugify(q):
-            matches.append(Product.slug.contains(folded))
-        statement = statement.where(db.or_(*matches))
+        statement = statement.where(code_or_name_matches(q))
     if low_only:
         statement = statement.where(StockLevel.is_low)
     return db.paginate(statement, page=page, per_page=STOCK_PER_PAGE, error_out=False)
@@ -523,16 +519,12 @@ def pick_products(outlet: Outlet, q: str) -> list[dict]:
     """Up to PICKER_SUGGESTIONS products for the stock forms' product picker: the code (exact
     first) or the name, with or without diacritics, each with what this outlet holds."""
     q = " ".join(q.split())[:100]
-    folded = slugify(q)
     if not q:
         return []
-    matches = [Product.code.icontains(q, autoescape=True)]
-    if folded:
-        matches.append(Product.slug.contains(folded))
     rows = db.session.execute(
         db.select(Product, StockLevel.on_hand)
         .outerjoin(StockLevel, (StockLevel.product_id == Product.id) & (StockLevel.outlet_id == outlet.id))
-        .where(db.or_(*matches))
+        .where(code_or_name_matches(q))
         .order_by(case((func.upper(Product.code) == q.upper(), 0), else_=1), StockLevel.on_hand.is_(None),
                   Product.name_vi, Product.code)
         .limit(PICKER_SUGGESTIONS)
