@@ -175,9 +175,9 @@ def card_orders_to_reconcile(*, closed_since: datetime) -> list[Order]:
             Order.payment_method == "card",
             Order.stripe_payment_intent_id.is_not(None),
             Order.paid_at.is_(None),
-            (Order.status == "awaiting_payment")
+            (Order.status == Status.AWAITING_PAYMENT)
             | (
-                Order.status.in_(("payment_failed", "expired", "cancelled"))
+                Order.status.in_((Status.PAYMENT_FAILED, Status.EXPIRED, Status.CANCELLED))
                 & (Order.created_at >= closed_since)
             ),
         )
