@@ -11,8 +11,9 @@ from sqlalchemy import func, insert, select
 
 from storefront.admin.uploads import imported_message
 from storefront.catalog.models import Evaluation, Product
+from storefront.catalog.services import products_by_code
 from storefront.clock import vietnam_today
-from storefront.manage.services import MAX_COUNT_LINES, parse_stock_take, products_by_code
+from storefront.manage.services import MAX_COUNT_LINES, parse_stock_take
 from storefront.imports import ImportResult
 from storefront.reports.models import Baseline, DeclaredRevenue
 from storefront.reports.services import year_one_years

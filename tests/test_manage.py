@@ -10,7 +10,7 @@ from werkzeug.test import encode_multipart
 
 
 from storefront.clock import utcnow
-from storefront.manage import services as manage_services
+from storefront.outlets import services as outlet_services
 from storefront.outlets.models import StockLevel, StockMove
 from storefront.outlets.services import assign_outlets, move_stock
 from storefront.sales.models import SaleLine
@@ -134,7 +134,7 @@ def test_low_stock_filter(client, manager):
 
 
 def test_stock_table_is_paginated(client, manager, monkeypatch):
-    monkeypatch.setattr(manage_services, "STOCK_PER_PAGE", 1)
+    monkeypatch.setattr(outlet_services, "STOCK_PER_PAGE", 1)
     first = client.get("/manage/QN-A/").text
     assert "Page 1 of 2" in first and "Nước mắm Cửa Khe" in first and "Rượu Ngô Cải Vân" not in first
     second = client.get("/manage/QN-A/?page=2").text
@@ -460,7 +460,7 @@ def test_escape_cell_neutralises_formulas(value):
 
 
 def test_history_is_newest_first_and_paginated(client, manager, world, db, monkeypatch):
-    monkeypatch.setattr(manage_services, "MOVES_PER_PAGE", 2)
+    monkeypatch.setattr(outlet_services, "MOVES_PER_PAGE", 2)
     for qty in (1, 2, 3):
         stock(world.a, world.sauce, qty)
     first = client.get("/manage/QN-A/products/NM-01/history").text

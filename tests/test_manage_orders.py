@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, update
 
 from storefront.clock import utcnow
-from storefront.manage import routes as manage_routes
+from storefront.orders import services as order_services
 from storefront.orders.models import Order
 from storefront.orders.services import (
     CartLine,
@@ -136,7 +136,7 @@ def test_the_list_filters_by_status(client, db, world, manager, status, shown):
 
 
 def test_the_list_goes_on_over_pages(client, db, world, manager, monkeypatch):
-    monkeypatch.setattr(manage_routes, "ORDERS_PER_PAGE", 2)
+    monkeypatch.setattr(order_services, "OUTLET_ORDERS_PER_PAGE", 2)
     oldest, middle, newest = (world.place() for _ in range(3))
 
     first = client.get("/manage/QN-A/orders").text

@@ -4,7 +4,8 @@ events of odd shapes are logged and answered 200 "ignored", so Stripe stops retr
 import pytest
 
 from storefront.extensions import db
-from storefront.orders.models import Order, PaymentReview, StripeEvent
+from storefront.orders.models import Order
+from storefront.payments.models import PaymentReview, StripeEvent
 from storefront.orders.services import CartLine, Contact, find_order, place_order
 from storefront.outlets.models import StockLevel
 from storefront.sales.models import SaleLine

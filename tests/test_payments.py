@@ -14,7 +14,8 @@ from sqlalchemy import func
 from storefront.accounts.services import create_user
 from storefront.clock import utcnow
 from storefront.extensions import db
-from storefront.orders.models import Order, StripeEvent
+from storefront.orders.models import Order
+from storefront.payments.models import StripeEvent
 from storefront.orders.services import CartLine, Contact, find_order, place_order
 from storefront.outlets.models import StockLevel, StockMove
 from storefront.payments.services import (

@@ -6,9 +6,7 @@ from flask_wtf import FlaskForm
 
 from storefront.accounts.access import staff_required
 from storefront.admin import bp
-from storefront.extensions import db
-from storefront.orders.models import PaymentReview
-from storefront.payments.services import payment_reviews, resolve_payment_review
+from storefront.payments.services import find_payment_review, payment_reviews, resolve_payment_review
 
 
 @bp.get("/payments/reviews")
@@ -20,7 +18,7 @@ def payment_review_list():
 @bp.post("/payments/reviews/<int:review_id>/resolve")
 @staff_required
 def payment_review_resolve(review_id: int):
-    review = db.session.get(PaymentReview, review_id)
+    review = find_payment_review(review_id)
     if review is None:
         abort(404)
     if FlaskForm().validate_on_submit() and resolve_payment_review(review=review, user=current_user):

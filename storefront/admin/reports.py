@@ -10,9 +10,9 @@ from flask_babel import format_decimal, lazy_gettext as _l
 from storefront.accounts.access import staff_required
 from storefront.admin import bp
 from storefront.catalog.labels import GROUP_LABELS, PRODUCER_KIND_LABELS
+from storefront.catalog.services import find_product_by_code
 from storefront.i18n import current_language
 from storefront.query_args import page_number
-from storefront.manage.services import find_product_by_code
 from storefront.reports.charts import bucket_label, monthly_chart_svg, ratio_histogram_svg
 from storefront.reports.exports import growth_csv, write_growth_xlsx
 from storefront.reports.services import (

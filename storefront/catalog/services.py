@@ -8,7 +8,7 @@ are plain functions too (product_problem, evaluation_problem…), for the bulk i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
@@ -17,6 +17,7 @@ from flask import url_for
 from flask_babel import format_number, gettext as _
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from storefront.accounts.models import User
 from storefront.audit.services import record_change, snapshot
@@ -587,6 +588,52 @@ def remove_trace_event(*, actor: User | None, event: TraceEvent) -> None:
 
 def find_product(slug: str) -> Product | None:
     return db.session.scalar(db.select(Product).where(Product.slug == slug[:160]))
+
+
+def code_or_name_matches(q: str):
+    """A condition on Product: its code contains `q`, or its name does, with or without
+    diacritics (the slug is the name folded the same way, no tone marks and đ→d, so SQL can match it)."""
+    matches = [Product.code.icontains(q, autoescape=True)]
+    if folded := slugify(q):
+        matches.append(Product.slug.contains(folded))
+    return db.or_(*matches)
+
+
+def products_by_code(codes: set[str]) -> dict[str, Product]:
+    """Products keyed by the codes as typed; a code also matches in upper case."""
+    codes = {code for code in codes if code}
+    if not codes:
+        return {}
+    found = {
+        product.code: product
+        for product in scalars_where_in(db.select(Product), Product.code, codes | {code.upper() for code in codes})
+    }
+    matches = {code: found.get(code) or found.get(code.upper()) for code in codes}
+    return {code: product for code, product in matches.items() if product is not None}
+
+
+def find_product_by_code(code: str) -> Product | None:
+    code = code.strip()[:30]
+    return products_by_code({code}).get(code)
+
+
+def products_by_id(ids: Collection[int], *, with_cards: bool = False) -> dict[int, Product]:
+    """The products among these ids that exist; `with_cards` loads what a product's card
+    shows too (its certification and photos), in one query each for all of them."""
+    statement = db.select(Product)
+    if with_cards:
+        statement = statement.options(selectinload(Product.certification), selectinload(Product.photos))
+    return {product.id: product for product in scalars_where_in(statement, Product.id, set(ids))}
+
+
+def lot_owners(lot_codes: set[str]) -> dict[str, int]:
+    """Registered trace lots among these codes, with the product each belongs to."""
+    if not lot_codes:
+        return {}
+    rows = db.session.execute(
+        db.select(TraceLot.lot_code, TraceLot.product_id).where(TraceLot.lot_code.in_(lot_codes))
+    )
+    return {lot_code: product_id for lot_code, product_id in rows}
 
 
 def find_lot(lot_code: str) -> TraceLot | None:

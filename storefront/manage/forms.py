@@ -10,12 +10,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from storefront.catalog.models import Product
-from storefront.catalog.services import LOT_CODE
+from storefront.catalog.services import LOT_CODE, find_product_by_code, lot_owners, products_by_code
 from storefront.form_fields import MoneyField, QuantityField
 from storefront.i18n import local_datetime
-from storefront.manage.services import find_product_by_code, lot_owners, products_by_code, reference_first_received
 from storefront.outlets.models import Outlet
-from storefront.outlets.services import MAX_QTY, ReceiptLine
+from storefront.outlets.services import MAX_QTY, ReceiptLine, reference_first_received
 from storefront.sales.models import PAYMENT_KIND_LABELS
 from storefront.till.forms import MAX_RETURN_LINES, GiveBackForm, ReturnLineForm
 

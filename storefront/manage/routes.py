@@ -11,16 +11,13 @@ from dataclasses import dataclass
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import format_number, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
-from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
-from sqlalchemy import func
-from sqlalchemy.orm import selectinload
 from werkzeug.utils import secure_filename
 
 from storefront.accounts.access import role_required
 from storefront.accounts.models import User
-from storefront.clock import utcnow, vietnam_today
-from storefront.extensions import db
+from storefront.catalog.services import find_product_by_code
+from storefront.clock import vietnam_today
 from storefront.i18n import vnd
 from storefront.manage import bp
 from storefront.manage.access import managed_outlets, manager_roles, outlet_or_403
@@ -43,38 +40,32 @@ from storefront.manage.forms import (
 from storefront.manage.services import (
     MAX_COUNT_LINES,
     MAX_UPLOAD_BYTES,
-    find_product_by_code,
-    move_history,
-    other_active_outlets,
     open_stock_take,
     parse_stock_take,
-    pick_products,
     preview_stock_take,
     seal_stock_take,
-    stock_page,
     stock_take_csv,
     stock_take_xlsx,
-    todays_sales,
 )
 from storefront.outlets.services import (
     StockError,
     adjust_stock,
     count_stock,
     find_level,
+    move_history,
+    other_active_outlets,
+    pick_products,
     receive_stock,
     set_low_stock_threshold,
+    stock_page,
     transfer_stock,
 )
 from storefront.orders.actions import cancel_and_refund
 from storefront.orders.models import (
-    EXPIRING,
     FULFILMENT_LABELS,
     PAYMENT_METHOD_LABELS,
     STATUS_LABELS,
     Order,
-    OrderEvent,
-    OrderLine,
-    Status,
     Step,
 )
 from storefront.orders.services import (
@@ -83,16 +74,20 @@ from storefront.orders.services import (
     card_refundable,
     confirm_transfer,
     counter_refund_lines,
-    expire_if_due,
+    expire_due_orders,
+    find_outlet_order,
     mark_collected,
     mark_delivered,
     mark_ready,
     mark_shipped,
+    outlet_orders,
+    pickup_queue,
     refund_at_counter,
 )
 from storefront.outlets.models import Outlet
 from storefront.payments import services as payments
 from storefront.query_args import number, page_number, parse_int
+from storefront.sales.services import todays_sales
 from storefront.till.forms import ReturnRow, line_quantities, with_fields
 from storefront.vietqr import transfer_details
 from storefront.spreadsheets import MEGABYTE, MIMETYPES, FileRejected
@@ -276,89 +271,17 @@ def history(code: str, product_code: str):
 # may be taken is storefront.orders.services.allowed_steps, which the page offers and the
 # services check again; a step they refuse comes back to the order's page with its message.
 
-ORDERS_PER_PAGE = 30
-PICKUP_QUEUE_SHOWN = 5
-WAITING_PICKUP = (Status.RESERVED, Status.PAID, Status.READY)
 # The list's filter: "open" (still to be worked on, the default), "all", or one status.
-TO_WORK_ON = (Status.AWAITING_PAYMENT, Status.AWAITING_TRANSFER, Status.RESERVED, Status.PAID, Status.READY,
-              Status.SHIPPED)
 STATUS_FILTERS = {"open": _l("Open orders"), "all": _l("All orders"), **STATUS_LABELS}
 
 
 # --- Reading ------------------------------------------------------------------------------
 
 
-def expire_due_orders(outlet: Outlet) -> None:
-    """Release this outlet's unpaid orders whose reservation ran out, so lists never show
-    stale holds: one query finds them (usually none), then each expires in its own transaction."""
-    now = utcnow()
-    due = db.session.scalars(
-        db.select(Order)
-        .where(Order.outlet_id == outlet.id, Order.status.in_(EXPIRING), Order.reserved_until <= now)
-        .options(selectinload(Order.lines).selectinload(OrderLine.product))
-        .order_by(Order.id)
-    ).all()
-    for order in due:
-        expire_if_due(order, now)
-
-
-def outlet_orders(outlet: Outlet, *, status: str, page: int | None) -> Pagination:
-    """This outlet's orders in one status ("open": still to be worked on; "all"), newest first."""
-    statement = (
-        db.select(Order)
-        .where(Order.outlet_id == outlet.id)
-        .options(selectinload(Order.lines))
-        .order_by(Order.created_at.desc(), Order.id.desc())
-    )
-    if status == "open":
-        statement = statement.where(Order.status.in_(TO_WORK_ON))
-    elif status != "all":
-        statement = statement.where(Order.status == status)
-    return db.paginate(statement, page=page, per_page=ORDERS_PER_PAGE, error_out=False)
-
-
-@dataclass
-class PickupQueue:
-    count: int
-    first: list[Order]
-
-
-def pickup_queue(outlet: Outlet) -> PickupQueue:
-    """Pickup orders the counter has to prepare or hand over, oldest first (after expiring
-    the lapsed ones, which no longer wait)."""
-    expire_due_orders(outlet)
-    waiting = (Order.outlet_id == outlet.id, Order.fulfilment == "pickup", Order.status.in_(WAITING_PICKUP))
-    count = db.session.scalar(db.select(func.count(Order.id)).where(*waiting))
-    first = db.session.scalars(
-        db.select(Order).where(*waiting).order_by(Order.created_at, Order.id).limit(PICKUP_QUEUE_SHOWN)
-    ).all()
-    return PickupQueue(count=count, first=list(first))
-
-
-def awaiting_transfers(outlet: Outlet, *, limit: int = PICKUP_QUEUE_SHOWN) -> list[Order]:
-    """Orders at the outlet whose customers are to pay by bank transfer, oldest first, for the
-    till: a customer may pay at the counter, or the money may be seen arriving."""
-    expire_due_orders(outlet)
-    return list(db.session.scalars(
-        db.select(Order)
-        .where(Order.outlet_id == outlet.id, Order.status == Status.AWAITING_TRANSFER)
-        .order_by(Order.created_at, Order.id).limit(limit)
-    ))
-
-
 def outlet_order_or_404(outlet: Outlet, number: str) -> Order:
-    """The order, if it is fulfilled at this outlet; lapsed reservations are released first."""
-    order = db.session.scalar(
-        db.select(Order)
-        .where(Order.number == number[:20], Order.outlet_id == outlet.id)
-        .options(
-            selectinload(Order.lines).selectinload(OrderLine.product),
-            selectinload(Order.events).selectinload(OrderEvent.user),
-        )
-    )
+    order = find_outlet_order(outlet, number)
     if order is None:
         abort(404)
-    expire_if_due(order)
     return order
 
 

@@ -13,17 +13,16 @@ from dataclasses import dataclass, field
 from flask import session
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
-from sqlalchemy import case, func
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func
 
 from storefront.accounts.models import User
 from storefront.catalog.models import Product
+from storefront.catalog.services import products_by_id
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.orders.models import CartItem
 from storefront.orders.services import CartLine
-from storefront.outlets.directory import with_places
-from storefront.outlets.models import Outlet, StockLevel
+from storefront.outlets.services import SupplyingOutlet, largest_stock, supplying_outlets
 from storefront.transactions import transaction
 
 SESSION_KEY = "cart"
@@ -33,12 +32,6 @@ MAX_CART_LINES = 30
 
 class CartError(ValueError):
     """A cart change that was refused; the message is meant for the user."""
-
-
-@dataclass
-class SupplyingOutlet:
-    outlet: Outlet
-    available: dict[int, int]  # product id → available there, for every line of the cart
 
 
 @dataclass
@@ -142,58 +135,12 @@ def cart_count() -> int:
     )
 
 
-def largest_stock(product_ids: list[int]) -> dict[int, int]:
-    """For each product, the most available at any single active outlet (0 when none has it)."""
-    rows = db.session.execute(
-        db.select(StockLevel.product_id, func.max(StockLevel.available))
-        .join(Outlet, Outlet.id == StockLevel.outlet_id)
-        .where(StockLevel.product_id.in_(product_ids), Outlet.active.is_(True))
-        .group_by(StockLevel.product_id)
-    )
-    found = dict(rows.tuples().all())
-    return {product_id: max(found.get(product_id, 0), 0) for product_id in product_ids}
-
-
-def supplying_outlets(quantities: dict[int, int]) -> list[SupplyingOutlet]:
-    """Active outlets that have every product in at least the wanted quantity, with what
-    they have of each; the most stock first. One grouped query over the stock levels."""
-    if not quantities:
-        return []
-    wanted = case(quantities, value=StockLevel.product_id)
-    per_product = [
-        func.max(case((StockLevel.product_id == product_id, StockLevel.available)))
-        for product_id in quantities
-    ]
-    rows = db.session.execute(
-        with_places(
-            db.select(Outlet, *per_product)
-            .join(StockLevel, StockLevel.outlet_id == Outlet.id)
-            .where(
-                Outlet.active.is_(True),
-                StockLevel.product_id.in_(list(quantities)),
-                StockLevel.available >= wanted,
-            )
-            .group_by(Outlet.id)
-            .having(func.count(StockLevel.id) == len(quantities))
-            .order_by(func.sum(StockLevel.available).desc(), Outlet.name, Outlet.id)
-        )
-    ).all()
-    return [SupplyingOutlet(row[0], dict(zip(quantities, row[1:]))) for row in rows]
-
-
 def load_cart() -> Cart:
     """The visitor's cart with today's products and stock; lines whose product is gone drop out."""
     quantities = stored_quantities()
     if not quantities:
         return Cart(rows=[])
-    products = {
-        product.id: product
-        for product in db.session.scalars(
-            db.select(Product)
-            .where(Product.id.in_(list(quantities)))
-            .options(selectinload(Product.certification), selectinload(Product.photos))
-        )
-    }
+    products = products_by_id(quantities, with_cards=True)
     stock = largest_stock(list(products))
     rows = [
         CartRow(products[product_id], qty, stock[product_id])
@@ -294,7 +241,7 @@ def merge_guest_cart(sender, user: User, **extra) -> None:
         item.product_id: item
         for item in db.session.scalars(db.select(CartItem).where(CartItem.user_id == user.id))
     }
-    known = list(db.session.scalars(db.select(Product.id).where(Product.id.in_(list(guest)))))
+    known = list(products_by_id(guest))
     stock = largest_stock(known)
     with transaction():
         for product_id in known:

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from storefront.accounts.models import User
@@ -35,7 +37,15 @@ from storefront.orders.models import (
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import OutOfStock, check_quantity, move_stock
 from storefront.sales.models import SaleLine
-from storefront.sales.services import LineLeft, give_back_line, left_to_reverse, reversal_of, units_coming_back
+from storefront.sales.services import (
+    LineLeft,
+    give_back_line,
+    left_to_reverse,
+    order_sale_lines,
+    reversal_of,
+    sale_line,
+    units_coming_back,
+)
 from storefront.transactions import transaction
 from storefront.vietqr import bank_account_for
 
@@ -67,6 +77,116 @@ def find_order(number: str) -> Order | None:
         .where(Order.number == number[:20])
         .options(selectinload(Order.lines), selectinload(Order.events))
     )
+
+
+# An outlet's orders, as its manager works through them ------------------------------------------
+
+OUTLET_ORDERS_PER_PAGE = 30
+PICKUP_QUEUE_SHOWN = 5
+WAITING_PICKUP = (Status.RESERVED, Status.PAID, Status.READY)
+# The outlet's list filtered "open": orders the sales point still has something to do about.
+TO_WORK_ON = (Status.AWAITING_PAYMENT, Status.AWAITING_TRANSFER, Status.RESERVED, Status.PAID, Status.READY,
+              Status.SHIPPED)
+
+
+def expire_due_orders(outlet: Outlet) -> None:
+    """Release this outlet's unpaid orders whose reservation ran out, so lists never show
+    stale holds: one query finds them (usually none), then each expires in its own transaction."""
+    now = utcnow()
+    due = db.session.scalars(
+        db.select(Order)
+        .where(Order.outlet_id == outlet.id, Order.status.in_(EXPIRING), Order.reserved_until <= now)
+        .options(selectinload(Order.lines).selectinload(OrderLine.product))
+        .order_by(Order.id)
+    ).all()
+    for order in due:
+        expire_if_due(order, now)
+
+
+def outlet_orders(outlet: Outlet, *, status: str, page: int | None) -> Pagination:
+    """This outlet's orders in one status ("open": still to be worked on; "all"), newest first."""
+    statement = (
+        db.select(Order)
+        .where(Order.outlet_id == outlet.id)
+        .options(selectinload(Order.lines))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+    )
+    if status == "open":
+        statement = statement.where(Order.status.in_(TO_WORK_ON))
+    elif status != "all":
+        statement = statement.where(Order.status == status)
+    return db.paginate(statement, page=page, per_page=OUTLET_ORDERS_PER_PAGE, error_out=False)
+
+
+@dataclass
+class PickupQueue:
+    count: int
+    first: list[Order]
+
+
+def pickup_queue(outlet: Outlet) -> PickupQueue:
+    """Pickup orders the counter has to prepare or hand over, oldest first (after expiring
+    the lapsed ones, which no longer wait)."""
+    expire_due_orders(outlet)
+    waiting = (Order.outlet_id == outlet.id, Order.fulfilment == "pickup", Order.status.in_(WAITING_PICKUP))
+    count = db.session.scalar(db.select(func.count(Order.id)).where(*waiting))
+    first = db.session.scalars(
+        db.select(Order).where(*waiting).order_by(Order.created_at, Order.id).limit(PICKUP_QUEUE_SHOWN)
+    ).all()
+    return PickupQueue(count=count, first=list(first))
+
+
+def awaiting_transfers(outlet: Outlet, *, limit: int = PICKUP_QUEUE_SHOWN) -> list[Order]:
+    """Orders at the outlet whose customers are to pay by bank transfer, oldest first, for the
+    till: a customer may pay at the counter, or the money may be seen arriving."""
+    expire_due_orders(outlet)
+    return list(db.session.scalars(
+        db.select(Order)
+        .where(Order.outlet_id == outlet.id, Order.status == Status.AWAITING_TRANSFER)
+        .order_by(Order.created_at, Order.id).limit(limit)
+    ))
+
+
+def find_outlet_order(outlet: Outlet, number: str) -> Order | None:
+    """The order, if it is fulfilled at this outlet, with its lines and events; a lapsed
+    reservation is released first."""
+    order = db.session.scalar(
+        db.select(Order)
+        .where(Order.number == number[:20], Order.outlet_id == outlet.id)
+        .options(
+            selectinload(Order.lines).selectinload(OrderLine.product),
+            selectinload(Order.events).selectinload(OrderEvent.user),
+        )
+    )
+    if order is not None:
+        expire_if_due(order)
+    return order
+
+
+def find_order_by_payment_intent(payment_intent_id: str) -> Order | None:
+    return db.session.scalar(db.select(Order).where(Order.stripe_payment_intent_id == payment_intent_id))
+
+
+def card_orders_to_reconcile(*, closed_since: datetime) -> list[Order]:
+    """Card orders with a PaymentIntent and no payment recorded: those awaiting it, and those
+    closed unpaid (failed, expired, cancelled) since `closed_since`. Read as committed now,
+    even in a long-lived session."""
+    return list(db.session.scalars(
+        db.select(Order)
+        .where(
+            Order.payment_method == "card",
+            Order.stripe_payment_intent_id.is_not(None),
+            Order.paid_at.is_(None),
+            (Order.status == Status.AWAITING_PAYMENT)
+            | (
+                Order.status.in_((Status.PAYMENT_FAILED, Status.EXPIRED, Status.CANCELLED))
+                & (Order.created_at >= closed_since)
+            ),
+        )
+        .options(selectinload(Order.lines), selectinload(Order.events))
+        .order_by(Order.id)
+        .execution_options(populate_existing=True)
+    ))
 
 
 def open_orders_at(outlet: Outlet, *, limit: int = 10) -> tuple[int, list[str]]:
@@ -182,7 +302,7 @@ def sell_lines(order: Order, *, from_reservation: bool, user: User | None = None
             reserved_change=-line.qty if from_reservation else 0, reference=order.number, user=user,
         )
         db.session.add(
-            SaleLine(
+            sale_line(
                 product_id=line.product_id, outlet_id=order.outlet_id, channel="online",
                 qty=line.qty, unit_price=line.unit_price, amount=line.amount,
                 cost_amount=line.unit_cost * line.qty, sold_at=now, source=order.number,
@@ -446,16 +566,6 @@ def split_refund(left: list[int], amount: int) -> list[int]:
     return shares
 
 
-def order_sale_lines(order: Order) -> list[SaleLine]:
-    """The ledger lines of the order's sale, by product (none if it was never sold: paid after
-    its stock was gone)."""
-    return list(db.session.scalars(
-        db.select(SaleLine)
-        .where(SaleLine.order_id == order.id, SaleLine.reverses_id.is_(None), SaleLine.amount > 0)
-        .order_by(SaleLine.product_id)
-    ))
-
-
 def record_refund(*, order: Order, refunded_total: int, restock: bool = False, user: User | None = None) -> bool:
     """Stripe says `refunded_total` đồng of this order is refunded so far (cumulative).
 
@@ -473,7 +583,7 @@ def record_refund(*, order: Order, refunded_total: int, restock: bool = False, u
         new_amount = min(refunded_total, order.total) - order.refunded_amount
         if new_amount <= 0:
             return False
-        sales = order_sale_lines(order)
+        sales = order_sale_lines(order.id)
         left = left_to_reverse(sales)
         goods_amount = min(new_amount, sum(left[line.id].amount for line in sales))  # the rest was shipping
         shares = split_refund([left[line.id].amount for line in sales], goods_amount) if goods_amount > 0 else []
@@ -510,7 +620,7 @@ def card_refundable(order: Order) -> int:
 
 def order_lines_left(order: Order) -> list[tuple[OrderLine, SaleLine | None, LineLeft]]:
     """Each line of the order with its sale line (none if never sold) and what that has left."""
-    sales = {line.product_id: line for line in order_sale_lines(order)}
+    sales = {line.product_id: line for line in order_sale_lines(order.id)}
     left = left_to_reverse(sales.values())
     return [
         (line, sales.get(line.product_id), left[sales[line.product_id].id] if line.product_id in sales else LineLeft(0, 0))

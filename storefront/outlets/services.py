@@ -10,17 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import format_number, lazy_gettext as _l
-from sqlalchemy import func, union, update
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import and_, case, false, func, or_, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import contains_eager, selectinload
 
 from storefront.accounts.models import User
 from storefront.audit.services import record_change
 from storefront.catalog.models import Product
+from storefront.catalog.services import code_or_name_matches, slugify
 from storefront.extensions import db
 from storefront.i18n import current_language
+from storefront.lookups import scalars_where_in
+from storefront.outlets.directory import with_places
 from storefront.outlets.models import Outlet, StockLevel, StockMove
 from storefront.transactions import transaction
 
@@ -412,3 +418,189 @@ def unassign_manager(*, outlet: Outlet, user: User, actor: User | None, commit: 
         return
     with transaction():
         link_manager(outlet=outlet, user=user, actor=actor, linked=False)
+
+
+# --- Reading stock --------------------------------------------------------------------------
+
+STOCK_PER_PAGE = 50
+MOVES_PER_PAGE = 50
+PICKER_SUGGESTIONS = 8
+
+
+def stock_page(outlet: Outlet, *, q: str = "", low_only: bool = False, page: int | None = None) -> Pagination:
+    """This outlet's stock levels, searched by product code or name with or without diacritics."""
+    statement = (
+        db.select(StockLevel)
+        .join(StockLevel.product)
+        .options(contains_eager(StockLevel.product))
+        .where(StockLevel.outlet_id == outlet.id)
+        .order_by(Product.name_vi, Product.code)
+    )
+    if q:
+        statement = statement.where(code_or_name_matches(q))
+    if low_only:
+        statement = statement.where(StockLevel.is_low)
+    return db.paginate(statement, page=page, per_page=STOCK_PER_PAGE, error_out=False)
+
+
+def move_history(outlet: Outlet, product: Product, *, page: int | None = None) -> Pagination:
+    """The ledger of one product at one outlet, newest first."""
+    statement = (
+        db.select(StockMove)
+        .where(StockMove.outlet_id == outlet.id, StockMove.product_id == product.id)
+        .options(selectinload(StockMove.user))
+        .order_by(StockMove.id.desc())
+    )
+    return db.paginate(statement, page=page, per_page=MOVES_PER_PAGE, error_out=False)
+
+
+def levels_at(outlet: Outlet, product_ids: set[int]) -> dict[int, StockLevel]:
+    """The outlet's levels of these products, by product id (none where it holds none)."""
+    return {
+        level.product_id: level
+        for level in scalars_where_in(db.select(StockLevel).where(StockLevel.outlet_id == outlet.id),
+                                      StockLevel.product_id, product_ids)
+    }
+
+
+def stock_count_rows(outlet: Outlet) -> list[tuple[str, int, str, str]]:
+    """(code, on hand, name, unit) of every product held here, by code: a stock-take sheet's lines."""
+    return [tuple(row) for row in db.session.execute(
+        db.select(Product.code, StockLevel.on_hand, Product.name_vi, Product.unit)
+        .join(StockLevel, StockLevel.product_id == Product.id)
+        .where(StockLevel.outlet_id == outlet.id)
+        .order_by(Product.code)
+    )]
+
+
+def stock_here(outlet: Outlet, product_ids: list[int]) -> list[tuple[Product, int]]:
+    """These products, with their certification, and what is available of each at the outlet
+    (0 where it never had the product), in one query."""
+    if not product_ids:
+        return []
+    rows = db.session.execute(
+        db.select(Product, StockLevel.available)
+        .outerjoin(StockLevel, (StockLevel.product_id == Product.id) & (StockLevel.outlet_id == outlet.id))
+        .where(Product.id.in_(product_ids))
+        .options(selectinload(Product.certification))
+    )
+    return [(product, available or 0) for product, available in rows]
+
+
+def in_stock_matching(outlet: Outlet, text: str, *, limit: int) -> tuple[list[int], int]:
+    """The ids of the first `limit` sellable products available here whose code is the text,
+    or whose name has a word starting with each word typed, tone marks optional ("nuoc mam"
+    finds "Nước mắm"); the code's match first, then by name. And how many match in all.
+
+    The slug is the name folded the same way (no tone marks, đ→d, words joined by "-"),
+    so SQL matches word starts on it; the index would rank the whole catalogue instead.
+    """
+    typed = text.strip()[:30]
+    if not typed:
+        return [], 0
+    by_code = Product.code.in_({typed, typed.upper()})
+    words = [word for word in slugify(text).split("-") if word]
+    by_name = and_(
+        *(or_(Product.slug.startswith(word), Product.slug.contains(f"-{word}")) for word in words)
+    ) if words else false()
+    matches = (
+        db.select(Product.id)
+        .join(StockLevel, (StockLevel.product_id == Product.id) & (StockLevel.outlet_id == outlet.id))
+        .where(Product.is_sellable, StockLevel.available > 0, or_(by_code, by_name))
+    )
+    total = db.session.scalar(db.select(func.count()).select_from(matches.subquery()))
+    ids = db.session.scalars(
+        matches.order_by(case((by_code, 0), else_=1), Product.name_vi, Product.id).limit(limit)
+    ).all()
+    return list(ids), total
+
+
+def pick_products(outlet: Outlet, q: str) -> list[dict]:
+    """Up to PICKER_SUGGESTIONS products for the stock forms' product picker: the code (exact
+    first) or the name, with or without diacritics, each with what this outlet holds."""
+    q = " ".join(q.split())[:100]
+    if not q:
+        return []
+    rows = db.session.execute(
+        db.select(Product, StockLevel.on_hand)
+        .outerjoin(StockLevel, (StockLevel.product_id == Product.id) & (StockLevel.outlet_id == outlet.id))
+        .where(code_or_name_matches(q))
+        .order_by(case((func.upper(Product.code) == q.upper(), 0), else_=1), StockLevel.on_hand.is_(None),
+                  Product.name_vi, Product.code)
+        .limit(PICKER_SUGGESTIONS)
+    )
+    return [{"code": product.code, "name": product.name_vi, "unit": product.unit, "on_hand": on_hand or 0}
+            for product, on_hand in rows]
+
+
+def reference_first_received(outlet: Outlet, reference: str) -> datetime | None:
+    """When goods were first received here under this delivery reference, if ever."""
+    if not reference:
+        return None
+    return db.session.scalar(
+        db.select(func.min(StockMove.created_at))
+        .where(StockMove.outlet_id == outlet.id, StockMove.kind == "receive", StockMove.reference == reference)
+    )
+
+
+def all_outlets() -> list[Outlet]:
+    """Every outlet, active or closed, by code."""
+    return list(db.session.scalars(db.select(Outlet).order_by(Outlet.code)))
+
+
+def outlet_by_code(code: str) -> Outlet | None:
+    return db.session.scalar(db.select(Outlet).where(Outlet.code == code[:20]))
+
+
+def other_active_outlets(outlet: Outlet) -> list[Outlet]:
+    """Where this outlet may send stock: any active sales point but itself."""
+    return list(
+        db.session.scalars(
+            db.select(Outlet).where(Outlet.active.is_(True), Outlet.id != outlet.id).order_by(Outlet.code)
+        )
+    )
+
+
+def largest_stock(product_ids: list[int]) -> dict[int, int]:
+    """For each product, the most available at any single active outlet (0 when none has it)."""
+    rows = db.session.execute(
+        db.select(StockLevel.product_id, func.max(StockLevel.available))
+        .join(Outlet, Outlet.id == StockLevel.outlet_id)
+        .where(StockLevel.product_id.in_(product_ids), Outlet.active.is_(True))
+        .group_by(StockLevel.product_id)
+    )
+    found = dict(rows.tuples().all())
+    return {product_id: max(found.get(product_id, 0), 0) for product_id in product_ids}
+
+
+@dataclass
+class SupplyingOutlet:
+    outlet: Outlet
+    available: dict[int, int]  # product id → available there, for every product asked about
+
+
+def supplying_outlets(quantities: dict[int, int]) -> list[SupplyingOutlet]:
+    """Active outlets that have every product (by id) in at least the wanted quantity, with
+    what they have of each; the most stock first. One grouped query over the stock levels."""
+    if not quantities:
+        return []
+    wanted = case(quantities, value=StockLevel.product_id)
+    per_product = [
+        func.max(case((StockLevel.product_id == product_id, StockLevel.available)))
+        for product_id in quantities
+    ]
+    rows = db.session.execute(
+        with_places(
+            db.select(Outlet, *per_product)
+            .join(StockLevel, StockLevel.outlet_id == Outlet.id)
+            .where(
+                Outlet.active.is_(True),
+                StockLevel.product_id.in_(list(quantities)),
+                StockLevel.available >= wanted,
+            )
+            .group_by(Outlet.id)
+            .having(func.count(StockLevel.id) == len(quantities))
+            .order_by(func.sum(StockLevel.available).desc(), Outlet.name, Outlet.id)
+        )
+    ).all()
+    return [SupplyingOutlet(row[0], dict(zip(quantities, row[1:]))) for row in rows]

@@ -28,17 +28,20 @@ from storefront.accounts.models import User
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.i18n import vnd
-from storefront.orders.models import Order, PaymentReview, Status, StripeEvent
+from storefront.orders.models import Order, Status
 from storefront.orders.services import (
     OrderError,
+    card_orders_to_reconcile,
     expire_if_due,
     find_order,
+    find_order_by_payment_intent,
     mark_paid,
     mark_payment_failed,
     record_refund,
     retry_payment,
 )
 from storefront.outlets.services import StockError
+from storefront.payments.models import PaymentReview, StripeEvent
 from storefront.transactions import transaction
 
 log = logging.getLogger(__name__)
@@ -245,9 +248,7 @@ def order_for(number: str | None, payment_intent_id: str | None) -> Order | None
     """The order an object is about: by the order number in its metadata, else by its PaymentIntent."""
     order = find_order(number) if number else None
     if order is None and payment_intent_id:
-        order = db.session.scalar(
-            db.select(Order).where(Order.stripe_payment_intent_id == payment_intent_id)
-        )
+        order = find_order_by_payment_intent(payment_intent_id)
     return order
 
 
@@ -346,22 +347,7 @@ def reconcile_payments(now: datetime | None = None) -> list[Reconciled]:
     """
     now = now or utcnow()
     configure_stripe()
-    orders = db.session.scalars(
-        db.select(Order)
-        .where(
-            Order.payment_method == "card",
-            Order.stripe_payment_intent_id.is_not(None),
-            Order.paid_at.is_(None),
-            (Order.status == Status.AWAITING_PAYMENT)
-            | (
-                Order.status.in_((Status.PAYMENT_FAILED, Status.EXPIRED, Status.CANCELLED))
-                & (Order.created_at >= now - RECHECK_CLOSED_FOR)
-            ),
-        )
-        .options(selectinload(Order.lines), selectinload(Order.events))
-        .order_by(Order.id)
-        .execution_options(populate_existing=True)  # as committed now, even in a long-lived session
-    ).all()
+    orders = card_orders_to_reconcile(closed_since=now - RECHECK_CLOSED_FOR)
     results = []
     for order in orders:
         try:
@@ -405,6 +391,10 @@ def payment_reviews() -> list[PaymentReview]:
                 .order_by(PaymentReview.resolved_at.desc()).limit(100))
     options = (selectinload(PaymentReview.order), selectinload(PaymentReview.resolved_by))
     return [*db.session.scalars(open_ones.options(*options)), *db.session.scalars(resolved.options(*options))]
+
+
+def find_payment_review(review_id: int) -> PaymentReview | None:
+    return db.session.get(PaymentReview, review_id)
 
 
 def resolve_payment_review(*, review: PaymentReview, user: User) -> bool:

@@ -17,12 +17,11 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
 from storefront.catalog.models import Product
-from storefront.catalog.services import slugify
+from storefront.catalog.services import code_or_name_matches, products_by_code
 from storefront.clock import vietnam_today
 from storefront.extensions import db
 from storefront.imports import ImportResult, write_rows
 from storefront.lookups import rows_where_in
-from storefront.manage.services import products_by_code
 from storefront.reports.models import BASELINE_SOURCES, Baseline, DeclaredRevenue
 from storefront.reports.figures import first_certifications
 from storefront.reports.services import year_one_years
@@ -379,11 +378,7 @@ def certified_products_page(*, q: str = "", without_baseline: bool = False, page
     first = first_certifications()
     statement = select(Product).join(first, first.c.product_id == Product.id).order_by(Product.code)
     if q:
-        # The slug is the name folded the same way (no tone marks, đ→d), so SQL can match it.
-        matches = [Product.code.icontains(q, autoescape=True)]
-        if folded := slugify(q):
-            matches.append(Product.slug.contains(folded))
-        statement = statement.where(db.or_(*matches))
+        statement = statement.where(code_or_name_matches(q))
     if without_baseline:
         statement = statement.where(~select(Baseline.id).where(Baseline.product_id == Product.id).exists())
     pages = db.paginate(statement, page=page, per_page=PER_PAGE, error_out=False)

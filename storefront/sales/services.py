@@ -4,6 +4,7 @@ The till (storefront.till) reads products as an outlet can sell them (`PosItem`)
 prices the sale being rung up (`price_cart`) and completes it with `record_sale`; goods come
 back with `return_goods` (some lines) or `void_sale` (all that is left).
 
+Every row of the sales ledger, the till's and the online orders', is made by `sale_line`.
 Money given back is a negative line linked to the line it reverses (`reversal_of`), for till
 sales as for online orders: it keeps its own date, and counts in the period of that sale.
 """
@@ -16,18 +17,25 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, case, false, func, or_
+from sqlalchemy import case, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from storefront.accounts.models import User
 from storefront.catalog.models import Product
-from storefront.catalog.services import slugify
+from storefront.catalog.services import find_product_by_code
 from storefront.clock import utc_start_of, utcnow, vietnam_today
 from storefront.extensions import db
 from storefront.i18n import current_language
-from storefront.outlets.models import Outlet, StockLevel
-from storefront.outlets.services import REFERENCE_LENGTH, StockError, check_quantity, move_stock
+from storefront.outlets.models import Outlet
+from storefront.outlets.services import (
+    REFERENCE_LENGTH,
+    StockError,
+    check_quantity,
+    in_stock_matching,
+    move_stock,
+    stock_here,
+)
 from storefront.sales.models import PAYMENT_KINDS, PosSale, SaleLine
 from storefront.transactions import transaction
 
@@ -95,64 +103,22 @@ def new_sale_number(outlet: Outlet) -> str:
     return f"{outlet.code[:10]}-{vietnam_today():%y%m%d}-{token}"
 
 
-def available_at(outlet: Outlet):
-    """What is available at this outlet (StockLevel.available), and the join to its level;
-    pos_items counts 0 where the outlet never had the product."""
-    level = and_(StockLevel.product_id == Product.id, StockLevel.outlet_id == outlet.id)
-    return StockLevel.available, level
-
-
 def pos_items(outlet: Outlet, product_ids: list[int]) -> dict[int, PosItem]:
     """These products with what is available at the outlet, sellable or not, in one query."""
-    if not product_ids:
-        return {}
-    available, level = available_at(outlet)
-    rows = db.session.execute(
-        db.select(Product, available.label("available"))
-        .outerjoin(StockLevel, level)
-        .where(Product.id.in_(product_ids))
-        .options(selectinload(Product.certification))
-    )
-    return {product.id: PosItem(product, qty or 0) for product, qty in rows}
+    return {product.id: PosItem(product, available) for product, available in stock_here(outlet, product_ids)}
 
 
 def find_pos_item(outlet: Outlet, product_code: str) -> PosItem | None:
     """By code as typed or scanned; codes are upper case, cashiers may not type them so."""
-    typed = product_code.strip()[:30]
-    product_id = db.session.scalar(db.select(Product.id).where(Product.code.in_({typed, typed.upper()})))
-    return pos_items(outlet, [product_id]).get(product_id) if product_id else None
+    product = find_product_by_code(product_code)
+    return pos_items(outlet, [product.id]).get(product.id) if product else None
 
 
 def search_pos_items(outlet: Outlet, text: str, *, limit: int) -> tuple[list[PosItem], int]:
-    """Sellable products in stock here whose code is the text, or whose name has a word
-    starting with each word typed, tone marks optional: "nuoc mam" finds "Nước mắm".
-
-    The slug is the name folded the same way (no tone marks, đ→d, words joined by "-"),
-    so SQL matches word starts on it; the index would rank the whole catalogue instead.
-    """
-    typed = text.strip()[:30]
-    if not typed:
-        return [], 0
-    by_code = Product.code.in_({typed, typed.upper()})
-    words = [word for word in slugify(text).split("-") if word]
-    by_name = and_(
-        *(or_(Product.slug.startswith(word), Product.slug.contains(f"-{word}")) for word in words)
-    ) if words else false()
-    available, level = available_at(outlet)
-    matches = (
-        db.select(Product.id)
-        .join(StockLevel, level)
-        .where(
-            Product.is_sellable,
-            available > 0,
-            or_(by_code, by_name),
-        )
-    )
-    total = db.session.scalar(db.select(func.count()).select_from(matches.subquery()))
-    ids = db.session.scalars(
-        matches.order_by(case((by_code, 0), else_=1), Product.name_vi, Product.id).limit(limit)
-    ).all()
-    items = pos_items(outlet, list(ids))
+    """Sellable products in stock here found by code or name (see outlets' in_stock_matching),
+    the first `limit` of them, and how many there are."""
+    ids, total = in_stock_matching(outlet, text, limit=limit)
+    items = pos_items(outlet, ids)
     return [items[product_id] for product_id in ids], total
 
 
@@ -222,6 +188,28 @@ def till_receipts(outlet: Outlet, *, number: str = "", day: date | None = None, 
 
 def made_on(day: date) -> tuple:
     return PosSale.created_at >= utc_start_of(day), PosSale.created_at < utc_start_of(day + timedelta(days=1))
+
+
+@dataclass
+class DaySales:
+    sales: int
+    units: int
+    total: int
+
+
+def todays_sales(outlet: Outlet) -> DaySales:
+    """The outlet's sales today (Vietnamese day), online and in store, from the ledger."""
+    today = vietnam_today()
+    start, end = utc_start_of(today), utc_start_of(today + timedelta(days=1))
+    sales, units, total = db.session.execute(
+        db.select(
+            # Returns and refunds are not sales; their negative lines still net the units and revenue.
+            func.count(func.distinct(case((SaleLine.reverses_id.is_(None), SaleLine.source)))),
+            func.coalesce(func.sum(SaleLine.qty), 0),
+            func.coalesce(func.sum(SaleLine.amount), 0),
+        ).where(SaleLine.outlet_id == outlet.id, SaleLine.sold_at >= start, SaleLine.sold_at < end)
+    ).one()
+    return DaySales(sales=sales, units=units, total=total)
 
 
 @dataclass
@@ -311,11 +299,11 @@ def record_sale(
                     reference=sale.number, user=user,
                 )
                 db.session.add(
-                    SaleLine(
-                        product=line.product, outlet_id=outlet.id, channel="in_store", qty=line.qty,
+                    sale_line(
+                        product_id=line.product.id, outlet_id=outlet.id, channel="in_store", qty=line.qty,
                         unit_price=line.product.price, amount=line.product.price * line.qty,
-                        cost_amount=line.product.unit_cost * line.qty, source=sale.number,
-                        pos_sale=sale, sold_at=sale.created_at,
+                        cost_amount=line.product.unit_cost * line.qty, sold_at=sale.created_at,
+                        source=sale.number, pos_sale=sale,
                     )
                 )
     except IntegrityError:
@@ -357,16 +345,41 @@ def left_to_reverse(lines: Iterable[SaleLine]) -> dict[int, LineLeft]:
     }
 
 
+def sale_line(*, product_id: int, outlet_id: int, channel: str, qty: int, unit_price: int, amount: int,
+              cost_amount: int, sold_at: datetime, source: str, order_id: int | None = None,
+              pos_sale: PosSale | None = None, reverses: SaleLine | None = None) -> SaleLine:
+    """A row of the sales ledger, for online orders and the till alike: `qty` units sold for
+    `amount` đồng that cost `cost_amount`. With `reverses` they are given back instead: the
+    row's figures are negative, it links to that line and counts in that line's period."""
+    sign = -1 if reverses is not None else 1
+    return SaleLine(
+        product_id=product_id, outlet_id=outlet_id, channel=channel, qty=sign * qty, unit_price=unit_price,
+        amount=sign * amount, cost_amount=sign * cost_amount, sold_at=sold_at,
+        counts_at=reverses.counts_at if reverses is not None else sold_at,
+        reverses_id=reverses.id if reverses is not None else None,
+        source=source[:SaleLine.source.type.length], pos_sale=pos_sale, order_id=order_id,
+    )
+
+
 def reversal_of(line: SaleLine, *, qty: int, amount: int, cost_amount: int, sold_at: datetime, source: str,
                 pos_sale: PosSale | None = None) -> SaleLine:
     """A negative line giving back `qty` units and `amount` đồng of `line` (and `cost_amount` of
     its cost, when the goods are back in stock): dated now, it counts in the sale's period."""
-    return SaleLine(
-        product_id=line.product_id, outlet_id=line.outlet_id, channel=line.channel, qty=-qty,
-        unit_price=line.unit_price, amount=-amount, cost_amount=-cost_amount, sold_at=sold_at,
-        counts_at=line.counts_at, reverses_id=line.id, source=source[:SaleLine.source.type.length],
-        pos_sale=pos_sale, order_id=line.order_id,
+    return sale_line(
+        product_id=line.product_id, outlet_id=line.outlet_id, channel=line.channel, qty=qty,
+        unit_price=line.unit_price, amount=amount, cost_amount=cost_amount, sold_at=sold_at, source=source,
+        order_id=line.order_id, pos_sale=pos_sale, reverses=line,
     )
+
+
+def order_sale_lines(order_id: int) -> list[SaleLine]:
+    """The ledger lines of an online order's sale, by product (none if it was never sold: paid
+    after its stock was gone)."""
+    return list(db.session.scalars(
+        db.select(SaleLine)
+        .where(SaleLine.order_id == order_id, SaleLine.reverses_id.is_(None), SaleLine.amount > 0)
+        .order_by(SaleLine.product_id)
+    ))
 
 
 def give_back_line(line: SaleLine, left: LineLeft, qty: int) -> tuple[int, int]:

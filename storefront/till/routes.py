@@ -19,7 +19,6 @@ from storefront.accounts.access import role_required
 from storefront.i18n import current_language, vnd
 from storefront.clock import vietnam_today
 from storefront.manage.access import manager_roles, outlet_or_403
-from storefront.manage.routes import awaiting_transfers
 from storefront.sales.models import PAYMENT_KIND_LABELS
 from storefront.till import bp
 from storefront.till.forms import (
@@ -32,6 +31,7 @@ from storefront.till.forms import (
     line_quantities,
     with_fields,
 )
+from storefront.orders.services import awaiting_transfers
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import OutOfStock, StockError
 from storefront.query_args import number, page_number
