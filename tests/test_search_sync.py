@@ -1,5 +1,6 @@
 """The search change log: every index folder applies the rows past its own cursor, so an update
 that could not be written is applied later, and a second app server hears of every change."""
+import os
 from datetime import timedelta
 
 import pytest
@@ -130,3 +131,24 @@ def test_an_index_that_missed_pruned_changes_is_rebuilt_by_the_next_sync(app, mo
     assert "missed changes pruned from the change log" in result.output and "Indexed 1 products" in result.output
     assert found("ruou ngo") == ["Rượu Ngô Cải Vân"]
     assert not current_index().missed_changes()  # the new index is whole
+
+
+
+def test_a_reindex_short_of_products_keeps_the_live_index(app, monkeypatch):
+    make_product("Tỏi Lý Sơn")
+    make_product("Hành tím Vĩnh Châu")
+    live = current_index().name
+    writer_for = search_index.new_index_writer
+
+    def losing_the_shallot(index, procs):  # as when a writer process dies
+        writer = writer_for(index, procs)
+        add = writer.add_document
+        writer.add_document = lambda **document: None if document["name"].startswith("Hành") else add(**document)
+        return writer
+
+    monkeypatch.setattr(search_index, "new_index_writer", losing_the_shallot)
+    with pytest.raises(RuntimeError, match="1 of 2 products"):
+        rebuild()
+    assert current_index().name == live
+    assert found("hanh tim") == ["Hành tím Vĩnh Châu"]
+    assert all(name.startswith((live, f"_{live}_", "CURRENT")) for name in os.listdir(current_index().dirname))

@@ -329,8 +329,12 @@ class SearchIndex:
             current.write(name)
         os.replace(temporary, os.path.join(self.dirname, CURRENT_FILE))
         self.follow_swap()
+        self.discard(old)
+
+    def discard(self, name: str) -> None:
+        """Remove the files of index `name` (not the live one), its cursor and mark included."""
         for filename in self.storage.list():
-            if filename.startswith((f"{old}_", f"_{old}_", f"{old}.")):  # its cursor, its mark
+            if filename.startswith((f"{name}_", f"_{name}_", f"{name}.")):
                 self.storage.delete_file(filename)
 
     def recreate(self) -> None:
@@ -568,11 +572,20 @@ def rebuild(progress: Callable[[int], None] | None = None, writing: Callable[[in
                 writing(procs)
         except BaseException:
             writer.cancel()
+            search_index.discard(name)
             raise
         writer.commit()
+    # Whoosh's MpWriter leaves out, without a word, a writer process that died (killed when
+    # memory ran out, say): an index short of products is never swapped in.
+    if (indexed := index.doc_count()) != count:
+        search_index.discard(name)
+        raise RuntimeError(f"The new search index has {indexed} of {count} products; the live one is kept.")
     search_index.save_cursor(cursor, name)
     search_index.swap_in(name)
-    search_index.sync(bind)
+    try:
+        search_index.sync(bind)
+    except LockError:
+        logger.warning("The changes made during the reindex wait for the next sync (the index is locked).")
     return count
 
 
