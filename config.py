@@ -52,7 +52,7 @@ class Config:
     # `flask search prune` deletes change-log rows older than this; an index folder that had not
     # applied them by then (its server was away) is rebuilt by its next `flask search sync`.
     SEARCH_CHANGE_RETENTION_DAYS = float(os.environ.get("SEARCH_CHANGE_RETENTION_DAYS", "7"))
-    # Processes that write the index in `flask search reindex` (each takes a core and 256 MB).
+    # Processes that write the index in `flask search reindex` (each takes a core and up to 1 GB).
     SEARCH_REINDEX_PROCS = int(os.environ.get("SEARCH_REINDEX_PROCS", "0")) or os.cpu_count() or 1
 
     BABEL_DEFAULT_LOCALE = "vi"

@@ -102,6 +102,7 @@ CURRENT_FILE = "CURRENT"  # names the live index among those in the folder
 FUZZY_MAX_WORDS = 8
 LOAD_BATCH = 500  # ids per IN (...) query, well under SQLite's parameter limit
 REINDEX_JOB_SIZE = 500  # documents a reindex process takes at a time
+REINDEX_LIMIT_MB = 1024  # postings a reindex process keeps in memory (~50,000 products)
 
 SORTINGS = {
     "relevance": [ScoreFacet(), FieldFacet("stars", reverse=True)],
@@ -592,11 +593,12 @@ def rebuild(progress: Callable[[int], None] | None = None, writing: Callable[[in
 def new_index_writer(index: Index, procs: int) -> SegmentWriter:
     """With several processes, each indexes batches of documents into a segment of its own
     (multisegment: merging them would cost about as much again); this process reads the
-    products. 256 MB for postings each: below that Whoosh sorts 50,000 products' postings
-    through temporary files."""
+    products. Each keeps REINDEX_LIMIT_MB of postings in memory: with 256 MB Whoosh sorted
+    a run to a temporary file every ~17,500 products, and 50,000 products cost 63 s of CPU
+    instead of 43 s."""
     if procs == 1:
-        return index.writer(limitmb=256)
-    return MpWriter(index, procs=procs, batchsize=REINDEX_JOB_SIZE, multisegment=True, limitmb=256)
+        return index.writer(limitmb=REINDEX_LIMIT_MB)
+    return MpWriter(index, procs=procs, batchsize=REINDEX_JOB_SIZE, multisegment=True, limitmb=REINDEX_LIMIT_MB)
 
 
 def product_batches(session: Session, batch_size: int) -> Iterator[list[Product]]:
