@@ -49,6 +49,11 @@ class Config:
     # How often a request first applies the search change log past this folder's cursor (what
     # other processes and servers changed).
     SEARCH_SYNC_SECONDS = float(os.environ.get("SEARCH_SYNC_SECONDS", "5"))
+    # `flask search prune` deletes change-log rows older than this; an index folder that had not
+    # applied them by then (its server was away) is rebuilt by its next `flask search sync`.
+    SEARCH_CHANGE_RETENTION_DAYS = float(os.environ.get("SEARCH_CHANGE_RETENTION_DAYS", "7"))
+    # Processes that write the index in `flask search reindex` (each takes a core and up to 1 GB).
+    SEARCH_REINDEX_PROCS = int(os.environ.get("SEARCH_REINDEX_PROCS", "0")) or os.cpu_count() or 1
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -157,5 +162,6 @@ class TestConfig(Config):
     # Only a test's first request applies the search change log: a periodic sync falling on
     # whichever request is slow enough made the tests that count statements flaky.
     SEARCH_SYNC_SECONDS = 3600.0
+    SEARCH_REINDEX_PROCS = 1  # tests/test_search_sync.py forks writers where it means to
     # Tests log in hundreds of times; scrypt's half second each is not what they test.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
