@@ -60,7 +60,7 @@ def search_latency(env: dict, query_count: int) -> dict:
     from storefront.catalog.listing import sql_page
     from storefront.catalog.models import Product
     from storefront.extensions import db
-    from storefront.search.index import search_products
+    from storefront.search.queries import search_products
 
     Config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{env['INSTANCE_DIR']}/ocop.db"
     Config.SEARCH_INDEX_DIR = f"{env['INSTANCE_DIR']}/search-index"

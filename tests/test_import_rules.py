@@ -168,7 +168,8 @@ def test_a_file_with_one_broken_rule_saves_nothing(app, products):
 
 def test_a_large_import_answers_before_the_search_index_follows(client, login_as, producers, monkeypatch):
     from storefront.catalog.filters import ProductFilters
-    from storefront.search.index import current_index, search_products
+    from storefront.search.index import current_index
+    from storefront.search.queries import search_products
     from tests.test_imports import upload
 
     login_as("staff")

@@ -13,7 +13,7 @@ from storefront.catalog.filters import ProductFilters
 from storefront.catalog.models import Evaluation, Producer, Product
 from storefront.extensions import db
 from storefront.imports import ImportResult
-from storefront.search.index import search_products
+from storefront.search.queries import search_products
 from storefront.spreadsheets import FileRejected, csv_bytes, xlsx_bytes
 from tests.factories import make_area, make_product
 

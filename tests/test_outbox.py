@@ -17,7 +17,7 @@ from storefront.mail.models import OutboxMessage
 from storefront.orders.models import Order, OrderEvent
 from storefront.outlets.services import OutOfStock
 from storefront.search import index as search_index
-from storefront.search.index import search_products
+from storefront.search.queries import search_products
 from storefront.transactions import on_commit, transaction
 from tests.conftest import FakeSMTP, require
 from tests.factories import make_order, make_outlet, make_product, stock

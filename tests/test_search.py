@@ -16,7 +16,8 @@ from storefront.catalog.filters import ProductFilters
 from storefront.catalog.models import Product
 from storefront.catalog.services import record_evaluation, revoke_certification, update_product
 from storefront.extensions import db
-from storefront.search.index import current_index, index_products, rebuild, search_products, suggest
+from storefront.search.index import current_index, index_products, rebuild
+from storefront.search.queries import search_products, suggest
 from tests.factories import make_place, make_producer, make_product
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent

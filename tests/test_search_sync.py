@@ -13,7 +13,8 @@ from storefront.catalog.services import update_product
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.search import index as search_index
-from storefront.search.index import current_index, rebuild, search_products
+from storefront.search.index import current_index, rebuild
+from storefront.search.queries import search_products
 from storefront.search.models import SearchChange
 from tests.conftest import require
 from tests.factories import make_product

@@ -12,7 +12,7 @@ from storefront.catalog.models import (
 )
 from storefront.outlets.models import Outlet, StockLevel
 from storefront.outlets.services import check_stock
-from storefront.search.index import search_products
+from storefront.search.queries import search_products
 from storefront.seed.data_areas import QUANG_NAM_DISTRICTS
 from storefront.seed.demo import SeedError, seed_demo
 from storefront.seed.demo_outlets import DEMO_ACCOUNTS, DEMO_PASSWORD

@@ -22,7 +22,7 @@ from storefront.catalog.services import (
     public_counts_by_group,
 )
 from storefront.outlets.directory import product_availability
-from storefront.search.index import suggest
+from storefront.search.queries import suggest
 
 
 def viewer_is_staff() -> bool:

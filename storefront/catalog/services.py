@@ -42,7 +42,7 @@ from storefront.catalog.models import (
 from storefront.clock import utc_start_of, utcnow, vietnam_today
 from storefront.extensions import db
 from storefront.lookups import scalars_where_in
-from storefront.search.index import search_products
+from storefront.search.queries import search_products
 
 
 class CatalogError(ValueError):
