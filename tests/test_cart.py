@@ -6,18 +6,11 @@ from storefront.accounts.services import create_user
 from storefront.catalog.services import update_product
 from storefront.orders.models import CartItem
 from storefront.outlets.services import adjust_stock
-from storefront.search import index as search_index
 from tests.conftest import PASSWORD
 from tests.factories import make_outlet, make_product, stock
 
 
 pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
-
-
-@pytest.fixture(autouse=True)
-def no_search_index(monkeypatch):
-    """Nothing here searches: skip the index writes that follow each product's commit."""
-    monkeypatch.setattr(search_index, "write_products", lambda *args: None)
 
 
 class World:

@@ -7,19 +7,12 @@ import pytest
 from storefront.orders import routes
 from storefront.orders.models import CartItem, Order
 from storefront.outlets.models import StockLevel
-from storefront.search import index as search_index
 from tests.factories import make_order, make_outlet, make_product, stock
 
 SHIPPING_FEE = 30_000
 
 
 pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
-
-
-@pytest.fixture(autouse=True)
-def no_search_index(monkeypatch):
-    """Nothing here searches: skip the index writes that follow each product's commit."""
-    monkeypatch.setattr(search_index, "write_products", lambda *args: None)
 
 
 @pytest.fixture

@@ -425,7 +425,7 @@ def log_changes(session: Session) -> None:
 def index_committed(session: Session) -> None:
     """Apply the log (this commit's rows and any others'); a failure here never fails the
     request, and leaves the rows to the next sync."""
-    if not session.info.pop(LOGGED_KEY, False):
+    if not session.info.pop(LOGGED_KEY, False) or not current_app.config["SEARCH_FOLLOWS_COMMITS"]:
         return
     try:
         current_index().catch_up(session.get_bind())
@@ -437,7 +437,7 @@ def sync_if_due() -> None:
     """At the start of a request, at most every SEARCH_SYNC_SECONDS: what other processes and
     servers changed. It never waits for another process's writer."""
     search_index = current_index()
-    if time.monotonic() < search_index.next_sync:
+    if time.monotonic() < search_index.next_sync or not current_app.config["SEARCH_FOLLOWS_COMMITS"]:
         return
     search_index.next_sync = time.monotonic() + search_index.sync_seconds
     try:
