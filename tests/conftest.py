@@ -85,7 +85,7 @@ def app(shared_app, tmp_path):
     test), its own search index and photo folders, and an app context open for the test.
 
     A test that monkeypatched TestConfig before asking for it gets an app of its own, made
-    from the patched class."""
+    from the patched class. The app itself is shared: change its attributes with monkeypatch."""
     shared, made_config = shared_app
     folders = {"SEARCH_INDEX_DIR": str(tmp_path / "search-index"), "PHOTO_DIR": str(tmp_path / "photos")}
     if settings(TestConfig) != TEST_SETTINGS:
