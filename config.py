@@ -54,6 +54,10 @@ class Config:
     SEARCH_CHANGE_RETENTION_DAYS = float(os.environ.get("SEARCH_CHANGE_RETENTION_DAYS", "7"))
     # Processes that write the index in `flask search reindex` (each takes a core and up to 1 GB).
     SEARCH_REINDEX_PROCS = int(os.environ.get("SEARCH_REINDEX_PROCS", "0")) or os.cpu_count() or 1
+    # Whether commits and requests apply the change log as above. Off, a search applies it
+    # itself before reading the index (the tests: most never search, and indexing each commit
+    # was nearly half the cost of building their worlds).
+    SEARCH_FOLLOWS_COMMITS = True
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -163,5 +167,6 @@ class TestConfig(Config):
     # whichever request is slow enough made the tests that count statements flaky.
     SEARCH_SYNC_SECONDS = 3600.0
     SEARCH_REINDEX_PROCS = 1  # tests/test_search_sync.py forks writers where it means to
+    SEARCH_FOLLOWS_COMMITS = False  # tests that need it ask for it (the search_follows_commits fixture)
     # Tests log in hundreds of times; scrypt's half second each is not what they test.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -3,6 +3,7 @@ import os
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import Integer
 
 
 def use_own_postgres_database() -> None:
@@ -26,8 +27,10 @@ use_own_postgres_database()  # before config reads TEST_DATABASE_URL
 from config import TestConfig  # noqa: E402
 from storefront import create_app  # noqa: E402
 from storefront.accounts.services import create_user  # noqa: E402
+from storefront.extensions import cache, limiter  # noqa: E402
 from storefront.extensions import db as _db  # noqa: E402
 from storefront.mail import services as mail  # noqa: E402
+from storefront.search.index import SearchIndex  # noqa: E402
 
 pytest_plugins = ["tests.stripe_fixtures"]  # localstripe_url, stripe_app
 
@@ -52,17 +55,71 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+def settings(config_class: type) -> dict:
+    return {name: getattr(config_class, name) for name in dir(config_class) if name.isupper()}
+
+
+TEST_SETTINGS = settings(TestConfig)  # before any test could monkeypatch them
+
+
+@pytest.fixture(scope="session")
+def shared_app(tmp_path_factory):
+    """One app per worker: create_app compiles every route, a tenth of a second that every test
+    paid. Returns the app and its config as made."""
+    folder = tmp_path_factory.mktemp("shared-app")
+
+    shared = create_app(type("SharedConfig", (TestConfig,), {
+        **TEST_SETTINGS,  # whatever the first test has patched
+        "SEARCH_INDEX_DIR": str(folder / "search-index"), "PHOTO_DIR": str(folder / "photos"),
+    }))
+    shared.test_client_class = FreshContextClient
+    SHARED_APPS.add(shared)
+    return shared, dict(shared.config)
+
+
+SHARED_APPS: set = set()
+
+
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setattr(TestConfig, "SEARCH_INDEX_DIR", str(tmp_path / "search-index"))
-    monkeypatch.setattr(TestConfig, "PHOTO_DIR", str(tmp_path / "photos"))
-    app = create_app(TestConfig)
-    app.test_client_class = FreshContextClient
-    with app.app_context():
+def app(shared_app, tmp_path):
+    """The app on an empty database, with a clean config (changes to it do not outlive the
+    test), its own search index and photo folders, and an app context open for the test.
+
+    A test that monkeypatched TestConfig before asking for it gets an app of its own, made
+    from the patched class. The app itself is shared: change its attributes with monkeypatch."""
+    shared, made_config = shared_app
+    folders = {"SEARCH_INDEX_DIR": str(tmp_path / "search-index"), "PHOTO_DIR": str(tmp_path / "photos")}
+    if settings(TestConfig) != TEST_SETTINGS:
+        own = create_app(type("PatchedConfig", (TestConfig,), folders))
+        own.test_client_class = FreshContextClient
+        with own.app_context():
+            reset_database()
+            yield own
+            _db.session.remove()
+            _db.engine.dispose()
+        return
+    shared.config.clear()
+    shared.config.update(made_config, **folders)
+    shared.extensions["search"] = SearchIndex(
+        folders["SEARCH_INDEX_DIR"], shared.config["SEARCH_LOCK_TIMEOUT"], shared.config["SEARCH_INLINE_LIMIT"],
+        shared.config["SEARCH_SYNC_SECONDS"])
+    # The limiter is one module-level object that takes its switch from the app made last.
+    limiter.enabled = shared.config["RATELIMIT_ENABLED"]
+    with shared.app_context():
+        cache.clear()  # keyed by the catalogue version, which restarts with the tables
         reset_database()
-        yield app
+        yield shared
         _db.session.remove()
-        _db.engine.dispose()
+    shared.extensions["search"].wait()
+    shared.config.clear()
+    shared.config.update(made_config)
+
+
+@pytest.fixture
+def search_follows_commits(app):
+    """Commits and requests apply the search change log, as in production (TestConfig leaves
+    it to the searches themselves)."""
+    app.config["SEARCH_FOLLOWS_COMMITS"] = True
 
 
 def reset_database() -> None:
@@ -70,8 +127,30 @@ def reset_database() -> None:
     if _db.engine.dialect.name == "postgresql":
         empty_postgres_database()
     else:
-        _db.drop_all()
-        _db.create_all()
+        empty_sqlite_database()
+
+
+def empty_sqlite_database() -> None:
+    """Deleting every row costs a fifteenth of dropping and creating the tables; they are
+    rebuilt only when the schema is not the one the models describe."""
+    tables = {table.name for table in _db.metadata.sorted_tables}
+    with _db.engine.begin() as connection:
+        present = set(connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").scalars())
+        if present == tables:
+            for table in reversed(_db.metadata.sorted_tables):
+                connection.execute(table.delete())
+            add_initial_rows(connection)
+            return
+    _db.drop_all()
+    _db.create_all()
+
+
+def add_initial_rows(connection) -> None:
+    """The rows a table is created with (the catalogue version's)."""
+    for table in _db.metadata.sorted_tables:
+        table.dispatch.after_create(table, connection, checkfirst=False, _ddl_runner=None,
+                                    _is_metadata_operation=False)
 
 
 POSTGRES_SCHEMAS_BUILT: set[str] = set()
@@ -91,13 +170,54 @@ def empty_postgres_database() -> None:
         if url in POSTGRES_SCHEMAS_BUILT and tables <= present:
             connection.exec_driver_sql(
                 "TRUNCATE " + ", ".join(f'"{name}"' for name in sorted(tables)) + " RESTART IDENTITY CASCADE")
-            for table in _db.metadata.sorted_tables:  # the rows a table is created with
-                table.dispatch.after_create(table, connection, checkfirst=False, _ddl_runner=None,
-                                            _is_metadata_operation=False)
+            add_initial_rows(connection)
             return
         connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     _db.create_all()
     POSTGRES_SCHEMAS_BUILT.add(url)
+
+
+# The demo
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(shared_app):
+    """The demo seeded once per worker (seconds of work) and kept as rows: its counts, and each
+    table's rows in key order (areas before the areas they contain)."""
+    from storefront.seed.demo import seed_demo
+
+    shared, _config = shared_app
+    with shared.app_context():
+        reset_database()
+        result = seed_demo()
+        rows = {table: [dict(row._mapping) for row in _db.session.execute(
+                    _db.select(table).order_by(*table.primary_key.columns))]
+                for table in _db.metadata.sorted_tables}
+        _db.session.remove()
+    return {key: value for key, value in result.items() if isinstance(value, int | list)}, rows
+
+
+@pytest.fixture
+def demo(app, demo_snapshot):
+    """This test's database as `seed_demo()` leaves it, copied from the worker's one seeding;
+    returns what seed_demo returned (its counts and accounts)."""
+    result, rows = demo_snapshot
+    with _db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # areas name the areas that replaced them: check no keys
+            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        for table in reversed(_db.metadata.sorted_tables):
+            connection.execute(table.delete())
+        for table, table_rows in rows.items():
+            if table_rows:
+                connection.execute(table.insert(), table_rows)
+        if connection.dialect.name == "postgresql":  # the rows came with their ids: move the sequences past them
+            for table in _db.metadata.sorted_tables:
+                (key, *others) = table.primary_key.columns
+                if not others and isinstance(key.type, Integer):  # without a sequence: setval(NULL), a no-op
+                    connection.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{key.name}'), "
+                        f"COALESCE((SELECT MAX(\"{key.name}\") FROM \"{table.name}\"), 0) + 1, false)")
+    return dict(result)
 
 
 @pytest.fixture(autouse=True)
@@ -108,7 +228,9 @@ def close_idle_connections():
     except an in-memory SQLite one: its only connection is the database, which a module-wide
     world may still need."""
     yield
-    for engines in list(_db._app_engines.values()):
+    for app, engines in list(_db._app_engines.items()):
+        if app in SHARED_APPS:
+            continue  # its connections serve the next test
         for engine in engines.values():
             if engine.url.database not in (None, "", ":memory:"):
                 engine.dispose()

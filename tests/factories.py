@@ -162,3 +162,21 @@ def make_plan(area: Area | None, first_year: int, last_year: int | None = None, 
     db.session.add(plan)
     db.session.commit()
     return plan
+
+
+# The shop most cart, checkout and till tests sell from (appended after the plan builders above).
+
+
+class Shop:
+    """Sales points A (Tiên Phước) and B (Hội An); Cửa Khe fish sauce (NM-01, 150.000 ₫) and
+    Cải Vân corn liquor (RN-01, 200.000 ₫). `stocked` gives the units received, keyed by
+    (outlet, product) attribute names, e.g. {("a", "sauce"): 10}; `a` and `b` are more fields
+    for the outlets. A test file's world adds what else it needs."""
+
+    def __init__(self, stocked: dict[tuple[str, str], int], *, a: dict | None = None, b: dict | None = None):
+        self.a = make_outlet("QN-A", name="Điểm OCOP Tiên Phước", **(a or {}))
+        self.b = make_outlet("QN-B", name="Điểm OCOP Hội An", **(b or {}))
+        self.sauce = make_product("Nước mắm Cửa Khe", code="NM-01", price=150_000, unit_cost=90_000)
+        self.liquor = make_product("Rượu Ngô Cải Vân", code="RN-01", price=200_000, unit_cost=120_000)
+        for (outlet, product), qty in stocked.items():
+            stock(getattr(self, outlet), getattr(self, product), qty)

@@ -6,32 +6,20 @@ from storefront.accounts.services import create_user
 from storefront.catalog.services import update_product
 from storefront.orders.models import CartItem
 from storefront.outlets.services import adjust_stock
-from storefront.search import index as search_index
 from tests.conftest import PASSWORD
-from tests.factories import make_outlet, make_product, stock
+from tests.factories import Shop, make_product, stock
 
 
 pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
 
 
-@pytest.fixture(autouse=True)
-def no_search_index(monkeypatch):
-    """Nothing here searches: skip the index writes that follow each product's commit."""
-    monkeypatch.setattr(search_index, "write_products", lambda *args: None)
-
-
-class World:
+class World(Shop):
     def __init__(self):
-        self.a = make_outlet("QN-A", name="Điểm OCOP Tiên Phước")
-        self.b = make_outlet("QN-B", name="Điểm OCOP Hội An")
-        self.sauce = make_product("Nước mắm Cửa Khe", code="NM-01", price=150_000)
-        self.liquor = make_product("Rượu Ngô Cải Vân", code="RN-01", price=200_000)
+        # 14 sauces in all, but one outlet supplies an order: at most 10.
+        super().__init__({("a", "sauce"): 10, ("b", "sauce"): 4, ("a", "liquor"): 3})
         self.tour = make_product("Làng gốm Thanh Hà", code="TO-01", group="tourism")
         self.uncertified = make_product("Trà thảo mộc", code="TR-01", stars=2)
         self.missing = make_product("Mật ong rừng", code="MO-01")  # certified, never stocked
-        stock(self.a, self.sauce, 10)
-        stock(self.b, self.sauce, 4)  # 14 in all, but one outlet supplies an order: at most 10
-        stock(self.a, self.liquor, 3)
         stock(self.a, self.tour, 5)
         stock(self.a, self.uncertified, 5)
 

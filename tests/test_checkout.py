@@ -7,19 +7,12 @@ import pytest
 from storefront.orders import routes
 from storefront.orders.models import CartItem, Order
 from storefront.outlets.models import StockLevel
-from storefront.search import index as search_index
-from tests.factories import make_order, make_outlet, make_product, stock
+from tests.factories import Shop, make_order, make_outlet, stock
 
 SHIPPING_FEE = 30_000
 
 
 pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
-
-
-@pytest.fixture(autouse=True)
-def no_search_index(monkeypatch):
-    """Nothing here searches: skip the index writes that follow each product's commit."""
-    monkeypatch.setattr(search_index, "write_products", lambda *args: None)
 
 
 @pytest.fixture
@@ -30,17 +23,13 @@ def card_payments(app):
     )
 
 
-class World:
+class World(Shop):
     def __init__(self):
-        self.a = make_outlet("QN-A", name="Điểm OCOP Tiên Phước", opening_hours="7:00–17:00")
-        self.b = make_outlet("QN-B", name="Điểm OCOP Hội An")
+        # B has no liquor: it cannot supply a cart with both.
+        super().__init__({("a", "sauce"): 10, ("a", "liquor"): 3, ("b", "sauce"): 20},
+                         a={"opening_hours": "7:00–17:00"})
         self.no_pickup = make_outlet("QN-C", name="Kho Tam Kỳ", pickup_enabled=False)
         self.closed = make_outlet("QN-X", name="Điểm đã đóng", active=False)
-        self.sauce = make_product("Nước mắm Cửa Khe", code="NM-01", price=150_000)
-        self.liquor = make_product("Rượu Ngô Cải Vân", code="RN-01", price=200_000)
-        stock(self.a, self.sauce, 10)
-        stock(self.a, self.liquor, 3)
-        stock(self.b, self.sauce, 20)  # no liquor: cannot supply a cart with both
         for outlet in (self.no_pickup, self.closed):
             stock(outlet, self.sauce, 50)
             stock(outlet, self.liquor, 50)

@@ -166,7 +166,8 @@ def test_a_file_with_one_broken_rule_saves_nothing(app, products):
 # Search after a large import
 
 
-def test_a_large_import_answers_before_the_search_index_follows(client, login_as, producers, monkeypatch):
+def test_a_large_import_answers_before_the_search_index_follows(client, login_as, producers, monkeypatch,
+                                                                search_follows_commits):
     from storefront.catalog.filters import ProductFilters
     from storefront.search.index import current_index
     from storefront.search.queries import search_products

@@ -9,18 +9,11 @@ from storefront.orders.services import mark_collected, mark_paid, mark_payment_f
 from storefront.outlets.models import StockLevel
 from storefront.outlets.services import OutOfStock
 from storefront.payments import services as payment_services
-from storefront.search import index as search_index
 from tests.conftest import FakeSMTP
 from tests.factories import make_order, make_outlet, make_product, make_user, stock
 
 
 pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
-
-
-@pytest.fixture(autouse=True)
-def no_search_index(monkeypatch):
-    """Nothing here searches: skip the index writes that follow each product's commit."""
-    monkeypatch.setattr(search_index, "write_products", lambda *args: None)
 
 
 @pytest.fixture

@@ -14,21 +14,16 @@ from storefront.sales.services import (
     find_sale,
     record_sale,
 )
-from tests.factories import make_outlet, make_product, stock
+from tests.factories import Shop, make_outlet, make_product, stock
 
 
 pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
 
 
-class World:
+class World(Shop):
     def __init__(self):
-        self.a = make_outlet("QN-A", name="Điểm OCOP Tiên Phước", phone="0235 3 888 999")
-        self.b = make_outlet("QN-B", name="Điểm OCOP Hội An")
-        self.sauce = make_product("Nước mắm Cửa Khe", code="NM-01", price=150_000, unit_cost=90_000)
-        self.liquor = make_product("Rượu Ngô Cải Vân", code="RN-01", price=200_000, unit_cost=120_000)
+        super().__init__({("a", "sauce"): 10, ("a", "liquor"): 5}, a={"phone": "0235 3 888 999"})
         self.tea = make_product("Trà sâm dây Ngọc Linh", code="TS-01", price=85_000, unit_cost=40_000)
-        stock(self.a, self.sauce, 10)
-        stock(self.a, self.liquor, 5)
         stock(self.b, self.tea, 8)  # sold at B only
 
 

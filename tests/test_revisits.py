@@ -115,9 +115,9 @@ def test_static_addresses_carry_the_files_hash_and_are_kept_for_a_year(app, shop
         assert {"public", "immutable", "max-age=31536000"} <= cache_control
 
 
-def test_a_changed_static_file_gets_a_new_address(app, tmp_path):
+def test_a_changed_static_file_gets_a_new_address(app, tmp_path, monkeypatch):
     (tmp_path / "app.css").write_text("body { color: black; }")
-    app.static_folder = str(tmp_path)
+    monkeypatch.setattr(app, "static_folder", str(tmp_path))  # the app outlives the test
     with app.test_request_context():
         before = url_for("static", filename="app.css")
         assert url_for("static", filename="app.css") == before

@@ -22,6 +22,9 @@ from tests.factories import make_place, make_producer, make_product
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
+# What is tested here is the index following commits, as in production.
+pytestmark = pytest.mark.usefixtures("search_follows_commits")
+
 
 def search(q: str = "", per_page: int = 24, **filters):
     return search_products(ProductFilters(q=q, **filters), per_page=per_page)

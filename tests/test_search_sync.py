@@ -19,6 +19,9 @@ from storefront.search.models import SearchChange
 from tests.conftest import require
 from tests.factories import make_product
 
+# What is tested here is the index following commits, as in production.
+pytestmark = pytest.mark.usefixtures("search_follows_commits")
+
 
 def found(q: str) -> list[str]:
     return [p.name_vi for p in search_products(ProductFilters(q=q), per_page=10).products]

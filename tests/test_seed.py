@@ -28,18 +28,17 @@ def by_name(db, name):
     return db.session.scalar(db.select(Product).where(Product.name_vi == name))
 
 
-# Seeding the demo takes seconds, so each test seeds it once and checks several stories.
+# Seeding the demo takes seconds: it is seeded once per worker (the `demo` fixture), and each
+# test checks several stories.
 
 
-def test_demo_catalogue_certifications_and_lots(app, db):
-    demo = seed_demo()
+def test_demo_catalogue_certifications_and_lots(demo, db):
     check_catalogue_covers_every_group_and_kind(db, demo)
     check_certifications_tell_the_plans_story(db, demo)
     check_lots_have_their_story_in_order(db, demo)
 
 
-def test_demo_sales_points_stock_and_accounts(app, db):
-    demo = seed_demo()
+def test_demo_sales_points_stock_and_accounts(demo, db):
     check_sales_points_cover_every_district(db, demo)
     check_accounts_and_reseeding(db, demo)
 

@@ -14,7 +14,6 @@ from decimal import Decimal
 from storefront.clock import utc_start_of
 from storefront.reports.services import STATUSES, ReportFilters, all_growth_rows
 from storefront.sales.models import SaleLine
-from storefront.seed.demo import seed_demo
 from storefront.seed.demo_sales import tet
 from storefront.seed.synthetic import seed_synthetic
 from tests.conftest import reset_database
@@ -25,8 +24,7 @@ def all_of(db, model):
     return db.session.scalars(db.select(model)).all()
 
 
-def test_demo_history_shows_every_status_and_leaves_stock_alone(app, db):
-    result = seed_demo()
+def test_demo_history_shows_every_status_and_leaves_stock_alone(demo, db):
     today = vietnam_today()
 
     rows = list(all_growth_rows(ReportFilters(), default_target=Decimal("1.5")))
@@ -40,7 +38,7 @@ def test_demo_history_shows_every_status_and_leaves_stock_alone(app, db):
     assert all(row.trailing_revenue is not None for row in rows if row.status != "not_yet_due")
 
     lines = all_of(db, SaleLine)
-    assert len(lines) == result["sale_lines"] > 10_000
+    assert len(lines) == demo["sale_lines"] > 10_000
     refunds = [line for line in lines if line.amount < 0]
     assert refunds and all(refund.reverses_id and refund.counts_at < refund.sold_at for refund in refunds)
     stocked = {(level.outlet_id, level.product_id) for level in all_of(db, StockLevel)}
@@ -72,7 +70,7 @@ def test_demo_history_shows_every_status_and_leaves_stock_alone(app, db):
     for baseline in all_of(db, Baseline):
         assert baseline.revenue > 0 and baseline.profit <= baseline.revenue and baseline.source in ("declared", "audited")
     declared = all_of(db, DeclaredRevenue)
-    assert len(declared) == result["declared"] > 0
+    assert len(declared) == demo["declared"] > 0
     assert all(2015 <= d.year < today.year and 0 < d.profit <= d.revenue for d in declared)
 
 

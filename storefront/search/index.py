@@ -447,6 +447,8 @@ def log_changes(session: Session) -> None:
 def index_committed(bind) -> None:
     """Apply the log (this commit's rows and any others'); a failure here never fails the
     request, and leaves the rows to the next sync."""
+    if not current_app.config["SEARCH_FOLLOWS_COMMITS"]:
+        return
     try:
         current_index().catch_up(bind)
     except Exception:
@@ -457,7 +459,7 @@ def sync_if_due() -> None:
     """At the start of a request, at most every SEARCH_SYNC_SECONDS: what other processes and
     servers changed. It never waits for another process's writer."""
     search_index = current_index()
-    if time.monotonic() < search_index.next_sync:
+    if time.monotonic() < search_index.next_sync or not current_app.config["SEARCH_FOLLOWS_COMMITS"]:
         return
     search_index.next_sync = time.monotonic() + search_index.sync_seconds
     try:
