@@ -250,7 +250,7 @@ def test_a_callback_runs_once_the_connection_is_back_in_the_pool(app):
     assert checked_out == [0]
 
 
-def test_the_search_index_learns_of_a_change_only_once_it_is_committed(app, monkeypatch):
+def test_the_search_index_learns_of_a_change_only_once_it_is_committed(app, search_follows_commits, monkeypatch):
     written = []
     write_products = search_index.write_products
 
