@@ -98,6 +98,9 @@ def register_blueprints(app: Flask) -> None:
     # A package's __init__ holds only its blueprint and its routes module attaches the pages:
     # a package that imported its own routes would pull every page, and all they import, into
     # any import of one of its services (the cycles tests/test_import_cycles.py forbids).
+    from storefront.query_args import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before the routes that use it are added
     from storefront.accounts.routes import bp as accounts_bp
     from storefront.admin.routes import bp as admin_bp
     from storefront.api.openapi import register_api

@@ -4,8 +4,10 @@ database. NUL bytes, which PostgreSQL refuses in text, are refused for the whole
 import re
 
 from flask import abort, request
+from werkzeug.routing import IntegerConverter
 
 BIGGEST = 2**63 - 1  # what a 64-bit column holds
+LARGEST_ID = 2**31 - 1  # what an INTEGER id column holds on PostgreSQL
 MAX_PAGE = 10_000  # no list is paged further: counts are capped there too
 
 
@@ -44,3 +46,13 @@ def refuse_nul_bytes() -> None:
         values += [*request.form.keys(), *request.form.values()]
     if any("\x00" in value for value in values):
         abort(400, description="NUL bytes are not allowed.")
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: the ids in URLs are INTEGER columns, so a number past what they
+    hold cannot name a row and is a 404 here, not a database error (PostgreSQL refuses to
+    compare an INTEGER with it)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int = LARGEST_ID,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)

@@ -1,10 +1,12 @@
 """The requests an outside probe answered with a 500 now get a 400 or 404 (JSON under /api/),
 or the page with the bad value ignored."""
 import pytest
+from werkzeug.routing import AnyConverter
 
 from storefront.accounts.services import AccountError, create_user
 from storefront.extensions import db
 from storefront.outlets.services import assign_outlets
+from storefront.query_args import IdConverter
 from tests.factories import make_outlet, make_product
 
 pytestmark = pytest.mark.usefixtures("in_english")
@@ -44,6 +46,30 @@ def test_the_api_refuses_numbers_out_of_its_ranges(client, url):
     make_outlet("QN-A")
     response = client.get(url)
     assert response.status_code == 400 and "must be a whole number from 1 to" in response.json["error"]["message"]
+
+
+@pytest.mark.parametrize("number", [2**31, 2**64])
+def test_an_id_in_a_url_past_what_its_column_holds_is_not_found(app, client, login_as, number):
+    """Every route with a number in its path, as an admin (who may reach them all): PostgreSQL
+    refuses to compare an INTEGER id with 2**31 and SQLite cannot hold 2**64, which were 500s."""
+    login_as("admin")
+    routes = [rule for rule in app.url_map.iter_rules()
+              if any(isinstance(converter, IdConverter) for converter in rule._converters.values())]
+    assert len(routes) > 20
+    for rule in routes:
+        values = {name: path_value(converter, number) for name, converter in rule._converters.items()}
+        with app.test_request_context():
+            path = app.url_for(rule.endpoint, **values)
+        method = "GET" if "GET" in rule.methods else "POST"
+        assert client.open(path, method=method).status_code == 404, (method, path)
+
+
+def path_value(converter, number: int):
+    if isinstance(converter, IdConverter):
+        return number
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    return "x"
 
 
 @pytest.mark.parametrize("url", ["/admin/users?page=9223372036854775808", "/admin/baselines?page=9223372036854775808",

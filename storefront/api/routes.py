@@ -34,7 +34,6 @@ from storefront.outlets.directory import (
     outlet_stock,
 )
 from storefront.plans.models import Plan
-from storefront.query_args import BIGGEST
 from storefront.plans.services import plan_dashboard
 from storefront.reports.services import ReportOrder, filter_args, growth_page, parse_report_filters
 
@@ -170,7 +169,7 @@ def growth_report_json(*, sort: str, dir: str, page: int, per_page: int, **_chec
     return {"page": report, "filters": filter_args(filters), "order": order, "per_page": per_page}
 
 
-@bp.get(f"/plans/<int(min=1, max={BIGGEST}):plan_id>/dashboard")  # past 64 bits no database can look it up
+@bp.get("/plans/<int(min=1):plan_id>/dashboard")
 @staff_only(log_in=_l("Log in as programme staff to read the plan dashboard."),
             staff_only_message=_l("The plan dashboard is for programme staff only."))
 @staff_doc
