@@ -4,7 +4,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+# An empty value (as .env.example leaves it) means the default, as unset does.
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR") or BASE_DIR / "instance").resolve()
 
 
 def database_url(url: str | None) -> str | None:
@@ -39,9 +40,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL")) or (
         f"sqlite:///{INSTANCE_DIR / 'ocop.db'}"
     )
-    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or str(INSTANCE_DIR / "search-index")
     # Product photos, re-encoded in their three sizes (served at /media/photos/…).
-    PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE_DIR / "photos"))
+    PHOTO_DIR = os.environ.get("PHOTO_DIR") or str(INSTANCE_DIR / "photos")
     # Several worker processes share one index: a writer waits this long for the lock.
     SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "30"))
     # A commit changing more products than this (a bulk import) is indexed after the request.
