@@ -36,7 +36,8 @@ def test_thumbnails_switch_the_large_photo_which_opens_to_zoom(live_app, page):
     expect(dialog).to_be_visible()
     zoomed = dialog.locator("img")
     expect(zoomed).to_have_attribute("src", base + f"/media/photos/{silk.id}/{second.digest}-full.webp")
-    assert zoomed.evaluate("img => img.complete && img.naturalWidth") == 1200
+    # The src is set before the full photo has arrived: wait for it rather than read it once.
+    page.wait_for_function("img => img.complete && img.naturalWidth === 1200", arg=zoomed.element_handle())
     zoomed.click()
     expect(dialog).to_have_class("zoom zoomed")
     save_screenshot(page, "gallery-zoomed")
