@@ -10,6 +10,7 @@ from wtforms import BooleanField, DateField, EmailField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
+from storefront.catalog.areas import find_area
 from storefront.catalog.models import Area
 from storefront.outlets.management import (
     OutletDetails,
@@ -17,7 +18,6 @@ from storefront.outlets.management import (
     communes_of,
     coordinates_problem,
     district_places,
-    find_area,
     opening_problem,
     place_problem,
 )
