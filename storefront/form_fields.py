@@ -1,6 +1,7 @@
 """The form fields every form shares: amounts of money and quantities, each read by one rule
 with one message, so a number typed on the till, the order page and the back office means
-the same everywhere; and how an area picker's form says it was sent only to refill its lists."""
+the same everywhere; text trimmed the same way; and how an area picker's form says it was sent
+only to refill its lists."""
 from __future__ import annotations
 
 import re
@@ -13,6 +14,15 @@ from wtforms.validators import StopValidation
 from wtforms.widgets import NumberInput, TextInput
 
 from storefront.spreadsheets import parse_amount
+
+def stripped(value: str | None) -> str:
+    """What was typed, without the spaces around it (a field left out is empty)."""
+    return value.strip() if value else ""
+
+
+def stripped_upper(value: str | None) -> str:
+    return stripped(value).upper()
+
 
 # A decimal fraction such as "1,5" or "12.50": đồng have none, and guessing would be a slip
 # of a thousand times (issue 12: "1,5" was 15 ₫ on one form and refused on another).

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from storefront.catalog.models import Area
+from storefront.form_fields import stripped
 from storefront.plans.indicators import INDICATORS
 from storefront.plans.models import Plan
 from storefront.plans.services import (
@@ -20,7 +21,7 @@ from storefront.plans.services import (
     shown_target,
     target_problem,
 )
-from storefront.reports.forms import YearField, stripped
+from storefront.reports.forms import YearField
 
 
 class PlanForm(FlaskForm):

@@ -25,12 +25,7 @@ from storefront.catalog.labels import COUNCIL_LABELS, GROUP_LABELS, PRODUCER_KIN
 from storefront.catalog.models import Area, Producer
 from storefront.catalog.services import LOT_CODE, PRODUCT_CODE, CatalogError
 from storefront.extensions import db
-from storefront.form_fields import MoneyField
-from storefront.reports.forms import stripped
-
-
-def stripped_upper(value: str | None) -> str:
-    return stripped(value).upper()
+from storefront.form_fields import MoneyField, stripped, stripped_upper
 
 
 def show_error(form: FlaskForm, error: CatalogError) -> None:
