@@ -106,7 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.api.openapi import register_api
     from storefront.api.routes import bp as api_bp
     from storefront.catalog.routes import bp as catalog_bp
-    from storefront.i18n import bp as i18n_bp
+    from storefront.i18n.routes import bp as i18n_bp
     from storefront.manage.routes import bp as manage_bp
     from storefront.orders.routes import bp as orders_bp
     from storefront.outlets.routes import bp as outlets_bp

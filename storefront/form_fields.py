@@ -1,17 +1,28 @@
 """The form fields every form shares: amounts of money and quantities, each read by one rule
 with one message, so a number typed on the till, the order page and the back office means
-the same everywhere."""
+the same everywhere; text trimmed the same way; and how an area picker's form says it was sent
+only to refill its lists."""
 from __future__ import annotations
 
 import re
 
 from babel.numbers import format_decimal
+from flask import request
 from flask_babel import format_number, gettext as _
 from wtforms import IntegerField
 from wtforms.validators import StopValidation
 from wtforms.widgets import NumberInput, TextInput
 
 from storefront.spreadsheets import parse_amount
+
+def stripped(value: str | None) -> str:
+    """What was typed, without the spaces around it (a field left out is empty)."""
+    return value.strip() if value else ""
+
+
+def stripped_upper(value: str | None) -> str:
+    return stripped(value).upper()
+
 
 # A decimal fraction such as "1,5" or "12.50": đồng have none, and guessing would be a slip
 # of a thousand times (issue 12: "1,5" was 15 ₫ on one form and refused on another).
@@ -118,3 +129,9 @@ class QuantityField(IntegerField):
             return _("Enter a whole number of %(min)s or more.", min=format_number(self.minimum))
         return _("Enter a whole number from %(min)s to %(max)s.",
                  min=format_number(self.minimum), max=format_number(self.maximum))
+
+
+def refreshing_area() -> bool:
+    """An area picker's form (producer, outlet) was sent to list the districts or communes of a
+    new choice, by its refresh_area button or by admin.js on a change, not to be saved."""
+    return request.method == "POST" and "refresh_area" in request.form

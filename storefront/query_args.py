@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 BIGGEST = 2**63 - 1  # what a 64-bit column holds
 LARGEST_ID = 2**31 - 1  # what an INTEGER id column holds on PostgreSQL
 MAX_PAGE = 10_000  # no list is paged further: counts are capped there too
+MAX_QUERY = 100  # characters of typed search text
 
 
 def parse_int(raw: str | None, low: int = -BIGGEST - 1, high: int = BIGGEST) -> int | None:
@@ -37,6 +38,17 @@ def decimal_number(args, name: str, low: float, high: float) -> float | None:
 def page_number(args, name: str = "page") -> int:
     """A page of a list: 1 unless a page from 1 to MAX_PAGE is asked for."""
     return number(args, name, 1, MAX_PAGE) or 1
+
+
+def choice(args, name: str, allowed) -> str | None:
+    """A filter value from the allowed ones; anything else is no filter."""
+    value = args.get(name) or None
+    return value if value in allowed else None
+
+
+def query_text(args) -> str:
+    """The typed search text ?q=, its spaces collapsed, at most MAX_QUERY characters."""
+    return " ".join((args.get("q") or "").split())[:MAX_QUERY]
 
 
 def refuse_nul_bytes() -> None:

@@ -86,11 +86,17 @@ def run_committed(session: Session, ended: SessionTransaction) -> None:
             logger.exception("An after-commit callback failed: %r", callback)
 
 
+def listen_to_sessions(*listeners: tuple[str, Callable]) -> None:
+    """Have every session call each (event name, listener) pair, once however many apps are
+    made (the tests make several): the listeners belong to the session class, not to an app."""
+    for name, listener in listeners:
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
+
+
 def init_app(_app) -> None:
-    for name, listener in (
+    listen_to_sessions(
         ("after_commit", note_committed),
         ("after_soft_rollback", forget_rolled_back),
         ("after_transaction_end", run_committed),
-    ):
-        if not event.contains(db.session, name, listener):
-            event.listen(db.session, name, listener)
+    )

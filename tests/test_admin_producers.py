@@ -139,7 +139,7 @@ def test_the_list_finds_producers_without_diacritics_and_filters(client, staff_u
 
 
 def test_the_list_pages(client, staff_user, monkeypatch):
-    monkeypatch.setattr("storefront.admin.lists.PER_PAGE", 2)
+    monkeypatch.setattr("storefront.admin.catalog.services.PER_PAGE", 2)
     place = make_place()
     for letter in "ABCDE":
         make_producer(place, name=f"HTX {letter}")

@@ -119,8 +119,8 @@ def test_the_list_searches_without_diacritics_and_filters(client, staff_user):
 
 
 def test_the_list_says_when_it_stops_counting(client, staff_user, monkeypatch):
-    monkeypatch.setattr("storefront.admin.lists.COUNT_CAP", 2)
-    monkeypatch.setattr("storefront.admin.lists.PER_PAGE", 1)
+    monkeypatch.setattr("storefront.admin.catalog.services.COUNT_CAP", 2)
+    monkeypatch.setattr("storefront.admin.catalog.services.PER_PAGE", 1)
     for n in range(3):
         make_product(f"Bánh tráng {n}", stars=None)
     page = client.get("/admin/products").text

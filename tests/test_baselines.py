@@ -9,7 +9,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, insert, select
 
-from storefront.admin.uploads import imported_message
+from storefront.admin.imports.routes import imported_message
 from storefront.catalog.models import Evaluation, Product
 from storefront.catalog.services import products_by_code
 from storefront.clock import vietnam_today

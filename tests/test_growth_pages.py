@@ -300,7 +300,7 @@ def test_sorting_keeps_the_filters(hoi_an_product, staff, client):
 
 
 def test_long_reports_are_paged_but_files_hold_every_row(world, staff, client, monkeypatch):
-    from storefront.admin import reports as report_pages
+    from storefront.admin.reports import routes as report_pages
 
     monkeypatch.setattr(report_pages, "ROWS_PER_PAGE", 3)
     assert list(page_table(client)) == ["A-MEETS", "B-BELOW", "C-NOBASE"]

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from storefront.admin.lists import ProducerFilters, producers_page
+from storefront.admin.catalog.services import ProducerFilters, producers_page
 from storefront.catalog.imports import import_evaluations, import_producers, import_products
 from storefront.catalog.models import Evaluation, Producer, Product
 from storefront.catalog.services import set_producer_active

@@ -4,7 +4,7 @@ import pytest
 from flask import request
 from werkzeug.datastructures import MultiDict
 
-from storefront.admin.forms import ProductForm
+from storefront.admin.catalog.forms import ProductForm
 from storefront.manage.forms import AdjustForm, RefundForm, ThresholdForm
 from storefront.orders.forms import QuantityForm
 from storefront.reports.forms import BaselineForm

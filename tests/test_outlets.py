@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import event
 
-from storefront.admin.services import sales_point_coverage
+from storefront.admin.outlets.services import sales_point_coverage
 from storefront.outlets.directory import network_by_district
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import move_stock

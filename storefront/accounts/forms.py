@@ -6,7 +6,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, R
 
 from storefront.accounts.models import ROLES
 from storefront.accounts.services import MAX_PASSWORD_LENGTH, AccountError, check_password_rules
-from storefront.orders.forms import VIETNAMESE_MOBILE, compact_phone, stripped
+from storefront.form_fields import stripped
+from storefront.orders.forms import VIETNAMESE_MOBILE, compact_phone
 
 ROLE_LABELS = {
     "customer": _l("Customer"),

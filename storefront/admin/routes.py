@@ -2,10 +2,16 @@ from flask import render_template
 from flask_babel import format_number
 
 from storefront.accounts.access import staff_required
-from storefront.admin import (  # noqa: F401  (importing a page module attaches its pages to bp)
-    audit, baselines, bp, certificates, imports, lots, outlets, payments, people, plans, producers, products, reports,
-    watchlist,
-)
+from storefront.admin import bp
+# Importing an area's routes attaches its pages to bp.
+from storefront.admin.audit import routes as audit_routes  # noqa: F401
+from storefront.admin.catalog import routes as catalog_routes  # noqa: F401
+from storefront.admin.imports import routes as imports_routes  # noqa: F401
+from storefront.admin.outlets import routes as outlets_routes  # noqa: F401
+from storefront.admin.payments import routes as payments_routes  # noqa: F401
+from storefront.admin.people import routes as people_routes  # noqa: F401
+from storefront.admin.plans import routes as plans_routes  # noqa: F401
+from storefront.admin.reports import routes as reports_routes  # noqa: F401
 from storefront.admin.services import (
     EXPIRY_WARNING_DAYS,
     catalogue_overview,
@@ -25,7 +31,6 @@ def index():
         expired=expired_certificates(),
         warning_days=EXPIRY_WARNING_DAYS,
     )
-
 
 
 @bp.app_template_filter("thousands")

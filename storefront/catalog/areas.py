@@ -19,6 +19,11 @@ class AreaError(ValueError):
     """A replacement that breaks a rule; the message says which."""
 
 
+def find_area(code: str | None) -> Area | None:
+    """The area of an official code (as typed or sent by a form), else None."""
+    return db.session.scalar(select(Area).where(Area.code == code[:20])) if code else None
+
+
 def todays_provinces() -> dict[int, Area]:
     """Each province's id → the province that has it today (itself when never replaced), in one query."""
     provinces = {area.id: area for area in db.session.scalars(select(Area).where(Area.level == "province"))}

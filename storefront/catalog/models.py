@@ -395,7 +395,7 @@ event.listen(CatalogueVersion.__table__, "after_create",
              DDL("INSERT INTO catalogue_version (id, version) VALUES (1, 1)"))
 
 
-# Text the staff's lists search for anywhere in the value (storefront.admin.lists.folded_match).
+# Text the staff's lists search for anywhere in the value (storefront.admin.catalog.services.folded_match).
 trigram_index("ix_producer_name_folded_trgm", Producer.name_folded)
 trigram_index("ix_producer_registration_no_trgm", Producer.registration_no)
 trigram_index("ix_product_slug_trgm", Product.slug)

@@ -13,12 +13,13 @@ from itertools import chain
 from typing import TypeVar
 
 from flask import Flask
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from storefront.catalog.models import CatalogueVersion
 from storefront.clock import vietnam_today
 from storefront.extensions import cache, db
+from storefront.transactions import listen_to_sessions
 
 VERSIONED_TABLES = frozenset(
     {"area", "producer", "product", "evaluation", "trace_lot", "trace_event", "product_photo", "outlet"}
@@ -75,11 +76,9 @@ def cached_per_version(name: str, compute: Callable[[], T]) -> T:
 
 
 def init_app(app: Flask) -> None:
-    for name, listener in (
+    listen_to_sessions(
         ("after_flush", note_flushed_changes),
         ("do_orm_execute", note_bulk_changes),
         ("before_commit", raise_version),
         ("after_rollback", forget_changes),
-    ):
-        if not event.contains(db.session, name, listener):
-            event.listen(db.session, name, listener)
+    )

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from storefront.catalog.models import Product
 from storefront.catalog.services import LOT_CODE, find_product_by_code, lot_owners, products_by_code
-from storefront.form_fields import MoneyField, QuantityField
+from storefront.form_fields import MoneyField, QuantityField, stripped, stripped_upper
 from storefront.i18n import local_datetime
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import MAX_QTY, ReceiptLine, reference_first_received
@@ -20,14 +20,6 @@ from storefront.till.forms import MAX_RETURN_LINES, GiveBackForm, ReturnLineForm
 
 DEFAULT_RECEIVE_ROWS = 5
 MAX_RECEIVE_ROWS = 100
-
-
-def stripped(value: str | None) -> str:
-    return value.strip() if value else ""
-
-
-def stripped_upper(value: str | None) -> str:
-    return stripped(value).upper()
 
 
 class ProductCodeMixin:

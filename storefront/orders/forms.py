@@ -10,14 +10,10 @@ from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Regexp, ValidationError
 
-from storefront.form_fields import QuantityField
+from storefront.form_fields import QuantityField, stripped
 
 # Vietnamese mobile numbers after the 2018 renumbering: 0 or +84, then 3/5/7/8/9 and 8 digits.
 VIETNAMESE_MOBILE = r"^(\+84|0)(3|5|7|8|9)\d{8}$"
-
-
-def stripped(value: str | None) -> str:
-    return value.strip() if value else ""
 
 
 def compact_phone(value: str | None) -> str:

@@ -7,12 +7,11 @@ the event, so it commits or rolls back with it (also within a savepoint).
 from __future__ import annotations
 
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from storefront.extensions import db
 from storefront.mail.services import external_url, queue_message
 from storefront.orders.models import Order, OrderEvent
+from storefront.transactions import listen_to_sessions
 
 DEFAULT_LANGUAGE = "vi"
 
@@ -28,8 +27,7 @@ def queue_order_messages(session: Session, _flush_context) -> None:
 
 
 def listen_for_order_events() -> None:
-    if not event.contains(db.session, "after_flush", queue_order_messages):
-        event.listen(db.session, "after_flush", queue_order_messages)
+    listen_to_sessions(("after_flush", queue_order_messages))
 
 
 def order_link(number: str, access_token: str) -> str:

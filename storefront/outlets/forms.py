@@ -10,14 +10,15 @@ from wtforms import BooleanField, DateField, EmailField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
+from storefront.catalog.areas import find_area
 from storefront.catalog.models import Area
+from storefront.form_fields import stripped
 from storefront.outlets.management import (
     OutletDetails,
     code_problem,
     communes_of,
     coordinates_problem,
     district_places,
-    find_area,
     opening_problem,
     place_problem,
 )
@@ -26,10 +27,6 @@ from storefront.outlets.routes import OUTLET_KIND_LABELS
 from storefront.vietqr import BANK_NAMES
 
 PHONE = r"^[0-9+][0-9 .()+-]{5,19}$"
-
-
-def stripped(value: str | None) -> str:
-    return value.strip() if value else ""
 
 
 def code_text(value: str | None) -> str:

@@ -243,7 +243,3 @@ def communes_of(place: Area) -> list[Area]:
     return list(db.session.scalars(
         select(Area).where(Area.parent_id == place.id, Area.level == "commune").order_by(Area.name, Area.code)
     ))
-
-
-def find_area(code: str) -> Area | None:
-    return db.session.scalar(select(Area).where(Area.code == code[:20])) if code else None

@@ -1,13 +1,15 @@
-"""The plan form: where, which years, and a target for any of the indicators (left empty: none)."""
+"""The plan form: where, which years, and a target for any of the indicators (left empty: none);
+and the watchlist's form that schedules a product's re-evaluation."""
 from __future__ import annotations
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from storefront.catalog.models import Area
+from storefront.form_fields import stripped
 from storefront.plans.indicators import INDICATORS
 from storefront.plans.models import Plan
 from storefront.plans.services import (
@@ -19,7 +21,7 @@ from storefront.plans.services import (
     shown_target,
     target_problem,
 )
-from storefront.reports.forms import YearField, stripped
+from storefront.reports.forms import YearField
 
 
 class PlanForm(FlaskForm):
@@ -86,3 +88,8 @@ class PlanForm(FlaskForm):
 for _indicator in INDICATORS:
     setattr(PlanForm, f"target_{_indicator.code}",
             StringField(_indicator.label, filters=[stripped], validators=[Length(max=40)]))
+
+
+class ScheduleForm(FlaskForm):
+    scheduled_on = DateField(_l("Re-evaluation scheduled on"), validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Length(max=255)])

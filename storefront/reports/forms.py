@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, StopValidation, ValidationError
 
 from storefront.clock import vietnam_today
-from storefront.form_fields import MoneyField
+from storefront.form_fields import MoneyField, stripped
 from storefront.reports.imports import (
     FIRST_YEAR,
     NOTE_LENGTH,
@@ -20,10 +20,6 @@ from storefront.reports.imports import (
     year_problem,
 )
 from storefront.reports.models import BASELINE_SOURCES
-
-
-def stripped(value: str | None) -> str:
-    return value.strip() if value else ""
 
 
 class YearField(SelectField):

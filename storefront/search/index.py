@@ -27,7 +27,7 @@ from functools import partial
 from itertools import chain
 
 from flask import Flask, current_app
-from sqlalchemy import delete, event, func, insert, inspect, select, update
+from sqlalchemy import delete, func, insert, inspect, select, update
 from sqlalchemy.orm import Session, selectinload
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
@@ -51,7 +51,7 @@ from storefront.extensions import db
 from storefront.lookups import where_in
 from storefront.search.analysis import EXACT, plain_analyzer, prefix_analyzer
 from storefront.search.models import PRUNED_MARK, SearchChange
-from storefront.transactions import on_commit
+from storefront.transactions import listen_to_sessions, on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -376,13 +376,11 @@ def init_app(app: Flask) -> None:
     )
     # After storefront.catalog.versions' before_commit listener: the log's rows are written
     # once the catalogue version's row is locked, so their ids rise in commit order.
-    for name, listener in (
+    listen_to_sessions(
         ("after_flush", collect_changes),
         ("before_commit", log_changes),
         ("after_rollback", forget_changes),
-    ):
-        if not event.contains(db.session, name, listener):
-            event.listen(db.session, name, listener)
+    )
     app.before_request(sync_if_due)
 
 

@@ -15,11 +15,11 @@ from storefront.accounts.services import (
     send_password_reset,
 )
 from storefront.admin import bp
-from storefront.admin.outlets import link_manager, unlink_manager
+from storefront.admin.outlets.routes import link_manager, unlink_manager
 from storefront.audit.services import record_history
-from storefront.query_args import page_number
 from storefront.extensions import db
 from storefront.outlets.models import Outlet
+from storefront.query_args import page_number
 
 STATUSES = {"active": True, "disabled": False}
 

@@ -1,28 +1,28 @@
 """Plans and their targets (/admin/plans), the plan dashboard (/admin/dashboard) with the list
-behind each number and its months, and the national view of every province's plan."""
+behind each number and its months, the national view of every province's plan, and the
+re-evaluation watchlist (/admin/watchlist): lapsing, lapsed and revoked certificates, filtered,
+exported, and each product's re-evaluation marked as scheduled."""
 from __future__ import annotations
 
 import tempfile
 
 from flask import Response, abort, stream_with_context, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from storefront.accounts.access import staff_required
 from storefront.admin import bp
-from storefront.admin.reports import file_chunks
 from storefront.catalog.labels import GROUP_LABELS
-from storefront.query_args import parse_int
+from storefront.catalog.models import Product
 from storefront.clock import vietnam_today
 from storefront.extensions import db
 from storefront.plans.charts import indicator_trend_svg, shown_value
 from storefront.plans.exports import dashboards_xlsx
-from storefront.plans.forms import PlanForm
+from storefront.plans.forms import PlanForm, ScheduleForm
 from storefront.plans.indicators import BY_CODE, INDICATORS
 from storefront.plans.members import MemberFilters, member_sheet_title, member_table, members_page
 from storefront.plans.models import Plan
-from storefront.plans.watchlist import scheduled_count
 from storefront.plans.services import (
     PlanError,
     all_plans,
@@ -38,8 +38,18 @@ from storefront.plans.services import (
     shown_target,
     update_plan,
 )
+from storefront.plans.watchlist import (
+    WATCH_DAYS,
+    WatchFilters,
+    WatchlistError,
+    schedule_reevaluation,
+    scheduled_count,
+    watchlist_page,
+    watchlist_table,
+)
+from storefront.query_args import parse_int
 from storefront.reports.services import report_areas
-from storefront.spreadsheets import MIMETYPES, csv_chunks, write_xlsx
+from storefront.spreadsheets import MIMETYPES, csv_chunks, file_chunks, write_xlsx
 
 
 @bp.app_template_filter("indicator_value")
@@ -201,3 +211,57 @@ def dashboard_xlsx():
     data = dashboards_xlsx([plan_dashboard(plan) for plan in plans])
     name = f"plan-dashboard-{vietnam_today():%Y%m%d}.xlsx"
     return Response(data, mimetype=MIMETYPES["xlsx"], headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+# --- The re-evaluation watchlist ----------------------------------------------------------------
+
+
+WATCH_LABELS = {
+    "expiring": _l("Expires within %(days)d days", days=WATCH_DAYS),
+    "expired": _l("Expired, not re-certified"),
+    "revoked": _l("Revoked"),
+}
+
+
+@bp.get("/watchlist")
+@staff_required
+def watchlist():
+    filters = WatchFilters.parse(request.args)
+    page = watchlist_page(filters, request.args.get("page"))
+    return render_template("admin/plans/watchlist.html", filters=filters, page=page, areas=report_areas(),
+                           labels=WATCH_LABELS, group_labels=GROUP_LABELS, form=ScheduleForm())
+
+
+@bp.get("/watchlist.<any(csv, xlsx):extension>")
+@staff_required
+def watchlist_export(extension: str):
+    rows = watchlist_table(WatchFilters.parse(request.args), WATCH_LABELS)
+    headers = {"Content-Disposition": f"attachment; filename=watchlist-{vietnam_today():%Y%m%d}.{extension}"}
+    if extension == "csv":
+        return Response(stream_with_context(csv_chunks(rows)), mimetype=MIMETYPES["csv"], headers=headers)
+    file = tempfile.TemporaryFile()
+    write_xlsx(file, rows, title=_("Re-evaluation watchlist"), bold_header=True, number_formats=[None] * 10 + ["#,##0"])
+    size = file.tell()
+    file.seek(0)
+    return Response(file_chunks(file), mimetype=MIMETYPES["xlsx"], headers=headers | {"Content-Length": str(size)})
+
+
+@bp.post("/watchlist/<int:product_id>/schedule")
+@staff_required
+def watchlist_schedule(product_id: int):
+    product = db.session.get(Product, product_id) or abort(404)
+    form = ScheduleForm()
+    back = redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/admin/watchlist")
+                    else url_for("admin.watchlist"))
+    if not form.validate_on_submit():
+        flash(_("Give the day as a date, such as %(day)s.", day=vietnam_today().isoformat()), "error")
+        return back
+    try:
+        schedule_reevaluation(product=product, scheduled_on=form.scheduled_on.data, note=form.note.data or "",
+                              actor=current_user)
+    except WatchlistError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Re-evaluation of %(product)s scheduled.", product=product.name_vi) if form.scheduled_on.data
+              else _("Schedule of %(product)s cleared.", product=product.name_vi), "success")
+    return back

@@ -9,18 +9,17 @@ from storefront.accounts.forms import ActionForm
 from storefront.accounts.models import User
 from storefront.accounts.services import find_user
 from storefront.admin import bp
-from storefront.admin.forms import refreshing_area
-from storefront.admin.services import sales_point_coverage
+from storefront.admin.outlets.services import sales_point_coverage
 from storefront.audit.services import record_history
-from storefront.query_args import page_number
+from storefront.catalog.areas import find_area
 from storefront.extensions import db
+from storefront.form_fields import refreshing_area
 from storefront.orders.services import open_orders_at
 from storefront.outlets.forms import CloseOutletForm, ManagerForm, OutletForm
 from storefront.outlets.management import (
     OutletFilters,
     close_outlet,
     district_places,
-    find_area,
     find_outlet,
     open_outlet,
     outlets_page,
@@ -31,6 +30,7 @@ from storefront.outlets.management import (
 from storefront.outlets.models import OUTLET_KINDS, Outlet
 from storefront.outlets.routes import map_points
 from storefront.outlets.services import OutletError, assign_manager, unassign_manager
+from storefront.query_args import page_number
 
 STATUSES = {"open": True, "closed": False}
 

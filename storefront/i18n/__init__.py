@@ -1,11 +1,12 @@
-"""Language choice (Vietnamese first, English selectable) and display formats."""
+"""Language choice (Vietnamese first, English selectable) and display formats; the language
+switch's page (/lang/<code>) is in routes.py."""
 import re
 from datetime import date, datetime, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 from babel import Locale
 from babel.numbers import format_currency
-from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
+from flask import Blueprint, current_app, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from markupsafe import Markup
 
@@ -90,16 +91,6 @@ def safe_next(target: str | None) -> str:
     if "\\" in cleaned or parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
         return url_for("catalog.home")
     return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
-
-
-@bp.get("/lang/<code>")
-def set_language(code: str):
-    response = redirect(safe_next(request.args.get("next")))
-    if code in current_app.config["LANGUAGES"]:
-        response.set_cookie(
-            LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
-        )
-    return response
 
 
 def init_app(app) -> None:

@@ -1,20 +1,41 @@
 """The 1.5× growth report for programme staff: the table with its summary and ratio chart,
-one product's months, and the same table as CSV or XLSX."""
+one product's months, and the same table as CSV or XLSX; and what it compares against, entered
+one product at a time: each certified product's pre-OCOP baseline and the revenue its producer
+declares per calendar year (the files of them are imported on the imports pages)."""
 import tempfile
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from flask import Response, abort, current_app, redirect, render_template, request, stream_with_context, url_for
-from flask_babel import format_decimal, lazy_gettext as _l
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
 
 from storefront.accounts.access import staff_required
 from storefront.admin import bp
 from storefront.catalog.labels import GROUP_LABELS, PRODUCER_KIND_LABELS
 from storefront.catalog.services import find_product_by_code
-from storefront.i18n import current_language
-from storefront.query_args import page_number
+from storefront.clock import vietnam_today
+from storefront.i18n import current_language, safe_next
+from storefront.query_args import number, page_number
 from storefront.reports.charts import bucket_label, monthly_chart_svg, ratio_histogram_svg
 from storefront.reports.exports import growth_csv, write_growth_xlsx
+from storefront.reports.forms import BaselineForm, DeclaredForm
+from storefront.reports.imports import (
+    CertifiedProduct,
+    certified_product,
+    certified_products_page,
+    save_baseline,
+    save_declared_revenue,
+)
 from storefront.reports.services import (
     GrowthPage,
     ReportFilters,
@@ -30,7 +51,7 @@ from storefront.reports.services import (
     report_day,
     shown_ratio,
 )
-from storefront.spreadsheets import MIMETYPES
+from storefront.spreadsheets import MIMETYPES, file_chunks
 
 ROWS_PER_PAGE = 50  # the summary, the chart and the files always cover every row
 VIEWS = ("year_one", "trailing")
@@ -122,13 +143,6 @@ def growth_export(extension: str):
                     headers={"Content-Disposition": f"attachment; filename={name}", "Content-Length": str(size)})
 
 
-def file_chunks(file, size: int = 64 * 1024):
-    """A file sent a block at a time, closed (and so deleted, if temporary) once sent."""
-    with file:
-        while block := file.read(size):
-            yield block
-
-
 @bp.get("/reports/growth/<product_code>")
 @staff_required
 def growth_product(product_code: str):
@@ -155,3 +169,75 @@ def growth_product(product_code: str):
 def growth_targets_page():
     """Growth targets are now the growth indicator of plans."""
     return redirect(url_for("admin.plans_page"), code=301)
+
+
+# --- Baselines and declared revenue ------------------------------------------------------------
+
+
+@bp.get("/baselines")
+@staff_required
+def baselines():
+    q = request.args.get("q", "").strip()[:100]
+    without = request.args.get("without") == "1"
+    pages = certified_products_page(q=q, without_baseline=without, page=page_number(request.args))
+    return render_template("admin/baselines.html", pages=pages, q=q, without=without)
+
+
+@bp.route("/baselines/<code>", methods=["GET", "POST"])
+@staff_required
+def baseline_edit(code: str):
+    item = product_or_404(code)
+    back = back_to("admin.baselines")
+    form = BaselineForm(obj=item.baseline)
+    if form.validate_on_submit():
+        created = save_baseline(product=item.product, revenue=form.revenue.data, profit=form.profit.data,
+                                source=form.source.data, note=form.note.data)
+        name = item.product.name_vi
+        flash(_("Baseline created for %(product)s.", product=name) if created
+              else _("Baseline updated for %(product)s.", product=name), "success")
+        return redirect(back)
+    return render_template("admin/baselines_edit.html", item=item, form=form, back=back)
+
+
+@bp.get("/declared")
+@staff_required
+def declared():
+    q = request.args.get("q", "").strip()[:100]
+    pages = certified_products_page(q=q, page=page_number(request.args))
+    return render_template("admin/declared.html", pages=pages, q=q)
+
+
+@bp.route("/declared/<code>", methods=["GET", "POST"])
+@staff_required
+def declared_edit(code: str):
+    item = product_or_404(code)
+    by_year = {d.year: d for d in item.declarations}
+    year = number(request.args, "year", 1900, 9999) or default_year(item)
+    form = DeclaredForm(obj=by_year.get(year), year=year)
+    if form.validate_on_submit():
+        created = save_declared_revenue(product=item.product, year=form.year.data, revenue=form.revenue.data,
+                                        profit=form.profit.data, note=form.note.data)
+        year = form.year.data
+        flash(_("Declared revenue for %(year)d created.", year=year) if created
+              else _("Declared revenue for %(year)d updated.", year=year), "success")
+        return redirect(url_for("admin.declared_edit", code=item.product.code, next=request.args.get("next")))
+    return render_template("admin/declared_edit.html", item=item, form=form, back=back_to("admin.declared"))
+
+
+def product_or_404(code: str) -> CertifiedProduct:
+    item = certified_product(code)
+    if item is None:
+        abort(404)
+    return item
+
+
+def default_year(item: CertifiedProduct) -> int:
+    """The first year the growth report weighs that is over and not declared yet; else last year."""
+    last_year = vietnam_today().year - 1
+    declared = {d.year for d in item.declarations}
+    return next((year for year in item.report_years if year <= last_year and year not in declared), last_year)
+
+
+def back_to(endpoint: str) -> str:
+    """Where the list was (its search and page), else the list itself."""
+    return safe_next(request.args["next"]) if request.args.get("next") else url_for(endpoint)

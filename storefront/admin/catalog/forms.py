@@ -5,7 +5,6 @@ share live in storefront.catalog.services and come back as errors on the same fi
 """
 from __future__ import annotations
 
-from flask import request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileRequired, MultipleFileField
@@ -26,12 +25,7 @@ from storefront.catalog.labels import COUNCIL_LABELS, GROUP_LABELS, PRODUCER_KIN
 from storefront.catalog.models import Area, Producer
 from storefront.catalog.services import LOT_CODE, PRODUCT_CODE, CatalogError
 from storefront.extensions import db
-from storefront.form_fields import MoneyField
-from storefront.reports.forms import stripped
-
-
-def stripped_upper(value: str | None) -> str:
-    return stripped(value).upper()
+from storefront.form_fields import MoneyField, stripped, stripped_upper
 
 
 def show_error(form: FlaskForm, error: CatalogError) -> None:
@@ -43,12 +37,6 @@ def show_error(form: FlaskForm, error: CatalogError) -> None:
         field.errors = [*field.errors, str(error)]
     else:
         form.form_errors.append(str(error))
-
-
-def refreshing_area() -> bool:
-    """An area picker's form (producer, outlet) was sent to list the districts or communes of a
-    new choice, by its refresh_area button or by admin.js on a change, not to be saved."""
-    return request.method == "POST" and "refresh_area" in request.form
 
 
 class AreaPickerMixin:

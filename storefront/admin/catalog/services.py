@@ -1,4 +1,4 @@
-"""The staff's lists of producers, products and evaluations: searched with or without
+"""The back office's lists of producers, products and evaluations: searched with or without
 diacritics, filtered, paginated, at a cost that follows the page, not the catalogue.
 
 Text is matched in SQL against folded copies (a product's slug, a producer's name_folded: no
@@ -15,6 +15,7 @@ from math import ceil
 from sqlalchemy import Select, func, literal_column, or_, select, union
 from sqlalchemy.orm import aliased, selectinload
 
+from storefront.catalog.areas import find_area
 from storefront.catalog.models import (
     COUNCIL_LEVELS,
     PRODUCER_KINDS,
@@ -27,11 +28,10 @@ from storefront.catalog.models import (
 )
 from storefront.clock import vietnam_today
 from storefront.extensions import db
-from storefront.query_args import number
+from storefront.query_args import MAX_QUERY, choice, number, query_text
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
-MAX_QUERY = 100
 
 
 @dataclass
@@ -86,22 +86,6 @@ def bounded_page(statement: Select, *, page: int | None, per_page: int | None = 
     return BoundedPage(items, page, per_page, total, counted > COUNT_CAP)
 
 
-def choice(args, name: str, allowed) -> str | None:
-    """A filter value from the allowed ones; anything else is no filter."""
-    value = args.get(name) or None
-    return value if value in allowed else None
-
-
-def query_text(args) -> str:
-    return " ".join((args.get("q") or "").split())[:MAX_QUERY]
-
-
-def area_from_code(code: str | None) -> Area | None:
-    if not code:
-        return None
-    return db.session.scalar(select(Area).where(Area.code == code[:20]))
-
-
 def area_ids_within(area: Area) -> Select:
     """The ids of the area and every area below it (a province: its districts and communes)."""
     child, grandchild = aliased(Area), aliased(Area)
@@ -139,7 +123,7 @@ class ProducerFilters:
     @classmethod
     def parse(cls, args) -> ProducerFilters:
         return cls(q=query_text(args), kind=choice(args, "kind", PRODUCER_KINDS),
-                   area=area_from_code(args.get("area")), status=choice(args, "status", STATUSES),
+                   area=find_area(args.get("area")), status=choice(args, "status", STATUSES),
                    page=number(args, "page", 1, COUNT_CAP) or 1)
 
     def query_args(self, **overrides) -> dict:
@@ -206,7 +190,7 @@ class ProductFilters:
 
     @classmethod
     def parse(cls, args) -> ProductFilters:
-        area = area_from_code(args.get("area"))
+        area = find_area(args.get("area"))
         return cls(q=query_text(args), group=choice(args, "group", PRODUCT_GROUPS),
                    stars=number(args, "stars", 1, 5),
                    area=area if area is not None and area.level != "commune" else None,
