@@ -1,7 +1,6 @@
 """`flask mail send`: deliver the outbox, from cron every minute."""
 import click
 from flask.cli import AppGroup
-from flask_babel import ngettext
 
 from storefront.mail.models import FAILED, SENT
 from storefront.mail.services import delete_old_sent, retry_given_up, send_due_messages, waiting_count
@@ -17,15 +16,15 @@ def send_command(retry_failed: bool) -> None:
     mail server refuses stays in the outbox and is tried again later, with a growing delay;
     several senders may run at once."""
     if retry_failed:
-        requeued = retry_given_up()
-        click.echo(ngettext("Put %(num)d message back in the queue.", "Put %(num)d messages back in the queue.",
-                            requeued))
+        click.echo(f"Put {messages(retry_given_up())} back in the queue.")
     outcome = send_due_messages()
-    click.echo(ngettext("Sent %(num)d message; %(pending)d failed and wait for a retry, %(failed)d given up; "
-                        "%(waiting)d waiting.",
-                        "Sent %(num)d messages; %(pending)d failed and wait for a retry, %(failed)d given up; "
-                        "%(waiting)d waiting.",
-                        outcome[SENT], pending=outcome["pending"], failed=outcome[FAILED], waiting=waiting_count()))
+    click.echo(f"Sent {messages(outcome[SENT])}; {outcome['pending']} failed and wait for a retry, "
+               f"{outcome[FAILED]} given up; {waiting_count()} waiting.")
     delete_old_sent()
     if outcome["pending"] or outcome[FAILED]:
         raise SystemExit(1)  # cron mails the operator the output
+
+
+def messages(count: int) -> str:
+    """Commands speak English to the operator, like every other `flask` command."""
+    return f"{count} message" if count == 1 else f"{count} messages"
