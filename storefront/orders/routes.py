@@ -79,7 +79,7 @@ def flash_first_error(form) -> None:
 
 @bp.get("/cart")
 def cart():
-    cart = load_cart()
+    cart = load_cart(with_photos=True)
     return render_template("orders/cart.html", cart=cart, blocker=checkout_blocker(cart))
 
 
