@@ -1,7 +1,7 @@
 """Checkout throughput and the oversell check, on PostgreSQL under gunicorn.
 
     .venv/bin/python bench/checkout.py [--database-url postgresql://postgres@127.0.0.1/ocop_bench]
-                                       [--seconds 20] [--buyers 8] [--max-orders 2000]
+                                       [--seconds 20] [--buyers 8] [--threads 1] [--max-orders 2000]
                                        [--rush-buyers 1000] [--last-units 20] [--rush-seconds 600]
 
 A scratch database (dropped and created again with createdb, dropped at the end) gets
@@ -346,6 +346,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/ocop_bench")
     parser.add_argument("--seconds", type=int, default=20, help="how long to place orders in (a)")
     parser.add_argument("--buyers", type=int, default=8, help="concurrent shoppers in (a)")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker in (a) (gthread when above 1)")
     parser.add_argument("--max-orders", type=int, default=2000, help="stop (a) after this many orders")
     parser.add_argument("--rush-buyers", type=int, default=1000)
     parser.add_argument("--rush-seconds", type=int, default=600, help="the oversell check's time limit")
@@ -374,7 +375,7 @@ def main() -> None:
 
         # The machine is shared: the minimal page just before and just after, and their mean.
         minimal_before = minimal_page()
-        with gunicorn(env, "storefront:create_app()", workers=2) as server:
+        with gunicorn(env, "storefront:create_app()", workers=2, threads=args.threads) as server:
             warm_up(server.url, shelf)
             run = checkout_throughput(server, args.database_url, shelf, args.buyers, args.seconds, args.max_orders)
         minimal_after = minimal_page()
@@ -389,7 +390,8 @@ def main() -> None:
         lines += [
             f"minimal Flask page (gunicorn, 2 workers, wrk -c8): {minimal_before:,.0f} req/s before the checkout run, "
             f"{minimal_after:,.0f} after, mean {minimal_rps:,.0f}",
-            f"checkout, pay at pickup (gunicorn, 2 workers; {args.buyers} buyers, each a process of its own): "
+            f"checkout, pay at pickup (gunicorn, 2 workers, {args.threads} thread(s) each; {args.buyers} buyers, "
+            f"each a process of its own): "
             f"{rate:,.1f} orders/s · {request_rate:,.0f} req/s = {request_rate / minimal_rps:.3f} × minimal page · "
             f"{tally.placed} orders in {run.elapsed:.0f} s, {tally.refused} refused · one whole purchase median "
             f"{med:.0f} ms, p95 {p95:.0f} ms",

@@ -101,10 +101,10 @@ class Server(NamedTuple):
 
 
 @contextmanager
-def gunicorn(env: dict, app: str, workers: int = 2):
+def gunicorn(env: dict, app: str, workers: int = 2, threads: int = 1):
     port = free_port()
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+        [str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", app],
         env=env, cwd=ROOT,
     )
