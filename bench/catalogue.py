@@ -168,12 +168,12 @@ def main() -> None:
         med, p95 = cold_card_renders(result["app"])
         print(f"uncached render {'/products?page=N, cards not kept':40} median {med:6.1f} ms · p95 {p95:6.1f} ms")
         for label, path in pages:
-            with gunicorn(minimal_env, "bench.minimal_app:app") as url:
+            with gunicorn(minimal_env, "bench.minimal_app:app") as (url, _pid):
                 before = requests_per_second(url + "/", args.seconds)
-            with gunicorn(env, "storefront:create_app()") as url:
+            with gunicorn(env, "storefront:create_app()") as (url, _pid):
                 warm_up(url + path)
                 rps = requests_per_second(url + path, args.seconds)
-            with gunicorn(minimal_env, "bench.minimal_app:app") as url:
+            with gunicorn(minimal_env, "bench.minimal_app:app") as (url, _pid):
                 after = requests_per_second(url + "/", args.seconds)
             minimal = (before + after) / 2
             print(f"{label:40} {rps:8,.0f} req/s  = {rps / minimal:.3f} × minimal page ({minimal:,.0f} req/s)")

@@ -14,6 +14,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from statistics import median
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,17 +95,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server(NamedTuple):
+    url: str
+    pid: int  # gunicorn's master: its children are the workers, whose CPU time a bench may read
+
+
 @contextmanager
-def gunicorn(env: dict, app: str, workers: int = 2):
+def gunicorn(env: dict, app: str, workers: int = 2, threads: int = 1):
     port = free_port()
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+        [str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", app],
         env=env, cwd=ROOT,
     )
     try:
         wait_for_port(port)
-        yield f"http://127.0.0.1:{port}"
+        yield Server(f"http://127.0.0.1:{port}", process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)

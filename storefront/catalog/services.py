@@ -17,7 +17,7 @@ from flask import url_for
 from flask_babel import format_number, gettext as _
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from storefront.accounts.models import User
 from storefront.audit.services import record_change, snapshot
@@ -618,11 +618,12 @@ def find_product_by_code(code: str) -> Product | None:
 
 
 def products_by_id(ids: Collection[int], *, with_cards: bool = False) -> dict[int, Product]:
-    """The products among these ids that exist; `with_cards` loads what a product's card
-    shows too (its certification and photos), in one query each for all of them."""
-    statement = db.select(Product)
+    """The products among these ids that exist, with their certification (whether one is for
+    sale depends on it) in the same query; `with_cards` loads their photos too, in one query
+    for all of them."""
+    statement = db.select(Product).options(joinedload(Product.certification))
     if with_cards:
-        statement = statement.options(selectinload(Product.certification), selectinload(Product.photos))
+        statement = statement.options(selectinload(Product.photos))
     return {product.id: product for product in scalars_where_in(statement, Product.id, set(ids))}
 
 

@@ -22,7 +22,7 @@ from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.orders.models import CartItem
 from storefront.orders.services import CartLine
-from storefront.outlets.services import SupplyingOutlet, largest_stock, supplying_outlets
+from storefront.outlets.services import SupplyingOutlet, find_availability, largest_stock
 from storefront.transactions import transaction
 
 SESSION_KEY = "cart"
@@ -135,21 +135,23 @@ def cart_count() -> int:
     )
 
 
-def load_cart() -> Cart:
-    """The visitor's cart with today's products and stock; lines whose product is gone drop out."""
+def load_cart(*, with_photos: bool = False) -> Cart:
+    """The visitor's cart with today's products and stock; lines whose product is gone drop out.
+    `with_photos` for the cart page, the one that shows them. Three round trips at most:
+    checkout reads the cart on every request, placing the order included."""
     quantities = stored_quantities()
     if not quantities:
         return Cart(rows=[])
-    products = products_by_id(quantities, with_cards=True)
-    stock = largest_stock(list(products))
+    products = products_by_id(quantities, with_cards=with_photos)
+    availability = find_availability({product_id: qty for product_id, qty in quantities.items() if product_id in products})
     rows = [
-        CartRow(products[product_id], qty, stock[product_id])
+        CartRow(products[product_id], qty, availability.largest[product_id])
         for product_id, qty in quantities.items()
         if product_id in products
     ]
     cart = Cart(rows=rows)
     if rows and not cart.has_problems:
-        cart.outlets = supplying_outlets({row.product.id: row.qty for row in rows})
+        cart.outlets = availability.suppliers
     return cart
 
 

@@ -5,7 +5,7 @@ Who may see an order page is storefront.orders.access's rule.
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from config import card_payments_configured
 from storefront.catalog.models import Product
@@ -79,13 +79,14 @@ def flash_first_error(form) -> None:
 
 @bp.get("/cart")
 def cart():
-    cart = load_cart()
+    cart = load_cart(with_photos=True)
     return render_template("orders/cart.html", cart=cart, blocker=checkout_blocker(cart))
 
 
 @bp.post("/cart/add/<int:product_id>")
 def cart_add(product_id: int):
-    product = db.get_or_404(Product, product_id)
+    # Whether it is for sale depends on its certification: read with it.
+    product = db.get_or_404(Product, product_id, options=[joinedload(Product.certification)])
     form = QuantityForm()
     back = url_for("catalog.product_detail", slug=product.slug) if product.is_public else url_for(".cart")
     in_place = wants_json()  # static/js/add-to-cart.js: the shopper stays on the product

@@ -17,7 +17,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, case, false, func, or_, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from storefront.accounts.models import User
 from storefront.audit.services import record_change
@@ -579,28 +579,36 @@ class SupplyingOutlet:
     available: dict[int, int]  # product id → available there, for every product asked about
 
 
-def supplying_outlets(quantities: dict[int, int]) -> list[SupplyingOutlet]:
-    """Active outlets that have every product (by id) in at least the wanted quantity, with
-    what they have of each; the most stock first. One grouped query over the stock levels."""
-    if not quantities:
-        return []
-    wanted = case(quantities, value=StockLevel.product_id)
-    per_product = [
-        func.max(case((StockLevel.product_id == product_id, StockLevel.available)))
-        for product_id in quantities
-    ]
-    rows = db.session.execute(
-        with_places(
-            db.select(Outlet, *per_product)
-            .join(StockLevel, StockLevel.outlet_id == Outlet.id)
-            .where(
-                Outlet.active.is_(True),
-                StockLevel.product_id.in_(list(quantities)),
-                StockLevel.available >= wanted,
+@dataclass
+class Availability:
+    largest: dict[int, int]  # product id → the most available at any single active outlet (0: none)
+    suppliers: list[SupplyingOutlet]  # outlets with every product in the wanted quantity, most stock first
+
+
+def find_availability(quantities: dict[int, int]) -> Availability:
+    """Where these products (by id, with the wanted quantities) can be had: one query for every
+    active outlet's levels of them, with the outlets and their places (a cart's lines times the
+    outlets, a few hundred rows at most), worked out here. A checkout reads it on every request,
+    so it is one round trip rather than one per question."""
+    held: dict[int, dict[int, int]] = {}
+    outlets: dict[int, Outlet] = {}
+    if quantities:
+        rows = db.session.execute(
+            with_places(
+                db.select(Outlet, StockLevel.product_id, StockLevel.available)
+                .join(StockLevel, StockLevel.outlet_id == Outlet.id)
+                .where(Outlet.active.is_(True), StockLevel.product_id.in_(list(quantities))),
+                loader=joinedload,
             )
-            .group_by(Outlet.id)
-            .having(func.count(StockLevel.id) == len(quantities))
-            .order_by(func.sum(StockLevel.available).desc(), Outlet.name, Outlet.id)
         )
-    ).all()
-    return [SupplyingOutlet(row[0], dict(zip(quantities, row[1:]))) for row in rows]
+        for outlet, product_id, available in rows:
+            outlets[outlet.id] = outlet
+            held.setdefault(outlet.id, {})[product_id] = available
+    largest = {product_id: max([0, *(have.get(product_id, 0) for have in held.values())]) for product_id in quantities}
+    suppliers = [
+        SupplyingOutlet(outlets[outlet_id], {product_id: have[product_id] for product_id in quantities})
+        for outlet_id, have in held.items()
+        if all(have.get(product_id, 0) >= qty for product_id, qty in quantities.items())
+    ]
+    suppliers.sort(key=lambda supplier: (-sum(supplier.available.values()), supplier.outlet.name, supplier.outlet.id))
+    return Availability(largest, suppliers)
