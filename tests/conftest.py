@@ -12,8 +12,8 @@ def use_own_postgres_database() -> None:
 
     The test database commits without waiting for the disk (synchronous_commit off, for every
     connection to it, gunicorn's included): a crash could lose only its last commits, rows the
-    next test deletes anyway, and the wait was five milliseconds a commit, most of the suite's
-    time on PostgreSQL with the factories' commit per row."""
+    next test deletes anyway, and the wait was five milliseconds a commit against half a
+    millisecond, with the factories committing row by row."""
     url, worker = os.environ.get("TEST_DATABASE_URL", ""), os.environ.get("PYTEST_XDIST_WORKER")
     if not url.startswith("postgres"):
         return
