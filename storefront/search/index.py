@@ -90,14 +90,14 @@ REINDEX_LIMIT_MB = 1024  # postings a reindex process keeps in memory (~50,000 p
 
 
 class Snapshot:
-    """A searcher and the document sets read from its columns, kept until the index changes."""
+    """A searcher and what is read from its columns, kept until the index changes."""
 
     def __init__(self, searcher: Searcher, index: Index) -> None:
         self.searcher = searcher
         self.index = index
         self.visible_day = 0
         self.visible: set[int] = set()
-        self.prices: list[tuple[int, int]] | None = None
+        self.columns: dict[str, list] = {}
 
     def visible_docs(self) -> set[int]:
         """Documents shoppers see today (certificates expire by the calendar, not by commits)."""
@@ -115,11 +115,16 @@ class Snapshot:
         return self.visible
 
     def price_docs(self, low: int | None, high: int | None) -> set[int]:
-        if self.prices is None:
-            self.prices = list(column_values(self.searcher.reader(), "price"))
         low = -math.inf if low is None else low
         high = math.inf if high is None else high
-        return {doc for doc, price in self.prices if low <= price <= high}
+        return {doc for doc, price in enumerate(self.column("price")) if low <= price <= high}
+
+    def column(self, field: str) -> list:
+        """Each document's value of a column field, by document number: facets are counted and
+        pages sorted from these lists rather than by Whoosh, which goes through every match."""
+        if field not in self.columns:
+            self.columns[field] = [value for _doc, value in column_values(self.searcher.reader(), field)]
+        return self.columns[field]
 
 
 def column_values(reader: IndexReader, field: str) -> Iterator[tuple[int, int]]:
