@@ -8,11 +8,11 @@ import unicodedata
 from collections import Counter
 
 from markupsafe import Markup, escape
+from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.index import Index
 from whoosh.query import And, AndMaybe, Or, Query, Term
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
-from whoosh.sorting import FieldFacet, ScoreFacet
 
 from storefront.catalog.filters import MAX_QUERY_LENGTH, Listing, ProductFilters
 from storefront.catalog.listing import area_facet_scope, build_facets, load_products_in_order
@@ -28,7 +28,6 @@ TYPO_DISTANCE = 1
 # Spelling variants are looked up per word: long queries would be slow.
 FUZZY_MAX_WORDS = 8
 
-RELEVANCE = [ScoreFacet(), FieldFacet("stars", reverse=True)]
 # The orders other than relevance, as (column, direction) keys read per document; equal keys
 # keep the index order, as Whoosh's sorting did.
 COLUMN_SORTINGS = {
@@ -155,10 +154,36 @@ def ordered_docs(snapshot: Snapshot, query: Query, found: set[int], filters: Pro
 
 
 def by_relevance(snapshot: Snapshot, query: Query, found: set[int], count: int) -> list[int]:
-    """Best score first, then more stars: Whoosh scores every match (what the shop's ranking
-    costs), while the facets and the total are counted without it."""
-    hits = snapshot.searcher.search(query, filter=as_filter(found), limit=count, sortedby=RELEVANCE)
-    return [hit.docnum for hit in hits]
+    """Best score first, then more stars, then index order."""
+    if not found:
+        return []
+    ranking = RelevanceCollector(count, snapshot.column("stars"))
+    snapshot.searcher.search_with_collector(query, FilterCollector(ranking, allow=found))
+    return [docnum for _score, docnum in ranking.ranked()]
+
+
+class RelevanceCollector(TopCollector):
+    """The top N by score, equal scores ranked by more stars, then by index order: a heap
+    rather than Whoosh's sorting of every match by (score, stars). Every match is scored:
+    Whoosh's shortcuts (replacing matchers that cannot reach the lowest score kept, skipping
+    such blocks of postings) left out documents that belonged in the top 24 for 4 in 100
+    queries on the multi-segment index of 100,000 products."""
+
+    def __init__(self, limit: int, stars: list[int]) -> None:
+        super().__init__(limit=limit, usequality=False, replace=0)
+        self.stars = stars
+
+    def _collect(self, global_docnum: int, score: float) -> float:
+        self.total += 1
+        ranked = (score, self.stars[global_docnum], -global_docnum)
+        if len(self.items) < self.limit:
+            heapq.heappush(self.items, ranked)
+        elif ranked > self.items[0]:
+            heapq.heapreplace(self.items, ranked)
+        return -score
+
+    def ranked(self) -> list[tuple[float, int]]:
+        return [(score, -negated) for score, _stars, negated in sorted(self.items, reverse=True)]
 
 
 def filter_terms(filters: ProductFilters) -> list[Query]:
