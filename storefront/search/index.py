@@ -34,6 +34,7 @@ from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index, LockError
 from whoosh.multiproc import MpWriter
+from whoosh.query import Term
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
@@ -98,6 +99,7 @@ class Snapshot:
         self.visible_day = 0
         self.visible: set[int] = set()
         self.columns: dict[str, list] = {}
+        self.term_sets: dict[tuple[str, object], frozenset[int]] = {}
 
     def visible_docs(self) -> set[int]:
         """Documents shoppers see today (certificates expire by the calendar, not by commits)."""
@@ -118,6 +120,13 @@ class Snapshot:
         low = -math.inf if low is None else low
         high = math.inf if high is None else high
         return {doc for doc, price in enumerate(self.column("price")) if low <= price <= high}
+
+    def term_docs(self, field: str, value) -> frozenset[int]:
+        """The documents with this value (stars, group, area): the filters' sets, read once."""
+        key = (field, value)
+        if key not in self.term_sets:
+            self.term_sets[key] = frozenset(self.searcher.docs_for_query(Term(field, value)))
+        return self.term_sets[key]
 
     def column(self, field: str) -> list:
         """Each document's value of a column field, by document number: facets are counted and

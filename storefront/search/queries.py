@@ -6,6 +6,7 @@ from __future__ import annotations
 import heapq
 import unicodedata
 from collections import Counter
+from collections.abc import Set
 
 from markupsafe import Markup, escape
 from whoosh.collectors import FilterCollector, TopCollector
@@ -64,7 +65,7 @@ def search_products(filters: ProductFilters, *, per_page: int) -> Listing:
         total=len(found),
         page=filters.page,
         per_page=per_page,
-        facets=count_facets(snapshot, matched, filters),
+        facets=count_facets(snapshot, matched, filters, allowed),
         highlights={p.id: highlighted_name(p, marked, current_language()) for p in products},
         typo_fallback=typo_fallback,
     )
@@ -124,20 +125,24 @@ def spelling_variants(reader: IndexReader, fields: list[str], word: str) -> set[
     }
 
 
-def narrowed(docs: set[int], allowed: set[int] | None) -> set[int]:
+def narrowed(docs: set[int], allowed: Set[int] | None) -> set[int]:
     return docs if allowed is None else docs & allowed
 
 
-def allowed_docs(snapshot: Snapshot, filters: ProductFilters) -> set[int] | None:
+def allowed_docs(snapshot: Snapshot, filters: ProductFilters) -> Set[int] | None:
     """The documents these filters let through; None lets every document through."""
     sets = [] if filters.include_uncertified else [snapshot.visible_docs()]
-    if terms := filter_terms(filters):
-        sets.append(set(snapshot.searcher.docs_for_query(And(terms))))
+    if filters.stars:
+        sets.append(set().union(*(snapshot.term_docs("stars", stars) for stars in filters.stars)))
+    if filters.group:
+        sets.append(snapshot.term_docs("group", filters.group))
+    if filters.area is not None:
+        sets.append(snapshot.term_docs("province_id" if filters.area.level == "province" else "district_id", filters.area.id))
     if filters.min_price is not None or filters.max_price is not None:
         sets.append(snapshot.price_docs(filters.min_price, filters.max_price))
     if not sets:
         return None
-    return set.intersection(*sets)
+    return sets[0].intersection(*sets[1:])
 
 
 def as_filter(docs: set[int]) -> set[int]:
@@ -186,18 +191,6 @@ class RelevanceCollector(TopCollector):
         return [(score, -negated) for score, _stars, negated in sorted(self.items, reverse=True)]
 
 
-def filter_terms(filters: ProductFilters) -> list[Query]:
-    terms: list[Query] = []
-    if filters.stars:
-        terms.append(Or([Term("stars", stars) for stars in filters.stars]))
-    if filters.group:
-        terms.append(Term("group", filters.group))
-    if filters.area is not None:
-        field = "province_id" if filters.area.level == "province" else "district_id"
-        terms.append(Term(field, filters.area.id))
-    return terms
-
-
 def facet_scopes(filters: ProductFilters) -> dict[str, tuple[str, ProductFilters]]:
     """Each facet counts under the filters without its own selection (see listing.sql_facets)."""
     area_column, area_filters = area_facet_scope(filters)
@@ -208,12 +201,13 @@ def facet_scopes(filters: ProductFilters) -> dict[str, tuple[str, ProductFilters
     }
 
 
-def count_facets(snapshot: Snapshot, matched: set[int], filters: ProductFilters) -> dict:
+def count_facets(snapshot: Snapshot, matched: set[int], filters: ProductFilters, allowed: Set[int] | None) -> dict:
     """Counted from the matching documents' column values: no scoring, no Whoosh grouping."""
     counts = {}
     for name, (field, scope) in facet_scopes(filters).items():
         values = snapshot.column(field)
-        counted = Counter(values[doc] for doc in narrowed(matched, allowed_docs(snapshot, scope)))
+        scope_allows = allowed if scope == filters else allowed_docs(snapshot, scope)
+        counted = Counter(values[doc] for doc in narrowed(matched, scope_allows))
         # 0 stands for "none" (no certificate, no district), which SQL counts leave out too.
         counts[name] = {key: n for key, n in counted.items() if key not in (0, "")}
     return build_facets(filters, **counts)
