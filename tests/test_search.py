@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert
 from config import TestConfig
 from storefront import create_app
 from storefront.catalog.filters import ProductFilters
+from storefront.catalog.listing import sql_listing
 from storefront.catalog.models import Product
 from storefront.catalog.services import record_evaluation, revoke_certification, update_product
 from storefront.extensions import db
@@ -319,3 +320,65 @@ def test_suggestions_rank_more_stars_first_among_equal_names(app):
     make_product("Trà sâm 99", stars=5)
     suggestions = suggest("tra s")
     assert len(suggestions) == 8 and suggestions[0]["name"] == "Trà sâm 99"
+
+
+def test_a_typo_is_corrected_to_the_words_of_the_index(app):
+    make_product("Nước mắm Phú Quốc")
+    make_product("Nước mía Sóc Trăng")
+    listing = search("nuocc mam")
+    assert listing.typo_fallback
+    assert names(listing) == ["Nước mắm Phú Quốc"]
+    assert listing.total == 1 and facet(listing, "stars") == {"★★★★": 1}
+
+
+def test_a_typo_leaves_the_words_the_index_has(app):
+    make_product("Rượu mận Bắc Hà")
+    make_product("Rượu mãng cầu Tây Ninh")  # "mang" is one letter from "man"
+    listing = search("ruouu man")
+    assert listing.typo_fallback
+    assert names(listing) == ["Rượu mận Bắc Hà"]
+
+
+def test_known_words_that_match_nothing_together_may_each_be_corrected(app):
+    make_product("Mật ong rừng U Minh")
+    make_product("Nước mắm Cửa Khe")
+    listing = search("mam ong")  # both words are in the index, never in one product
+    assert listing.typo_fallback
+    assert names(listing) == ["Mật ong rừng U Minh"]
+
+
+def test_equal_scores_rank_more_stars_first_on_every_page(app):
+    for number in range(12):  # more matches than a page, all scored alike
+        make_product(f"Trà sâm {number:02d}", stars=3)
+    make_product("Trà sâm 99", stars=5)
+    make_product("Trà sâm 98", stars=4)
+    pages = [names(search("tra sam", per_page=2, page=page)) for page in range(1, 8)]
+    assert pages[0] == ["Trà sâm 99", "Trà sâm 98"]
+    assert sorted(name for page in pages[1:] for name in page) == [f"Trà sâm {n:02d}" for n in range(12)]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"stars": (4,)}, {"stars": (3, 5)}, {"group": "beverage"}, {"min_price": 200_000},
+     {"area": "province"}, {"area": "district"}, {"include_uncertified": True}],
+    ids=repr,
+)
+def test_search_counts_as_the_catalogue_does(app, filters):
+    """A query every product matches: the total and facets equal the SQL listing's, and the
+    orders by price equal its orders."""
+    ha_giang = make_producer(make_place("Hà Giang", "Đồng Văn", "Lũng Cú"))
+    for n, (stars, group, producer) in enumerate(
+        [(5, "food", None), (4, "food", ha_giang), (4, "beverage", None), (3, "beverage", ha_giang),
+         (3, "food", None), (2, "food", None), (None, "beverage", ha_giang), (4, "herbal", ha_giang)]
+    ):
+        make_product(f"Đặc sản số {n}", stars=stars, group=group, producer=producer, price=100_000 + 50_000 * n)
+    if (level := filters.get("area")) is not None:
+        commune = make_place("Hà Giang", "Đồng Văn", "Lũng Cú")
+        filters = filters | {"area": commune.parent.parent if level == "province" else commune.parent}
+    for sort in ("relevance", "price_asc", "price_desc"):
+        searched = search("dac san", sort=sort, **filters)
+        listed = sql_listing(ProductFilters(sort=sort, **filters), per_page=24)
+        assert searched.total == listed.total
+        assert searched.facets == listed.facets
+        if sort != "relevance":
+            assert names(searched) == names(listed)

@@ -34,6 +34,7 @@ from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index, LockError
 from whoosh.multiproc import MpWriter
+from whoosh.query import Term
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
@@ -90,14 +91,15 @@ REINDEX_LIMIT_MB = 1024  # postings a reindex process keeps in memory (~50,000 p
 
 
 class Snapshot:
-    """A searcher and the document sets read from its columns, kept until the index changes."""
+    """A searcher and what is read from its columns, kept until the index changes."""
 
     def __init__(self, searcher: Searcher, index: Index) -> None:
         self.searcher = searcher
         self.index = index
         self.visible_day = 0
         self.visible: set[int] = set()
-        self.prices: list[tuple[int, int]] | None = None
+        self.columns: dict[str, list] = {}
+        self.term_sets: dict[tuple[str, object], frozenset[int]] = {}
 
     def visible_docs(self) -> set[int]:
         """Documents shoppers see today (certificates expire by the calendar, not by commits)."""
@@ -115,11 +117,23 @@ class Snapshot:
         return self.visible
 
     def price_docs(self, low: int | None, high: int | None) -> set[int]:
-        if self.prices is None:
-            self.prices = list(column_values(self.searcher.reader(), "price"))
         low = -math.inf if low is None else low
         high = math.inf if high is None else high
-        return {doc for doc, price in self.prices if low <= price <= high}
+        return {doc for doc, price in enumerate(self.column("price")) if low <= price <= high}
+
+    def term_docs(self, field: str, value) -> frozenset[int]:
+        """The documents with this value (stars, group, area): the filters' sets, read once."""
+        key = (field, value)
+        if key not in self.term_sets:
+            self.term_sets[key] = frozenset(self.searcher.docs_for_query(Term(field, value)))
+        return self.term_sets[key]
+
+    def column(self, field: str) -> list:
+        """Each document's value of a column field, by document number: facets are counted and
+        pages sorted from these lists rather than by Whoosh, which goes through every match."""
+        if field not in self.columns:
+            self.columns[field] = [value for _doc, value in column_values(self.searcher.reader(), field)]
+        return self.columns[field]
 
 
 def column_values(reader: IndexReader, field: str) -> Iterator[tuple[int, int]]:
