@@ -159,6 +159,11 @@ def postgres_version(url: str) -> str:
     ).stdout.strip()
 
 
+def goal(text: str, met: bool) -> str:
+    """A figure's goal (issue 13's, or its own issue's) and whether this run met it."""
+    return f"goal {text}: {'met' if met else 'NOT met'}"
+
+
 def record(section: str, stamp: str, lines: list[str]) -> None:
     """Append a run's figures to bench/RESULTS.md under their own heading."""
     new_file = not RESULTS.exists()
