@@ -94,6 +94,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServerURL(str):
+    """A server's address, and its process (whose workers' CPU time tells what a request costs
+    whatever else loads the machine)."""
+    pid: int
+
+
 @contextmanager
 def gunicorn(env: dict, app: str, workers: int = 2):
     port = free_port()
@@ -104,10 +110,22 @@ def gunicorn(env: dict, app: str, workers: int = 2):
     )
     try:
         wait_for_port(port)
-        yield f"http://127.0.0.1:{port}"
+        url = ServerURL(f"http://127.0.0.1:{port}")
+        url.pid = process.pid
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def workers_cpu_seconds(pid: int) -> float:
+    """CPU time used so far by the processes `pid` started (gunicorn's workers), from /proc."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    total = 0
+    for child in children:
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def wait_for_port(port: int, timeout: float = 30) -> None:
