@@ -17,12 +17,12 @@ run: install translations
 test: install translations
 	$(BIN)/pytest -n auto --dist loadfile
 
-# Every performance figure on this machine: catalogue pages beside the minimal Flask page at
-# 100,000 products, search latency, reindex time, then checkout (needs PostgreSQL, see
-# bench/checkout.py). Figures to bench/RESULTS.md with the machine, date and load.
+# Every performance figure on this machine in one run, each beside its goal (bench/all.py): the
+# catalogue at 100,000 products (pages beside the minimal Flask page, search latency, reindex
+# time), checkout (needs PostgreSQL, see bench/checkout.py) and the growth report. About 20 minutes
+# on a quiet machine; figures to bench/RESULTS.md with the machine, date and load.
 bench: install translations
-	$(BIN)/python bench/catalogue.py --sizes 100000
-	$(BIN)/python bench/checkout.py
+	$(BIN)/python bench/all.py
 
 install: $(STAMP)
 

@@ -116,6 +116,16 @@ def gunicorn(env: dict, app: str, workers: int = 2, threads: int = 1):
         process.wait(timeout=30)
 
 
+def workers_cpu_seconds(pid: int) -> float:
+    """CPU time used so far by the processes `pid` started (gunicorn's workers), from /proc."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    total = 0
+    for child in children:
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def wait_for_port(port: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -163,6 +173,11 @@ def postgres_version(url: str) -> str:
          "-U", parts.username or "postgres", "-tAc",
          "SHOW server_version", "postgres"], capture_output=True, text=True, check=True,
     ).stdout.strip()
+
+
+def goal(text: str, met: bool) -> str:
+    """A figure's goal (issue 13's, or its own issue's) and whether this run met it."""
+    return f"goal {text}: {'met' if met else 'NOT met'}"
 
 
 def record(section: str, stamp: str, lines: list[str]) -> None:

@@ -45,6 +45,7 @@ from bench.common import (  # noqa: E402
     database_arguments,
     database_label,
     flask,
+    goal,
     in_process_app,
     kept_database,
     machine,
@@ -52,6 +53,9 @@ from bench.common import (  # noqa: E402
     require_loopback,
 )
 
+# Issue 10's goals: a page at most twice the bare aggregate; 100,000 rows downloaded in under 10 s.
+PAGE_GOAL_RATIO = 2
+DOWNLOAD_GOAL_S = 10
 BARE_AGGREGATE = "SELECT product_id, SUM(amount) FROM sale_line GROUP BY product_id"
 PAGES = {  # label: (sort column, descending, last-12-months view)
     "default order": ("code", False, False),
@@ -191,7 +195,9 @@ def page_line(database: str, url: str, products: int, figures: dict) -> str:
         f"{products:,} products, {figures['lines']:,} sale lines: a page of 50 of "
         f"{first.total:,} rows ({overall['meets']:,} meet, {overall['with_baseline']:,} compared) — {pages} "
         f"· bare `{BARE_AGGREGATE}` {bare:.2f} s, {cpu_of} {bare_cpu:.2f} s ({figures['products_sold']:,} rows) "
-        f"· load {os.getloadavg()[0]:.1f} at end"
+        f"· load {os.getloadavg()[0]:.1f} at end · "
+        + goal(f"every page ≤ {PAGE_GOAL_RATIO}× the bare aggregate",
+               all(seconds <= PAGE_GOAL_RATIO * bare for ((seconds, _cpu), _page) in figures["pages"].values()))
     )
 
 
@@ -201,7 +207,9 @@ def download_line(database: str, url: str, products: int, lines: int, figures: d
         + ("" if found["server"] is None else
            f" + server {found['server']:.1f} s = {found['cpu'] + found['server']:.1f} s")
         + f" ({found['bytes'] / 2**20:.1f} MB written, "
-        f"Python memory peak {found['peak'] / 2**20:.1f} MB)"
+        f"Python memory peak {found['peak'] / 2**20:.1f} MB, "
+        + goal(f"100,000 rows in < {DOWNLOAD_GOAL_S} s",
+               found["seconds"] < DOWNLOAD_GOAL_S * found["rows"] / 100_000) + ")"
         for kind, found in figures.items()
     ]
     return (f"{database_label(database, url)} · {products:,} products, {lines:,} sale lines: downloads of every row — "

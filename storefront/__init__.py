@@ -18,8 +18,8 @@ def create_app(config_class: type = Config) -> Flask:
     app.config.from_object(config_class)
     app.logger.setLevel("INFO")  # order messages are logged when no SMTP server is set
     refuse_insecure_production(app)
-    trust_proxies(app)
     register_extensions(app)
+    trust_proxies(app)  # after the page cache wraps the app: stored pages see the forwarded scheme too
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from config import TestConfig
+from storefront import page_cache
 from storefront.accounts.services import create_user
 from storefront.catalog.services import revoke_certification, update_product
 from storefront.extensions import db
@@ -158,3 +159,27 @@ def test_the_api_is_cached_too_and_follows_changes(app, visitor, shop):
     assert visitor().get("/api/v1/products").json["items"][0]["price_vnd"] == 150_000
     update_product(db.session.merge(shop), price=120_000)
     assert visitor().get("/api/v1/products").json["items"][0]["price_vnd"] == 120_000
+
+
+def test_a_stored_page_is_sent_with_the_headers_it_was_rendered_with(app, visitor, shop):
+    """Stored pages are answered before the app's hooks run: their headers were stored with
+    them; only the session cookie (a CSRF secret, on a page with a form) is each visitor's own."""
+    for path in ("/products", "/products/nuoc-mam-cua-khe", "/api/v1/products"):
+        rendered, stored = visitor().get(path), visitor().get(path)
+        assert "Cookie" in stored.headers["Vary"], path
+        assert ({name: value for name, value in stored.headers if name != "Set-Cookie"}
+                == {name: value for name, value in rendered.headers if name != "Set-Cookie"}), path
+        assert stored.headers.get("Set-Cookie") is None or stored.headers["Set-Cookie"] != rendered.headers["Set-Cookie"]
+
+
+def test_a_stored_page_that_cannot_be_read_is_rendered_by_the_app_instead(app, visitor, shop, monkeypatch):
+    visitor().get("/products")  # stored
+    tried = []
+
+    def database_away():
+        tried.append(True)
+        raise ConnectionError("the cache or the database did not answer")
+
+    monkeypatch.setattr(page_cache, "stored_page", database_away)
+    response = visitor().get("/products")
+    assert tried and response.status_code == 200 and "Nước mắm Cửa Khe" in response.text
