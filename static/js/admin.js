@@ -8,6 +8,7 @@
       var refresh = select.form.querySelector("button[name=refresh_area]");
       if (refresh) refresh.click();
     });
+    select.dataset.enhanced = "";  // handled here from now on (browser tests wait for this mark)
   });
 
   // Producer field: suggestions by name or registration number as staff type.

@@ -35,6 +35,7 @@
         button.disabled = false;
       });
     });
+    form.dataset.enhanced = "";  // handled here from now on (browser tests wait for this mark)
   });
 
   // "Copy link" copies the page's address; without the clipboard it stays a link to the page.
@@ -49,5 +50,6 @@
         window.location.href = link.href;
       });
     });
+    link.dataset.enhanced = "";
   });
 })();

@@ -22,3 +22,10 @@ def tables_fit_the_screen(page) -> list[str]:
     return page.evaluate("""() => [...document.querySelectorAll("main table")]
         .filter((table) => table.getBoundingClientRect().right > window.innerWidth + 0.5)
         .map((table) => table.className || table.querySelector("th")?.textContent.trim() || "table")""")
+
+
+def enhanced(page, selector: str):
+    """The element once its page script has attached to it (the script marks it data-enhanced).
+    A click that comes sooner, as it can right after a navigation, does what it does without
+    JavaScript: the add-to-cart form, say, posts and the cart page opens."""
+    return page.locator(f"{selector}[data-enhanced]")

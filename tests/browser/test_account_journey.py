@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from storefront.accounts.services import create_user
-from tests.browser.screens import save_screenshot
+from tests.browser.screens import enhanced, save_screenshot
 from tests.conftest import PASSWORD
 from tests.factories import make_outlet, make_product, stock
 
@@ -44,7 +44,7 @@ def test_account_menu_details_address_and_password(live_app, page):
 
     page.goto(base + "/products")
     page.locator(".product-card a").first.click()
-    page.get_by_role("button", name="Add to cart").click()
+    enhanced(page, "form.add-to-cart").get_by_role("button", name="Add to cart").click()
     expect(page.locator(".cart-notice")).to_contain_text("Added")  # confirmed in place
     page.goto(base + "/products")
     page.mouse.wheel(0, 3000)

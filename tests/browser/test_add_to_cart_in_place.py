@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from config import TestConfig
-from tests.browser.screens import save_screenshot
+from tests.browser.screens import enhanced, save_screenshot
 from tests.factories import make_outlet, make_product, stock
 
 pytestmark = pytest.mark.browser
@@ -28,7 +28,7 @@ def test_add_to_cart_confirms_in_place_and_the_count_follows(live_app, page, fis
     page.goto(base + "/")  # stored in the page cache without a cart
     page.goto(base + f"/products/{fish_sauce.slug}")
     product_url = page.url
-    form = page.locator("form.add-to-cart")
+    form = enhanced(page, "form.add-to-cart")
     form.get_by_role("spinbutton").fill("2")
     form.get_by_role("button").click()
 
@@ -72,7 +72,7 @@ def test_copy_link_puts_the_product_address_on_the_clipboard(live_app, page, fis
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     base = live_app.config["LIVE_URL"]
     page.goto(base + f"/products/{fish_sauce.slug}")
-    page.get_by_role("link", name="Sao chép liên kết").click()
+    enhanced(page, "a[data-copy-link]").get_by_text("Sao chép liên kết").click()
     expect(page.locator(".share-notice")).to_have_text("Đã sao chép liên kết.")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == live_app.config["PUBLIC_URL"].rstrip("/") + f"/products/{fish_sauce.slug}"

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from storefront.accounts.services import create_user
 from storefront.clock import vietnam_today
+from tests.browser.screens import enhanced
 from tests.factories import make_area
 
 pytestmark = pytest.mark.browser
@@ -43,7 +44,7 @@ def test_staff_register_certify_and_a_shopper_finds_it(live_app, page, tmp_path,
     page.get_by_label("Kind").select_option("cooperative")
     page.get_by_label("Registration number").fill("0401234567")
     with page.expect_navigation():  # the page comes back with the districts, then the communes
-        page.get_by_label("Province").select_option("04")
+        enhanced(page, "select#province").select_option("04")
     with page.expect_navigation():
         page.get_by_label("District").select_option("043")
     page.get_by_label("Commune").select_option("01360")

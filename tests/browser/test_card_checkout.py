@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from storefront.extensions import db
 from storefront.orders.models import Order
+from tests.browser.screens import enhanced
 from tests.factories import make_outlet, make_product, stock
 from tests.stripe_fixtures import use_localstripe
 
@@ -27,11 +28,11 @@ def shop(live_app, localstripe_url):
 def order_two_products_for_pickup_by_card(page, shop) -> None:
     base, pepper, tea = shop
     page.goto(base + f"/lang/en?next=/products/{pepper.slug}")
-    page.get_by_role("button", name="Add to cart").click()
+    enhanced(page, "form.add-to-cart").get_by_role("button", name="Add to cart").click()
     expect(page.locator(".cart-notice")).to_contain_text("Added")  # confirmed in place
     page.goto(base + f"/products/{tea.slug}")
     page.get_by_label("Quantity").fill("2")
-    page.get_by_role("button", name="Add to cart").click()
+    enhanced(page, "form.add-to-cart").get_by_role("button", name="Add to cart").click()
     expect(page.locator(".cart-notice")).to_contain_text("Added")  # confirmed in place
     page.locator(".cart-link").click()
     expect(page).to_have_url(base + "/cart")

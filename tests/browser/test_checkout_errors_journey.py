@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.screens import save_screenshot
+from tests.browser.screens import enhanced, save_screenshot
 from tests.factories import make_outlet, make_product, stock
 
 pytestmark = pytest.mark.browser
@@ -18,7 +18,7 @@ def test_errors_disappear_once_their_field_is_fixed(live_app, page):
     base = live_app.config["LIVE_URL"]
 
     page.goto(base + f"/lang/en?next=/products/{pepper.slug}")
-    page.get_by_role("button", name="Add to cart").click()
+    enhanced(page, "form.add-to-cart").get_by_role("button", name="Add to cart").click()
     expect(page.locator(".cart-notice")).to_contain_text("Added")  # confirmed in place
     page.goto(base + "/checkout")
     page.get_by_label("Email").fill("lan@")

@@ -6,7 +6,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from storefront.catalog.photos import add_photo
-from tests.browser.screens import save_screenshot
+from tests.browser.screens import enhanced, save_screenshot
 from tests.factories import make_product
 
 pytestmark = pytest.mark.browser
@@ -27,7 +27,7 @@ def test_thumbnails_switch_the_large_photo_which_opens_to_zoom(live_app, page):
     page.goto(base + f"/products/{silk.slug}")
     main = page.locator(".gallery-main img")
     expect(main).to_have_attribute("src", f"/media/photos/{silk.id}/{first.digest}-medium.webp")
-    page.locator(".photo-strip a").nth(1).click()
+    enhanced(page, ".gallery").locator(".photo-strip a").nth(1).click()
     expect(main).to_have_attribute("src", f"/media/photos/{silk.id}/{second.digest}-medium.webp")
     expect(page).to_have_url(base + f"/products/{silk.slug}")  # stayed on the product
 

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from storefront.accounts.services import create_user
 from storefront.extensions import db
+from tests.browser.screens import enhanced
 from tests.factories import make_outlet, make_product, stock
 
 pytestmark = pytest.mark.browser
@@ -25,7 +26,7 @@ def test_pay_at_pickup_reserved_made_ready_and_collected_in_cash(live_app, page,
 
     # The guest, on a phone.
     page.goto(base + f"/lang/en?next=/products/{pepper.slug}")
-    page.get_by_role("button", name="Add to cart").click()
+    enhanced(page, "form.add-to-cart").get_by_role("button", name="Add to cart").click()
     expect(page.locator(".cart-notice")).to_contain_text("Added")  # confirmed in place
     page.locator(".cart-link").click()
     expect(page).to_have_url(base + "/cart")
