@@ -17,7 +17,7 @@ from storefront.catalog.listing import sql_listing
 from storefront.catalog.models import Product
 from storefront.catalog.services import record_evaluation, revoke_certification, update_product
 from storefront.extensions import db
-from storefront.search.index import current_index, index_products, rebuild
+from storefront.search.index import current_index, document_for, index_products, rebuild
 from storefront.search.queries import search_products, suggest
 from tests.factories import make_place, make_producer, make_product
 
@@ -355,6 +355,23 @@ def test_equal_scores_rank_more_stars_first_on_every_page(app):
     pages = [names(search("tra sam", per_page=2, page=page)) for page in range(1, 8)]
     assert pages[0] == ["Trà sâm 99", "Trà sâm 98"]
     assert sorted(name for page in pages[1:] for name in page) == [f"Trà sâm {n:02d}" for n in range(12)]
+
+
+def test_a_replaced_document_left_in_its_segment_is_found_no_more(app):
+    """Whoosh replaces a document by marking the old one deleted; until segments merge, the old
+    one's postings and values stay in the files the search reads as arrays."""
+    kept = make_product("Mắm tôm Hậu Lộc", stars=4)
+    make_product("Mắm tôm Ba Làng", stars=3)
+    writer = current_index().writer()
+    writer.update_document(**document_for(kept) | {"stars": 5})
+    writer.commit(merge=False)
+    segments = current_index().snapshot().searcher.reader().leaf_readers()
+    assert any(segment.has_deletions() for segment, _offset in segments)
+
+    found = search("mam tom")
+    assert names(found) == ["Mắm tôm Hậu Lộc", "Mắm tôm Ba Làng"]
+    assert facet(found, "stars") == {"★★★★★": 1, "★★★": 1}
+    assert search("mam tom", sort="price_asc").total == 2
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,6 @@ folder) and swaps it in by rewriting the folder's CURRENT file; searches and upd
 from __future__ import annotations
 
 import logging
-import math
 import os
 import threading
 import time
@@ -26,6 +25,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import partial
 from itertools import chain
 
+import numpy as np
 from flask import Flask, current_app
 from sqlalchemy import delete, func, insert, inspect, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -34,7 +34,6 @@ from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index, LockError
 from whoosh.multiproc import MpWriter
-from whoosh.query import Term
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
@@ -52,6 +51,7 @@ from storefront.extensions import db
 from storefront.lookups import where_in
 from storefront.search.analysis import EXACT, plain_analyzer, prefix_analyzer
 from storefront.search.models import PRUNED_MARK, SearchChange
+from storefront.search.postings import NO_DOCUMENTS, SegmentCache, bm25, read_column, read_lengths, read_postings, segment_key
 from storefront.transactions import listen_to_sessions, on_commit
 
 logger = logging.getLogger(__name__)
@@ -91,57 +91,106 @@ REINDEX_LIMIT_MB = 1024  # postings a reindex process keeps in memory (~50,000 p
 
 
 class Snapshot:
-    """A searcher and what is read from its columns, kept until the index changes."""
+    """A searcher and the arrays read for it, kept until the index changes. Document numbers
+    are Whoosh's (a segment's offset plus its own number); the arrays hold one value per
+    document, the deleted ones included."""
 
-    def __init__(self, searcher: Searcher, index: Index) -> None:
+    def __init__(self, searcher: Searcher, index: Index, cache: SegmentCache) -> None:
         self.searcher = searcher
         self.index = index
+        self.cache = cache
+        # An empty index has no segment, or one empty reader.
+        self.segments = [(segment, offset) for segment, offset in searcher.reader().leaf_readers()
+                         if segment.doc_count_all()]
+        self.size = searcher.doc_count_all()
+        self.weighting = searcher.weighting
         self.visible_day = 0
-        self.visible: set[int] = set()
-        self.columns: dict[str, list] = {}
-        self.term_sets: dict[tuple[str, object], frozenset[int]] = {}
+        self.visible = np.zeros(0, dtype=bool)
+        self.arrays: dict[tuple, object] = {}
 
-    def visible_docs(self) -> set[int]:
-        """Documents shoppers see today (certificates expire by the calendar, not by commits)."""
+    def kept(self, key: tuple, read: Callable[[], object]):
+        if key not in self.arrays:
+            self.arrays[key] = read()
+        return self.arrays[key]
+
+    def live(self) -> np.ndarray:
+        """True for each document not deleted."""
+
+        def read() -> np.ndarray:
+            live = np.ones(self.size, dtype=bool)
+            for segment, offset in self.segments:
+                if segment.has_deletions():
+                    live[np.fromiter(segment.segment().deleted_docs(), dtype=np.int64) + offset] = False
+            return live
+
+        return self.kept(("live",), read)
+
+    def term_scores(self, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, their BM25F score) for a word in a field, as Whoosh would score them: the
+        segments' weights and field lengths with the whole index's idf and average length."""
+
+        def read() -> tuple[np.ndarray, np.ndarray]:
+            docs, weights, lengths = [], [], []
+            for segment, offset in self.segments:
+                key = segment_key(segment)
+                segment_docs, segment_weights = self.cache.get((key, field, word),
+                                                               partial(read_postings, segment, field, word))
+                if len(segment_docs):
+                    field_lengths, = self.cache.get((key, "length", field), partial(read_lengths, segment, field))
+                    docs.append(segment_docs + offset)
+                    weights.append(segment_weights)
+                    lengths.append(field_lengths[segment_docs])
+            if not docs:
+                return NO_DOCUMENTS, np.zeros(0)
+            scores = bm25(np.concatenate(weights), np.concatenate(lengths), self.searcher.idf(field, word),
+                          self.searcher.avg_field_length(field) or 1, self.weighting.B, self.weighting.K1)
+            return np.concatenate(docs), scores
+
+        return self.kept(("scores", field, word), read)
+
+    def column(self, field: str) -> np.ndarray:
+        """Each document's value of a column field: facets are counted, filters applied and
+        pages sorted from these arrays."""
+
+        def read() -> np.ndarray:
+            parts = [self.cache.get((segment_key(segment), "column", field), partial(read_column, segment, field))[0]
+                     for segment, _offset in self.segments]
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+        return self.kept(("column", field), read)
+
+    def codes(self, field: str) -> tuple[np.ndarray, np.ndarray]:
+        """(the column's distinct values, each document's place among them), for counting."""
+        return self.kept(("codes", field), lambda: np.unique(self.column(field), return_inverse=True))
+
+    def having(self, field: str, values: Iterable) -> np.ndarray:
+        """True for each document whose column value is one of `values` (the filters)."""
+        values = sorted(values)
+        return self.kept(("having", field, *values), lambda: np.isin(self.column(field), values))
+
+    def visible_mask(self) -> np.ndarray:
+        """True for each document shoppers see today (certificates expire by the calendar, not
+        by commits)."""
         today = day_number(vietnam_today())
         if today != self.visible_day:
-            reader = self.searcher.reader()
-            starts = column_values(reader, "visible_from")
-            ends = column_values(reader, "visible_until")
-            self.visible = {
-                doc
-                for (doc, start), (_, end) in zip(starts, ends)
-                if start and start <= today < end
-            }
+            starts, ends = self.column("visible_from"), self.column("visible_until")
+            self.visible = (starts > 0) & (starts <= today) & (today < ends)
             self.visible_day = today
         return self.visible
 
-    def price_docs(self, low: int | None, high: int | None) -> set[int]:
-        low = -math.inf if low is None else low
-        high = math.inf if high is None else high
-        return {doc for doc, price in enumerate(self.column("price")) if low <= price <= high}
+    def visible_docs(self) -> set[int]:
+        """visible_mask as the set of document numbers Whoosh takes as a filter."""
+        mask = self.visible_mask()
+        return self.kept(("visible docs", self.visible_day), lambda: set(np.flatnonzero(mask).tolist()))
 
-    def term_docs(self, field: str, value) -> frozenset[int]:
-        """The documents with this value (stars, group, area): the filters' sets, read once."""
-        key = (field, value)
-        if key not in self.term_sets:
-            self.term_sets[key] = frozenset(self.searcher.docs_for_query(Term(field, value)))
-        return self.term_sets[key]
-
-    def column(self, field: str) -> list:
-        """Each document's value of a column field, by document number: facets are counted and
-        pages sorted from these lists rather than by Whoosh, which goes through every match."""
-        if field not in self.columns:
-            self.columns[field] = [value for _doc, value in column_values(self.searcher.reader(), field)]
-        return self.columns[field]
-
-
-def column_values(reader: IndexReader, field: str) -> Iterator[tuple[int, int]]:
-    """(document number, value) pairs read segment by segment: a segment without the column
-    reads as defaults, and an empty index has no segment to read at all."""
-    for segment, offset in reader.leaf_readers():
-        if segment.doc_count_all():
-            yield from enumerate(segment.column_reader(field), offset)
+    def price_mask(self, low: int | None, high: int | None) -> np.ndarray:
+        prices = self.column("price")
+        mask = np.ones(self.size, dtype=bool)
+        if low is not None:
+            mask &= prices >= low
+        if high is not None:
+            mask &= prices <= high
+        return mask
 
 
 class SearchIndex:
@@ -160,6 +209,7 @@ class SearchIndex:
         self.index = open_or_create(self.storage, self.name)
         self.background: list[threading.Thread] = []
         self.writing_later = threading.Lock()
+        self.segment_cache = SegmentCache()
 
     def live_name(self) -> str:
         try:
@@ -183,7 +233,7 @@ class SearchIndex:
         # replaced, so documents show up twice. Opening a new searcher is cheap.
         if current is not None:
             current.searcher.close()
-        current = Snapshot(self.index.searcher(), self.index)
+        current = Snapshot(self.index.searcher(), self.index, self.segment_cache)
         self.local.snapshot = current
         return current
 

@@ -3,13 +3,10 @@ and the suggestions under the search box. Keeping the index in step with the dat
 storefront.search.index."""
 from __future__ import annotations
 
-import heapq
 import unicodedata
-from collections import Counter
-from collections.abc import Set
 
+import numpy as np
 from markupsafe import Markup, escape
-from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.index import Index
 from whoosh.query import And, AndMaybe, Or, Query, Term
 from whoosh.reading import IndexReader
@@ -44,22 +41,21 @@ def search_products(filters: ProductFilters, *, per_page: int) -> Listing:
     words = plain_words(text)
     current_index().follow_catalogue()
     snapshot = current_index().snapshot()
-    allowed = allowed_docs(snapshot, filters)
+    allowed = allowed_mask(snapshot, filters)
     alternatives = [{word} for word in words]
-    matched = matching_docs(snapshot.searcher, alternatives)
+    matched = matching_mask(snapshot, alternatives)
     typo_fallback = False
-    if not narrowed(matched, allowed) and 0 < len(words) <= FUZZY_MAX_WORDS:
+    if not (matched & allowed).any() and 0 < len(words) <= FUZZY_MAX_WORDS:
         corrected = corrections(snapshot, words)
-        if narrowed(corrected_matches := matching_docs(snapshot.searcher, corrected), allowed):
+        if ((corrected_matches := matching_mask(snapshot, corrected)) & allowed).any():
             alternatives, matched, typo_fallback = corrected, corrected_matches, True
-    found = narrowed(matched, allowed)
-    query = words_query(alternatives, text)
+    found = np.flatnonzero(matched & allowed)
 
     start = (filters.page - 1) * per_page
-    page = ordered_docs(snapshot, query, found, filters, start + per_page)[start:]
+    page = ordered_docs(snapshot, alternatives, text, found, filters, start + per_page)[start:]
     stored = [snapshot.searcher.stored_fields(doc) for doc in page]
     products = load_products_in_order([int(fields["id"]) for fields in stored])
-    marked = name_terms(snapshot.searcher, query)
+    marked = name_terms(snapshot.searcher, words_query(alternatives, text))
     return Listing(
         products=products,
         total=len(found),
@@ -73,7 +69,8 @@ def search_products(filters: ProductFilters, *, per_page: int) -> Listing:
 
 def words_query(alternatives: list[set[str]], text: str) -> Query:
     """Every word (or one of its alternatives) must appear in the name or the text; names with
-    the marks typed rank higher."""
+    the marks typed rank higher. Searches match and score it with matching_mask and
+    relevance_scores; Whoosh reads it for the words to highlight."""
     if not alternatives:
         return Or([])  # matches nothing
     required = And([Or([Term(field, word) for field in TEXT_FIELDS for word in sorted(words)]) for words in alternatives])
@@ -81,19 +78,34 @@ def words_query(alternatives: list[set[str]], text: str) -> Query:
     return AndMaybe(required, preferred)
 
 
-def matching_docs(searcher: Searcher, alternatives: list[set[str]]) -> set[int]:
-    """The documents words_query matches, from each term's postings combined as sets: Whoosh's
-    own matching steps through the query's tree of matchers document by document, twice as slow."""
-    found: set[int] | None = None
-    for words in alternatives:
-        having = set()
+def distinct(alternatives: list[set[str]]) -> list[frozenset[str]]:
+    """A word typed twice counts once, as in the query Whoosh normalizes."""
+    return list(dict.fromkeys(frozenset(words) for words in alternatives))
+
+
+def matching_mask(snapshot: Snapshot, alternatives: list[set[str]]) -> np.ndarray:
+    """True for each document words_query matches: each word (or an alternative) in a name or
+    the text. No words match nothing."""
+    found = snapshot.live().copy() if alternatives else np.zeros(snapshot.size, dtype=bool)
+    for words in distinct(alternatives):
+        having = np.zeros(snapshot.size, dtype=bool)
         for field in TEXT_FIELDS:
             for word in words:
-                having.update(searcher.docs_for_query(Term(field, word)))
-        found = having if found is None else found & having
-        if not found:
-            break
-    return found or set()
+                having[snapshot.term_scores(field, word)[0]] = True
+        found &= having
+    return found
+
+
+def relevance_scores(snapshot: Snapshot, alternatives: list[set[str]], text: str) -> np.ndarray:
+    """Each matching document's score for words_query, Whoosh's BM25F: the sum of its terms'
+    scores, the exact-mark bonus included."""
+    scores = np.zeros(snapshot.size)
+    terms = [(field, word) for words in distinct(alternatives) for field in TEXT_FIELDS for word in sorted(words)]
+    terms += [("name_exact", word) for word in dict.fromkeys(exact_words(text))]
+    for field, word in terms:
+        docs, term_scores = snapshot.term_scores(field, word)
+        scores[docs] += term_scores
+    return scores
 
 
 def searched_fields(index: Index) -> list[str]:
@@ -125,70 +137,51 @@ def spelling_variants(reader: IndexReader, fields: list[str], word: str) -> set[
     }
 
 
-def narrowed(docs: set[int], allowed: Set[int] | None) -> set[int]:
-    return docs if allowed is None else docs & allowed
-
-
-def allowed_docs(snapshot: Snapshot, filters: ProductFilters) -> Set[int] | None:
-    """The documents these filters let through; None lets every document through."""
-    sets = [] if filters.include_uncertified else [snapshot.visible_docs()]
+def allowed_mask(snapshot: Snapshot, filters: ProductFilters) -> np.ndarray:
+    """True for each document these filters let through."""
+    allowed = snapshot.live() if filters.include_uncertified else snapshot.visible_mask()
     if filters.stars:
-        sets.append(set().union(*(snapshot.term_docs("stars", stars) for stars in filters.stars)))
+        allowed = allowed & snapshot.having("stars", filters.stars)
     if filters.group:
-        sets.append(snapshot.term_docs("group", filters.group))
+        allowed = allowed & snapshot.having("group", [filters.group])
     if filters.area is not None:
-        sets.append(snapshot.term_docs("province_id" if filters.area.level == "province" else "district_id", filters.area.id))
+        allowed = allowed & snapshot.having(area_field(filters.area), [filters.area.id])
     if filters.min_price is not None or filters.max_price is not None:
-        sets.append(snapshot.price_docs(filters.min_price, filters.max_price))
-    if not sets:
-        return None
-    return sets[0].intersection(*sets[1:])
+        allowed = allowed & snapshot.price_mask(filters.min_price, filters.max_price)
+    return allowed
+
+
+def area_field(area) -> str:
+    return "province_id" if area.level == "province" else "district_id"
+
+
+def ordered_docs(snapshot: Snapshot, alternatives: list[set[str]], text: str, found: np.ndarray,
+                 filters: ProductFilters, count: int) -> list[int]:
+    """The first `count` of the found documents in the order asked for; equal keys keep the
+    index order."""
+    if filters.sort in COLUMN_SORTINGS:
+        keys = [snapshot.column(field)[found] * sign for field, sign in reversed(COLUMN_SORTINGS[filters.sort])]
+        return found[np.lexsort((found, *keys))[:count]].tolist()
+    return by_relevance(snapshot, relevance_scores(snapshot, alternatives, text)[found], found, count)
+
+
+def by_relevance(snapshot: Snapshot, scores: np.ndarray, found: np.ndarray, count: int) -> list[int]:
+    """Best score first, then more stars, then index order. Scores are compared to 9 decimals:
+    the same terms summed in another order may differ in the last bits, and such scores are
+    equal for the shopper."""
+    scores = np.round(scores, 9)
+    if len(found) > count:
+        # Only the documents scoring at least the count-th best can be on the page.
+        lowest = -np.partition(-scores, count - 1)[count - 1]
+        keep = scores >= lowest
+        found, scores = found[keep], scores[keep]
+    stars = snapshot.column("stars")[found]
+    return found[np.lexsort((found, -stars, -scores))[:count]].tolist()
 
 
 def as_filter(docs: set[int]) -> set[int]:
     """Whoosh reads an empty filter set as no filter at all; -1 is no document's number."""
     return docs or {-1}
-
-
-def ordered_docs(snapshot: Snapshot, query: Query, found: set[int], filters: ProductFilters, count: int) -> list[int]:
-    """The first `count` of the found documents in the order asked for."""
-    if filters.sort in COLUMN_SORTINGS:
-        columns = [(snapshot.column(field), direction) for field, direction in COLUMN_SORTINGS[filters.sort]]
-        return heapq.nsmallest(count, found, key=lambda doc: (*(values[doc] * sign for values, sign in columns), doc))
-    return by_relevance(snapshot, query, found, count)
-
-
-def by_relevance(snapshot: Snapshot, query: Query, found: set[int], count: int) -> list[int]:
-    """Best score first, then more stars, then index order."""
-    if not found:
-        return []
-    ranking = RelevanceCollector(count, snapshot.column("stars"))
-    snapshot.searcher.search_with_collector(query, FilterCollector(ranking, allow=found))
-    return [docnum for _score, docnum in ranking.ranked()]
-
-
-class RelevanceCollector(TopCollector):
-    """The top N by score, equal scores ranked by more stars, then by index order: a heap
-    rather than Whoosh's sorting of every match by (score, stars). Every match is scored:
-    Whoosh's shortcuts (replacing matchers that cannot reach the lowest score kept, skipping
-    such blocks of postings) left out documents that belonged in the top 24 for 4 in 100
-    queries on the multi-segment index of 100,000 products."""
-
-    def __init__(self, limit: int, stars: list[int]) -> None:
-        super().__init__(limit=limit, usequality=False, replace=0)
-        self.stars = stars
-
-    def _collect(self, global_docnum: int, score: float) -> float:
-        self.total += 1
-        ranked = (score, self.stars[global_docnum], -global_docnum)
-        if len(self.items) < self.limit:
-            heapq.heappush(self.items, ranked)
-        elif ranked > self.items[0]:
-            heapq.heapreplace(self.items, ranked)
-        return -score
-
-    def ranked(self) -> list[tuple[float, int]]:
-        return [(score, -negated) for score, _stars, negated in sorted(self.items, reverse=True)]
 
 
 def facet_scopes(filters: ProductFilters) -> dict[str, tuple[str, ProductFilters]]:
@@ -201,15 +194,15 @@ def facet_scopes(filters: ProductFilters) -> dict[str, tuple[str, ProductFilters
     }
 
 
-def count_facets(snapshot: Snapshot, matched: set[int], filters: ProductFilters, allowed: Set[int] | None) -> dict:
+def count_facets(snapshot: Snapshot, matched: np.ndarray, filters: ProductFilters, allowed: np.ndarray) -> dict:
     """Counted from the matching documents' column values: no scoring, no Whoosh grouping."""
     counts = {}
     for name, (field, scope) in facet_scopes(filters).items():
-        values = snapshot.column(field)
-        scope_allows = allowed if scope == filters else allowed_docs(snapshot, scope)
-        counted = Counter(values[doc] for doc in narrowed(matched, scope_allows))
+        values, codes = snapshot.codes(field)
+        scope_allows = allowed if scope == filters else allowed_mask(snapshot, scope)
+        counted = np.bincount(codes[matched & scope_allows], minlength=len(values))
         # 0 stands for "none" (no certificate, no district), which SQL counts leave out too.
-        counts[name] = {key: n for key, n in counted.items() if key not in (0, "")}
+        counts[name] = {value.item(): int(n) for value, n in zip(values, counted) if n and value not in (0, "")}
     return build_facets(filters, **counts)
 
 

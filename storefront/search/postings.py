@@ -1,0 +1,83 @@
+"""The index read as numpy arrays, so a search finds, scores, sorts and counts its matches in
+bulk. Whoosh's matchers step through postings one at a time in Python: at 100,000 products a
+plain query took 65 ms of CPU, four fifths of it scoring.
+
+A segment never changes once written (deleting a document only marks it), so what is read of a
+segment is kept per process, keyed by the segment, and a snapshot leaves the deleted documents
+out. After an edit only the new, small segment is read."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+import numpy as np
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import IndexReader
+
+# Postings and document values kept per process: about 64 MB, twice what an index of 100,000
+# products holds, so the whole index of a big catalogue fits.
+CACHED_VALUES = 8_000_000
+
+NO_DOCUMENTS = np.zeros(0, dtype=np.int32)
+
+
+class SegmentCache:
+    """Arrays read from segments, the least recently used dropped past CACHED_VALUES values."""
+
+    def __init__(self, capacity: int = CACHED_VALUES) -> None:
+        self.capacity = capacity
+        self.size = 0
+        self.entries: OrderedDict[tuple, tuple[np.ndarray, ...]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, read: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        arrays = read()  # outside the lock: two threads may read the same arrays, no harm
+        with self.lock:
+            if key not in self.entries:
+                self.entries[key] = arrays
+                self.size += len(arrays[0])
+                while self.size > self.capacity and len(self.entries) > 1:
+                    _key, dropped = self.entries.popitem(last=False)
+                    self.size -= len(dropped[0])
+        return arrays
+
+
+def segment_key(segment: IndexReader) -> str:
+    return segment.segment().segment_id()
+
+
+def read_postings(segment: IndexReader, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers in the segment, weights) of a term, the deleted documents included."""
+    if (field, word) not in segment:
+        return NO_DOCUMENTS, np.zeros(0)
+    matcher = segment.postings(field, word)
+    if isinstance(matcher, FilterMatcher):  # how Whoosh leaves out the segment's deleted documents
+        matcher = matcher.child
+        matcher.reset()  # the filter has moved it past the first deleted ones
+    docs, weights = [], []
+    while matcher.is_active():
+        docs.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.array(docs, dtype=np.int32), np.array(weights)
+
+
+def read_lengths(segment: IndexReader, field: str) -> tuple[np.ndarray]:
+    """The length Whoosh scores each document's field with (stored as a byte, so approximate)."""
+    return (np.array([segment.doc_field_length(doc, field, 0) or 0 for doc in range(segment.doc_count_all())],
+                     dtype=np.float64),)
+
+
+def read_column(segment: IndexReader, field: str) -> tuple[np.ndarray]:
+    return (np.array(list(segment.column_reader(field))),)
+
+
+def bm25(weights: np.ndarray, lengths: np.ndarray, idf: float, average_length: float, b: float, k1: float) -> np.ndarray:
+    """whoosh.scoring.bm25 over arrays, its operations in the same order, so each term's score
+    is the one Whoosh gives."""
+    return idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / average_length)))
