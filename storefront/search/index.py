@@ -51,7 +51,9 @@ from storefront.extensions import db
 from storefront.lookups import where_in
 from storefront.search.analysis import EXACT, plain_analyzer, prefix_analyzer
 from storefront.search.models import PRUNED_MARK, SearchChange
-from storefront.search.postings import NO_DOCUMENTS, SegmentCache, bm25, read_column, read_lengths, read_postings, segment_key
+from storefront.search.postings import (
+    NO_DOCUMENTS, SegmentCache, bm25, read_codes, read_column, read_lengths, read_postings, segment_key,
+)
 from storefront.transactions import listen_to_sessions, on_commit
 
 logger = logging.getLogger(__name__)
@@ -132,36 +134,43 @@ class Snapshot:
         def read() -> tuple[np.ndarray, np.ndarray]:
             docs, weights, lengths = [], [], []
             for segment, offset in self.segments:
-                key = segment_key(segment)
-                segment_docs, segment_weights = self.cache.get((key, field, word),
-                                                               partial(read_postings, segment, field, word))
+                segment_docs, segment_weights = self.per_segment(segment, (field, word), partial(read_postings, segment, field, word))
                 if len(segment_docs):
-                    field_lengths, = self.cache.get((key, "length", field), partial(read_lengths, segment, field))
+                    field_lengths, = self.per_segment(segment, ("length", field), partial(read_lengths, segment, field))
                     docs.append(segment_docs + offset)
                     weights.append(segment_weights)
                     lengths.append(field_lengths[segment_docs])
             if not docs:
                 return NO_DOCUMENTS, np.zeros(0)
-            scores = bm25(np.concatenate(weights), np.concatenate(lengths), self.searcher.idf(field, word),
+            scores = bm25(join(weights), join(lengths), self.searcher.idf(field, word),
                           self.searcher.avg_field_length(field) or 1, self.weighting.B, self.weighting.K1)
-            return np.concatenate(docs), scores
+            return join(docs), scores
 
         return self.kept(("scores", field, word), read)
 
     def column(self, field: str) -> np.ndarray:
-        """Each document's value of a column field: facets are counted, filters applied and
-        pages sorted from these arrays."""
-
-        def read() -> np.ndarray:
-            parts = [self.cache.get((segment_key(segment), "column", field), partial(read_column, segment, field))[0]
-                     for segment, _offset in self.segments]
-            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
-        return self.kept(("column", field), read)
+        """Each document's value of a column field: filters are applied and pages sorted from
+        these arrays."""
+        return self.kept(("column", field), lambda: join([self.segment_column(segment, field) for segment, _offset in self.segments]))
 
     def codes(self, field: str) -> tuple[np.ndarray, np.ndarray]:
-        """(the column's distinct values, each document's place among them), for counting."""
-        return self.kept(("codes", field), lambda: np.unique(self.column(field), return_inverse=True))
+        """(the column's distinct values, each document's place among them): facets are counted
+        from these. Sorting out the values is the dear part, so it is done per segment."""
+
+        def read() -> tuple[np.ndarray, np.ndarray]:
+            parts = [self.per_segment(segment, ("codes", field), lambda segment=segment: read_codes(self.segment_column(segment, field)))
+                     for segment, _offset in self.segments]
+            values = np.unique(join([segment_values for segment_values, _codes in parts]))
+            return values, join([np.searchsorted(values, segment_values)[codes] for segment_values, codes in parts])
+
+        return self.kept(("codes", field), read)
+
+    def segment_column(self, segment: IndexReader, field: str) -> np.ndarray:
+        return self.per_segment(segment, ("column", field), partial(read_column, segment, field))[0]
+
+    def per_segment(self, segment: IndexReader, key: tuple, read: Callable[[], tuple]) -> tuple[np.ndarray, ...]:
+        """What `read` gives for a segment, kept by the process's cache while the segment lives."""
+        return self.cache.get((segment_key(segment), *key), read)
 
     def having(self, field: str, values: Iterable) -> np.ndarray:
         """True for each document whose column value is one of `values` (the filters)."""
@@ -694,6 +703,10 @@ def document_for(product: Product) -> dict:
         "price": product.price,
         "created": microseconds(product.created_at),
     }
+
+
+def join(arrays: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
 
 
 def day_number(day: date) -> int:

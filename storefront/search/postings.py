@@ -40,11 +40,15 @@ class SegmentCache:
         with self.lock:
             if key not in self.entries:
                 self.entries[key] = arrays
-                self.size += len(arrays[0])
+                self.size += values(arrays)
                 while self.size > self.capacity and len(self.entries) > 1:
                     _key, dropped = self.entries.popitem(last=False)
-                    self.size -= len(dropped[0])
+                    self.size -= values(dropped)
         return arrays
+
+
+def values(arrays: tuple[np.ndarray, ...]) -> int:
+    return sum(array.size for array in arrays)
 
 
 def segment_key(segment: IndexReader) -> str:
@@ -75,6 +79,11 @@ def read_lengths(segment: IndexReader, field: str) -> tuple[np.ndarray]:
 
 def read_column(segment: IndexReader, field: str) -> tuple[np.ndarray]:
     return (np.array(list(segment.column_reader(field))),)
+
+
+def read_codes(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct values of a segment's column, each document's place among them)."""
+    return np.unique(column, return_inverse=True)
 
 
 def bm25(weights: np.ndarray, lengths: np.ndarray, idf: float, average_length: float, b: float, k1: float) -> np.ndarray:
