@@ -56,7 +56,9 @@ def segment_key(segment: IndexReader) -> str:
 
 
 def read_postings(segment: IndexReader, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers in the segment, weights) of a term, the deleted documents included."""
+    """(document numbers in the segment, weights) of a term, the deleted documents included.
+    Read a block of postings at a time from the arrays Whoosh decodes them into (the Whoosh 3
+    codec of whoosh-reloaded 2.7.5, pinned): posting by posting took three times as long."""
     if (field, word) not in segment:
         return NO_DOCUMENTS, np.zeros(0)
     matcher = segment.postings(field, word)
@@ -65,10 +67,12 @@ def read_postings(segment: IndexReader, field: str, word: str) -> tuple[np.ndarr
         matcher.reset()  # the filter has moved it past the first deleted ones
     docs, weights = [], []
     while matcher.is_active():
-        docs.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
-    return np.array(docs, dtype=np.int32), np.array(weights)
+        matcher._read_ids()
+        matcher._read_weights()
+        docs.append(np.asarray(matcher._ids, dtype=np.int32))
+        weights.append(np.asarray(matcher._weights, dtype=np.float64))
+        matcher._next_block()
+    return np.concatenate(docs), np.concatenate(weights)
 
 
 def read_lengths(segment: IndexReader, field: str) -> tuple[np.ndarray]:
