@@ -12,14 +12,16 @@ import csv
 import io
 import itertools
 import re
+import tempfile
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import BinaryIO
 
 import openpyxl
+from flask import Response, stream_with_context
 from flask_babel import format_number, gettext as _
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
@@ -297,6 +299,26 @@ def csv_chunks(rows: Iterable[Sequence[object]]) -> Iterator[bytes]:
 
 def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
     return b"".join(csv_chunks(rows))
+
+
+def csv_download(chunks: Iterable[str | bytes], filename: str) -> Response:
+    """A CSV file streamed as its rows are read."""
+    return Response(stream_with_context(chunks), mimetype=MIMETYPES["csv"], headers=attachment(filename))
+
+
+def xlsx_download(write: Callable[[BinaryIO], None], filename: str) -> Response:
+    """A workbook is a zip, whose directory comes last: `write` puts it in a temporary file as
+    the rows come, and it is sent from there."""
+    file = tempfile.TemporaryFile()
+    write(file)
+    size = file.tell()
+    file.seek(0)
+    return Response(file_chunks(file), mimetype=MIMETYPES["xlsx"],
+                    headers=attachment(filename) | {"Content-Length": str(size)})
+
+
+def attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f"attachment; filename={filename}"}
 
 
 def file_chunks(file: BinaryIO, size: int = 64 * 1024) -> Iterator[bytes]:

@@ -4,9 +4,9 @@ re-evaluation watchlist (/admin/watchlist): lapsing, lapsed and revoked certific
 exported, and each product's re-evaluation marked as scheduled."""
 from __future__ import annotations
 
-import tempfile
+from functools import partial
 
-from flask import Response, abort, stream_with_context, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -49,7 +49,7 @@ from storefront.plans.watchlist import (
 )
 from storefront.query_args import parse_int
 from storefront.reports.services import report_areas
-from storefront.spreadsheets import MIMETYPES, csv_chunks, file_chunks, write_xlsx
+from storefront.spreadsheets import MIMETYPES, attachment, csv_chunks, csv_download, write_xlsx, xlsx_download
 
 
 @bp.app_template_filter("indicator_value")
@@ -169,14 +169,10 @@ def dashboard_indicator_export(plan_id: int, indicator: str, extension: str):
         abort(404)
     rows = member_table(indicator, plan_scope(plan), MemberFilters.parse(request.args))
     name = f"plan-{plan.id}-{indicator}-{vietnam_today():%Y%m%d}.{extension}"
-    headers = {"Content-Disposition": f"attachment; filename={name}"}
     if extension == "csv":
-        return Response(stream_with_context(csv_chunks(rows)), mimetype=MIMETYPES["csv"], headers=headers)
-    file = tempfile.TemporaryFile()
-    write_xlsx(file, rows, title=member_sheet_title(indicator), bold_header=True, column_widths=(16, 48, 24, 20, 10, 16, 28))
-    size = file.tell()
-    file.seek(0)
-    return Response(file_chunks(file), mimetype=MIMETYPES["xlsx"], headers=headers | {"Content-Length": str(size)})
+        return csv_download(csv_chunks(rows), name)
+    return xlsx_download(partial(write_xlsx, rows=rows, title=member_sheet_title(indicator), bold_header=True,
+                                 column_widths=(16, 48, 24, 20, 10, 16, 28)), name)
 
 
 def national_year() -> int:
@@ -210,7 +206,7 @@ def dashboard_xlsx():
         plans = plans_of_year(national_year())
     data = dashboards_xlsx([plan_dashboard(plan) for plan in plans])
     name = f"plan-dashboard-{vietnam_today():%Y%m%d}.xlsx"
-    return Response(data, mimetype=MIMETYPES["xlsx"], headers={"Content-Disposition": f"attachment; filename={name}"})
+    return Response(data, mimetype=MIMETYPES["xlsx"], headers=attachment(name))
 
 
 # --- The re-evaluation watchlist ----------------------------------------------------------------
@@ -236,14 +232,11 @@ def watchlist():
 @staff_required
 def watchlist_export(extension: str):
     rows = watchlist_table(WatchFilters.parse(request.args), WATCH_LABELS)
-    headers = {"Content-Disposition": f"attachment; filename=watchlist-{vietnam_today():%Y%m%d}.{extension}"}
+    name = f"watchlist-{vietnam_today():%Y%m%d}.{extension}"
     if extension == "csv":
-        return Response(stream_with_context(csv_chunks(rows)), mimetype=MIMETYPES["csv"], headers=headers)
-    file = tempfile.TemporaryFile()
-    write_xlsx(file, rows, title=_("Re-evaluation watchlist"), bold_header=True, number_formats=[None] * 10 + ["#,##0"])
-    size = file.tell()
-    file.seek(0)
-    return Response(file_chunks(file), mimetype=MIMETYPES["xlsx"], headers=headers | {"Content-Length": str(size)})
+        return csv_download(csv_chunks(rows), name)
+    return xlsx_download(partial(write_xlsx, rows=rows, title=_("Re-evaluation watchlist"), bold_header=True,
+                                 number_formats=[None] * 10 + ["#,##0"]), name)
 
 
 @bp.post("/watchlist/<int:product_id>/schedule")

@@ -2,19 +2,17 @@
 one product's months, and the same table as CSV or XLSX; and what it compares against, entered
 one product at a time: each certified product's pre-OCOP baseline and the revenue its producer
 declares per calendar year (the files of them are imported on the imports pages)."""
-import tempfile
 from dataclasses import dataclass
+from functools import partial
 
 from dateutil.relativedelta import relativedelta
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
@@ -51,7 +49,7 @@ from storefront.reports.services import (
     report_day,
     shown_ratio,
 )
-from storefront.spreadsheets import MIMETYPES, file_chunks
+from storefront.spreadsheets import csv_download, xlsx_download
 
 ROWS_PER_PAGE = 50  # the summary, the chart and the files always cover every row
 VIEWS = ("year_one", "trailing")
@@ -131,16 +129,8 @@ def growth_export(extension: str):
                            order=wanted.order)
     name = f"growth-report-{report_day():%Y%m%d}.{extension}"
     if extension == "csv":
-        return Response(stream_with_context(growth_csv(rows, current_language())), mimetype=MIMETYPES["csv"],
-                        headers={"Content-Disposition": f"attachment; filename={name}"})
-    # A workbook is a zip, whose directory comes last: it is written to disk as the rows come,
-    # then sent from there.
-    file = tempfile.TemporaryFile()
-    write_growth_xlsx(file, rows, current_language())
-    size = file.tell()
-    file.seek(0)
-    return Response(file_chunks(file), mimetype=MIMETYPES["xlsx"],
-                    headers={"Content-Disposition": f"attachment; filename={name}", "Content-Length": str(size)})
+        return csv_download(growth_csv(rows, current_language()), name)
+    return xlsx_download(partial(write_growth_xlsx, rows=rows, language=current_language()), name)
 
 
 @bp.get("/reports/growth/<product_code>")
