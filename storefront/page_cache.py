@@ -1,7 +1,10 @@
 """Whole catalogue pages for visitors who are not logged in (most of the traffic), kept in
 Flask-Caching under the page's URL, the language, the catalogue version, the Vietnamese day
 (certificates expire by the calendar) and whether the visitor came over HTTPS (the security
-headers differ); a product page's key also carries its stock.
+headers differ); a product page's key also carries its stock. The key starts with the release:
+a digest of the code, templates and static files and of the settings in the security headers,
+as the cache (Redis, a folder) outlives the processes, and a page stored before a deploy links
+static files that may be gone.
 
 A stored page is kept with the headers it was sent with (the security headers included) and is
 answered around the app, before Flask dispatches the request: none of the other extensions'
@@ -16,6 +19,10 @@ pages without a token are stored with their Brotli and gzip copies, compressed o
 """
 from __future__ import annotations
 
+import hashlib
+from functools import cache as once
+from pathlib import Path
+
 from flask import Flask, Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
@@ -26,6 +33,7 @@ from storefront.compression import compress_public_response, encode_once, send_e
 from storefront.extensions import cache, db
 from storefront.i18n import select_locale
 from storefront.revalidation import PUBLIC_ENDPOINTS as CACHED_ENDPOINTS, conditional, csrf_token, digest
+from storefront.security_headers import content_security_policy
 
 # Pages showing one product's availability: stock is not in the catalogue version.
 STOCKED_ENDPOINTS = frozenset({"catalog.product_detail", "api.product"})
@@ -34,6 +42,7 @@ STOCKED_ENDPOINTS = frozenset({"catalog.product_detail", "api.product"})
 SHARED_SESSION_KEYS = frozenset({"csrf_token", "_fresh"})
 CSRF_PLACEHOLDER = b"\x00csrf-token\x00"
 KEY_ATTRIBUTE = "page_cache_key"
+RELEASE = "page_release"
 # Headers made anew for each answer: the rest are stored with the page.
 PER_ANSWER_HEADERS = frozenset({"content-length", "content-encoding", "etag", "set-cookie"})
 # Plain SQL: composing the ORM statement on each hit cost more than running it.
@@ -54,11 +63,31 @@ def page_key() -> str | None:
             or not visitor_has_nothing_of_their_own()):
         return None
     with db.engine.connect() as connection:
-        parts = [str(current_version(connection)), vietnam_today().isoformat(), select_locale(),
-                 "https" if came_over_https() else "http"]
+        parts = [current_app.extensions[RELEASE], str(current_version(connection)), vietnam_today().isoformat(),
+                 select_locale(), "https" if came_over_https() else "http"]
         if request.endpoint in STOCKED_ENDPOINTS:
             parts.append(stock_signature(connection, request.view_args["slug"]))
-    return "page3:" + ":".join(parts) + ":" + digest(request.full_path.encode())
+    return "page4:" + ":".join(parts) + ":" + digest(request.full_path.encode())
+
+
+def release(app: Flask) -> str:
+    """What makes a stored page besides the catalogue: the files below and the settings that
+    go into its security headers."""
+    settings = repr([app.config["APP_ENV"], sorted(content_security_policy(app.config).items())])
+    folders = [app.root_path, str(Path(app.root_path, app.template_folder)), app.static_folder]
+    return digest(files_digest(*folders).encode() + settings.encode())
+
+
+@once
+def files_digest(*folders: str) -> str:
+    """Of every file in the folders (the package, templates, static), read once per process:
+    the files do not change under a running server (a deploy restarts it)."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for folder in map(Path, folders):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                hasher.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return hasher.hexdigest()
 
 
 def came_over_https() -> bool:
@@ -137,6 +166,7 @@ def init_app(app: Flask) -> None:
     runs first, and the first after_request hook last (after the security headers, which are
     stored with the page)."""
     if app.config["PAGE_CACHE"]:
+        app.extensions[RELEASE] = release(app)
         answer_stored_pages(app)
         app.before_request(remember_page_key)
         app.after_request(store_page)

@@ -183,3 +183,23 @@ def test_a_stored_page_that_cannot_be_read_is_rendered_by_the_app_instead(app, v
     monkeypatch.setattr(page_cache, "stored_page", database_away)
     response = visitor().get("/products")
     assert tried and response.status_code == 200 and "Nước mắm Cửa Khe" in response.text
+
+
+
+def test_a_new_release_renders_its_own_pages_rather_than_those_stored_before_it(app, visitor, shop, monkeypatch):
+    """The cache (Redis, a folder) outlives the servers: a release with other code, templates,
+    static files or security settings must not answer with its predecessor's pages."""
+    visitor().get("/products")  # stored
+    monkeypatch.setitem(app.config, "MAP_TILE_URL", "https://{s}.tiles.example.vn/{z}/{x}/{y}.png")
+    assert "tiles.example.vn" not in visitor().get("/products").headers["Content-Security-Policy"]  # the stored page
+    monkeypatch.setitem(app.extensions, page_cache.RELEASE, page_cache.release(app))  # as the new servers start
+    assert "tiles.example.vn" in visitor().get("/products").headers["Content-Security-Policy"]
+
+
+def test_the_release_follows_the_content_of_every_file(tmp_path):
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "site.css").write_text("a{}")
+    before = page_cache.files_digest(str(tmp_path))
+    (tmp_path / "css" / "site.css").write_text("a{color:red}")
+    page_cache.files_digest.cache_clear()
+    assert page_cache.files_digest(str(tmp_path)) != before
