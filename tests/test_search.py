@@ -18,7 +18,8 @@ from storefront.catalog.models import Product
 from storefront.catalog.services import record_evaluation, revoke_certification, update_product
 from storefront.extensions import db
 from storefront.search.index import current_index, document_for, index_products, rebuild
-from storefront.search.queries import search_products, suggest
+from storefront.search.analysis import plain_words
+from storefront.search.queries import relevance_scores, search_products, suggest, words_query
 from tests.factories import make_place, make_producer, make_product
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -355,6 +356,21 @@ def test_equal_scores_rank_more_stars_first_on_every_page(app):
     pages = [names(search("tra sam", per_page=2, page=page)) for page in range(1, 8)]
     assert pages[0] == ["Trà sâm 99", "Trà sâm 98"]
     assert sorted(name for page in pages[1:] for name in page) == [f"Trà sâm {n:02d}" for n in range(12)]
+
+
+def test_scores_are_those_whoosh_gives(app):
+    """Matches are scored in bulk (storefront.search.postings); each score must be the one
+    Whoosh's own BM25F gives the query, to the last digits."""
+    make_product("Mật ong rừng U Minh", description_vi="Mật ong hoa tràm, rừng ngập mặn.")
+    make_product("Mật ong bạc hà Hà Giang", name_en="Mint honey")
+    make_product("Rượu mật ong", group="beverage")
+    make_product("Trà mật ong gừng", description_vi="Trà gừng pha mật ong rừng.")
+    snapshot = current_index().snapshot()
+    for q in ("mat ong", "Mật ong rừng", "honey", "ong"):
+        alternatives = [{word} for word in plain_words(q)]
+        ours = relevance_scores(snapshot, alternatives, q)
+        whoosh = {hit.docnum: hit.score for hit in snapshot.searcher.search(words_query(alternatives, q), limit=None)}
+        assert whoosh and {doc: ours[doc] for doc in whoosh} == pytest.approx(whoosh, rel=1e-12, abs=0), q
 
 
 def test_a_replaced_document_left_in_its_segment_is_found_no_more(app):

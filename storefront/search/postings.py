@@ -15,17 +15,16 @@ import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
-# Postings and document values kept per process: about 64 MB, twice what an index of 100,000
-# products holds, so the whole index of a big catalogue fits.
-CACHED_VALUES = 8_000_000
+# What a process keeps of the index: all of it fits for 100,000 products (about 40 MB).
+CACHED_BYTES = 64 * 1024 * 1024
 
 NO_DOCUMENTS = np.zeros(0, dtype=np.int32)
 
 
 class SegmentCache:
-    """Arrays read from segments, the least recently used dropped past CACHED_VALUES values."""
+    """Arrays read from segments, the least recently used dropped past CACHED_BYTES."""
 
-    def __init__(self, capacity: int = CACHED_VALUES) -> None:
+    def __init__(self, capacity: int = CACHED_BYTES) -> None:
         self.capacity = capacity
         self.size = 0
         self.entries: OrderedDict[tuple, tuple[np.ndarray, ...]] = OrderedDict()
@@ -40,15 +39,15 @@ class SegmentCache:
         with self.lock:
             if key not in self.entries:
                 self.entries[key] = arrays
-                self.size += values(arrays)
+                self.size += size(arrays)
                 while self.size > self.capacity and len(self.entries) > 1:
                     _key, dropped = self.entries.popitem(last=False)
-                    self.size -= values(dropped)
+                    self.size -= size(dropped)
         return arrays
 
 
-def values(arrays: tuple[np.ndarray, ...]) -> int:
-    return sum(array.size for array in arrays)
+def size(arrays: tuple[np.ndarray, ...]) -> int:
+    return sum(array.nbytes for array in arrays)
 
 
 def segment_key(segment: IndexReader) -> str:
@@ -60,7 +59,7 @@ def read_postings(segment: IndexReader, field: str, word: str) -> tuple[np.ndarr
     Read a block of postings at a time from the arrays Whoosh decodes them into (the Whoosh 3
     codec of whoosh-reloaded 2.7.5, pinned): posting by posting took three times as long."""
     if (field, word) not in segment:
-        return NO_DOCUMENTS, np.zeros(0)
+        return NO_DOCUMENTS, np.zeros(0, dtype=np.float32)
     matcher = segment.postings(field, word)
     if isinstance(matcher, FilterMatcher):  # how Whoosh leaves out the segment's deleted documents
         matcher = matcher.child
@@ -70,7 +69,7 @@ def read_postings(segment: IndexReader, field: str, word: str) -> tuple[np.ndarr
         matcher._read_ids()
         matcher._read_weights()
         docs.append(np.asarray(matcher._ids, dtype=np.int32))
-        weights.append(np.asarray(matcher._weights, dtype=np.float64))
+        weights.append(np.asarray(matcher._weights, dtype=np.float32))  # as Whoosh stores them
         matcher._next_block()
     return np.concatenate(docs), np.concatenate(weights)
 
@@ -92,5 +91,6 @@ def read_codes(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def bm25(weights: np.ndarray, lengths: np.ndarray, idf: float, average_length: float, b: float, k1: float) -> np.ndarray:
     """whoosh.scoring.bm25 over arrays, its operations in the same order, so each term's score
-    is the one Whoosh gives."""
-    return idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / average_length)))
+    is the one Whoosh gives: in double precision, as Python's floats are."""
+    tf = weights.astype(np.float64)
+    return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average_length)))
