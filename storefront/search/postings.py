@@ -19,6 +19,7 @@ from whoosh.reading import IndexReader
 CACHED_BYTES = 64 * 1024 * 1024
 
 NO_DOCUMENTS = np.zeros(0, dtype=np.int32)
+NO_POSTINGS = (NO_DOCUMENTS, np.zeros(0, dtype=np.float32))
 
 
 class SegmentCache:
@@ -59,7 +60,7 @@ def read_postings(segment: IndexReader, field: str, word: str) -> tuple[np.ndarr
     Read a block of postings at a time from the arrays Whoosh decodes them into (the Whoosh 3
     codec of whoosh-reloaded 2.7.5, pinned): posting by posting took three times as long."""
     if (field, word) not in segment:
-        return NO_DOCUMENTS, np.zeros(0, dtype=np.float32)
+        return NO_POSTINGS
     matcher = segment.postings(field, word)
     if isinstance(matcher, FilterMatcher):  # how Whoosh leaves out the segment's deleted documents
         matcher = matcher.child
@@ -71,7 +72,7 @@ def read_postings(segment: IndexReader, field: str, word: str) -> tuple[np.ndarr
         docs.append(np.asarray(matcher._ids, dtype=np.int32))
         weights.append(np.asarray(matcher._weights, dtype=np.float32))  # as Whoosh stores them
         matcher._next_block()
-    return np.concatenate(docs), np.concatenate(weights)
+    return (np.concatenate(docs), np.concatenate(weights)) if docs else NO_POSTINGS
 
 
 def read_lengths(segment: IndexReader, field: str) -> tuple[np.ndarray]:
