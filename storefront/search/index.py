@@ -187,11 +187,6 @@ class Snapshot:
             self.visible_day = today
         return self.visible
 
-    def visible_docs(self) -> set[int]:
-        """visible_mask as the set of document numbers Whoosh takes as a filter."""
-        mask = self.visible_mask()
-        return self.kept(("visible docs", self.visible_day), lambda: set(np.flatnonzero(mask).tolist()))
-
     def price_mask(self, low: int | None, high: int | None) -> np.ndarray:
         prices = self.column("price")
         mask = np.ones(self.size, dtype=bool)

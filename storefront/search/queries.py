@@ -43,11 +43,11 @@ def search_products(filters: ProductFilters, *, per_page: int) -> Listing:
     snapshot = current_index().snapshot()
     allowed = allowed_mask(snapshot, filters)
     alternatives = [{word} for word in words]
-    matched = matching_mask(snapshot, alternatives)
+    matched = matching_mask(snapshot, text_terms(alternatives))
     typo_fallback = False
     if not (matched & allowed).any() and 0 < len(words) <= FUZZY_MAX_WORDS:
         corrected = corrections(snapshot, words)
-        if ((corrected_matches := matching_mask(snapshot, corrected)) & allowed).any():
+        if ((corrected_matches := matching_mask(snapshot, text_terms(corrected))) & allowed).any():
             alternatives, matched, typo_fallback = corrected, corrected_matches, True
     found = np.flatnonzero(matched & allowed)
 
@@ -83,29 +83,35 @@ def distinct(alternatives: list[set[str]]) -> list[frozenset[str]]:
     return list(dict.fromkeys(frozenset(words) for words in alternatives))
 
 
-def matching_mask(snapshot: Snapshot, alternatives: list[set[str]]) -> np.ndarray:
-    """True for each document words_query matches: each word (or an alternative) in a name or
-    the text. No words match nothing."""
-    found = snapshot.live().copy() if alternatives else np.zeros(snapshot.size, dtype=bool)
-    for words in distinct(alternatives):
+def text_terms(alternatives: list[set[str]]) -> list[list[tuple[str, str]]]:
+    """words_query's required part: for each word, the (field, word) terms any of which will do."""
+    return [[(field, word) for field in TEXT_FIELDS for word in sorted(words)] for words in distinct(alternatives)]
+
+
+def matching_mask(snapshot: Snapshot, groups: list[list[tuple[str, str]]]) -> np.ndarray:
+    """True for each document having a term of every group; no groups match nothing."""
+    found = snapshot.live().copy() if groups else np.zeros(snapshot.size, dtype=bool)
+    for terms in groups:
         having = np.zeros(snapshot.size, dtype=bool)
-        for field in TEXT_FIELDS:
-            for word in words:
-                having[snapshot.term_scores(field, word)[0]] = True
+        for field, word in terms:
+            having[snapshot.term_scores(field, word)[0]] = True
         found &= having
     return found
 
 
-def relevance_scores(snapshot: Snapshot, alternatives: list[set[str]], text: str) -> np.ndarray:
-    """Each matching document's score for words_query, Whoosh's BM25F: the sum of its terms'
-    scores, the exact-mark bonus included."""
+def summed_scores(snapshot: Snapshot, terms: list[tuple[str, str]]) -> np.ndarray:
+    """Each document's sum of its terms' BM25F scores: how Whoosh scores And, Or and AndMaybe."""
     scores = np.zeros(snapshot.size)
-    terms = [(field, word) for words in distinct(alternatives) for field in TEXT_FIELDS for word in sorted(words)]
-    terms += [("name_exact", word) for word in dict.fromkeys(exact_words(text))]
     for field, word in terms:
         docs, term_scores = snapshot.term_scores(field, word)
         scores[docs] += term_scores
     return scores
+
+
+def relevance_scores(snapshot: Snapshot, alternatives: list[set[str]], text: str) -> np.ndarray:
+    """Each matching document's score for words_query, the exact-mark bonus included."""
+    terms = [term for group in text_terms(alternatives) for term in group]
+    return summed_scores(snapshot, terms + [("name_exact", word) for word in dict.fromkeys(exact_words(text))])
 
 
 def searched_fields(index: Index) -> list[str]:
@@ -179,11 +185,6 @@ def by_relevance(snapshot: Snapshot, scores: np.ndarray, found: np.ndarray, coun
     return found[np.lexsort((found, -stars, -scores))[:count]].tolist()
 
 
-def as_filter(docs: set[int]) -> set[int]:
-    """Whoosh reads an empty filter set as no filter at all; -1 is no document's number."""
-    return docs or {-1}
-
-
 def facet_scopes(filters: ProductFilters) -> dict[str, tuple[str, ProductFilters]]:
     """Each facet counts under the filters without its own selection (see listing.sql_facets)."""
     area_column, area_filters = area_facet_scope(filters)
@@ -244,30 +245,29 @@ def suggest(prefix: str, limit: int = 8) -> list[dict]:
     if not words:
         return []
     *whole, last = words
-    query = Or([
-        And([Term(name, word) for word in whole] + [Term(ngram, last[:NGRAM_MAX])])
-        for name, ngram in (("name", "name_ngram"), ("name_en", "name_en_ngram"))
-    ])
     current_index().follow_catalogue()
     snapshot = current_index().snapshot()
-    # Ranked by score alone, Whoosh skips the blocks that cannot reach the top (a sort key
-    # would make it score every match: 2,000 for "sam" at 100,000 products, 8× slower); the
-    # stars then order equal scores among twice the hits shown.
-    hits = snapshot.searcher.search(query, filter=as_filter(snapshot.visible_docs()), limit=limit * 2)
-    # Over a generator: sorted(hits) would ask the Results for their length, which Whoosh
-    # counts by matching the whole query again (40% of a suggestion's time).
-    ranked = sorted((hit for hit in hits), key=lambda hit: (-hit.score, -hit["stars"]))[:limit]
-    return [suggestion(hit, current_language()) for hit in ranked]
+    visible = snapshot.visible_mask()
+    # Every word in the name (or the English name), the last one as a prefix.
+    scores, matched = np.zeros(snapshot.size), np.zeros(snapshot.size, dtype=bool)
+    for name, ngram in (("name", "name_ngram"), ("name_en", "name_en_ngram")):
+        terms = [(name, word) for word in dict.fromkeys(whole)] + [(ngram, last[:NGRAM_MAX])]
+        having = matching_mask(snapshot, [[term] for term in terms]) & visible
+        scores += np.where(having, summed_scores(snapshot, terms), 0)
+        matched |= having
+    found = np.flatnonzero(matched)
+    ranked = by_relevance(snapshot, scores[found], found, limit)
+    return [suggestion(snapshot.searcher.stored_fields(doc), current_language()) for doc in ranked]
 
 
-def suggestion(hit, language: str) -> dict:
+def suggestion(stored: dict, language: str) -> dict:
     """A suggestion names the product in the page's language; `lang` marks a Vietnamese name
     on an English page (the product has no English one)."""
-    english = hit.get("name_en") if language == "en" else None
+    english = stored.get("name_en") if language == "en" else None
     return {
-        "slug": hit["slug"],
-        "name": english or hit["name"],
+        "slug": stored["slug"],
+        "name": english or stored["name"],
         "lang": "vi" if language == "en" and not english else None,
-        "stars": hit["stars"],
-        "group": hit["group"],
+        "stars": stored["stars"],
+        "group": stored["group"],
     }
