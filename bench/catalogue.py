@@ -5,7 +5,8 @@
 For each size: a fresh SQLite database seeded by `flask seed synthetic`, the search index
 rebuilt, then (1) search latency in process, median and p95, for realistic plain queries
 (product words typed without diacritics) and for misspelt ones that take the typo fallback
-(the process's first query, which reads the index's arrays, timed apart),
+(the process's first query, which reads the index's arrays, timed apart), and suggestions for
+the same queries less their last two letters,
 (2) uncached renders in process (the page cache off, as for a logged-in visitor; facet counts
 and product cards warm), median and p95, and listing pages whose cards are rendered anew, and (3) requests per second of each catalogue page under gunicorn
 (2 workers) for visitors not logged in (the page cache on), each run between two runs of the
@@ -73,7 +74,7 @@ def search_latency(env: dict, query_count: int) -> dict:
     from storefront.catalog.listing import sql_page
     from storefront.catalog.models import Product
     from storefront.extensions import db
-    from storefront.search.queries import search_products
+    from storefront.search.queries import search_products, suggest
 
     Config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{env['INSTANCE_DIR']}/ocop.db"
     Config.SEARCH_INDEX_DIR = f"{env['INSTANCE_DIR']}/search-index"
@@ -98,9 +99,17 @@ def search_latency(env: dict, query_count: int) -> dict:
                 db.session.remove()
             # CPU time beside wall time: on a shared machine the wall time mostly says the load.
             figures[label] = (*percentiles(samples), *percentiles(cpu_samples), len(queries), fallbacks)
+        prefixes = [q[:-2] for q in plain]  # as typed in the search box, before the last letters
+        samples, cpu_samples = [], []
+        for prefix in prefixes:
+            started, cpu_started = time.perf_counter(), time.thread_time()
+            suggest(prefix)
+            cpu_samples.append((time.thread_time() - cpu_started) * 1000)
+            samples.append((time.perf_counter() - started) * 1000)
+        suggestions = (*percentiles(samples), *percentiles(cpu_samples), len(prefixes), prefixes[0])
         sample_query = plain[0]
         slug = sql_page(ProductFilters(), per_page=1)[0].slug  # a product shoppers see
-    return {"latency": figures, "first_ms": first_ms, "sample_query": sample_query, "slug": slug, "app": app}
+    return {"latency": figures, "suggestions": suggestions, "first_ms": first_ms, "sample_query": sample_query, "slug": slug, "app": app}
 
 
 def uncached_renders(app, pages: list[tuple[str, str]], repeats: int = 20) -> dict[str, tuple[float, float]]:
@@ -205,6 +214,9 @@ def main() -> None:
             report(f"search {label:5}: median {med:6.1f} ms · p95 {p95:6.1f} ms (CPU {cpu_med:.1f} · {cpu_p95:.1f} ms) "
                    f"({n} queries, {fallbacks} took the typo fallback) · "
                    f"{goal(f'p95 ≤ {SEARCH_GOAL_MS[label]} ms', p95 <= SEARCH_GOAL_MS[label])}")
+        med, p95, cpu_med, cpu_p95, n, example = result["suggestions"]
+        report(f"suggestions : median {med:6.1f} ms · p95 {p95:6.1f} ms (CPU {cpu_med:.1f} · {cpu_p95:.1f} ms) "
+               f"({n} prefixes such as '{example}') · {goal(f'p95 ≤ {SUGGEST_GOAL_MS} ms', p95 <= SUGGEST_GOAL_MS)}")
         pages = catalogue_pages(result["sample_query"], result["slug"])
         renders = uncached_renders(result["app"], pages)
         renders["/products?page=N, cards not kept"] = cold_card_renders(result["app"])
