@@ -66,17 +66,29 @@ def read_postings(segment: IndexReader, field: str, word: str) -> tuple[np.ndarr
     if isinstance(matcher, FilterMatcher):  # how Whoosh leaves out the segment's deleted documents
         matcher = matcher.child
         matcher.reset()  # the filter has moved it past the first deleted ones
-    docs, weights = [], []
+    gaps, weights, starts, bases = [], [], [], []  # each block's ids: gaps, the first from 0
+    count, base = 0, 0
     while matcher.is_active():
         matcher._read_data()
         ids, block_weights = matcher._data[:2]
-        docs.append(np.asarray(ids, dtype=np.int64) if matcher._byteids else np.cumsum(ids, dtype=np.int64))  # gaps
+        gaps.append(ids)
+        starts.append(count)
+        bases.append(base)
+        count, base = count + matcher._blocklength, matcher._maxid
         if block_weights is None or isinstance(block_weights, float):  # all 1, or all alike
             weights.append(np.full(matcher._blocklength, block_weights or 1.0, dtype=np.float32))
         else:
-            weights.append(np.asarray(block_weights, dtype=np.float32))
+            weights.append(block_weights)
         matcher._next_block()
-    return (np.concatenate(docs).astype(np.int32), np.concatenate(weights)) if docs else NO_POSTINGS
+    if not gaps:
+        return NO_POSTINGS
+    if matcher._byteids:
+        docs = np.concatenate(gaps).astype(np.int32)
+    else:  # one sum over every block: each block's first gap made relative to the last id before it
+        steps = np.concatenate(gaps).astype(np.int64)
+        steps[starts] -= bases
+        docs = np.cumsum(steps).astype(np.int32)
+    return docs, np.concatenate(weights).astype(np.float32)
 
 
 def read_lengths(segment: IndexReader, field: str) -> tuple[np.ndarray]:
