@@ -59,7 +59,7 @@ def read_postings(segment: IndexReader, field: str, word: str) -> tuple[np.ndarr
     """(document numbers in the segment, weights) of a term, the deleted documents included.
     Decoded a block of postings at a time as whoosh.codec.whoosh3.W3LeafMatcher stores them
     (whoosh-reloaded 2.7.5, pinned): through Whoosh's own decoding, posting by posting in
-    Python, a term took five times as long."""
+    Python, a term took three times as long (35 ms against 10 for 49,500 postings)."""
     if (field, word) not in segment:
         return NO_POSTINGS
     matcher = segment.postings(field, word)
@@ -82,13 +82,10 @@ def read_postings(segment: IndexReader, field: str, word: str) -> tuple[np.ndarr
         matcher._next_block()
     if not gaps:
         return NO_POSTINGS
-    if matcher._byteids:
-        docs = np.concatenate(gaps).astype(np.int32)
-    else:  # one sum over every block: each block's first gap made relative to the last id before it
-        steps = np.concatenate(gaps).astype(np.int64)
-        steps[starts] -= bases
-        docs = np.cumsum(steps).astype(np.int32)
-    return docs, np.concatenate(weights).astype(np.float32)
+    # One sum over every block, each block's first gap made relative to the last id before it.
+    steps = np.concatenate(gaps).astype(np.int64)
+    steps[starts] -= bases
+    return np.cumsum(steps).astype(np.int32), np.concatenate(weights).astype(np.float32)
 
 
 def read_lengths(segment: IndexReader, field: str) -> tuple[np.ndarray]:
