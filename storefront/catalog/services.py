@@ -587,7 +587,14 @@ def remove_trace_event(*, actor: User | None, event: TraceEvent) -> None:
 
 
 def find_product(slug: str) -> Product | None:
-    return db.session.scalar(db.select(Product).where(Product.slug == slug[:160]))
+    """With what its page and the API show in the same statement: its certification, and its
+    producer's place up to the province (three round trips fewer, row by row)."""
+    return db.session.scalar(
+        db.select(Product).where(Product.slug == slug[:160]).options(
+            joinedload(Product.certification),
+            joinedload(Product.producer).joinedload(Producer.area).joinedload(Area.parent).joinedload(Area.parent),
+        )
+    )
 
 
 def code_or_name_matches(q: str):

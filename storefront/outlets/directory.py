@@ -11,7 +11,7 @@ from itertools import groupby
 from math import ceil, cos, radians
 
 from sqlalchemy import case, func
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from storefront.catalog.models import Area, Evaluation, Product
 from storefront.extensions import db
@@ -200,7 +200,8 @@ def product_availability(product: Product) -> list[Availability]:
                 Outlet.active.is_(True),
                 StockLevel.available > 0,
             )
-            .order_by(nearness, StockLevel.available.desc(), Outlet.name, Outlet.code)
+            .order_by(nearness, StockLevel.available.desc(), Outlet.name, Outlet.code),
+            loader=joinedload,  # in the same round trip: every product page reads it
         )
     ).all()
     return [Availability(outlet, available, near) for outlet, available, near in rows]

@@ -1,0 +1,43 @@
+"""The layout around every page (header, footer) and the text of templates: looked up and kept
+per language for speed (storefront.i18n, storefront.chrome), it must still follow each
+request's language, the shop's settings and the visitor."""
+from flask_babel import force_locale
+
+from storefront.extensions import db
+from storefront.mail.models import OutboxMessage
+from tests.factories import make_order, make_outlet, make_product, stock
+
+
+def footer(page: str) -> str:
+    return page.split('<footer class="site-footer">', 1)[1]
+
+
+def test_each_request_gets_its_own_language(client):
+    assert "Giỏ hàng" in client.get("/cart").text
+    client.set_cookie("lang", "en")
+    page = client.get("/cart").text
+    assert ">Cart<" in page and "Giỏ hàng" not in page
+    assert "Policies" in footer(page) and "Chính sách" not in footer(page)
+    client.delete_cookie("lang")
+    page = client.get("/cart").text
+    assert "Giỏ hàng" in page and "Chính sách" in footer(page)
+
+
+def test_text_filled_into_a_translation_is_escaped(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "SHOP_OPERATOR", "HTX <Cửa Khe> & Co")
+    page = footer(client.get("/cart").text)
+    assert "Đơn vị vận hành: HTX &lt;Cửa Khe&gt; &amp; Co" in page
+    assert "<Cửa Khe>" not in page
+
+
+def test_an_email_keeps_the_customers_language_inside_an_english_page(app, client):
+    """The order e-mail is rendered with the customer's language forced, in a request whose
+    page is in another one."""
+    outlet, product = make_outlet(), make_product()
+    stock(outlet, product, 5)
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        make_order(outlet, [(product, 1)], language="vi")
+        with force_locale("en"):
+            english = app.jinja_env.from_string("{{ _('Cart') }}").render()
+    body = db.session.scalars(db.select(OutboxMessage.body)).one()
+    assert "Xin chào" in body and english == "Cart"
