@@ -1,5 +1,5 @@
 """The layout around every page (header, footer) and the text of templates: looked up and kept
-per language for speed (storefront.i18n, storefront.chrome), it must still follow each
+per language for speed (storefront.i18n, storefront.policies.routes), it must still follow each
 request's language, the shop's settings and the visitor."""
 from flask_babel import force_locale
 
@@ -28,6 +28,15 @@ def test_text_filled_into_a_translation_is_escaped(app, client, monkeypatch):
     page = footer(client.get("/cart").text)
     assert "Đơn vị vận hành: HTX &lt;Cửa Khe&gt; &amp; Co" in page
     assert "<Cửa Khe>" not in page
+
+
+def test_the_footer_follows_the_shops_settings(app, client, monkeypatch):
+    assert not app.jinja_env.auto_reload  # the footer is kept, as in production
+    monkeypatch.setitem(app.config, "SHOP_HOTLINE", "0235 111 222")
+    assert 'href="tel:0235111222"' in footer(client.get("/cart").text)
+    monkeypatch.setitem(app.config, "SHOP_HOTLINE", "0235 333 444")
+    page = footer(client.get("/checkout", follow_redirects=True).text)
+    assert 'href="tel:0235333444"' in page and "0235 111 222" not in page
 
 
 def test_an_email_keeps_the_customers_language_inside_an_english_page(app, client):
