@@ -626,14 +626,31 @@ def find_product_by_code(code: str) -> Product | None:
     return products_by_code({code}).get(code)
 
 
-def products_by_id(ids: Collection[int], *, with_cards: bool = False) -> dict[int, Product]:
-    """The products among these ids that exist, with their certification (whether one is for
-    sale depends on it) in the same query; `with_cards` loads their photos too, in one query
-    for all of them."""
+def products_with(*, cards: bool):
+    """Products with their certification (whether one is for sale depends on it) in the same
+    query; with `cards`, their photos too, in one query for all of them."""
     statement = db.select(Product).options(joinedload(Product.certification))
-    if with_cards:
-        statement = statement.options(selectinload(Product.photos))
-    return {product.id: product for product in scalars_where_in(statement, Product.id, set(ids))}
+    return statement.options(selectinload(Product.photos)) if cards else statement
+
+
+# A cart's few products (every cart and checkout request reads them) by statements built once:
+# building one and its cache key on each request cost more than running it. Longer lists (a
+# stock take) are read in batches by where_in.
+FEW_IDS = 50
+FEW_PRODUCTS_BY_ID = {
+    cards: products_with(cards=cards).where(Product.id.in_(bindparam("ids", expanding=True)))
+    for cards in (False, True)
+}
+
+
+def products_by_id(ids: Collection[int], *, with_cards: bool = False) -> dict[int, Product]:
+    """The products among these ids that exist (see products_with)."""
+    ids = set(ids)
+    if len(ids) <= FEW_IDS:
+        found = db.session.scalars(FEW_PRODUCTS_BY_ID[with_cards], {"ids": list(ids)})
+    else:
+        found = scalars_where_in(products_with(cards=with_cards), Product.id, ids)
+    return {product.id: product for product in found}
 
 
 def lot_owners(lot_codes: set[str]) -> dict[str, int]:

@@ -2,6 +2,7 @@
 switch's page (/lang/<code>) is in routes.py."""
 import re
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from babel import Locale
@@ -52,6 +53,7 @@ def file_product_name(name_vi: str, name_en: str | None, language: str | None = 
     return name_en or name_vi if (language or current_language()) == "en" else name_vi
 
 
+@lru_cache(maxsize=4096)  # a page shows a dozen amounts, the same prices again and again
 def vnd(amount: int | None) -> str:
     """VND the way Vietnamese shops write it, in both languages: 150.000 ₫."""
     if amount is None:
