@@ -50,3 +50,18 @@ def test_an_email_keeps_the_customers_language_inside_an_english_page(app, clien
             english = app.jinja_env.from_string("{{ _('Cart') }}").render()
     body = db.session.scalars(db.select(OutboxMessage.body)).one()
     assert "Xin chào" in body and english == "Cart"
+
+
+def test_the_header_stays_each_visitors_own(app, client, login_as, in_english):
+    """Only the footer is kept: the header's account menu and cart are rendered per visitor."""
+    customer = login_as("customer", "lan@example.vn")
+    outlet, product = make_outlet(), make_product()
+    stock(outlet, product, 5)
+    client.post(f"/cart/add/{product.id}", data={"qty": "2"})
+    page = client.get("/cart").text
+    assert customer.email in page and "Log out" in page and 'class="cart-count"' in page
+    stranger = app.test_client()
+    stranger.set_cookie("lang", "en")
+    other = stranger.get("/cart").text
+    assert customer.email not in other and "Log out" not in other and 'class="cart-count"' not in other
+    assert ">Log in<" in other and footer(other) == footer(page)
