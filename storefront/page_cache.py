@@ -26,6 +26,7 @@ from pathlib import Path
 from flask import Flask, Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
 
 from storefront.catalog.versions import current_version
 from storefront.clock import vietnam_today
@@ -106,6 +107,8 @@ def answer_stored_pages(app: Flask) -> None:
     dispatch = app.wsgi_app
 
     def wsgi_app(environ, start_response):
+        if not may_be_stored(app, environ):  # a cart, checkout or order request, a form sent…
+            return dispatch(environ, start_response)
         try:
             with app.request_context(environ):
                 response = stored_page()
@@ -117,6 +120,19 @@ def answer_stored_pages(app: Flask) -> None:
         return response(environ, start_response)
 
     app.wsgi_app = wsgi_app
+
+
+def may_be_stored(app: Flask, environ: dict) -> bool:
+    """Whether the request is a GET of a page the cache keeps, from its method and URL alone:
+    the others go straight to the app, without a request context (and the session cookie
+    read) made here first only to find that out."""
+    if environ.get("REQUEST_METHOD") != "GET":
+        return False
+    try:
+        endpoint, _values = app.url_map.bind_to_environ(environ).match()
+    except HTTPException:  # not found, or a redirect to add a slash: the app answers
+        return False
+    return endpoint in CACHED_ENDPOINTS
 
 
 def stored_page() -> Response | None:

@@ -3,7 +3,10 @@ from datetime import date, timedelta
 import pytest
 
 from storefront.catalog.models import Evaluation, stars_for_score
-from storefront.catalog.services import CatalogError, record_evaluation, revoke_certification, update_product
+from storefront.catalog import services
+from storefront.catalog.services import (
+    CatalogError, products_by_id, record_evaluation, revoke_certification, update_product,
+)
 from tests.factories import make_area, make_lot, make_place, make_producer, make_product
 
 
@@ -249,3 +252,13 @@ def test_admin_is_for_staff(client, login_as, role, status):
 def test_admin_needs_login(client):
     response = client.get("/admin/")
     assert response.status_code == 302 and "/login" in response.location
+
+
+@pytest.mark.parametrize("few", [50, 1])  # a cart's few products, and a list read in batches
+def test_products_by_id_finds_the_existing_products_with_their_certification(app, monkeypatch, few):
+    monkeypatch.setattr(services, "FEW_IDS", few)
+    certified, uncertified = make_product("Mật ong rừng"), make_product("Trà xanh", stars=None)
+    found = products_by_id([certified.id, uncertified.id, 999_999], with_cards=True)
+    assert set(found) == {certified.id, uncertified.id}
+    assert found[certified.id].is_sellable and not found[uncertified.id].is_sellable
+    assert found[certified.id].photos == []

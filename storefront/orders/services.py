@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -72,15 +72,20 @@ def new_order_number() -> str:
     return f"OC{vietnam_today():%y%m%d}-{secrets.token_hex(3).upper()}"
 
 
+# Built once: the order page reads an order on every visit, and building the statement (and its
+# cache key) anew cost more than running it.
+ORDER_BY_NUMBER = (
+    db.select(Order)
+    .where(Order.number == bindparam("number"))
+    .options(selectinload(Order.lines).joinedload(OrderLine.product), selectinload(Order.events))
+)
+
+
 def find_order(number: str) -> Order | None:
     """The order with its lines, their products (the order page names them), and events. Not its
     outlet joined: the steps re-read an order FOR UPDATE with the same loads, and PostgreSQL locks
     no outer join."""
-    return db.session.scalar(
-        db.select(Order)
-        .where(Order.number == number[:20])
-        .options(selectinload(Order.lines).joinedload(OrderLine.product), selectinload(Order.events))
-    )
+    return db.session.scalar(ORDER_BY_NUMBER, {"number": number[:20]})
 
 
 # An outlet's orders, as its manager works through them ------------------------------------------

@@ -10,8 +10,8 @@ from functools import cache
 from itertools import groupby
 from math import ceil, cos, radians
 
-from sqlalchemy import case, func
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy import bindparam, case, func
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from storefront.catalog.models import Area, Evaluation, Product
 from storefront.extensions import db
@@ -184,26 +184,36 @@ def product_availability(product: Product) -> list[Availability]:
     The visitor's own district is unknown, so "near" means near the product's origin: outlets
     in its district, then in its province, then the rest; within each, most available first.
     """
-    places = outlet_places()
-    nearer = []
-    if product.district_id is not None:  # `== None` would match outlets without a district
-        nearer.append((places.c.district_id == product.district_id, SAME_DISTRICT))
-    nearer.append((places.c.province_id == product.province_id, SAME_PROVINCE))
-    nearness = case(*nearer, else_=ELSEWHERE)
     rows = db.session.execute(
-        with_places(
-            db.select(Outlet, StockLevel.available, nearness)
-            .join(StockLevel, StockLevel.outlet_id == Outlet.id)
-            .join(places, places.c.outlet_id == Outlet.id)
-            .where(
-                StockLevel.product_id == product.id,
-                Outlet.active.is_(True),
-                StockLevel.available > 0,
-            )
-            .order_by(nearness, StockLevel.available.desc(), Outlet.name, Outlet.code)
-        )
+        availability_near_origin(with_district=product.district_id is not None),
+        {"product_id": product.id, "district_id": product.district_id, "province_id": product.province_id},
     ).all()
     return [Availability(outlet, available, near) for outlet, available, near in rows]
+
+
+@cache
+def availability_near_origin(*, with_district: bool):
+    """product_availability's statement, built once per process and reused: every product page
+    runs it, and building it (and its cache key) anew cost more than running it. The outlets'
+    places come in the same round trip."""
+    places = outlet_places()
+    nearer = []
+    if with_district:  # `== None` would match outlets without a district
+        nearer.append((places.c.district_id == bindparam("district_id"), SAME_DISTRICT))
+    nearer.append((places.c.province_id == bindparam("province_id"), SAME_PROVINCE))
+    nearness = case(*nearer, else_=ELSEWHERE)
+    return with_places(
+        db.select(Outlet, StockLevel.available, nearness)
+        .join(StockLevel, StockLevel.outlet_id == Outlet.id)
+        .join(places, places.c.outlet_id == Outlet.id)
+        .where(
+            StockLevel.product_id == bindparam("product_id"),
+            Outlet.active.is_(True),
+            StockLevel.available > 0,
+        )
+        .order_by(nearness, StockLevel.available.desc(), Outlet.name, Outlet.code),
+        loader=joinedload,
+    )
 
 
 # --- Nearest to a visitor -----------------------------------------------------------------

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask_babel import format_number, lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, case, false, func, or_, union, update
+from sqlalchemy import and_, bindparam, case, false, func, or_, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -561,14 +561,25 @@ def other_active_outlets(outlet: Outlet) -> list[Outlet]:
     )
 
 
+# The cart's statements, built once: building one and its cache key anew on each request cost
+# more than running it. A cart holds at most a few dozen products (orders.cart.MAX_CART_LINES).
+LARGEST_STOCK = (
+    db.select(StockLevel.product_id, func.max(StockLevel.available))
+    .join(Outlet, Outlet.id == StockLevel.outlet_id)
+    .where(StockLevel.product_id.in_(bindparam("product_ids", expanding=True)), Outlet.active.is_(True))
+    .group_by(StockLevel.product_id)
+)
+SUPPLIES = with_places(
+    db.select(Outlet, StockLevel.product_id, StockLevel.available)
+    .join(StockLevel, StockLevel.outlet_id == Outlet.id)
+    .where(Outlet.active.is_(True), StockLevel.product_id.in_(bindparam("product_ids", expanding=True))),
+    loader=joinedload,
+)
+
+
 def largest_stock(product_ids: list[int]) -> dict[int, int]:
     """For each product, the most available at any single active outlet (0 when none has it)."""
-    rows = db.session.execute(
-        db.select(StockLevel.product_id, func.max(StockLevel.available))
-        .join(Outlet, Outlet.id == StockLevel.outlet_id)
-        .where(StockLevel.product_id.in_(product_ids), Outlet.active.is_(True))
-        .group_by(StockLevel.product_id)
-    )
+    rows = db.session.execute(LARGEST_STOCK, {"product_ids": list(product_ids)})
     found = dict(rows.tuples().all())
     return {product_id: max(found.get(product_id, 0), 0) for product_id in product_ids}
 
@@ -593,14 +604,7 @@ def find_availability(quantities: dict[int, int]) -> Availability:
     held: dict[int, dict[int, int]] = {}
     outlets: dict[int, Outlet] = {}
     if quantities:
-        rows = db.session.execute(
-            with_places(
-                db.select(Outlet, StockLevel.product_id, StockLevel.available)
-                .join(StockLevel, StockLevel.outlet_id == Outlet.id)
-                .where(Outlet.active.is_(True), StockLevel.product_id.in_(list(quantities))),
-                loader=joinedload,
-            )
-        )
+        rows = db.session.execute(SUPPLIES, {"product_ids": list(quantities)})
         for outlet, product_id, available in rows:
             outlets[outlet.id] = outlet
             held.setdefault(outlet.id, {})[product_id] = available

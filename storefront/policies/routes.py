@@ -1,6 +1,8 @@
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
+from storefront.i18n import current_language
 from storefront.payments.services import stripe_enabled
 from storefront.policies import bp
 from storefront.policies.meta import canonical_url, page_image_url, public_url
@@ -44,6 +46,20 @@ def shop_identity() -> dict:
                  "address": config["SHOP_ADDRESS"]},
         "policy_titles": POLICY_TITLES,
     }
+
+
+@bp.app_template_global()
+def site_footer() -> Markup:
+    """The footer of every page is the same for every visitor in a language: rendered once per
+    language and shop identity and kept (it was a tenth of a cart page's rendering). While
+    templates reload (development), rendered each time."""
+    if current_app.jinja_env.auto_reload:
+        return Markup(render_template("_footer.html"))
+    key = (current_language(), request.script_root, *(current_app.config[name] for name in DEMO_SHOP))
+    kept = current_app.extensions.setdefault("site_footer", {})
+    if key not in kept:
+        kept[key] = Markup(render_template("_footer.html"))
+    return kept[key]
 
 
 @bp.get(f"/policies/<any({', '.join(POLICY_TITLES)}):name>")
