@@ -52,7 +52,8 @@ from storefront.lookups import where_in
 from storefront.search.analysis import EXACT, plain_analyzer, prefix_analyzer
 from storefront.search.models import PRUNED_MARK, SearchChange
 from storefront.search.postings import (
-    NO_DOCUMENTS, SegmentCache, bm25, read_codes, read_column, read_lengths, read_postings, segment_key,
+    CACHED_BYTES, NO_DOCUMENTS, SNAPSHOT_BYTES, ArrayCache, bm25, read_codes, read_column, read_lengths, read_postings,
+    segment_key,
 )
 from storefront.transactions import listen_to_sessions, on_commit
 
@@ -97,7 +98,7 @@ class Snapshot:
     are Whoosh's (a segment's offset plus its own number); the arrays hold one value per
     document, the deleted ones included."""
 
-    def __init__(self, searcher: Searcher, index: Index, cache: SegmentCache) -> None:
+    def __init__(self, searcher: Searcher, index: Index, cache: ArrayCache) -> None:
         self.searcher = searcher
         self.index = index
         self.cache = cache
@@ -108,7 +109,8 @@ class Snapshot:
         self.weighting = searcher.weighting
         self.visible_day = 0
         self.visible = np.zeros(0, dtype=bool)
-        self.arrays: dict[tuple, object] = {}
+        self.arrays: dict[tuple, object] = {}  # one per field at most
+        self.recent = ArrayCache(SNAPSHOT_BYTES)  # words' scores and filters
 
     def kept(self, key: tuple, read: Callable[[], object]):
         if key not in self.arrays:
@@ -146,7 +148,7 @@ class Snapshot:
                           self.searcher.avg_field_length(field) or 1, self.weighting.B, self.weighting.K1)
             return join(docs), scores
 
-        return self.kept(("scores", field, word), read)
+        return self.recent.get(("scores", field, word), read)
 
     def column(self, field: str) -> np.ndarray:
         """Each document's value of a column field: filters are applied and pages sorted from
@@ -175,7 +177,7 @@ class Snapshot:
     def having(self, field: str, values: Iterable) -> np.ndarray:
         """True for each document whose column value is one of `values` (the filters)."""
         values = sorted(values)
-        return self.kept(("having", field, *values), lambda: np.isin(self.column(field), values))
+        return self.recent.get(("having", field, *values), lambda: (np.isin(self.column(field), values),))[0]
 
     def visible_mask(self) -> np.ndarray:
         """True for each document shoppers see today (certificates expire by the calendar, not
@@ -213,7 +215,7 @@ class SearchIndex:
         self.index = open_or_create(self.storage, self.name)
         self.background: list[threading.Thread] = []
         self.writing_later = threading.Lock()
-        self.segment_cache = SegmentCache()
+        self.segment_cache = ArrayCache(CACHED_BYTES)
 
     def live_name(self) -> str:
         try:

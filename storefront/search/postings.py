@@ -3,8 +3,8 @@ bulk. Whoosh's matchers step through postings one at a time in Python: at 100,00
 plain query took 65 ms of CPU, four fifths of it scoring.
 
 A segment never changes once written (deleting a document only marks it), so what is read of a
-segment is kept per process, keyed by the segment, and a snapshot leaves the deleted documents
-out. After an edit only the new, small segment is read."""
+segment is kept per process, keyed by the segment (CACHED_BYTES), and a snapshot leaves the
+deleted documents out. After an edit only the new, small segment is read."""
 from __future__ import annotations
 
 import threading
@@ -17,15 +17,18 @@ from whoosh.reading import IndexReader
 
 # What a process keeps of the index: all of it fits for 100,000 products (about 40 MB).
 CACHED_BYTES = 64 * 1024 * 1024
+# What a snapshot keeps of its words' scores and its filters: a snapshot may live long and see
+# many words, so this is bounded too.
+SNAPSHOT_BYTES = 16 * 1024 * 1024
 
 NO_DOCUMENTS = np.zeros(0, dtype=np.int32)
 NO_POSTINGS = (NO_DOCUMENTS, np.zeros(0, dtype=np.float32))
 
 
-class SegmentCache:
-    """Arrays read from segments, the least recently used dropped past CACHED_BYTES."""
+class ArrayCache:
+    """Arrays kept under a key, the least recently used dropped past `capacity` bytes."""
 
-    def __init__(self, capacity: int = CACHED_BYTES) -> None:
+    def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.size = 0
         self.entries: OrderedDict[tuple, tuple[np.ndarray, ...]] = OrderedDict()
