@@ -30,7 +30,7 @@ from storefront.outlets.management import (
 from storefront.outlets.models import OUTLET_KINDS, Outlet
 from storefront.outlets.routes import map_points
 from storefront.outlets.services import OutletError, assign_manager, unassign_manager
-from storefront.query_args import page_number
+from storefront.query_args import choice, page_number, query_text
 
 STATUSES = {"open": True, "closed": False}
 
@@ -38,15 +38,15 @@ STATUSES = {"open": True, "closed": False}
 @bp.get("/outlets")
 @staff_required
 def outlets():
-    q = request.args.get("q", "").strip()[:100]
-    kind = request.args.get("kind") if request.args.get("kind") in OUTLET_KINDS else ""
-    status = request.args.get("status") if request.args.get("status") in STATUSES else ""
+    q = query_text(request.args)
+    kind = choice(request.args, "kind", OUTLET_KINDS)
+    status = choice(request.args, "status", STATUSES)
     area = find_area(request.args.get("area", "").strip())
     if area is not None and area.level not in ("province", "district"):
         area = None
-    filters = OutletFilters(q=q, kind=kind or None, area=area, open=STATUSES.get(status))
+    filters = OutletFilters(q=q, kind=kind, area=area, open=STATUSES.get(status))
     pages = outlets_page(filters, page=page_number(request.args))
-    args = {"q": q or None, "kind": kind or None, "status": status or None, "area": area.code if area else None}
+    args = {"q": q or None, "kind": kind, "status": status, "area": area.code if area else None}
     return render_template("admin/outlets/list.html", pages=pages, args=args, places=district_places())
 
 

@@ -19,7 +19,7 @@ from storefront.admin.outlets.routes import link_manager, unlink_manager
 from storefront.audit.services import record_history
 from storefront.extensions import db
 from storefront.outlets.models import Outlet
-from storefront.query_args import page_number
+from storefront.query_args import choice, page_number, query_text
 
 STATUSES = {"active": True, "disabled": False}
 
@@ -27,9 +27,9 @@ STATUSES = {"active": True, "disabled": False}
 @bp.get("/users")
 @admin_required
 def people():
-    q = request.args.get("q", "").strip()[:100]
-    role = request.args.get("role") if request.args.get("role") in ROLES else ""
-    status = request.args.get("status") if request.args.get("status") in STATUSES else ""
+    q = query_text(request.args)
+    role = choice(request.args, "role", ROLES)
+    status = choice(request.args, "status", STATUSES)
     pages = people_page(q=q, role=role, active=STATUSES.get(status), page=page_number(request.args))
     return render_template("admin/people.html", pages=pages, q=q, role=role, status=status, role_labels=ROLE_LABELS)
 

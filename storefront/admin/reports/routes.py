@@ -23,7 +23,7 @@ from storefront.catalog.labels import GROUP_LABELS, PRODUCER_KIND_LABELS
 from storefront.catalog.services import find_product_by_code
 from storefront.clock import vietnam_today
 from storefront.i18n import current_language, safe_next
-from storefront.query_args import number, page_number
+from storefront.query_args import number, page_number, query_text
 from storefront.reports.charts import bucket_label, monthly_chart_svg, ratio_histogram_svg
 from storefront.reports.exports import growth_csv, write_growth_xlsx
 from storefront.reports.forms import BaselineForm, DeclaredForm
@@ -167,7 +167,7 @@ def growth_targets_page():
 @bp.get("/baselines")
 @staff_required
 def baselines():
-    q = request.args.get("q", "").strip()[:100]
+    q = query_text(request.args)
     without = request.args.get("without") == "1"
     pages = certified_products_page(q=q, without_baseline=without, page=page_number(request.args))
     return render_template("admin/baselines.html", pages=pages, q=q, without=without)
@@ -192,7 +192,7 @@ def baseline_edit(code: str):
 @bp.get("/declared")
 @staff_required
 def declared():
-    q = request.args.get("q", "").strip()[:100]
+    q = query_text(request.args)
     pages = certified_products_page(q=q, page=page_number(request.args))
     return render_template("admin/declared.html", pages=pages, q=q)
 
