@@ -47,7 +47,7 @@ from storefront.plans.watchlist import (
     watchlist_page,
     watchlist_table,
 )
-from storefront.query_args import parse_int
+from storefront.query_args import choice, parse_int
 from storefront.reports.services import report_areas
 from storefront.spreadsheets import MIMETYPES, attachment, csv_chunks, csv_download, write_xlsx, xlsx_download
 
@@ -185,7 +185,7 @@ def national_year() -> int:
 def dashboard_national():
     year = national_year()
     boards = [plan_dashboard(plan, every_indicator=True) for plan in plans_of_year(year)]
-    sort = request.args.get("sort") if request.args.get("sort") in BY_CODE else None
+    sort = choice(request.args, "sort", BY_CODE)
     descending = request.args.get("dir") == "desc"
     if sort:
         def key(board):

@@ -23,7 +23,7 @@ from storefront.catalog.labels import GROUP_LABELS, PRODUCER_KIND_LABELS
 from storefront.catalog.services import find_product_by_code
 from storefront.clock import vietnam_today
 from storefront.i18n import current_language, safe_next
-from storefront.query_args import number, page_number, query_text
+from storefront.query_args import choice, number, page_number, query_text
 from storefront.reports.charts import bucket_label, monthly_chart_svg, ratio_histogram_svg
 from storefront.reports.exports import growth_csv, write_growth_xlsx
 from storefront.reports.forms import BaselineForm, DeclaredForm
@@ -86,7 +86,7 @@ class RequestedReport:
 def requested_report() -> RequestedReport:
     filters, notices = parse_report_filters(request.args)
     order, sort_notices = parse_sort(request.args)
-    view = request.args.get("view") if request.args.get("view") in VIEWS else "year_one"
+    view = choice(request.args, "view", VIEWS) or "year_one"
     return RequestedReport(filters, order, view, notices + sort_notices)
 
 
