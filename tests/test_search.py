@@ -7,6 +7,7 @@ import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import delete, insert
 
@@ -19,6 +20,7 @@ from storefront.catalog.services import record_evaluation, revoke_certification,
 from storefront.extensions import db
 from storefront.search.index import current_index, document_for, index_products, rebuild
 from storefront.search.analysis import plain_words
+from storefront.search.postings import read_column, read_lengths
 from storefront.search.queries import relevance_scores, search_products, suggest, words_query
 from tests.factories import make_place, make_producer, make_product
 
@@ -389,6 +391,29 @@ def test_a_replaced_document_left_in_its_segment_is_found_no_more(app):
     assert names(found) == ["Mắm tôm Hậu Lộc", "Mắm tôm Ba Làng"]
     assert facet(found, "stars") == {"★★★★★": 1, "★★★": 1}
     assert search("mam tom", sort="price_asc").total == 2
+
+
+def test_columns_and_lengths_are_read_as_whoosh_reads_them(app):
+    """A segment's columns and field lengths are read from their bytes at once (a worker's first
+    search read 100,000 documents' values one by one); each value must be the one Whoosh's own
+    readers give, in every segment, for documents with and without a value."""
+    make_product("Mật ong rừng U Minh", stars=5, price=320_000, description_vi="Mật ong hoa tràm.")
+    make_product("Rượu mật ong", group="beverage", stars=None, price=95_000)
+    make_product("Bánh tráng phơi sương Trảng Bàng", group="food", stars=3, name_en="Dew-dried rice paper")
+    rebuild()  # the three in one segment, side by side
+    writer = current_index().writer()  # a second segment, holding one product without stars
+    writer.add_document(**document_for(make_product("Trà mật ong gừng", stars=None, price=0)))
+    writer.commit(merge=False)
+    segments = [segment for segment, _offset in current_index().snapshot().searcher.reader().leaf_readers()]
+    assert [segment.doc_count_all() for segment in segments] == [3, 1]
+    for segment in segments:
+        for field in ("group", "stars", "province_id", "district_id", "visible_from", "visible_until", "price", "created"):
+            whoosh = np.array(list(segment.column_reader(field)))
+            ours, = read_column(segment, field)
+            assert ours.dtype == whoosh.dtype and ours.tolist() == whoosh.tolist(), field
+        for field in ("name", "name_en", "body", "name_exact", "name_ngram"):
+            whoosh = [segment.doc_field_length(doc, field, 0) or 0 for doc in range(segment.doc_count_all())]
+            assert read_lengths(segment, field)[0].tolist() == whoosh, field
 
 
 @pytest.mark.parametrize(
