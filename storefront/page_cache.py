@@ -43,6 +43,9 @@ STOCKED_ENDPOINTS = frozenset({"catalog.product_detail", "api.product"})
 SHARED_SESSION_KEYS = frozenset({"csrf_token", "_fresh"})
 CSRF_PLACEHOLDER = b"\x00csrf-token\x00"
 KEY_ATTRIBUTE = "page_cache_key"
+# The request's page key, kept in the WSGI environ: worked out once when the stored page is
+# looked for, used again by the app to store the page it renders.
+KEY_ENVIRON = "storefront.page_key"
 RELEASE = "page_release"
 # Headers made anew for each answer: the rest are stored with the page.
 PER_ANSWER_HEADERS = frozenset({"content-length", "content-encoding", "etag", "set-cookie"})
@@ -63,12 +66,14 @@ def page_key() -> str | None:
     if (request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS
             or not visitor_has_nothing_of_their_own()):
         return None
-    with db.engine.connect() as connection:
-        parts = [current_app.extensions[RELEASE], str(current_version(connection)), vietnam_today().isoformat(),
-                 select_locale(), "https" if came_over_https() else "http"]
-        if request.endpoint in STOCKED_ENDPOINTS:
-            parts.append(stock_signature(connection, request.view_args["slug"]))
-    return "page4:" + ":".join(parts) + ":" + digest(request.full_path.encode())
+    if KEY_ENVIRON not in request.environ:
+        with db.engine.connect() as connection:
+            parts = [current_app.extensions[RELEASE], str(current_version(connection)),
+                     vietnam_today().isoformat(), select_locale(), "https" if came_over_https() else "http"]
+            if request.endpoint in STOCKED_ENDPOINTS:
+                parts.append(stock_signature(connection, request.view_args["slug"]))
+        request.environ[KEY_ENVIRON] = "page4:" + ":".join(parts) + ":" + digest(request.full_path.encode())
+    return request.environ[KEY_ENVIRON]
 
 
 def release(app: Flask) -> str:
