@@ -5,8 +5,10 @@ page (a search query) lets the attacker guess the secret from the compressed len
 character at a time over many requests. So pages about one person (account, orders, cart,
 sales points' and back-office pages: sent `Cache-Control: no-store`) are never compressed. The
 public pages' only secret is Flask-WTF's CSRF token in the add-to-cart form, which is signed
-with a timestamp: its text changes every second, so no guess can build on the last one.
-Stored catalogue pages are compressed once, when stored (storefront.page_cache)."""
+with a timestamp: its text changes every second, so no guess can build on the last one (a
+shopper's cart count in their header is no secret). Stored catalogue pages are compressed once,
+when stored, and sent so to everybody whose page they are; filled with a visitor's own token or
+cart, per answer (storefront.page_cache)."""
 from __future__ import annotations
 
 import gzip

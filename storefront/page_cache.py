@@ -9,12 +9,22 @@ static files that may be gone.
 A stored page is kept with the headers it was sent with (the security headers included) and is
 answered around the app, before Flask dispatches the request: none of the other extensions'
 hooks (login, limiter, language, Talisman) run for it, which halved a hit's cost under gunicorn;
-one query for the version (two on a product page) and the bytes. Only visitors whose session
-holds nothing of their own (no login, no cart, no flashed message) are served from or stored in
-the cache, so nobody sees another's cart, messages or account; the one per-visitor part such a
-page has, the CSRF token of the add-to-cart form, is stored as a placeholder and filled per
-visitor. Every stored page has a weak ETag, so a revisit costs a 304 (storefront.revalidation);
-pages without a token are stored with their Brotli and gzip copies, compressed once
+one query for the version (two on a product page) and the bytes.
+
+Who gets a stored page: visitors not logged in (nor remembered) with no flashed message pending
+and nothing else in their session but a cart and the orders they opened by their link. No
+catalogue template reads the session, the login or those orders except the header's session
+links (templates/_session_links.html: the cart's count, the login link), so a page holds two
+per-visitor parts, each stored as a placeholder and filled for each answer: the CSRF token of
+the add-to-cart form, and the session links, kept beside the page as everybody's (an empty cart)
+and rendered anew, on their own, for a visitor with a cart. Pages are stored only as rendered
+for a visitor with no cart; a visitor with a login, a remember cookie or a message gets
+every page rendered, so nobody sees another's cart, messages or account.
+
+Every stored page has a weak ETag, so a revisit costs a 304 (storefront.revalidation); a page
+with a visitor's own cart in it has theirs (a copy showing another cart is never current) and is
+marked private. Pages whose bytes are everybody's (no token, everybody's links) are stored with
+their Brotli and gzip copies, compressed once; the others are compressed per answer
 (storefront.compression).
 """
 from __future__ import annotations
@@ -23,8 +33,9 @@ import hashlib
 from functools import cache as once
 from pathlib import Path
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, render_template, request, session
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
@@ -33,16 +44,27 @@ from storefront.clock import vietnam_today
 from storefront.compression import compress_public_response, encode_once, send_encoded
 from storefront.extensions import cache, db
 from storefront.i18n import select_locale
+from storefront.orders.access import VIEWED_ORDERS_KEY
+from storefront.orders.cart import SESSION_KEY as CART_KEY
 from storefront.revalidation import PUBLIC_ENDPOINTS as CACHED_ENDPOINTS, conditional, csrf_token, digest
 from storefront.security_headers import content_security_policy
 
 # Pages showing one product's availability: stock is not in the catalogue version.
 STOCKED_ENDPOINTS = frozenset({"catalog.product_detail", "api.product"})
-# What a visitor's session may hold and still get the shared page: Flask-WTF's CSRF secret
-# and Flask-Login's freshness mark for visitors who are not logged in.
-SHARED_SESSION_KEYS = frozenset({"csrf_token", "_fresh"})
+# What a visitor's session may hold and still get the shared page: Flask-WTF's CSRF secret,
+# Flask-Login's freshness mark for visitors who are not logged in, and the orders opened by
+# their link, which no catalogue page shows.
+SHARED_SESSION_KEYS = frozenset({"csrf_token", "_fresh", VIEWED_ORDERS_KEY})
+# And besides, for the stored page with the visitor's own session links filled in: their cart.
+FILLED_SESSION_KEYS = SHARED_SESSION_KEYS | {CART_KEY}
 CSRF_PLACEHOLDER = b"\x00csrf-token\x00"
+SESSION_LINKS_PLACEHOLDER = b"\x00session-links\x00"
+SESSION_LINKS_TEMPLATE = "_session_links.html"
+SESSION_LINKS_ATTRIBUTE = "rendered_session_links"
 KEY_ATTRIBUTE = "page_cache_key"
+# The request's page key, kept in the WSGI environ: worked out once when the stored page is
+# looked for, used again by the app to store the page it renders.
+KEY_ENVIRON = "storefront.page_key"
 RELEASE = "page_release"
 # Headers made anew for each answer: the rest are stored with the page.
 PER_ANSWER_HEADERS = frozenset({"content-length", "content-encoding", "etag", "set-cookie"})
@@ -54,21 +76,43 @@ STOCK_OF_PRODUCT = text(
 )
 
 
-def visitor_has_nothing_of_their_own() -> bool:
+def session_holds_only(keys: frozenset[str]) -> bool:
+    """Not logged in, nor remembered, and nothing in the session but these keys (a flashed
+    message, for one, is not among them: the page is rendered with it)."""
     remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    return remember_cookie not in request.cookies and set(session) <= SHARED_SESSION_KEYS
+    return remember_cookie not in request.cookies and set(session) <= keys
+
+
+def visitor_has_nothing_of_their_own() -> bool:
+    """The page rendered for this visitor is everybody's: it may be stored."""
+    return session_holds_only(SHARED_SESSION_KEYS)
+
+
+def visitor_gets_stored_pages() -> bool:
+    """Everybody's page, or everybody's with this visitor's cart in its session links."""
+    return session_holds_only(FILLED_SESSION_KEYS)
 
 
 def page_key() -> str | None:
     if (request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS
-            or not visitor_has_nothing_of_their_own()):
+            or not visitor_gets_stored_pages()):
         return None
-    with db.engine.connect() as connection:
-        parts = [current_app.extensions[RELEASE], str(current_version(connection)), vietnam_today().isoformat(),
-                 select_locale(), "https" if came_over_https() else "http"]
-        if request.endpoint in STOCKED_ENDPOINTS:
-            parts.append(stock_signature(connection, request.view_args["slug"]))
-    return "page4:" + ":".join(parts) + ":" + digest(request.full_path.encode())
+    if KEY_ENVIRON not in request.environ:
+        with db.engine.connect() as connection:
+            parts = [current_app.extensions[RELEASE], str(current_version(connection)),
+                     vietnam_today().isoformat(), select_locale(), "https" if came_over_https() else "http"]
+            if request.endpoint in STOCKED_ENDPOINTS:
+                parts.append(stock_signature(connection, request.view_args["slug"]))
+        request.environ[KEY_ENVIRON] = "page4:" + ":".join(parts) + ":" + digest(request.full_path.encode())
+    return request.environ[KEY_ENVIRON]
+
+
+def session_links() -> Markup:
+    """The header's links that depend on the visitor's session (templates/_session_links.html),
+    for base.html; kept as rendered, so that a stored page holds a placeholder in their place."""
+    links = render_template(SESSION_LINKS_TEMPLATE)
+    setattr(g, SESSION_LINKS_ATTRIBUTE, links.encode())
+    return Markup(links)
 
 
 def release(app: Flask) -> str:
@@ -140,22 +184,30 @@ def stored_page() -> Response | None:
     stored = cache.get(key) if key else None
     if stored is None:
         return None
-    headers, body, page_digest, encoded = stored
+    headers, body, page_digest, encoded, shared_links = stored
+    links = shared_links
+    if SESSION_LINKS_PLACEHOLDER in body and not visitor_has_nothing_of_their_own():  # a cart: its count
+        links = render_template(SESSION_LINKS_TEMPLATE).encode()
+    own_links = links if links != shared_links else b""
     holds_token = CSRF_PLACEHOLDER in body
-    response = conditional(current_app.response_class(body, headers=headers), page_digest, holds_token=holds_token)
-    if response.status_code == 200 and holds_token:  # a page with a form: this visitor's own CSRF token in it
-        response.set_data(body.replace(CSRF_PLACEHOLDER, generate_csrf().encode()))
-        response = compress_public_response(response)
-    elif response.status_code == 200:
-        response = send_encoded(response, encoded)
+    response = conditional(current_app.response_class(headers=headers), page_digest, holds_token=holds_token,
+                           own_part=own_links, private=bool(own_links))
+    if response.status_code == 200:
+        page = body.replace(SESSION_LINKS_PLACEHOLDER, links)
+        if holds_token:  # a page with a form: this visitor's own CSRF token in it
+            page = page.replace(CSRF_PLACEHOLDER, generate_csrf().encode())
+        response.set_data(page)
+        # Everybody's bytes go as compressed when stored; with a token or cart of their own, now.
+        response = compress_public_response(response) if holds_token or own_links else send_encoded(response, encoded)
     # As Flask would: the visitor's new CSRF secret, if one was made, and Vary: Cookie.
     current_app.session_interface.save_session(current_app, session, response)
     return response
 
 
 def remember_page_key() -> None:
-    """The first before_request hook: a page with no stored copy is stored by store_page."""
-    if key := page_key():
+    """The first before_request hook: a page with no stored copy is stored by store_page, when
+    rendered for a visitor whose page is everybody's (one with a cart is only served them)."""
+    if visitor_has_nothing_of_their_own() and (key := page_key()):
         setattr(g, KEY_ATTRIBUTE, key)
 
 
@@ -165,15 +217,19 @@ def store_page(response: Response) -> Response:
     if (key is None or response.status_code != 200 or response.direct_passthrough
             or not visitor_has_nothing_of_their_own()):
         return response
-    body = response.get_data()
+    page = response.get_data()
     if token := csrf_token():  # rendered in a form: stored as a placeholder, filled for each visitor
-        body = body.replace(token.encode(), CSRF_PLACEHOLDER)
-    holds_token = CSRF_PLACEHOLDER in body
+        page = page.replace(token.encode(), CSRF_PLACEHOLDER)
+    holds_token = CSRF_PLACEHOLDER in page
     # Compressed once here; a page with a token is compressed per visitor (storefront.compression).
-    encoded = {} if holds_token else encode_once(body)
-    page_digest = digest(body)
+    encoded = {} if holds_token else encode_once(page)
+    page_digest = digest(page)
+    # Everybody's session links (an empty cart, not logged in) are kept beside the page, whose
+    # placeholder gets them or a visitor's own.
+    shared_links = g.get(SESSION_LINKS_ATTRIBUTE, b"")
+    body = page.replace(shared_links, SESSION_LINKS_PLACEHOLDER) if shared_links else page
     headers = [(name, value) for name, value in response.headers if name.lower() not in PER_ANSWER_HEADERS]
-    cache.set(key, (headers, body, page_digest, encoded))
+    cache.set(key, (headers, body, page_digest, encoded, shared_links))
     return conditional(response, page_digest, holds_token=holds_token)
 
 
@@ -181,6 +237,7 @@ def init_app(app: Flask) -> None:
     """Called before any other extension registers its hooks: the first before_request hook
     runs first, and the first after_request hook last (after the security headers, which are
     stored with the page)."""
+    app.add_template_global(session_links)
     if app.config["PAGE_CACHE"]:
         app.extensions[RELEASE] = release(app)
         answer_stored_pages(app)

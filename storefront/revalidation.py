@@ -2,7 +2,8 @@
 carries a weak ETag (a digest of its bytes) and `no-cache`, so the browser asks again with
 If-None-Match and gets "not modified" while the page is unchanged. Stored pages get theirs from
 storefront.page_cache; this module gives the same to pages rendered for one visitor (logged in,
-or with a cart), marked private so that no shared cache keeps them.
+or with a cart), marked private so that no shared cache keeps them. A stored page filled with a
+visitor's own cart is tagged with it too, and private.
 
 A page with a form holds a CSRF token that expires (WTF_CSRF_TIME_LIMIT): its ETag is the digest
 of the page without the token, followed by the time the token was made, and a 304 is answered
@@ -36,8 +37,12 @@ def token_still_young(made_at: str) -> bool:
 
 
 def conditional(response: Response, page_digest: str, *, holds_token: bool = False,
-                private: bool = False) -> Response:
-    """The browser asks again each time (no-cache); an unchanged page is a 304."""
+                private: bool = False, own_part: bytes = b"") -> Response:
+    """The browser asks again each time (no-cache); an unchanged page is a 304. `own_part`: what
+    was filled into a stored page for this visitor (their cart in the header), in its tag too,
+    so that a copy showing another cart is never taken for current."""
+    if own_part:
+        page_digest = digest(page_digest.encode() + own_part)
     response.cache_control.no_cache = True
     if private:
         response.cache_control.private = True

@@ -185,6 +185,17 @@ def test_a_stored_page_that_cannot_be_read_is_rendered_by_the_app_instead(app, v
     assert tried and response.status_code == 200 and "Nước mắm Cửa Khe" in response.text
 
 
+def test_a_page_not_stored_yet_reads_its_key_once(app, visitor, shop, monkeypatch):
+    """Looked for before the app runs, then stored by the app: one key, one version query."""
+    versions_read = []
+    read_version = page_cache.current_version
+    monkeypatch.setattr(page_cache, "current_version",
+                        lambda connection: versions_read.append(1) or read_version(connection))
+    visitor().get("/products")  # not stored yet: rendered and stored
+    assert len(versions_read) == 1
+    visitor().get("/products")  # stored
+    assert len(versions_read) == 2
+
 
 def test_a_new_release_renders_its_own_pages_rather_than_those_stored_before_it(app, visitor, shop, monkeypatch):
     """The cache (Redis, a folder) outlives the servers: a release with other code, templates,
