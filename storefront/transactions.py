@@ -113,7 +113,13 @@ def note_writes(connection: Connection, _cursor, statement: str, _parameters, co
     reads_only = statement.lstrip()[:6].upper() == "SELECT" and not (
         context is not None and (context.isinsert or context.isupdate or context.isdelete))
     if not reads_only:
-        connection.info[WROTE_KEY] = True
+        mark_written(connection)
+
+
+def mark_written(connection: Connection) -> None:
+    """For a write SQLAlchemy does not see (a COPY on the driver's own cursor): the transaction
+    must roll back if it does not commit."""
+    connection.info[WROTE_KEY] = True
 
 
 def commit_what_only_read(connection: Connection) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.pool import StaticPool
 
 from storefront.catalog.models import Area
 from storefront.extensions import db
+from storefront.transactions import mark_written
 from tests.conftest import require
 
 PREPARE_THRESHOLD = 5  # psycopg's: a statement run this many times on a connection is prepared
@@ -47,6 +48,16 @@ def test_a_write_left_uncommitted_is_rolled_back(engine):
         session.flush()
     with engine.connect() as connection:  # written as plain SQL, in lower case
         connection.execute(text("insert into area (code, name, level) values ('VN-98', 'Tỉnh thử', 'province')"))
+    assert areas_named(engine, "Tỉnh thử") == 0
+
+
+def test_a_copy_left_uncommitted_is_rolled_back(engine):
+    """COPY goes through the driver's own cursor, which SQLAlchemy does not see."""
+    with engine.connect() as connection:
+        connection.scalars(select(Area)).all()
+        mark_written(connection)
+        with connection.connection.driver_connection.cursor().copy("COPY area (code, name, level) FROM STDIN") as copy:
+            copy.write_row(["VN-96", "Tỉnh thử", "province"])
     assert areas_named(engine, "Tỉnh thử") == 0
 
 

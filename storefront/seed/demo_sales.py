@@ -28,6 +28,7 @@ from storefront.reports.models import Baseline, DeclaredRevenue
 from storefront.reports.figures import first_certifications
 from storefront.reports.services import year_one_years
 from storefront.sales.models import SaleLine
+from storefront.transactions import mark_written
 
 HISTORY_MONTHS = 24
 # Sale lines a month at one outlet for a product at 150,000 đ; cheaper goods sell more often.
@@ -166,7 +167,9 @@ def insert_sale_lines(lines: list[dict]) -> None:
         return
     # COPY, not an INSERT of many rows: no statement of a thousand rows to build and parse each time.
     columns = list(lines[0])
-    cursor = db.session.connection().connection.driver_connection.cursor()
+    connection = db.session.connection()
+    mark_written(connection)
+    cursor = connection.connection.driver_connection.cursor()
     with cursor.copy(f"COPY sale_line ({', '.join(columns)}) FROM STDIN") as copy:
         for line in lines:
             copy.write_row([line[column] for column in columns])
