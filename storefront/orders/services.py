@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storefront.accounts.models import User
@@ -89,24 +89,20 @@ def order_number_taken(error: IntegrityError) -> bool:
 # Built once: the order page reads an order on every visit, and building the statement (and its
 # cache key) anew cost more than running it.
 ORDER_BY_NUMBER = (
-    db.select(Order, Outlet)
-    .join(Order.outlet)
+    db.select(Order)
     .where(Order.number == bindparam("number"))
-    .options(selectinload(Order.lines).joinedload(OrderLine.product), selectinload(Order.events))
+    .options(
+        joinedload(Order.outlet, innerjoin=True),
+        selectinload(Order.lines).joinedload(OrderLine.product),
+        selectinload(Order.events),
+    )
 )
 
 
 def find_order(number: str) -> Order | None:
-    """The order with its lines, their products (the order page names them), events and outlet,
-    in three round trips. The outlet is a second entity of the statement, not a loader option:
-    the steps re-read an order FOR UPDATE with its loader options, and would lock the outlet's
-    row too (PostgreSQL locks no outer join at all)."""
-    found = db.session.execute(ORDER_BY_NUMBER, {"number": number[:20]}).first()
-    if found is None:
-        return None
-    order, outlet = found
-    set_committed_value(order, "outlet", outlet)
-    return order
+    """The order with its outlet, lines, their products (the order page names them) and events,
+    in three round trips. The steps re-read it FOR UPDATE with the same loads (lock_order)."""
+    return db.session.scalar(ORDER_BY_NUMBER, {"number": number[:20]})
 
 
 # An outlet's orders, as its manager works through them ------------------------------------------
@@ -231,7 +227,7 @@ def lock_order(order: Order) -> None:
     """Re-read the order under a row lock (PostgreSQL) at the start of a step's transaction:
     of two requests racing on one order (a double click, expiry against a cancel, a webhook
     against reconcile) the second waits, then sees the first's outcome and changes nothing."""
-    db.session.refresh(order, with_for_update=True)
+    db.session.refresh(order, with_for_update={"of": Order})  # not the rows of the outlet it is read with
 
 
 def works_at(user: User | None, order: Order) -> bool:
