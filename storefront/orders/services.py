@@ -93,16 +93,16 @@ ORDER_BY_NUMBER = (
     .where(Order.number == bindparam("number"))
     .options(
         joinedload(Order.outlet, innerjoin=True),
+        joinedload(Order.events),  # a few rows an order
         selectinload(Order.lines).joinedload(OrderLine.product),
-        selectinload(Order.events),
     )
 )
 
 
 def find_order(number: str) -> Order | None:
-    """The order with its outlet, lines, their products (the order page names them) and events,
-    in three round trips. The steps re-read it FOR UPDATE with the same loads (lock_order)."""
-    return db.session.scalar(ORDER_BY_NUMBER, {"number": number[:20]})
+    """The order with its outlet, events, lines and their products (the order page names them),
+    in two round trips. The steps re-read it FOR UPDATE with the same loads (lock_order)."""
+    return db.session.execute(ORDER_BY_NUMBER, {"number": number[:20]}).unique().scalar_one_or_none()
 
 
 # An outlet's orders, as its manager works through them ------------------------------------------
