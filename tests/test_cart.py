@@ -8,6 +8,7 @@ from storefront.orders.models import CartItem
 from storefront.outlets.services import adjust_stock
 from tests.conftest import PASSWORD
 from tests.factories import Shop, make_product, stock
+from tests.test_product_pictures import image_tags, photos_of
 
 
 pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
@@ -40,6 +41,16 @@ def cart_page(client) -> str:
 def account_cart(db, user) -> dict[int, int]:
     db.session.expire_all()
     return {item.product_id: item.qty for item in db.session.scalars(db.select(CartItem).where(CartItem.user_id == user.id))}
+
+
+def test_the_cart_shows_each_product_once_with_its_first_photo(client, world, staff_user):
+    first, _second = photos_of(world.sauce, client, staff_user, "red", "blue")
+    add(client, world.sauce, 2)
+    add(client, world.liquor, 1)
+    page = cart_page(client)
+    assert page.count('class="card cart-line') == 2
+    pictures = [tag for tag in image_tags(page) if "product-image" in tag]
+    assert len(pictures) == 2 and f"{first.digest}-thumbnail.webp" in pictures[0]
 
 
 def test_add_change_and_remove(client, world):

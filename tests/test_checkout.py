@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from storefront.orders import routes
+from storefront.orders import routes, services
 from storefront.orders.models import CartItem, Order
 from storefront.outlets.models import StockLevel
 from tests.factories import Shop, make_order, make_outlet, stock
@@ -108,6 +108,17 @@ def test_pickup_paid_at_pickup_reserves_at_that_outlet(client, filled_cart, db, 
     assert "Thank you! Order" in page and "Reserved, pay at pickup" in page
     assert "Your cart is empty." in client.get("/cart").text
     assert f"Subject: Order {order.number} is reserved for you" in caplog.text
+
+
+def test_an_order_number_already_taken_is_never_an_error_page(client, filled_cart, db, monkeypatch):
+    world = filled_cart
+    taken = make_order(world.b, [(world.sauce, 1)]).number
+    numbers = iter([taken, "OC991231-00000A"])
+    monkeypatch.setattr(services, "new_order_number", lambda: next(numbers))
+    response = client.post("/checkout", data=checkout_form(client, world))
+    assert response.status_code == 302 and response.location.startswith("/orders/OC991231-00000A?key=")
+    assert "Thank you! Order OC991231-00000A is reserved for you." in client.get(response.location).text
+    assert order_count(db) == 2 and reserved(db) == {"QN-A/NM-01": 2, "QN-A/RN-01": 1, "QN-B/NM-01": 1}
 
 
 def test_signed_in_checkout_belongs_to_the_account_and_empties_its_cart(client, world, db, login_as):

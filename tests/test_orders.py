@@ -2,8 +2,13 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from storefront.clock import utcnow
+from storefront.extensions import db
+from storefront.mail.models import OutboxMessage
+from storefront.orders import services
+from storefront.orders.models import Order
 from storefront.orders.services import (
     CartLine,
     Contact,
@@ -19,6 +24,7 @@ from storefront.orders.services import (
     retry_payment,
     split_refund,
 )
+from storefront.outlets.models import StockMove
 from storefront.outlets.services import OutOfStock, check_stock, find_level
 from storefront.sales.models import SaleLine
 from tests.factories import make_outlet, make_product, make_user, stock
@@ -50,8 +56,6 @@ def level(outlet, product):
 
 
 def ledger(product):
-    from storefront.extensions import db
-
     return db.session.execute(
         db.select(SaleLine.qty, SaleLine.amount, SaleLine.cost_amount)
         .where(SaleLine.product_id == product.id).order_by(SaleLine.id)
@@ -64,6 +68,42 @@ def test_placing_reserves_at_todays_prices(shop):
     assert order.status == "awaiting_payment" and order.total == 320_000
     assert level(outlet, sauce) == (10, 2) and level(outlet, tea) == (5, 1)
     assert order.reserved_until > utcnow() + timedelta(minutes=25)
+
+
+def numbers_drawn(monkeypatch, *numbers) -> list[str]:
+    """new_order_number gives these numbers in turn; returns those it gave."""
+    drawn, coming = [], iter(numbers)
+    monkeypatch.setattr(services, "new_order_number", lambda: drawn.append(next(coming)) or drawn[-1])
+    return drawn
+
+
+def test_a_taken_order_number_is_drawn_again_and_the_order_placed_once(shop, monkeypatch):
+    outlet, sauce, tea = shop
+    taken = place(outlet, [(sauce, 1)]).number
+    numbers_drawn(monkeypatch, taken, "OC991231-00000A")
+    order = place(outlet, [(sauce, 2), (tea, 1)])
+    assert order.number == "OC991231-00000A"
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(Order.id))) == 2
+    assert [(line.product_id, line.qty) for line in order.lines] == [(sauce.id, 2), (tea.id, 1)]
+    assert [event.status for event in order.events] == ["awaiting_payment"]
+    assert level(outlet, sauce) == (10, 3) and level(outlet, tea) == (5, 1)
+    moves = db.session.scalars(db.select(StockMove.reference).where(StockMove.reference == order.number)).all()
+    assert len(moves) == 2
+    subjects = db.session.scalars(db.select(OutboxMessage.subject)).all()
+    assert len(subjects) == 2 and sum(order.number in subject for subject in subjects) == 1
+    assert check_stock() == []
+
+
+def test_an_order_refused_for_another_reason_is_not_placed_again(shop, monkeypatch):
+    outlet, sauce, _ = shop
+    taken = place(outlet, [(sauce, 1)]).access_token
+    drawn = numbers_drawn(monkeypatch, "OC991231-00000A", "OC991231-00000B")
+    monkeypatch.setattr(services.secrets, "token_urlsafe", lambda nbytes: taken)
+    with pytest.raises(IntegrityError):
+        place(outlet, [(sauce, 2)])
+    assert drawn == ["OC991231-00000A"]
+    assert level(outlet, sauce) == (10, 1)
 
 
 def test_delivery_adds_the_shipping_fee(shop, app):

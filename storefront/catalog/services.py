@@ -638,8 +638,10 @@ def products_with(*, cards: bool):
 # stock take) are read in batches by where_in.
 FEW_IDS = 50
 FEW_PRODUCTS_BY_ID = {
-    cards: products_with(cards=cards).where(Product.id.in_(bindparam("ids", expanding=True)))
-    for cards in (False, True)
+    False: products_with(cards=False).where(Product.id.in_(bindparam("ids", expanding=True))),
+    # The cart page's: photos joined, a few rows a product, for one round trip less.
+    True: products_with(cards=False).options(joinedload(Product.photos))
+    .where(Product.id.in_(bindparam("ids", expanding=True))),
 }
 
 
@@ -647,7 +649,7 @@ def products_by_id(ids: Collection[int], *, with_cards: bool = False) -> dict[in
     """The products among these ids that exist (see products_with)."""
     ids = set(ids)
     if len(ids) <= FEW_IDS:
-        found = db.session.scalars(FEW_PRODUCTS_BY_ID[with_cards], {"ids": list(ids)})
+        found = db.session.scalars(FEW_PRODUCTS_BY_ID[with_cards], {"ids": list(ids)}).unique()
     else:
         found = scalars_where_in(products_with(cards=with_cards), Product.id, ids)
     return {product.id: product for product in found}

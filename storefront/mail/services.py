@@ -45,9 +45,9 @@ def queue_message(*, kind: str, to_name: str, to_email: str, subject: str, templ
     message = OutboxMessage(kind=kind, to_name=to_name, to_email=to_email, subject=subject, body=body)
     if not current_app.config["MAIL_SERVER"]:
         # Writing to the log neither fails nor waits: done once the transaction has committed,
-        # and the message is kept as sent.
+        # and the message is kept as sent. From these values, not the row the commit expires.
         message.status, message.attempts, message.sent_at = SENT, 1, utcnow()
-        on_commit(partial(deliver, email_of(message)), session)
+        on_commit(partial(log_unsent, to_name, to_email, subject, body), session)
     session.add(message)
 
 
@@ -63,7 +63,7 @@ def send_due_messages() -> Counter:
     with Session(db.engine) as session:
         while (message := claim_next(session, due_by=started)) is not None:
             try:
-                deliver(email_of(message))
+                deliver(message)
             except Exception as error:
                 outcome[record_failure(message, error)] += 1
             else:
@@ -125,20 +125,26 @@ def email_of(message: OutboxMessage) -> EmailMessage:
     return email
 
 
-def deliver(message: EmailMessage) -> None:
+def deliver(message: OutboxMessage) -> None:
     config = current_app.config
     if not config["MAIL_SERVER"]:
-        current_app.logger.info(
-            "Email not sent (MAIL_SERVER is not set)\nTo: %s\nSubject: %s\n\n%s",
-            message["To"], message["Subject"], message.get_content(),
-        )
+        log_unsent(message.to_name, message.to_email, message.subject, message.body)
         return
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
+        smtp.send_message(email_of(message))
+
+
+def log_unsent(to_name: str, to_email: str, subject: str, body: str) -> None:
+    """Development and tests: the message, as it would have gone out, in the log. Without an
+    EmailMessage (parsing its headers cost more than rendering the message)."""
+    current_app.logger.info(
+        "Email not sent (MAIL_SERVER is not set)\nTo: %s\nSubject: %s\n\n%s",
+        f"{to_name} <{to_email}>" if to_name else to_email, subject, body,
+    )
 
 
 # Keeping the outbox

@@ -6,7 +6,7 @@ the event, so it commits or rolls back with it (also within a savepoint).
 """
 from __future__ import annotations
 
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from storefront.mail.services import external_url, queue_message
@@ -35,23 +35,27 @@ def order_link(number: str, access_token: str) -> str:
     return external_url("orders.order_page", number=number, key=access_token)
 
 
+# Translated when a message is written, in its customer's locale: only the one it needs.
+SUBJECTS = {
+    "awaiting_payment": _l("Order %(number)s: waiting for your card payment"),
+    "awaiting_transfer": _l("Order %(number)s: waiting for your bank transfer"),
+    "reserved": _l("Order %(number)s is reserved for you"),
+    "payment_failed": _l("Order %(number)s: the payment did not go through"),
+    "paid": _l("Order %(number)s is paid"),
+    "ready": _l("Order %(number)s is ready for pickup"),
+    "collected": _l("Order %(number)s has been collected"),
+    "shipped": _l("Order %(number)s is on its way"),
+    "delivered": _l("Order %(number)s has been delivered"),
+    "cancelled": _l("Order %(number)s is cancelled"),
+    "expired": _l("Order %(number)s has expired"),
+    "refunded": _l("Order %(number)s is refunded"),
+    "partly_refunded": _l("Order %(number)s is partly refunded"),
+}
+UPDATED = _l("Order %(number)s has been updated")
+
+
 def subject_for(status: str, number: str) -> str:
-    subjects = {
-        "awaiting_payment": _("Order %(number)s: waiting for your card payment", number=number),
-        "awaiting_transfer": _("Order %(number)s: waiting for your bank transfer", number=number),
-        "reserved": _("Order %(number)s is reserved for you", number=number),
-        "payment_failed": _("Order %(number)s: the payment did not go through", number=number),
-        "paid": _("Order %(number)s is paid", number=number),
-        "ready": _("Order %(number)s is ready for pickup", number=number),
-        "collected": _("Order %(number)s has been collected", number=number),
-        "shipped": _("Order %(number)s is on its way", number=number),
-        "delivered": _("Order %(number)s has been delivered", number=number),
-        "cancelled": _("Order %(number)s is cancelled", number=number),
-        "expired": _("Order %(number)s has expired", number=number),
-        "refunded": _("Order %(number)s is refunded", number=number),
-        "partly_refunded": _("Order %(number)s is partly refunded", number=number),
-    }
-    return subjects.get(status, _("Order %(number)s has been updated", number=number))
+    return str(SUBJECTS.get(status, UPDATED)) % {"number": number}
 
 
 def queue_update(session: Session, order: Order, order_event: OrderEvent) -> None:

@@ -83,10 +83,14 @@ def cart():
     return render_template("orders/cart.html", cart=cart, blocker=checkout_blocker(cart))
 
 
+def product_or_404(product_id: int) -> Product:
+    # Whether it is for sale depends on its certification: read with it.
+    return db.get_or_404(Product, product_id, options=[joinedload(Product.certification)])
+
+
 @bp.post("/cart/add/<int:product_id>")
 def cart_add(product_id: int):
-    # Whether it is for sale depends on its certification: read with it.
-    product = db.get_or_404(Product, product_id, options=[joinedload(Product.certification)])
+    product = product_or_404(product_id)
     form = QuantityForm()
     back = url_for("catalog.product_detail", slug=product.slug) if product.is_public else url_for(".cart")
     in_place = wants_json()  # static/js/add-to-cart.js: the shopper stays on the product
@@ -118,7 +122,7 @@ def cart_refusal(message: str, back: str, in_place: bool):
 
 @bp.post("/cart/update/<int:product_id>")
 def cart_update(product_id: int):
-    product = db.get_or_404(Product, product_id)
+    product = product_or_404(product_id)
     form = QuantityForm()
     if not form.validate():
         flash_first_error(form)

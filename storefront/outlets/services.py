@@ -90,7 +90,8 @@ def apply_change(outlet: Outlet, product: Product, on_hand_change: int, reserved
             on_hand=StockLevel.on_hand + on_hand_change,
             reserved=StockLevel.reserved + reserved_change,
         )
-        .execution_options(synchronize_session=False)
+        # Not flushing the moves written before it: they go in one INSERT at the next flush.
+        .execution_options(synchronize_session=False, autoflush=False)
     )
 
 
@@ -144,7 +145,6 @@ def move_stock(
         user_id=user.id if user else None,
     )
     db.session.add(move)
-    db.session.flush()
     return move
 
 
