@@ -63,7 +63,7 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from storefront import compression, i18n, page_cache, revalidation, security_headers, static_files, transactions
+    from storefront import compression, i18n, page_cache, page_chrome, revalidation, security_headers, static_files, transactions
     from storefront.accounts.services import load_user
     from storefront.catalog import versions
     from storefront.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
@@ -90,6 +90,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     search_index.init_app(app)
     i18n.init_app(app)
+    page_chrome.init_app(app)
     security_headers.init_app(app)
     static_files.init_app(app)
 

@@ -1,6 +1,8 @@
 """The layout around every page (header, footer) and the text of templates: looked up and kept
 per language for speed (storefront.i18n, storefront.policies.routes), it must still follow each
 request's language, the shop's settings and the visitor."""
+import re
+
 from flask_babel import force_locale
 
 from storefront.extensions import db
@@ -12,6 +14,10 @@ def footer(page: str) -> str:
     return page.split('<footer class="site-footer">', 1)[1]
 
 
+def header(page: str) -> str:
+    return page.split('<header class="site-header">', 1)[1].split('<main class="page">', 1)[0]
+
+
 def test_each_request_gets_its_own_language(client):
     assert "Giỏ hàng" in client.get("/cart").text
     client.set_cookie("lang", "en")
@@ -21,6 +27,34 @@ def test_each_request_gets_its_own_language(client):
     client.delete_cookie("lang")
     page = client.get("/cart").text
     assert "Giỏ hàng" in page and "Chính sách" in footer(page)
+
+
+def test_the_header_speaks_each_requests_language(app, client):
+    assert not app.jinja_env.auto_reload  # the header is kept, as in production
+    page = header(client.get("/cart").text)
+    assert "Điểm bán" in page and "Tìm kiếm sản phẩm OCOP" in page and '<strong aria-current="true">VI</strong>' in page
+    client.set_cookie("lang", "en")
+    page = header(client.get("/outlets").text)
+    assert ">Sales points<" in page and "Search OCOP products" in page and "Điểm bán" not in page
+    assert '<strong aria-current="true">EN</strong>' in page and 'hreflang="vi"' in page and 'hreflang="en"' not in page
+
+
+def test_the_header_carries_each_requests_page_and_search_words(client, in_english):
+    page = header(client.get("/products", query_string={"q": '<b> & "cá"'}).text)
+    assert 'name="q" value="&lt;b&gt; &amp; &#34;cá&#34;"' in page
+    assert 'href="/lang/vi?next=/products?q%3D%253Cb%253E%2B%2526%2B%2522c%25C3%25A1%2522"' in page
+    page = header(client.get("/outlets?q=mat").text)  # not a catalogue page: its box stays empty
+    assert 'name="q" value=""' in page and 'href="/lang/vi?next=/outlets?q%3Dmat"' in page
+
+
+def test_a_changed_icon_reaches_the_kept_header_at_once(app, client, tmp_path, monkeypatch):
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "logo.svg").write_text("<svg/>")
+    monkeypatch.setattr(app, "static_folder", str(tmp_path))  # the app outlives the test
+    before = re.search(r'<img src="(/static/img/logo.svg\?v=\w+)"', header(client.get("/cart").text))[1]
+    (tmp_path / "img" / "logo.svg").write_text("<svg><circle r='1'/></svg>")
+    after = re.search(r'<img src="(/static/img/logo.svg\?v=\w+)"', header(client.get("/cart").text))[1]
+    assert before != after
 
 
 def test_text_filled_into_a_translation_is_escaped(app, client, monkeypatch):
@@ -53,7 +87,7 @@ def test_an_email_keeps_the_customers_language_inside_an_english_page(app, clien
 
 
 def test_the_header_stays_each_visitors_own(app, client, login_as, in_english):
-    """Only the footer is kept: the header's account menu and cart are rendered per visitor."""
+    """The header is kept but for the account menu and cart, rendered per visitor."""
     customer = login_as("customer", "lan@example.vn")
     outlet, product = make_outlet(), make_product()
     stock(outlet, product, 5)

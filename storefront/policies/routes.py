@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from storefront.i18n import current_language
+from storefront.page_chrome import keep
 from storefront.payments.services import stripe_enabled
 from storefront.policies import bp
 from storefront.policies.meta import canonical_url, page_image_url, public_url
@@ -51,15 +52,9 @@ def shop_identity() -> dict:
 @bp.app_template_global()
 def site_footer() -> Markup:
     """The footer of every page is the same for every visitor in a language: rendered once per
-    language and shop identity and kept (it was a tenth of a cart page's rendering). While
-    templates reload (development), rendered each time."""
-    if current_app.jinja_env.auto_reload:
-        return Markup(render_template("_footer.html"))
+    language and shop identity and kept (it was a tenth of a cart page's rendering)."""
     key = (current_language(), request.script_root, *(current_app.config[name] for name in DEMO_SHOP))
-    kept = current_app.extensions.setdefault("site_footer", {})
-    if key not in kept:
-        kept[key] = Markup(render_template("_footer.html"))
-    return kept[key]
+    return keep("site_footer", key, lambda: Markup(render_template("_footer.html")))
 
 
 @bp.get(f"/policies/<any({', '.join(POLICY_TITLES)}):name>")
