@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 
 from storefront.i18n import current_language
 from storefront.page_cache import session_links
+from storefront.static_files import static_url
 
 # Marks the per-request parts in the kept header; no rendered text holds a NUL byte.
 GAP = "\x00"
@@ -34,8 +35,8 @@ def site_header() -> Markup:
     parts = {
         "links": session_links(),
         "query": request.args.get("q", "")[:200] if request.blueprint == "catalog" else "",
-        "logo": url_for("static", filename="img/logo.svg"),
-        "icons": url_for("static", filename="img/icons.svg"),
+        "logo": static_url("img/logo.svg"),
+        "icons": static_url("img/icons.svg"),
         **{f"switch-{code}": url_for("i18n.set_language", code=code, next=request.full_path)
            for code in current_app.config["LANGUAGES"] if code != language},
     }

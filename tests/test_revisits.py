@@ -11,6 +11,7 @@ from flask import url_for
 from config import TestConfig
 from storefront.catalog.services import update_product
 from storefront.extensions import db
+from storefront.static_files import static_url
 from tests.factories import make_outlet, make_product, stock
 
 
@@ -120,9 +121,10 @@ def test_a_changed_static_file_gets_a_new_address(app, tmp_path, monkeypatch):
     monkeypatch.setattr(app, "static_folder", str(tmp_path))  # the app outlives the test
     with app.test_request_context():
         before = url_for("static", filename="app.css")
-        assert url_for("static", filename="app.css") == before
+        assert url_for("static", filename="app.css") == static_url("app.css") == before  # the layout's, kept
         (tmp_path / "app.css").write_text("body { color: darkgreen; }")
         after = url_for("static", filename="app.css")
+        assert static_url("app.css") == after
     assert before != after and after.startswith("/static/app.css?v=")
     with app.test_client().get(after) as response:
         assert response.text == "body { color: darkgreen; }"
