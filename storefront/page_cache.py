@@ -38,6 +38,7 @@ Brotli and gzip copies, compressed once; the others are compressed per answer
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cache as once
 from pathlib import Path
@@ -45,7 +46,7 @@ from pathlib import Path
 from flask import Flask, Response, current_app, g, render_template, request, session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from werkzeug.exceptions import HTTPException
 
 from storefront.catalog.versions import current_version
@@ -105,12 +106,12 @@ def visitor_gets_stored_pages() -> bool:
     return session_holds_only(FILLED_SESSION_KEYS)
 
 
-def page_key() -> str | None:
+def page_key(connection: Connection | None = None) -> str | None:
     if (request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS
             or not visitor_gets_stored_pages()):
         return None
     if KEY_ENVIRON not in request.environ:
-        with db.engine.connect() as connection:
+        with nullcontext(connection) if connection else db.engine.connect() as connection:
             parts = [current_app.extensions[RELEASE], str(current_version(connection)),
                      vietnam_today().isoformat(), select_locale(), "https" if came_over_https() else "http"]
             if request.endpoint in STOCKED_ENDPOINTS:
@@ -184,11 +185,14 @@ def fill_stock_parts(body: bytes, parts: dict[str, bytes]) -> bytes:
     return body
 
 
-def stock_parts_now(stored: StockParts) -> dict[str, bytes]:
-    """The stored page's stock parts as of the stock now: one statement, and only if the stock
-    changed a second (naming the outlets) and the parts rendered anew."""
-    with db.engine.connect() as connection:
-        shown = tuple(map(tuple, connection.execute(available_by_outlet(), {"product_id": stored.product.id})))
+def stock_now(connection: Connection, product_id: int) -> tuple:
+    """The stock as stock_shown has it, in one statement."""
+    return tuple(map(tuple, connection.execute(available_by_outlet(), {"product_id": product_id})))
+
+
+def stock_parts_now(stored: StockParts, shown: tuple) -> dict[str, bytes]:
+    """The stored page's stock parts for the stock now (`shown`): as stored, or if it changed
+    rendered anew, the outlets named in a second statement."""
     if shown == stored.shown:
         return stored.parts
     availability = product_availability(stored.product)
@@ -262,16 +266,19 @@ def may_be_stored(app: Flask, environ: dict) -> bool:
 
 
 def stored_page() -> Response | None:
-    key = page_key()
-    stored = cache.get(key) if key else None
-    if stored is None:
-        return None
-    headers, body, page_digest, encoded, shared_links, stock = stored
+    # One connection for the key's version and a product page's stock: one round trip (a rollback) less.
+    with db.engine.connect() as connection:
+        key = page_key(connection)
+        stored = cache.get(key) if key else None
+        if stored is None:
+            return None
+        headers, body, page_digest, encoded, shared_links, stock = stored
+        shown = stock_now(connection, stock.product.id) if stock else ()
     links = shared_links
     if SESSION_LINKS_PLACEHOLDER in body and not visitor_has_nothing_of_their_own():  # a cart: its count
         links = render_template(SESSION_LINKS_TEMPLATE).encode()
     own_links = links if links != shared_links else b""
-    parts = stock_parts_now(stock) if stock else {}
+    parts = stock_parts_now(stock, shown) if stock else {}
     # Stock parts other than those stored (sold or received since) go into the tag, like a cart
     # (each part after a NUL: a part gone empty still makes a tag of its own).
     new_stock = b"".join(b"\0" + part for part in parts.values()) if stock and parts != stock.parts else b""
