@@ -266,7 +266,7 @@ def may_be_stored(app: Flask, environ: dict) -> bool:
 
 
 def stored_page() -> Response | None:
-    # One connection for the key's version and a product page's stock: one round trip (a rollback) less.
+    # One connection for the key's version and a product page's stock: one round trip (its COMMIT) less.
     with db.engine.connect() as connection:
         key = page_key(connection)
         stored = cache.get(key) if key else None
