@@ -1,7 +1,7 @@
 """Whole catalogue pages for visitors who are not logged in (most of the traffic), kept in
 Flask-Caching under the page's URL, the language, the catalogue version, the Vietnamese day
 (certificates expire by the calendar) and whether the visitor came over HTTPS (the security
-headers differ); a product page's key also carries its stock. The key starts with the release:
+headers differ); the API's product also by its stock. The key starts with the release:
 a digest of the code, templates and static files and of the settings in the security headers,
 as the cache (Redis, a folder) outlives the processes, and a page stored before a deploy links
 static files that may be gone.
@@ -9,7 +9,7 @@ static files that may be gone.
 A stored page is kept with the headers it was sent with (the security headers included) and is
 answered around the app, before Flask dispatches the request: none of the other extensions'
 hooks (login, limiter, language, Talisman) run for it, which halved a hit's cost under gunicorn;
-one query for the version (two on a product page) and the bytes.
+one query for the version (two on a product page, three when its stock changed) and the bytes.
 
 Who gets a stored page: visitors not logged in (nor remembered) with no flashed message pending
 and nothing else in their session but a cart and the orders they opened by their link. No
@@ -21,22 +21,32 @@ and rendered anew, on their own, for a visitor with a cart. Pages are stored onl
 for a visitor with no cart; a visitor with a login, a remember cookie or a message gets
 every page rendered, so nobody sees another's cart, messages or account.
 
+A product page's stock is not in its key either, as every sale and delivery changes it (in the
+checkout bench a viewed product was bought, and its page was never a hit): the parts showing it
+(templates/catalog/_add_to_cart.html, _availability.html) are placeholders in the stored page,
+kept beside it with the outlets and quantities they show. Each answer reads those (one
+statement, available_by_outlet); only if they changed are the outlets read and named
+(product_availability) and the parts rendered anew, in the visitor's language.
+
 Every stored page has a weak ETag, so a revisit costs a 304 (storefront.revalidation); a page
 with a visitor's own cart in it has theirs (a copy showing another cart is never current) and is
-marked private. Pages whose bytes are everybody's (no token, everybody's links) are stored with
-their Brotli and gzip copies, compressed once; the others are compressed per answer
+marked private, and one with other stock parts than stored has theirs too. Pages whose bytes are
+everybody's as stored (no token, everybody's links, the stock stored) are stored with their
+Brotli and gzip copies, compressed once; the others are compressed per answer
 (storefront.compression).
 """
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from functools import cache as once
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, render_template, request, session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from werkzeug.exceptions import HTTPException
 
 from storefront.catalog.versions import current_version
@@ -46,11 +56,13 @@ from storefront.extensions import cache, db
 from storefront.i18n import select_locale
 from storefront.orders.access import VIEWED_ORDERS_KEY
 from storefront.orders.cart import SESSION_KEY as CART_KEY
+from storefront.outlets.directory import Availability, available_by_outlet, product_availability
 from storefront.revalidation import PUBLIC_ENDPOINTS as CACHED_ENDPOINTS, conditional, csrf_token, digest
 from storefront.security_headers import content_security_policy
 
-# Pages showing one product's availability: stock is not in the catalogue version.
-STOCKED_ENDPOINTS = frozenset({"catalog.product_detail", "api.product"})
+# The API's product shows its availability, and stock is not in the catalogue version: its key
+# carries the stock. (The product page has its stock parts filled per answer instead.)
+STOCKED_ENDPOINTS = frozenset({"api.product"})
 # What a visitor's session may hold and still get the shared page: Flask-WTF's CSRF secret,
 # Flask-Login's freshness mark for visitors who are not logged in, and the orders opened by
 # their link, which no catalogue page shows.
@@ -61,6 +73,7 @@ CSRF_PLACEHOLDER = b"\x00csrf-token\x00"
 SESSION_LINKS_PLACEHOLDER = b"\x00session-links\x00"
 SESSION_LINKS_TEMPLATE = "_session_links.html"
 SESSION_LINKS_ATTRIBUTE = "rendered_session_links"
+STOCK_PARTS_ATTRIBUTE = "rendered_stock_parts"
 KEY_ATTRIBUTE = "page_cache_key"
 # The request's page key, kept in the WSGI environ: worked out once when the stored page is
 # looked for, used again by the app to store the page it renders.
@@ -93,12 +106,12 @@ def visitor_gets_stored_pages() -> bool:
     return session_holds_only(FILLED_SESSION_KEYS)
 
 
-def page_key() -> str | None:
+def page_key(connection: Connection | None = None) -> str | None:
     if (request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS
             or not visitor_gets_stored_pages()):
         return None
     if KEY_ENVIRON not in request.environ:
-        with db.engine.connect() as connection:
+        with nullcontext(connection) if connection else db.engine.connect() as connection:
             parts = [current_app.extensions[RELEASE], str(current_version(connection)),
                      vietnam_today().isoformat(), select_locale(), "https" if came_over_https() else "http"]
             if request.endpoint in STOCKED_ENDPOINTS:
@@ -113,6 +126,79 @@ def session_links() -> Markup:
     links = render_template(SESSION_LINKS_TEMPLATE)
     setattr(g, SESSION_LINKS_ATTRIBUTE, links.encode())
     return Markup(links)
+
+
+@dataclass(frozen=True)
+class PageProduct:
+    """What a product page's stock parts and product_availability read of the product: kept
+    with the stored page (the catalogue version in its key), so an answer loads no product."""
+    id: int
+    district_id: int | None
+    province_id: int
+    is_sellable: bool
+
+
+@dataclass
+class StockParts:
+    """A product page's parts that show its stock, by template, as rendered for the page; the
+    CSRF token in them as its placeholder. `shown`: the stock they were rendered from."""
+    product: PageProduct
+    shown: tuple
+    parts: dict[str, bytes] = field(default_factory=dict)
+
+
+def stock_part(template: str, product, availability: list[Availability]) -> Markup:
+    """A part of the product page that shows its stock (templates/catalog/_add_to_cart.html,
+    _availability.html), for product.html: in a page to be stored, a placeholder in its place,
+    filled for each answer with the part as of the stock then (fill_stock_parts)."""
+    part = render_template(template, product=product, availability=availability)
+    if g.get(KEY_ATTRIBUTE) is None:  # rendered for this visitor alone
+        return Markup(part)
+    stock = g.get(STOCK_PARTS_ATTRIBUTE)
+    if stock is None:
+        stocked = PageProduct(product.id, product.district_id, product.province_id, product.is_sellable)
+        stock = StockParts(stocked, stock_shown(availability))
+        setattr(g, STOCK_PARTS_ATTRIBUTE, stock)
+    stock.parts[template] = part.encode()
+    return Markup(stock_placeholder(template).decode())
+
+
+def stock_placeholder(template: str) -> bytes:
+    return b"\x00stock:" + template.encode() + b"\x00"
+
+
+def stock_shown(availability: list[Availability]) -> tuple:
+    """What the stock parts show of the stock, as available_by_outlet reads it: the outlets'
+    names and places and the product's origin (hence their order) are in the catalogue version,
+    as is whether the product is sold."""
+    return tuple(sorted((entry.outlet.id, entry.available) for entry in availability))
+
+
+def without_token(part: bytes) -> bytes:
+    token = csrf_token()
+    return part.replace(token.encode(), CSRF_PLACEHOLDER) if token else part
+
+
+def fill_stock_parts(body: bytes, parts: dict[str, bytes]) -> bytes:
+    for template, part in parts.items():
+        body = body.replace(stock_placeholder(template), part)
+    return body
+
+
+def stock_now(connection: Connection, product_id: int) -> tuple:
+    """The stock as stock_shown has it, in one statement."""
+    return tuple(map(tuple, connection.execute(available_by_outlet(), {"product_id": product_id})))
+
+
+def stock_parts_now(stored: StockParts, shown: tuple) -> dict[str, bytes]:
+    """The stored page's stock parts for the stock now (`shown`): as stored, or if it changed
+    rendered anew, the outlets named in a second statement."""
+    if shown == stored.shown:
+        return stored.parts
+    availability = product_availability(stored.product)
+    return {template: without_token(render_template(template, product=stored.product,
+                                                    availability=availability).encode())
+            for template in stored.parts}
 
 
 def release(app: Flask) -> str:
@@ -180,25 +266,34 @@ def may_be_stored(app: Flask, environ: dict) -> bool:
 
 
 def stored_page() -> Response | None:
-    key = page_key()
-    stored = cache.get(key) if key else None
-    if stored is None:
-        return None
-    headers, body, page_digest, encoded, shared_links = stored
+    # One connection for the key's version and a product page's stock: one round trip (its COMMIT) less.
+    with db.engine.connect() as connection:
+        key = page_key(connection)
+        stored = cache.get(key) if key else None
+        if stored is None:
+            return None
+        headers, body, page_digest, encoded, shared_links, stock = stored
+        shown = stock_now(connection, stock.product.id) if stock else ()
     links = shared_links
     if SESSION_LINKS_PLACEHOLDER in body and not visitor_has_nothing_of_their_own():  # a cart: its count
         links = render_template(SESSION_LINKS_TEMPLATE).encode()
     own_links = links if links != shared_links else b""
-    holds_token = CSRF_PLACEHOLDER in body
+    parts = stock_parts_now(stock, shown) if stock else {}
+    # Stock parts other than those stored (sold or received since) go into the tag, like a cart
+    # (each part after a NUL: a part gone empty still makes a tag of its own).
+    new_stock = b"".join(b"\0" + part for part in parts.values()) if stock and parts != stock.parts else b""
+    page = fill_stock_parts(body, parts)
+    holds_token = CSRF_PLACEHOLDER in page
     response = conditional(current_app.response_class(headers=headers), page_digest, holds_token=holds_token,
-                           own_part=own_links, private=bool(own_links))
+                           own_part=own_links + new_stock, private=bool(own_links))
     if response.status_code == 200:
-        page = body.replace(SESSION_LINKS_PLACEHOLDER, links)
+        page = page.replace(SESSION_LINKS_PLACEHOLDER, links)
         if holds_token:  # a page with a form: this visitor's own CSRF token in it
             page = page.replace(CSRF_PLACEHOLDER, generate_csrf().encode())
         response.set_data(page)
-        # Everybody's bytes go as compressed when stored; with a token or cart of their own, now.
-        response = compress_public_response(response) if holds_token or own_links else send_encoded(response, encoded)
+        # Everybody's bytes go as compressed when stored; with a token, cart or stock of their own, now.
+        response = (compress_public_response(response) if holds_token or own_links or new_stock
+                    else send_encoded(response, encoded))
     # As Flask would: the visitor's new CSRF secret, if one was made, and Vary: Cookie.
     current_app.session_interface.save_session(current_app, session, response)
     return response
@@ -214,12 +309,18 @@ def remember_page_key() -> None:
 def store_page(response: Response) -> Response:
     """The last after_request hook: keep a rendered page that is the same for every such visitor."""
     key = g.pop(KEY_ATTRIBUTE, None)
+    stock = g.pop(STOCK_PARTS_ATTRIBUTE, None)
+    if stock:  # rendered with placeholders for its stock parts: this visitor gets the parts
+        rendered = response.get_data()
+        response.set_data(fill_stock_parts(rendered, stock.parts))
     if (key is None or response.status_code != 200 or response.direct_passthrough
             or not visitor_has_nothing_of_their_own()):
         return response
-    page = response.get_data()
-    if token := csrf_token():  # rendered in a form: stored as a placeholder, filled for each visitor
-        page = page.replace(token.encode(), CSRF_PLACEHOLDER)
+    # Stored with placeholders for the token and the stock parts, kept beside it.
+    body = without_token(rendered if stock else response.get_data())
+    if stock:
+        stock.parts = {template: without_token(part) for template, part in stock.parts.items()}
+    page = fill_stock_parts(body, stock.parts) if stock else body
     holds_token = CSRF_PLACEHOLDER in page
     # Compressed once here; a page with a token is compressed per visitor (storefront.compression).
     encoded = {} if holds_token else encode_once(page)
@@ -227,9 +328,9 @@ def store_page(response: Response) -> Response:
     # Everybody's session links (an empty cart, not logged in) are kept beside the page, whose
     # placeholder gets them or a visitor's own.
     shared_links = g.get(SESSION_LINKS_ATTRIBUTE, b"")
-    body = page.replace(shared_links, SESSION_LINKS_PLACEHOLDER) if shared_links else page
+    body = body.replace(shared_links, SESSION_LINKS_PLACEHOLDER) if shared_links else body
     headers = [(name, value) for name, value in response.headers if name.lower() not in PER_ANSWER_HEADERS]
-    cache.set(key, (headers, body, page_digest, encoded, shared_links))
+    cache.set(key, (headers, body, page_digest, encoded, shared_links, stock))
     return conditional(response, page_digest, holds_token=holds_token)
 
 
@@ -238,6 +339,7 @@ def init_app(app: Flask) -> None:
     runs first, and the first after_request hook last (after the security headers, which are
     stored with the page)."""
     app.add_template_global(session_links)
+    app.add_template_global(stock_part)
     if app.config["PAGE_CACHE"]:
         app.extensions[RELEASE] = release(app)
         answer_stored_pages(app)
