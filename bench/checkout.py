@@ -52,6 +52,8 @@ ORDER_URL = re.compile(r"/orders/([A-Z0-9-]+)\?key=")
 INPUT_TAG = re.compile(r"<input\b[^>]*>")
 ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 MAX_REDIRECTS = 5
+# What one attempt of a buyer may fail with: the connection (a worker gone), the shop's answer.
+SHOPPING_ERRORS = (OSError, http.client.HTTPException, RuntimeError, KeyError)
 BUYER = {"name": "Nguyễn Thị Lan", "phone": "0905123456", "email": "lan@example.vn"}
 
 
@@ -263,7 +265,7 @@ def shop(base: str, shelf: Shelf, seed: int, deadline: float, orders_left, resul
         try:
             buyer.fill_cart(rng.choice(shelf.plentiful))
             number = buyer.place(buyer.open_checkout(shelf.outlet_id))
-        except (OSError, http.client.HTTPException, RuntimeError, KeyError) as error:
+        except SHOPPING_ERRORS as error:
             tally.fail(error)
             break
         tally.count(number)
@@ -367,7 +369,7 @@ def rush_for_the_last_units(base: str, shelf: Shelf, buyers: int, seconds: int) 
                 checkout = buyer.open_checkout(shelf.outlet_id)
             barrier.wait(timeout=seconds)
             tally.count(buyer.place(checkout))
-        except (OSError, http.client.HTTPException, RuntimeError, KeyError, threading.BrokenBarrierError) as error:
+        except (*SHOPPING_ERRORS, threading.BrokenBarrierError) as error:
             barrier.abort()  # the others stop waiting for this one
             tally.fail(error)
 

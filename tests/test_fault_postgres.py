@@ -12,10 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
-from bench.checkout import Buyer, Product as ShelfProduct
+from bench.checkout import SHOPPING_ERRORS, Buyer, Product as ShelfProduct
 from bench.common import free_port, wait_for_port
 from storefront.extensions import db
 from storefront.orders.models import HOLDS_RESERVATION, Order, OrderLine
@@ -82,7 +81,7 @@ def test_a_killed_worker_leaves_stock_orders_and_sales_consistent(app, server):
             try:
                 buyer.fill_cart(shelf[turn % len(shelf)])
                 number = buyer.place(buyer.open_checkout(outlet_id))
-            except (requests.RequestException, RuntimeError, KeyError) as error:
+            except SHOPPING_ERRORS as error:
                 with lock:  # the killed worker's own requests fail; the buyer tries again
                     failures.append(f"{type(error).__name__}: {error}")
                 buyer = Buyer(base)
