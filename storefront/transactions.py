@@ -124,13 +124,19 @@ def mark_written(connection: Connection) -> None:
 
 def commit_what_only_read(connection: Connection) -> None:
     """Before a rollback: a transaction that only read commits instead (the rollback that
-    follows has nothing left to do)."""
+    follows has nothing left to do). A connection found broken is left to that rollback, which
+    SQLAlchemy handles as it always has."""
+    import psycopg
     from psycopg.pq import TransactionStatus
 
+    if connection.dialect.name != "postgresql" or connection.invalidated or connection.info.get(WROTE_KEY) is not False:
+        return
     driver_connection = connection.connection.dbapi_connection
-    if (connection.dialect.name == "postgresql" and connection.info.get(WROTE_KEY) is False
-            and driver_connection.info.transaction_status == TransactionStatus.INTRANS):
-        driver_connection.commit()
+    if driver_connection.info.transaction_status == TransactionStatus.INTRANS:
+        try:
+            driver_connection.commit()
+        except psycopg.OperationalError:  # the server or the network went away meanwhile
+            pass
 
 
 def init_app(_app) -> None:

@@ -1,9 +1,10 @@
 """On PostgreSQL a transaction that only read ends with COMMIT, so psycopg keeps the statements it
 prepared and PostgreSQL stops planning them at every request (storefront.transactions); one that
 wrote, or failed, still rolls back."""
+import psycopg
 import pytest
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
@@ -75,3 +76,22 @@ def test_rows_locked_for_update_are_free_once_the_reading_transaction_ends(app, 
         session.scalars(select(Area).where(Area.code == "VN-97").with_for_update()).all()
     with Session(db.engine) as other, other.begin():
         other.scalars(select(Area).where(Area.code == "VN-97").with_for_update(nowait=True)).all()
+
+
+def test_a_connection_dropped_by_its_owner_is_left_to_the_pool(engine):
+    with engine.connect() as connection:
+        connection.scalar(text("SELECT 1"))
+        connection.invalidate()
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT 2")) == 2
+
+
+def test_a_reading_transaction_whose_server_process_died_fails_as_ever_and_the_next_one_serves(engine):
+    with pytest.raises(OperationalError), engine.connect() as connection:
+        connection.scalar(text("SELECT 1"))
+        pid = connection.scalar(text("SELECT pg_backend_pid()"))
+        with psycopg.connect(engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                             autocommit=True) as administrator:
+            administrator.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT 2")) == 2
