@@ -215,6 +215,12 @@ def test_a_product_page_offers_facebook_zalo_and_a_link_to_copy(client, in_engli
     assert f'<a href="{address}" data-copy-link' in page and "Copy link" in page
 
 
+
+def test_the_share_links_say_share_in_vietnamese_not_the_growth_reports_share_of_a_total(client, product):
+    page = client.get("/products/nuoc-mam-cua-khe").text
+    assert "<span>Chia sẻ:</span>" in page and "Tỷ lệ" not in page
+
+
 # Add to cart in place
 
 
