@@ -18,9 +18,9 @@ from storefront.catalog.listing import sql_listing
 from storefront.catalog.models import Product
 from storefront.catalog.services import record_evaluation, revoke_certification, update_product
 from storefront.extensions import db
-from storefront.search.index import current_index, document_for, index_products, rebuild
+from storefront.search.index import current_index, document_for, index_products, new_index_writer, rebuild
 from storefront.search.analysis import plain_words
-from storefront.search.postings import read_column, read_lengths
+from storefront.search.postings import read_column, read_lengths, read_postings
 from storefront.search.queries import relevance_scores, search_products, suggest, words_query
 from tests.factories import make_place, make_producer, make_product
 
@@ -414,6 +414,24 @@ def test_columns_and_lengths_are_read_as_whoosh_reads_them(app):
         for field in ("name", "name_en", "body", "name_exact", "name_ngram"):
             whoosh = [segment.doc_field_length(doc, field, 0) or 0 for doc in range(segment.doc_count_all())]
             assert read_lengths(segment, field)[0].tolist() == whoosh, field
+
+
+def test_long_postings_are_written_in_long_blocks(app):
+    """A process reads a term's postings a block at a time, and the first read of a long list
+    (a one-letter prefix) cost mostly per block: live updates and rebuilds alike write 4,096
+    postings a block rather than Whoosh's 128, and every posting is read back."""
+    index = current_index()
+    for open_writer in (index.writer, lambda: new_index_writer(index.index, procs=1)):
+        writer = open_writer()
+        for number in range(300):
+            writer.add_document(id=str(number), name="Mật ong")
+        writer.commit(merge=False)
+    segments = [segment for segment, _offset in index.snapshot().searcher.reader().leaf_readers()]
+    assert len(segments) == 2
+    for segment in segments:
+        assert segment.postings("name", "mat")._blocklength == 300  # one block, not three
+        docs, _weights = read_postings(segment, "name", "mat")
+        assert docs.tolist() == list(range(300))
 
 
 @pytest.mark.parametrize(
