@@ -9,7 +9,8 @@ static files that may be gone.
 A stored page is kept with the headers it was sent with (the security headers included) and is
 answered around the app, before Flask dispatches the request: none of the other extensions'
 hooks (login, limiter, language, Talisman) run for it, which halved a hit's cost under gunicorn;
-one query for the version (two on a product page, three when its stock changed) and the bytes.
+one query for the version (two on a product page, three when its stock changed since it was
+stored and no answer has shown the stock now) and the bytes.
 
 Who gets a stored page: visitors not logged in (nor remembered) with no flashed message pending
 and nothing else in their session but a cart and the orders they opened by their link. No
@@ -26,7 +27,8 @@ checkout bench a viewed product was bought, and its page was never a hit): the p
 (templates/catalog/_add_to_cart.html, _availability.html) are placeholders in the stored page,
 kept beside it with the outlets and quantities they show. Each answer reads those (one
 statement, available_by_outlet); only if they changed are the outlets read and named
-(product_availability) and the parts rendered anew, in the visitor's language.
+(product_availability) and the parts rendered anew, in the visitor's language, and kept beside
+the page for the next answers while the stock stays so (one such copy a page: the latest).
 
 Every stored page has a weak ETag, so a revisit costs a 304 (storefront.revalidation); a page
 with a visitor's own cart in it has theirs (a copy showing another cart is never current) and is
@@ -190,15 +192,22 @@ def stock_now(connection: Connection, product_id: int) -> tuple:
     return tuple(map(tuple, connection.execute(available_by_outlet(), {"product_id": product_id})))
 
 
-def stock_parts_now(stored: StockParts, shown: tuple) -> dict[str, bytes]:
-    """The stored page's stock parts for the stock now (`shown`): as stored, or if it changed
-    rendered anew, the outlets named in a second statement."""
+def stock_parts_now(key: str, stored: StockParts, shown: tuple) -> dict[str, bytes]:
+    """The stored page's stock parts for the stock now (`shown`): as stored; else as the last
+    answer rendered them, if for this stock (the page is seen many times between two sales);
+    else rendered anew, the outlets named in a second statement, and kept for the next answers."""
     if shown == stored.shown:
         return stored.parts
+    latest_key = f"{key}:stock"
+    latest = cache.get(latest_key)
+    if latest is not None and latest[0] == shown:
+        return latest[1]
     availability = product_availability(stored.product)
-    return {template: without_token(render_template(template, product=stored.product,
-                                                    availability=availability).encode())
-            for template in stored.parts}
+    parts = {template: without_token(render_template(template, product=stored.product,
+                                                     availability=availability).encode())
+             for template in stored.parts}
+    cache.set(latest_key, (shown, parts))
+    return parts
 
 
 def release(app: Flask) -> str:
@@ -278,7 +287,7 @@ def stored_page() -> Response | None:
     if SESSION_LINKS_PLACEHOLDER in body and not visitor_has_nothing_of_their_own():  # a cart: its count
         links = render_template(SESSION_LINKS_TEMPLATE).encode()
     own_links = links if links != shared_links else b""
-    parts = stock_parts_now(stock, shown) if stock else {}
+    parts = stock_parts_now(key, stock, shown) if stock else {}
     # Stock parts other than those stored (sold or received since) go into the tag, like a cart
     # (each part after a NUL: a part gone empty still makes a tag of its own).
     new_stock = b"".join(b"\0" + part for part in parts.values()) if stock and parts != stock.parts else b""
