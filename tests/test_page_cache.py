@@ -3,13 +3,14 @@
 import re
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from config import TestConfig
 from storefront import page_cache
 from storefront.accounts.services import create_user
 from storefront.catalog.services import revoke_certification, update_product
 from storefront.extensions import db
+from tests.conftest import require
 from tests.factories import make_outlet, make_product, stock
 
 PASSWORD = "correct horse battery"
@@ -195,6 +196,25 @@ def test_a_page_not_stored_yet_reads_its_key_once(app, visitor, shop, monkeypatc
     assert len(versions_read) == 1
     visitor().get("/products")  # stored
     assert len(versions_read) == 2
+
+
+def test_a_stored_page_reads_its_key_and_stock_outside_a_transaction(app, visitor, shop):
+    """On PostgreSQL, no BEGIN and ROLLBACK around a hit's two reads (the version, on the
+    driver's own cursor, then the stock, on the same connection): half its round trips."""
+    require(db.engine.dialect.name == "postgresql", "needs PostgreSQL (TEST_DATABASE_URL)")
+    visitor().get("/products/nuoc-mam-cua-khe")  # stored
+    isolation = []
+
+    def remember(connection, *_args):
+        isolation.append(connection.get_execution_options().get("isolation_level"))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        page = visitor().get("/products/nuoc-mam-cua-khe").text
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert "10 available" in page
+    assert isolation == ["AUTOCOMMIT"]
 
 
 def test_a_new_release_renders_its_own_pages_rather_than_those_stored_before_it(app, visitor, shop, monkeypatch):
