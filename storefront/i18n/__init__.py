@@ -100,25 +100,24 @@ def install_template_gettext(app) -> None:
     """Templates call _() a hundred times and more per page. Flask-Babel's callables find the
     catalogue through several context lookups for each string, and Jinja wraps them in two more
     calls; about a fifth of a page's rendering went there. These look the catalogue up once per
-    render (kept on Jinja's evaluation context, which each render and include makes anew; a
-    render never changes language halfway, force_locale included) and are called directly, with
-    the same result: autoescaped text, and `%` formatting as Jinja's new-style gettext does it."""
+    locale and are called directly, with the same result: the locale in force (force_locale
+    included), autoescaped text, and `%` formatting as Jinja's new-style gettext does it."""
+    catalogues = {}
 
-    def translations(eval_ctx):
-        try:
-            return eval_ctx.translations
-        except AttributeError:
-            eval_ctx.translations = get_translations()
-            return eval_ctx.translations
+    def translations():
+        locale = get_locale()
+        if locale not in catalogues:
+            catalogues[locale] = get_translations()
+        return catalogues[locale]
 
     @pass_eval_context
     def gettext(eval_ctx, string: str, **variables):
-        return template_text(eval_ctx, translations(eval_ctx).ugettext(string), variables)
+        return template_text(eval_ctx, translations().ugettext(string), variables)
 
     @pass_eval_context
     def ngettext(eval_ctx, singular: str, plural: str, num: int, **variables):
         variables.setdefault("num", num)
-        return template_text(eval_ctx, translations(eval_ctx).ungettext(singular, plural, num), variables)
+        return template_text(eval_ctx, translations().ungettext(singular, plural, num), variables)
 
     app.jinja_env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
 
