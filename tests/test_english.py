@@ -78,6 +78,17 @@ def test_cards_show_english_names_and_units(client, in_english, sauce, wine):
     assert '<span lang="vi">Rượu Ngô Cải Vân</span>' in page and NOTE in page
 
 
+def test_cards_follow_a_change_of_language(client, sauce, wine):
+    """Cards come from macros that Jinja keeps between renders: each page still takes its
+    words from its own language."""
+    assert NOTE not in client.get("/products").text
+    client.set_cookie("lang", "en")
+    english = client.get("/products").text
+    assert '<span lang="vi">Rượu Ngô Cải Vân</span>' in english and NOTE in english
+    client.set_cookie("lang", "vi")
+    assert NOTE not in client.get("/products").text
+
+
 def test_cart_checkout_order_page_and_email_are_english(client, in_english, outlet, sauce, wine, smtp):
     client.post(f"/cart/add/{sauce.id}", data={"qty": 2})
     cart = client.get("/cart").text
