@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from flask import get_template_attribute
 from markupsafe import Markup
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from storefront.catalog.models import Producer, Product
 from storefront.catalog.versions import current_version
@@ -23,14 +23,14 @@ EAGER_CARDS = 2  # the first row's images load at once: the page's largest paint
 
 
 def load_card_relations(products: Sequence[Product], *, producer: bool = False) -> None:
-    """What cards show (certificate, place, photos), and the producer for the API, one query
-    per relation for the given products."""
+    """What cards show (certificate, place, photos), and the producer for the API: the
+    many-to-one relations joined to the products' own query, the photos in a second one."""
     if not products:
         return
-    options = [selectinload(Product.certification), selectinload(Product.province),
-               selectinload(Product.district), selectinload(Product.photos)]
+    options = [joinedload(Product.certification), joinedload(Product.province),
+               joinedload(Product.district), selectinload(Product.photos)]
     if producer:
-        options.append(selectinload(Product.producer).selectinload(Producer.area))
+        options.append(joinedload(Product.producer).joinedload(Producer.area))
     db.session.scalars(
         db.select(Product).where(Product.id.in_([p.id for p in products])).options(*options)
     ).all()
