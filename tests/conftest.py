@@ -33,6 +33,7 @@ use_own_postgres_database()  # before config reads TEST_DATABASE_URL
 from config import TestConfig  # noqa: E402
 from storefront import create_app  # noqa: E402
 from storefront.accounts.services import create_user  # noqa: E402
+from storefront.clock import vietnam_today  # noqa: E402
 from storefront.extensions import cache, limiter  # noqa: E402
 from storefront.extensions import db as _db  # noqa: E402
 from storefront.mail import services as mail  # noqa: E402
@@ -197,26 +198,37 @@ def empty_postgres_database() -> None:
 
 @pytest.fixture(scope="session")
 def demo_snapshot(shared_app):
-    """The demo seeded once per worker (seconds of work) and kept as rows: its counts, and each
-    table's rows in key order (areas before the areas they contain)."""
+    """The demo seeded once per worker and Vietnamese day (seconds of work) and kept as rows: its
+    counts, and each table's rows in key order (areas before the areas they contain). Its sales
+    history runs back from the day it is seeded, so a run that passes midnight in Vietnam
+    (17:00 UTC) seeds it again rather than hand the next tests yesterday's history."""
     from storefront.seed.demo import seed_demo
 
     shared, _config = shared_app
-    with shared.app_context():
-        reset_database()
-        result = seed_demo()
-        rows = {table: [dict(row._mapping) for row in _db.session.execute(
-                    _db.select(table).order_by(*table.primary_key.columns))]
-                for table in _db.metadata.sorted_tables}
-        _db.session.remove()
-    return {key: value for key, value in result.items() if isinstance(value, int | list)}, rows
+    seeded = {}
+
+    def for_today():
+        today = vietnam_today()
+        if today not in seeded:
+            with shared.app_context():
+                reset_database()
+                result = seed_demo()
+                rows = {table: [dict(row._mapping) for row in _db.session.execute(
+                            _db.select(table).order_by(*table.primary_key.columns))]
+                        for table in _db.metadata.sorted_tables}
+                _db.session.remove()
+            seeded.clear()
+            seeded[today] = {key: value for key, value in result.items() if isinstance(value, int | list)}, rows
+        return seeded[today]
+
+    return for_today
 
 
 @pytest.fixture
 def demo(app, demo_snapshot):
-    """This test's database as `seed_demo()` leaves it, copied from the worker's one seeding;
-    returns what seed_demo returned (its counts and accounts)."""
-    result, rows = demo_snapshot
+    """This test's database as `seed_demo()` leaves it, copied from the worker's seeding of
+    today; returns what seed_demo returned (its counts and accounts)."""
+    result, rows = demo_snapshot()
     with _db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":  # areas name the areas that replaced them: check no keys
             connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
