@@ -3,7 +3,7 @@ import os
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Integer
+from sqlalchemy import Integer, event
 
 
 def use_own_postgres_database() -> None:
@@ -51,6 +51,23 @@ def require(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI=true but {reason}")
     pytest.skip(reason)
+
+
+class QueryCounter:
+    """The statements an engine runs inside the `with` block, counted."""
+
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self.seen)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self.seen)
+
+    def seen(self, *args):
+        self.count += 1
 
 
 class FreshContextClient(FlaskClient):

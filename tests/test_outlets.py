@@ -4,13 +4,13 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from storefront.admin.outlets.services import sales_point_coverage
 from storefront.outlets.directory import network_by_district
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import move_stock
 from storefront.transactions import transaction
+from tests.conftest import QueryCounter
 from tests.factories import make_area, make_outlet, make_place, make_producer, make_product, stock
 
 
@@ -22,21 +22,6 @@ def reserve(outlet, product, qty):
 def in_order(text: str, *parts: str) -> bool:
     positions = [text.index(part) for part in parts]
     return positions == sorted(positions)
-
-
-class QueryCounter:
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self.seen)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self.seen)
-
-    def seen(self, *args):
-        self.count += 1
 
 
 pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English

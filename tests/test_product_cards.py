@@ -1,11 +1,10 @@
 """Product cards are kept per catalogue version, day and language: what a card shows changes
 at once with the catalogue, also for logged-in visitors (whose pages are rendered anew)."""
-from sqlalchemy import event
-
 from storefront.catalog.cards import product_cards
 from storefront.catalog.models import Product
 from storefront.catalog.services import revoke_certification, update_product
 from storefront.extensions import db
+from tests.conftest import QueryCounter
 from tests.factories import make_product
 
 
@@ -46,18 +45,10 @@ def test_cards_not_kept_yet_read_what_they_show_in_two_statements_however_many(a
     places come in one statement and their photos in a second, not one statement a relation."""
     products = [make_product(name) for name in ("Nước mắm Cửa Khe", "Trà sâm Ngọc Linh", "Mật ong rừng")]
     origins = [(product.district or product.province).name for product in products]
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
     with app.test_request_context("/products"):
         db.session.expire_all()  # as a listing finds them: without their relations
         listed = db.session.scalars(db.select(Product).where(Product.id.in_([p.id for p in products]))).all()
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with QueryCounter(db.engine) as statements:
             cards = product_cards(listed)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) == 3  # the catalogue version, the products with their relations, the photos
+    assert statements.count == 3  # the catalogue version, the products with their relations, the photos
     assert all(origin in card and "star" in card for origin, card in zip(origins, cards))
