@@ -54,6 +54,7 @@ from werkzeug.exceptions import HTTPException
 from storefront.catalog.versions import current_version
 from storefront.clock import vietnam_today
 from storefront.compression import compress_public_response, encode_once, send_encoded
+from storefront.driver_reads import driver_rows
 from storefront.extensions import cache, db
 from storefront.i18n import select_locale
 from storefront.orders.access import VIEWED_ORDERS_KEY
@@ -199,7 +200,7 @@ def fill_stock_parts(body: bytes, parts: dict[str, bytes]) -> bytes:
 
 def stock_now(connection: Connection, product_id: int) -> tuple:
     """The stock as stock_shown has it, in one statement."""
-    return tuple(map(tuple, connection.execute(available_by_outlet(), {"product_id": product_id})))
+    return tuple(map(tuple, driver_rows(connection, available_by_outlet(), {"product_id": product_id})))
 
 
 def stock_parts_now(key: str, stored: StockParts, shown: tuple) -> dict[str, bytes]:
@@ -246,7 +247,7 @@ def came_over_https() -> bool:
 
 
 def stock_signature(connection, slug: str) -> str:
-    rows = connection.execute(STOCK_OF_PRODUCT, {"slug": slug[:160]}).all()
+    rows = driver_rows(connection, STOCK_OF_PRODUCT, {"slug": slug[:160]})
     return digest(repr([tuple(row) for row in rows]).encode())
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from storefront.catalog.models import CatalogueVersion
 from storefront.clock import vietnam_today
+from storefront.driver_reads import driver_rows
 from storefront.extensions import cache, db
 from storefront.transactions import listen_to_sessions
 
@@ -25,6 +26,7 @@ VERSIONED_TABLES = frozenset(
     {"area", "producer", "product", "evaluation", "trace_lot", "trace_event", "product_photo", "outlet"}
 )
 CHANGED_KEY = "catalogue_changed"
+VERSION = select(CatalogueVersion.version).where(CatalogueVersion.id == 1)
 
 T = TypeVar("T")
 
@@ -58,17 +60,10 @@ def forget_changes(session: Session, *_args) -> None:
 
 def current_version(connection=None) -> int:
     """The committed version (or this transaction's own, read through its session)."""
-    if connection is not None:
-        # A cache hit's one query, on the driver's own cursor: building SQLAlchemy's result
-        # object cost more than the query.
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute("SELECT version FROM catalogue_version WHERE id = 1")
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        return row[0] if row else 0
-    return db.session.scalar(select(CatalogueVersion.version).where(CatalogueVersion.id == 1)) or 0
+    if connection is not None:  # a stored page's answer
+        rows = driver_rows(connection, VERSION)
+        return rows[0][0] if rows else 0
+    return db.session.scalar(VERSION) or 0
 
 
 def cached_per_version(name: str, compute: Callable[[], T]) -> T:
