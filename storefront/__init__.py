@@ -63,7 +63,10 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from storefront import compression, i18n, page_cache, page_chrome, revalidation, security_headers, static_files, transactions
+    from storefront import (
+        compression, i18n, page_cache, page_chrome, revalidation, security_headers, session_cookie, static_files,
+        transactions,
+    )
     from storefront.accounts.services import load_user
     from storefront.catalog import versions
     from storefront.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
@@ -71,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     import storefront.models  # noqa: F401  (the whole schema, for migrations)
 
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    app.session_interface = session_cookie.SessionCookie()
     db.init_app(app)
     transactions.init_app(app)  # on_commit(), before any listener that uses it
     migrate.init_app(app, db, render_as_batch=True)

@@ -50,6 +50,20 @@ def test_a_session_cookie_copied_before_logout_opens_nothing_afterwards(client, 
     assert response.status_code == 302 and response.location.startswith("/login")
 
 
+def test_a_new_secret_key_ends_every_session_unless_the_old_one_is_kept_as_a_fallback(app, client, login_as):
+    """The cookie's signing serializer is made once per set of keys (storefront.session_cookie):
+    a key changed under a running app must still be the one that signs and checks."""
+    login_as("admin")
+    old_key, cookie = app.secret_key, client.get_cookie("session").value
+    app.secret_key = "a new key, " + old_key
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response.location.startswith("/login")
+
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    client.set_cookie("session", cookie)  # the refusal above gave the browser a new, empty session
+    assert client.get("/admin/").status_code == 200
+
+
 @pytest.mark.parametrize("change", ["new password", "role", "disabled and enabled again"])
 def test_account_changes_end_its_sessions(client, login_as, change):
     staff = login_as("staff")
