@@ -86,7 +86,7 @@ def test_pages_travel_compressed_when_the_browser_accepts_it(page_cache_or_not, 
         response = client.get("/products", headers={"Accept-Encoding": f"{encoding}, identity;q=0.5"})
         assert response.headers["Content-Encoding"] == encoding
         assert "Accept-Encoding" in response.headers["Vary"]
-        assert len(response.data) < len(plain) / 3
+        assert len(response.data) < len(plain) * 0.4  # per answer, compressed for speed: about 35 %
         assert decompress(response.data) == plain
 
 
