@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from config import TestConfig
 from storefront import page_cache
