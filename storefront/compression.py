@@ -7,11 +7,16 @@ sales points' and back-office pages: sent `Cache-Control: no-store`) are never c
 public pages' only secret is Flask-WTF's CSRF token in the add-to-cart form, which is signed
 with a timestamp: its text changes every second, so no guess can build on the last one (a
 shopper's cart count in their header is no secret). Stored catalogue pages are compressed once,
-when stored, and sent so to everybody whose page they are; filled with a visitor's own token or
-cart, per answer (storefront.page_cache)."""
+when stored, and sent so to everybody whose page they are; filled with a visitor's own cart,
+per answer (storefront.page_cache). A stored page whose token comes at its end has its head
+compressed once and left open (encode_head): each answer closes it with its own tail, token
+included, sent as is, never compressed, which costs little and tells nothing about the token."""
 from __future__ import annotations
 
 import gzip
+import struct
+import zlib
+from typing import NamedTuple
 
 import brotli
 from flask import Flask, Response, request
@@ -21,6 +26,11 @@ ENCODINGS = ("br", "gzip")
 # Stored pages are compressed once per catalogue version: worth a higher level than on the fly.
 STORED_BROTLI_QUALITY = 9
 STORED_GZIP_LEVEL = 9
+# gzip's own header (RFC 1952) as gzip.compress(level 9, mtime=0) writes it.
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+# Brotli's last meta-block, empty: ISLAST and ISLASTEMPTY set (RFC 7932 §9.2).
+BROTLI_LAST_EMPTY = b"\x03"
+AS_IS_BLOCK = 1 << 16  # the most bytes one uncompressed Brotli meta-block holds (4 nibbles)
 
 compress = Compress()
 
@@ -39,18 +49,69 @@ def encode_once(body: bytes) -> dict[str, bytes]:
     }
 
 
+class OpenCopies(NamedTuple):
+    """A page's head compressed once, each stream left open at a byte boundary: close_copy
+    ends it with the rest of the page as is."""
+    head_length: int
+    brotli: bytes
+    gzip: bytes
+    head_crc: int  # the CRC-32 of the head, which the gzip trailer carries on over the tail
+
+    def close_copy(self, encoding: str, tail: bytes) -> bytes:
+        if encoding == "br":
+            return self.brotli + brotli_as_is(tail) + BROTLI_LAST_EMPTY
+        trailer = struct.pack("<II", zlib.crc32(tail, self.head_crc), (self.head_length + len(tail)) & 0xFFFFFFFF)
+        return self.gzip + deflate_as_is(tail) + trailer
+
+
+def encode_head(head: bytes) -> OpenCopies:
+    """A page head's compressed copies, flushed to a byte boundary and not ended."""
+    brotli_stream = brotli.Compressor(quality=STORED_BROTLI_QUALITY, mode=brotli.MODE_TEXT)
+    deflate = zlib.compressobj(STORED_GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)  # raw: gzip's framing is ours
+    return OpenCopies(
+        head_length=len(head),
+        brotli=brotli_stream.process(head) + brotli_stream.flush(),
+        gzip=GZIP_HEADER + deflate.compress(head) + deflate.flush(zlib.Z_SYNC_FLUSH),
+        head_crc=zlib.crc32(head),
+    )
+
+
+def brotli_as_is(data: bytes) -> bytes:
+    """Uncompressed meta-blocks (RFC 7932 §9.2): ISLAST 0, MNIBBLES 0 (four nibbles), MLEN - 1
+    in 16 bits, ISUNCOMPRESSED 1, zeros to the byte boundary, then the bytes."""
+    blocks = []
+    for start in range(0, len(data), AS_IS_BLOCK):
+        block = data[start:start + AS_IS_BLOCK]
+        blocks.append((((len(block) - 1) << 3) | (1 << 19)).to_bytes(3, "little") + block)
+    return b"".join(blocks)
+
+
+def deflate_as_is(data: bytes) -> bytes:
+    """Stored deflate blocks (RFC 1951 §3.2.4), the last one final: BFINAL and BTYPE 00 to the
+    byte boundary, then LEN and its complement, then the bytes."""
+    chunks = [data[start:start + 0xFFFF] for start in range(0, len(data), 0xFFFF)] or [b""]
+    last = len(chunks) - 1
+    return b"".join(struct.pack("<BHH", index == last, len(chunk), len(chunk) ^ 0xFFFF) + chunk
+                    for index, chunk in enumerate(chunks))
+
+
 def accepted_encoding() -> str | None:
     """The encoding this browser prefers among ours, or None for the plain bytes."""
     return request.accept_encodings.best_match(ENCODINGS)
 
 
-def send_encoded(response: Response, encoded: dict[str, bytes]) -> Response:
-    """A response of stored bytes, in the browser's preferred stored encoding."""
+def send_encoded(response: Response, encoded: dict[str, bytes] | OpenCopies) -> Response:
+    """A response of stored bytes, in the browser's preferred stored encoding; with an open
+    head, the response's bytes past it close the stream."""
     response.vary.add("Accept-Encoding")
     encoding = accepted_encoding()
-    if encoding in encoded:
+    if encoding is None:
+        return response
+    if isinstance(encoded, OpenCopies):
+        response.set_data(encoded.close_copy(encoding, response.get_data()[encoded.head_length:]))
+    else:
         response.set_data(encoded[encoding])
-        response.headers["Content-Encoding"] = encoding
+    response.headers["Content-Encoding"] = encoding
     return response
 
 

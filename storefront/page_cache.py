@@ -53,7 +53,7 @@ from werkzeug.exceptions import HTTPException
 
 from storefront.catalog.versions import current_version
 from storefront.clock import vietnam_today
-from storefront.compression import compress_public_response, encode_once, send_encoded
+from storefront.compression import OpenCopies, compress_public_response, encode_head, encode_once, send_encoded
 from storefront.driver_reads import driver_rows
 from storefront.extensions import cache, db
 from storefront.i18n import select_locale
@@ -73,6 +73,9 @@ SHARED_SESSION_KEYS = frozenset({"csrf_token", "_fresh", VIEWED_ORDERS_KEY})
 # And besides, for the stored page with the visitor's own session links filled in: their cart.
 FILLED_SESSION_KEYS = SHARED_SESSION_KEYS | {CART_KEY}
 CSRF_PLACEHOLDER = b"\x00csrf-token\x00"
+# A page whose first token is at most this far from its end (the product page's, placed at the
+# end of its body) has the part before it compressed once; the rest goes as is with each answer.
+TOKEN_TAIL_LIMIT = 1024
 SESSION_LINKS_PLACEHOLDER = b"\x00session-links\x00"
 SESSION_LINKS_TEMPLATE = "_session_links.html"
 SESSION_LINKS_ATTRIBUTE = "rendered_session_links"
@@ -311,8 +314,9 @@ def stored_page() -> Response | None:
         if holds_token:  # a page with a form: this visitor's own CSRF token in it
             page = page.replace(CSRF_PLACEHOLDER, generate_csrf().encode())
         response.set_data(page)
-        # Everybody's bytes go as compressed when stored; with a token, cart or stock of their own, now.
-        response = (compress_public_response(response) if holds_token or own_links or new_stock
+        # Everybody's bytes go as compressed when stored (a token at the end as is); with a cart
+        # or stock of their own, or a token elsewhere, compressed now.
+        response = (compress_public_response(response) if own_links or new_stock or not encoded
                     else send_encoded(response, encoded))
     # As Flask would: the visitor's new CSRF secret, if one was made, and Vary: Cookie.
     current_app.session_interface.save_session(current_app, session, response)
@@ -342,8 +346,7 @@ def store_page(response: Response) -> Response:
         stock.parts = {template: without_token(part) for template, part in stock.parts.items()}
     page = fill_stock_parts(body, stock.parts) if stock else body
     holds_token = CSRF_PLACEHOLDER in page
-    # Compressed once here; a page with a token is compressed per visitor (storefront.compression).
-    encoded = {} if holds_token else encode_once(page)
+    encoded = stored_copies(page)
     page_digest = digest(page)
     # Everybody's session links (an empty cart, not logged in) are kept beside the page, whose
     # placeholder gets them or a visitor's own.
@@ -352,6 +355,15 @@ def store_page(response: Response) -> Response:
     headers = [(name, value) for name, value in response.headers if name.lower() not in PER_ANSWER_HEADERS]
     cache.set(key, (headers, body, page_digest, encoded, shared_links, stock))
     return conditional(response, page_digest, holds_token=holds_token)
+
+
+def stored_copies(page: bytes) -> dict[str, bytes] | OpenCopies:
+    """The page compressed once, here: whole; up to its token when that comes near its end; or,
+    with a token elsewhere, not at all (compressed per answer, storefront.compression)."""
+    token_at = page.find(CSRF_PLACEHOLDER)
+    if token_at < 0:
+        return encode_once(page)
+    return encode_head(page[:token_at]) if len(page) - token_at <= TOKEN_TAIL_LIMIT else {}
 
 
 def init_app(app: Flask) -> None:

@@ -17,7 +17,7 @@ from tests.test_page_cache_carts import (  # noqa: F401
     PRODUCT_PAGE, add_to_cart, cart_count, language, page_cache_and_csrf_on, rendered_templates, visitor,
 )
 
-STOCK_PARTS = ["catalog/_add_to_cart.html", "catalog/_availability.html"]
+STOCK_PARTS = ["catalog/_add_to_cart.html", "catalog/_availability.html", "catalog/_add_to_cart_token.html"]
 SOLD_OUT = {"vi": "Hiện chưa có điểm bán nào còn hàng sản phẩm này.",
             "en": "No sales point has this product in stock right now."}
 

@@ -2,6 +2,7 @@
 compressed to browsers that accept Brotli or gzip (private pages never are: BREACH); static
 files carry their content's hash in the address and are kept by browsers for a year."""
 import gzip
+import os
 import re
 
 import brotli
@@ -10,6 +11,7 @@ from flask import url_for
 
 from config import TestConfig
 from storefront.catalog.services import update_product
+from storefront.compression import encode_head
 from storefront.extensions import db
 from storefront.static_files import static_url
 from tests.factories import make_outlet, make_product, stock
@@ -88,6 +90,35 @@ def test_pages_travel_compressed_when_the_browser_accepts_it(page_cache_or_not, 
         assert "Accept-Encoding" in response.headers["Vary"]
         assert len(response.data) < len(plain) * 0.4  # per answer, compressed for speed: about 35 %
         assert decompress(response.data) == plain
+
+
+@pytest.mark.parametrize("encoding, decompress", [("br", brotli.decompress), ("gzip", gzip.decompress)])
+def test_a_stored_product_page_goes_compressed_with_each_visitors_token_sent_as_is(page_cache_on, app, shop,
+                                                                                  encoding, decompress):
+    stock(make_outlet(), shop, 10)
+    path, accept = "/products/nuoc-mam-cua-khe", {"Accept-Encoding": encoding}
+    app.test_client().get(path)  # rendered and stored
+    heads = []
+    for visitor in (app.test_client(), app.test_client()):
+        response = visitor.get(path, headers=accept)
+        page = decompress(response.data).decode()
+        token = re.search(r'name="csrf_token" value="([^"]+)" form="add-to-cart"', page).group(1)
+        assert response.headers["Content-Encoding"] == encoding and 'id="add-to-cart"' in page
+        assert token.encode() in response.data  # never compressed: its length tells nothing
+        assert len(response.data) < len(page.encode()) * 0.4
+        heads.append(response.data[:response.data.index(token.encode())])
+        posted = visitor.post(f"/cart/add/{shop.id}", data={"csrf_token": token, "qty": "2"})
+        assert posted.status_code == 302 and posted.headers["Location"] == "/cart"
+    assert heads[0] == heads[1]  # everything before the token: one copy for everybody
+
+
+@pytest.mark.parametrize("tail_length", [0, 150, 70_000])  # longer than one as-is block of either format
+@pytest.mark.parametrize("encoding, decompress", [("br", brotli.decompress), ("gzip", gzip.decompress)])
+def test_a_head_compressed_once_closes_with_any_tail(encoding, decompress, tail_length):
+    head = "<p>Nước mắm Cửa Khe, 150.000 ₫</p>".encode() * 400
+    tail = os.urandom(tail_length)
+    copies = encode_head(head)
+    assert decompress(copies.close_copy(encoding, tail)) == head + tail  # gzip checks its CRC and length
 
 
 def test_a_browser_that_accepts_no_compression_gets_plain_bytes(app, shop):
