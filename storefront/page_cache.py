@@ -24,7 +24,8 @@ every page rendered, so nobody sees another's cart, messages or account.
 
 A product page's stock is not in its key either, as every sale and delivery changes it (in the
 checkout bench a viewed product was bought, and its page was never a hit): the parts showing it
-(templates/catalog/_add_to_cart.html, _availability.html) are placeholders in the stored page,
+(templates/catalog/_add_to_cart.html, _availability.html, and the form's token at the end of
+the page, _add_to_cart_token.html) are placeholders in the stored page,
 kept beside it with the outlets and quantities they show. Each answer reads those (one
 statement, available_by_outlet); only if they changed are the outlets read and named
 (product_availability) and the parts rendered anew, in the visitor's language, and kept beside
@@ -33,9 +34,10 @@ the page for the next answers while the stock stays so (one such copy a page: th
 Every stored page has a weak ETag, so a revisit costs a 304 (storefront.revalidation); a page
 with a visitor's own cart in it has theirs (a copy showing another cart is never current) and is
 marked private, and one with other stock parts than stored has theirs too. Pages whose bytes are
-everybody's as stored (no token, everybody's links, the stock stored) are stored with their
-Brotli and gzip copies, compressed once; the others are compressed per answer
-(storefront.compression).
+everybody's as stored (everybody's links, the stock stored) are stored with their Brotli and
+gzip copies, compressed once: whole, or, for a page whose token comes at its end (a product
+page's), up to the token, each answer's tail sent as is after it (stored_copies). The others
+are compressed per answer (storefront.compression).
 """
 from __future__ import annotations
 
