@@ -166,9 +166,9 @@ class StockParts:
 
 
 def stock_part(template: str, product, availability: list[Availability]) -> Markup:
-    """A part of the product page that shows its stock (templates/catalog/_add_to_cart.html,
-    _availability.html), for product.html: in a page to be stored, a placeholder in its place,
-    filled for each answer with the part as of the stock then (fill_stock_parts)."""
+    """A part of the product page that shows its stock (templates/catalog/_add_to_cart.html and
+    its token, _availability.html), for product.html: in a page to be stored, a placeholder in
+    its place, filled for each answer with the part as of the stock then (fill_stock_parts)."""
     part = render_template(template, product=product, availability=availability)
     if g.get(KEY_ATTRIBUTE) is None:  # rendered for this visitor alone
         return Markup(part)
