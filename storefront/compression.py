@@ -38,6 +38,11 @@ compress = Compress()
 def compress_public_response(response: Response) -> Response:
     if "no-store" in (response.headers.get("Cache-Control") or ""):
         return response
+    if accepted_encoding() is None:
+        # Flask-Compress 1.25 picks an encoding the browser refused (`br;q=0`) when it refused
+        # them all; only the vary mark is taken from it then.
+        response.vary.add("Accept-Encoding")
+        return response
     return compress.after_request(response)
 
 

@@ -3,8 +3,8 @@
 Flask makes the signing serializer anew to read and again to write the cookie of every request:
 about 5 µs each time, a fiftieth of a stored page's whole answer in process. The keys do not
 change while a worker runs, and the serializer keeps nothing between calls."""
-from flask import Flask
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from itsdangerous import URLSafeTimedSerializer
 
 
@@ -17,3 +17,10 @@ class SessionCookie(SecureCookieSessionInterface):
         if keys not in self.serializers:
             self.serializers[keys] = super().get_signing_serializer(app)
         return self.serializers[keys]
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        # A static file is the same for every visitor. Flask-Login reads the session after every
+        # request, and a read adds `Vary: Cookie`: a shared cache would keep one copy per cookie.
+        if request.endpoint == "static" and not session.modified:
+            return
+        super().save_session(app, session, response)

@@ -126,6 +126,19 @@ def test_a_browser_that_accepts_no_compression_gets_plain_bytes(app, shop):
     assert "Content-Encoding" not in response.headers and "Nước mắm Cửa Khe" in response.text
 
 
+@pytest.mark.parametrize("path", ["/products", "/search?q=nuoc+mam", "static"])
+def test_a_browser_that_refuses_every_encoding_gets_plain_bytes(page_cache_or_not, app, shop, path):
+    client = app.test_client()
+    if path == "static":
+        path = static_urls(client.get("/products").text)[0]
+    with client.get(path, headers={"Accept-Encoding": "identity"}) as response:
+        plain = response.data
+    for _ in range(2):  # the second is a stored page's stored copy when the cache is on
+        with client.get(path, headers={"Accept-Encoding": "gzip;q=0, br;q=0"}) as response:
+            assert "Content-Encoding" not in response.headers and response.data == plain
+            assert "Accept-Encoding" in response.headers["Vary"]
+
+
 def test_private_pages_are_never_compressed(app, shop, client, login_as):
     login_as("customer")
     response = client.get("/account", headers={"Accept-Encoding": "br, gzip"})
@@ -145,6 +158,7 @@ def test_static_addresses_carry_the_files_hash_and_are_kept_for_a_year(app, shop
         assert response.status_code == 200 and response.headers["Content-Encoding"] == "br"
         cache_control = set(re.split(r",\s*", response.headers["Cache-Control"]))
         assert {"public", "immutable", "max-age=31536000"} <= cache_control
+        assert "Cookie" not in response.headers["Vary"]  # one copy for every visitor in shared caches
 
 
 def test_a_changed_static_file_gets_a_new_address(app, tmp_path, monkeypatch):
