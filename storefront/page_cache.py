@@ -68,6 +68,9 @@ from storefront.security_headers import content_security_policy
 # The API's product shows its availability, and stock is not in the catalogue version: its key
 # carries the stock. (The product page has its stock parts filled per answer instead.)
 STOCKED_ENDPOINTS = frozenset({"api.product"})
+# A HEAD is answered from the stored copy too, with the headers its GET gets (RFC 9110 §9.3.2);
+# Werkzeug sends no body for it.
+STORED_METHODS = ("GET", "HEAD")
 # What a visitor's session may hold and still get the shared page: Flask-WTF's CSRF secret,
 # Flask-Login's freshness mark for visitors who are not logged in, and the orders opened by
 # their link, which no catalogue page shows.
@@ -125,7 +128,7 @@ def reading_connection() -> Connection:
 
 
 def page_key(connection: Connection | None = None) -> str | None:
-    if (request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS
+    if (request.method not in STORED_METHODS or request.endpoint not in CACHED_ENDPOINTS
             or not visitor_gets_stored_pages()):
         return None
     if KEY_ENVIRON not in request.environ:
@@ -278,10 +281,10 @@ def answer_stored_pages(app: Flask) -> None:
 
 
 def may_be_stored(app: Flask, environ: dict) -> bool:
-    """Whether the request is a GET of a page the cache keeps, from its method and URL alone:
-    the others go straight to the app, without a request context (and the session cookie
+    """Whether the request is a GET (or HEAD) of a page the cache keeps, from its method and URL
+    alone: the others go straight to the app, without a request context (and the session cookie
     read) made here first only to find that out."""
-    if environ.get("REQUEST_METHOD") != "GET":
+    if environ.get("REQUEST_METHOD") not in STORED_METHODS:
         return False
     try:
         endpoint, _values = app.url_map.bind_to_environ(environ).match()

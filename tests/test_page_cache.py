@@ -177,6 +177,17 @@ def test_a_stored_page_is_sent_with_the_headers_it_was_rendered_with(app, visito
         assert stored.headers.get("Set-Cookie") is None or stored.headers["Set-Cookie"] != rendered.headers["Set-Cookie"]
 
 
+def test_a_head_gets_the_headers_of_the_stored_page_without_its_body(app, visitor, shop):
+    for path in ("/products", "/products/nuoc-mam-cua-khe", "/api/v1/products"):
+        visitor().get(path)  # rendered and stored
+        accept = {"Accept-Encoding": "br"}
+        got, head = visitor().get(path, headers=accept), visitor().head(path, headers=accept)
+        assert head.status_code == 200 and head.data == b"", path
+        for name in ("Content-Length", "Content-Encoding", "Content-Type", "Cache-Control"):
+            assert head.headers.get(name) == got.headers.get(name), (path, name)
+        assert head.headers["ETag"].partition(".")[0] == got.headers["ETag"].partition(".")[0], path
+
+
 def test_a_stored_page_that_cannot_be_read_is_rendered_by_the_app_instead(app, visitor, shop, monkeypatch):
     visitor().get("/products")  # stored
     tried = []
