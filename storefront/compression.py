@@ -38,11 +38,13 @@ compress = Compress()
 def compress_public_response(response: Response) -> Response:
     if "no-store" in (response.headers.get("Cache-Control") or ""):
         return response
-    if accepted_encoding() is None:
-        # Flask-Compress 1.25 picks an encoding the browser refused (`br;q=0`) when it refused
-        # them all; only the vary mark is taken from it then.
+    encoding = accepted_encoding()
+    if encoding is None:
         response.vary.add("Accept-Encoding")
         return response
+    # Flask-Compress 1.25 ranks the encodings a browser refused (`br;q=0`) too, and may pick one
+    # of them: it is given the one chosen here.
+    request.environ["HTTP_ACCEPT_ENCODING"] = encoding
     return compress.after_request(response)
 
 
@@ -101,8 +103,15 @@ def deflate_as_is(data: bytes) -> bytes:
 
 
 def accepted_encoding() -> str | None:
-    """The encoding this browser prefers among ours, or None for the plain bytes."""
-    return request.accept_encodings.best_match(ENCODINGS)
+    """The encoding this browser prefers among ours, or None for the plain bytes. One it names
+    with q=0 is refused even when `*` accepts the others (RFC 9110 §12.5.3)."""
+    named = {value.lower(): quality for value, quality in request.accept_encodings}
+
+    def quality(encoding: str) -> float:
+        return named.get(encoding, named.get("*", 0))
+
+    best = max(ENCODINGS, key=quality)  # the first of ours on a tie: Brotli
+    return best if quality(best) > 0 else None
 
 
 def send_encoded(response: Response, encoded: dict[str, bytes] | OpenCopies) -> Response:
