@@ -49,7 +49,7 @@ def conditional(response: Response, page_digest: str, *, holds_token: bool = Fal
     if not holds_token:
         response.set_etag(page_digest, weak=True)
         return response.make_conditional(request) if request.if_none_match else response
-    for tag in request.if_none_match.as_set(include_weak=True):
+    for tag in filter(None, request.if_none_match.as_set(include_weak=True)):  # `W/""` is None
         seen_digest, _, made_at = tag.partition(".")
         if seen_digest == page_digest and token_still_young(made_at):
             response.set_etag(tag, weak=True)

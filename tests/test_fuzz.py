@@ -24,6 +24,16 @@ QUERY_NAMES = [
 ]
 
 
+# Request headers the app or its extensions read (revalidation, compression, language, proxies),
+# all hostile at once. Latin-1 only: HTTP carries nothing else in a header.
+HOSTILE_HEADER_VALUES = ['W/""', "x" * 5000, "<script>alert(1)</script> \xe9\xff", "Mon, 32 Dec 2026 99:99:99 GMT",
+                         "*;q=0, =;=;q=abc, br;q=-1"]
+HEADER_NAMES = [
+    "If-None-Match", "If-Match", "If-Modified-Since", "If-Unmodified-Since", "Range", "If-Range", "Accept",
+    "Accept-Language", "Accept-Encoding", "Origin", "Referer", "X-Forwarded-For", "X-Forwarded-Proto",
+]
+
+
 def form_field_names() -> list[str]:
     """The fields of every form of the app."""
     names, classes = set(), list(FlaskForm.__subclasses__())
@@ -100,6 +110,17 @@ def test_no_get_route_fails_on_hostile_query_values(app, client, world, staff_an
     for rule in routes(app, "GET"):
         response = client_for(rule, client, staff_and_manager).get(
             url_of(rule, world), query_string={name: hostile for name in QUERY_NAMES})
+        if response.status_code >= 500:
+            failures.append((rule.rule, response.status_code))
+    assert failures == []
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_HEADER_VALUES, ids=range(len(HOSTILE_HEADER_VALUES)))
+def test_no_get_route_fails_on_hostile_request_headers(app, client, world, staff_and_manager, hostile):
+    failures = []
+    for rule in routes(app, "GET"):
+        response = client_for(rule, client, staff_and_manager).get(
+            url_of(rule, world), headers={name: hostile for name in HEADER_NAMES})
         if response.status_code >= 500:
             failures.append((rule.rule, response.status_code))
     assert failures == []
