@@ -2,7 +2,9 @@
 
 Flask makes the signing serializer anew to read and again to write the cookie of every request:
 about 5 µs each time, a fiftieth of a stored page's whole answer in process. The keys do not
-change while a worker runs, and the serializer keeps nothing between calls."""
+change while a worker runs, and the serializer keeps nothing between calls.
+
+A static file's answer carries no session cookie and no `Vary: Cookie`."""
 from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from itsdangerous import URLSafeTimedSerializer
