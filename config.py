@@ -73,7 +73,7 @@ class Config:
     # version (Flask-Caching): in each worker's memory by default, shared by every worker and
     # server in Redis when CACHE_REDIS_URL is set (e.g. redis://127.0.0.1:6379/1).
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
-    CACHE_TYPE = "RedisCache" if CACHE_REDIS_URL else "SimpleCache"
+    CACHE_TYPE = "RedisCache" if CACHE_REDIS_URL else "storefront.memory_cache.MemoryCache"
     CACHE_THRESHOLD = int(os.environ.get("CACHE_THRESHOLD", "2000"))  # entries per worker in memory
     CACHE_DEFAULT_TIMEOUT = 24 * 3600  # keys carry the day anyway
     CACHE_KEY_PREFIX = "ocop:"
