@@ -27,12 +27,18 @@ def error_message(code: int) -> str:
 log = logging.getLogger(__name__)
 
 
+def own_description(error: HTTPException) -> str | None:
+    """What the app said about this error (a parameter refused, a slug unknown), in the
+    request's language; None for Werkzeug's own English description of the status."""
+    return error.description if error.description and error.description != type(error).description else None
+
+
 def handle_http_error(error: HTTPException):
     code = error.code or 500
     message = error_message(code)
     request_id = g.get("request_id")
     if wants_json():
-        detail = error.description if code < 500 and error.description else message
+        detail = (code < 500 and own_description(error)) or message
         body = {"status": code, "message": detail} | ({"request_id": request_id} if request_id else {})
         return jsonify(error=body), code
     return render_template("errors/error.html", code=code, message=message, request_id=request_id), code

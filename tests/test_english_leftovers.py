@@ -147,6 +147,9 @@ def test_plan_member_files_speak_the_visitors_language(world, staff_user, client
      "Không có điểm bán đang hoạt động nào có mã 'NOPE'."),
     ("/api/v1/reports/growth", "Log in as programme staff to read the growth report.",
      "Hãy đăng nhập bằng tài khoản cán bộ chương trình để xem báo cáo tăng trưởng."),
+
+    # Werkzeug's own errors, whose English description the app replaces with its message
+    ("/api/v1/nothing", "We could not find that page.", "Không tìm thấy trang bạn yêu cầu."),
 ])
 def test_api_errors_speak_the_requests_language(app, client, url, english, vietnamese):
     separator = "&" if "?" in url else "?"
@@ -154,6 +157,13 @@ def test_api_errors_speak_the_requests_language(app, client, url, english, vietn
         assert english in asked.json["error"]["message"]
     assert vietnamese in client.get(url).json["error"]["message"]
     assert vietnamese in client.get(f"{url}{separator}lang=vi", headers={"Accept-Language": "en"}).json["error"]["message"]
+
+
+def test_werkzeugs_errors_on_the_api_speak_the_requests_language(client):
+    refused = client.post("/api/v1/products", headers={"Accept-Language": "en"})
+    assert refused.status_code == 405 and refused.json["error"]["message"] == "That action is not allowed here."
+    too_large = client.post("/stripe/webhook", data=b"x" * (32 * 1024 * 1024 + 1))
+    assert too_large.status_code == 413 and too_large.json["error"]["message"] == "Tệp tải lên quá lớn."
 
 
 def test_an_unknown_api_language_is_refused_in_the_language_the_request_can_read(client):

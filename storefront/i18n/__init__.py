@@ -23,7 +23,7 @@ def select_locale() -> str:
     if not has_request_context():  # CLI commands and jobs speak the default language
         return "vi"
     languages = current_app.config["LANGUAGES"]
-    if request.blueprint == "api":
+    if request.path.startswith("/api/"):  # its errors too, an unknown path's included
         return api_language(languages)
     lang = request.cookies.get(LANG_COOKIE)
     return lang if lang in languages else "vi"
