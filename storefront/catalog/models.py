@@ -116,6 +116,18 @@ class Producer(db.Model):
 # million đồng at most, so anything near the ceiling is a typo.
 MAX_PRICE = 2_000_000_000
 
+# What the shop's listing filters and sorts products by (catalog.listing).
+LISTING_COLUMNS = (
+    "active", "certified_stars", "certified_from", "certified_until", "group", "province_id", "district_id", "price",
+    "created_at",
+)
+
+
+def listing_order_index(name: str, *order: str) -> db.Index:
+    """An index in one listing order that also holds the other listing columns: a listing page,
+    filtered or not, is read from it alone."""
+    return db.Index(name, *order, "id", *(column for column in LISTING_COLUMNS if column not in order))
+
 
 class Product(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,7 +156,7 @@ class Product(db.Model):
     certified_stars: Mapped[int | None]
     certified_from: Mapped[date | None]
     certified_until: Mapped[date | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     producer: Mapped[Producer] = relationship()
@@ -159,14 +171,18 @@ class Product(db.Model):
         foreign_keys="Evaluation.product_id",
         order_by="Evaluation.issued_on.desc()",
     )
-    # Covers the listing's filters and facet counts, so they scan the index, not the rows.
+    # Covers the listing's filters and facet counts, so they scan the index, not the rows; and one
+    # index per listing order (catalog.listing.ORDERINGS). Each holds every listing column, so
+    # whichever the planner takes, a page's OFFSET steps over index entries, not rows: page 2,000
+    # of 100,000 products by price took 150-180 ms, 10-17 ms so.
     __table_args__ = (
         db.Index(
             "ix_product_listing", "active", "certified_until", "certified_from", "certified_stars", "group",
-            "province_id", "district_id", "price",
+            "province_id", "district_id", "price", "created_at",
         ),
-        db.Index("ix_product_featured", "certified_stars", "created_at"),  # default order
-        db.Index("ix_product_price", "price"),
+        listing_order_index("ix_product_featured", "certified_stars", "created_at"),  # the default order
+        listing_order_index("ix_product_price", "price"),
+        listing_order_index("ix_product_newest", "created_at"),
     )
     lots: Mapped[list[TraceLot]] = relationship(
         back_populates="product", order_by="TraceLot.produced_on.desc()"
