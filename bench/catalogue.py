@@ -2,17 +2,18 @@
 
     .venv/bin/python bench/catalogue.py [--sizes 20000 100000] [--queries 300]  (or `make bench`)
 
-For each size: a fresh SQLite database seeded by `flask seed synthetic`, the search index
-rebuilt, then (1) search latency in process, median and p95, for realistic plain queries
-(product words typed without diacritics) and for misspelt ones that take the typo fallback
-(the process's first query, which reads the index's arrays, timed apart), and suggestions for
-the same queries less their last two letters,
-(2) uncached renders in process (the page cache off, as for a logged-in visitor; facet counts
-and product cards warm), median and p95, and listing pages whose cards are rendered anew, and (3) requests per second of each catalogue page under gunicorn
-(2 workers) for visitors not logged in (the page cache on), each run between two runs of the
-minimal Flask page on the same machine; the ratio to their mean is the figure (the product page,
-of a product in stock, also as a returning browser asks for it: its session cookie, Brotli). Each figure is
-printed beside its goal (issue 13) and whether it is met; the lines go to bench/RESULTS.md under
+For each size: a fresh SQLite database seeded by `flask seed synthetic`, the search index rebuilt,
+then (1) search latency in process, median and p95, for realistic plain queries (product words
+typed without diacritics) and for misspelt ones that take the typo fallback (the process's first
+query, which reads the index's arrays, timed apart), and suggestions for the same queries less
+their last two letters, (2) uncached renders in process (the page cache off, as for a logged-in
+visitor; facet counts and product cards warm), median and p95, and listing pages whose cards are
+rendered anew (pages 2-21, and 20 pages spread down to the last in price order, as a crawler goes),
+and (3) requests per second of each catalogue page under gunicorn (2 workers) for visitors not
+logged in (the page cache on), each run between two runs of the minimal Flask page on the same
+machine; the ratio to their mean is the figure (the product page, of a product in stock, also as a
+returning browser asks for it: its session cookie, Brotli). Each figure is printed beside its goal
+(issue 13) and whether it is met; the lines go to bench/RESULTS.md under
 "Catalogue" (not with --no-record).
 """
 from __future__ import annotations
@@ -142,17 +143,29 @@ def uncached_renders(app, pages: list[tuple[str, str]], repeats: int = 20) -> di
     return figures
 
 
-def cold_card_renders(app, pages: int = 20) -> tuple[float, float]:
-    """/products?page=2, 3, …: each page's 24 cards rendered for the first time (facet counts
-    warm), as after a catalogue change."""
+def cold_card_renders(app, paths: list[str]) -> tuple[float, float]:
+    """Listing pages whose 24 cards are each rendered for the first time (facet counts warm),
+    as after a catalogue change."""
     client = app.test_client()
     client.get("/products")
     samples = []
-    for page in range(2, pages + 2):
+    for path in paths:
         started = time.perf_counter()
-        assert client.get(f"/products?page={page}").status_code == 200
+        assert client.get(path).status_code == 200, path
         samples.append((time.perf_counter() - started) * 1000)
     return percentiles(samples)
+
+
+def deep_listing_pages(app, sort: str, count: int = 20) -> list[str]:
+    """`count` pages spread over the listing's whole depth, the last one included: as a crawler
+    following the page links goes, each page's OFFSET stepping over the products before it."""
+    from storefront.catalog.filters import ProductFilters
+    from storefront.catalog.listing import sql_facets
+
+    with app.test_request_context():
+        total, _facets = sql_facets(ProductFilters())
+    last = -(-total // app.config["PRODUCTS_PER_PAGE"])
+    return [f"/products?sort={sort}&page={last * step // count}" for step in range(1, count + 1)]
 
 
 def children_cpu_seconds() -> float:
@@ -199,6 +212,7 @@ def catalogue_pages(sample_query: str, slug: str) -> list[tuple[str, str]]:
         ("/", "/"),
         ("/products", "/products"),
         ("/products?stars=4&sort=price_asc", "/products?stars=4&sort=price_asc"),
+        ("/products?min_price=100000&max_price=300000", "/products?min_price=100000&max_price=300000"),
         ("/products/<slug>", f"/products/{slug}"),
         (f"/search?q={sample_query}", "/search?q=" + quote(sample_query)),
         ("/search/suggest?q=sam", "/search/suggest?q=sam"),
@@ -243,7 +257,10 @@ def main() -> None:
                f"({n} prefixes such as '{example}') · {goal(f'p95 ≤ {SUGGEST_GOAL_MS} ms', p95 <= SUGGEST_GOAL_MS)}")
         pages = catalogue_pages(result["sample_query"], result["slug"])
         renders = uncached_renders(result["app"], pages)
-        renders["/products?page=N, cards not kept"] = cold_card_renders(result["app"])
+        renders["/products?page=N, cards not kept"] = cold_card_renders(
+            result["app"], [f"/products?page={page}" for page in range(2, 22)])
+        renders["/products?sort=price_asc&page=deep, cards not kept"] = cold_card_renders(
+            result["app"], deep_listing_pages(result["app"], "price_asc"))
         for label, (med, p95) in renders.items():
             limit = SUGGEST_GOAL_MS if label.startswith("/search/suggest") else RENDER_GOAL_MS
             report(f"uncached render {label:40} median {med:6.1f} ms · p95 {p95:6.1f} ms · "
