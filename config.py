@@ -81,6 +81,11 @@ class Config:
 
     PRODUCTS_PER_PAGE = int(os.environ.get("PRODUCTS_PER_PAGE", "24"))
 
+    # A form's CSRF token lasts as long as the session that made it (as Django's does), not an
+    # hour: a product page left open in a phone's tab since yesterday still adds to the cart.
+    # Logging out, or losing the cookie, ends the session and its tokens with it.
+    WTF_CSRF_TIME_LIMIT = None
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -3,8 +3,9 @@ error is logged with its traceback under a request id that its page shows."""
 import logging
 import secrets
 
-from flask import g, jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
@@ -24,6 +25,17 @@ def error_message(code: int) -> str:
     return messages.get(code, _("Something went wrong on our side. Please try again."))
 
 
+def page_outlived_its_session(error: HTTPException) -> bool:
+    """A form sent with a token that is refused: one made for a session that is gone (a logout,
+    a login, the cookie lost since the page was opened). A form sent with none is not the shop's."""
+    return isinstance(error, CSRFError) and bool(request.form.get(current_app.config["WTF_CSRF_FIELD_NAME"]))
+
+
+def session_ended_message() -> str:
+    return _("Nothing was changed: this page was opened before your session ended or changed. "
+             "Reload the page and try again.")
+
+
 log = logging.getLogger(__name__)
 
 
@@ -35,7 +47,7 @@ def own_description(error: HTTPException) -> str | None:
 
 def handle_http_error(error: HTTPException):
     code = error.code or 500
-    message = error_message(code)
+    message = session_ended_message() if page_outlived_its_session(error) else error_message(code)
     request_id = g.get("request_id")
     if wants_json():
         detail = (code < 500 and own_description(error)) or message

@@ -5,15 +5,18 @@ storefront.page_cache; this module gives the same to pages rendered for one visi
 or with a cart), marked private so that no shared cache keeps them. A stored page filled with a
 visitor's own cart is tagged with it too, and private.
 
-A page with a form holds a CSRF token that expires (WTF_CSRF_TIME_LIMIT): its ETag is the digest
-of the page without the token, followed by the time the token was made, and a 304 is answered
-only while the browser's copy has at least half of its token's life left."""
+A page with a form holds a CSRF token, which is good while the visitor's session keeps the secret
+it was made from (and, if WTF_CSRF_TIME_LIMIT is set, for that long): its ETag is the digest of
+the page without the token, followed by the time the token was made and a mark of the secret, and
+a 304 is answered only while the session still holds that secret and the token has at least half
+of its life left."""
 from __future__ import annotations
 
 import hashlib
 import time
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
 
 # The catalogue pages and API (the page cache's endpoints).
 PUBLIC_ENDPOINTS = frozenset({
@@ -26,14 +29,26 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def csrf_field() -> str:
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
 def csrf_token() -> str | None:
     """The CSRF token this response was rendered with, if any."""
-    return g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    return g.get(csrf_field())
 
 
-def token_still_young(made_at: str) -> bool:
+def secret_mark() -> str:
+    """A mark of the session's CSRF secret, which the page's token is made from (made now, for a
+    visitor who has none yet, as the page's token will be)."""
+    generate_csrf()
+    return digest(session[csrf_field()].encode())[:12]
+
+
+def token_still_good(made_at: str, mark: str) -> bool:
     limit = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
-    return made_at.isdigit() and (limit is None or 0 <= time.time() - int(made_at) < limit / 2)
+    return (mark == secret_mark() and made_at.isdigit()
+            and (limit is None or 0 <= time.time() - int(made_at) < limit / 2))
 
 
 def conditional(response: Response, page_digest: str, *, holds_token: bool = False,
@@ -50,11 +65,12 @@ def conditional(response: Response, page_digest: str, *, holds_token: bool = Fal
         response.set_etag(page_digest, weak=True)
         return response.make_conditional(request) if request.if_none_match else response
     for tag in filter(None, request.if_none_match.as_set(include_weak=True)):  # `W/""` is None
-        seen_digest, _, made_at = tag.partition(".")
-        if seen_digest == page_digest and token_still_young(made_at):
+        seen_digest, _, made = tag.partition(".")
+        made_at, _, mark = made.partition(".")
+        if seen_digest == page_digest and token_still_good(made_at, mark):
             response.set_etag(tag, weak=True)
             return response.make_conditional(request)
-    response.set_etag(f"{page_digest}.{int(time.time())}", weak=True)
+    response.set_etag(f"{page_digest}.{int(time.time())}.{secret_mark()}", weak=True)
     return response
 
 

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from itsdangerous import TimestampSigner
 from sqlalchemy import text
 
 from config import TestConfig
@@ -105,6 +106,40 @@ def test_each_visitor_gets_a_working_csrf_token_of_their_own(app, visitor, shop)
         assert added.status_code == 302
     assert second.post(f"/cart/add/{shop.id}", data={"qty": 1, "csrf_token": csrf_token(first_page)}).status_code == 400
 
+
+def test_a_product_page_left_open_for_a_day_still_adds_to_the_cart(app, visitor, shop, monkeypatch):
+    client = visitor()
+    token = csrf_token(client.get("/products/nuoc-mam-cua-khe").text)
+    now = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda signer: now(signer) + 24 * 3600)
+    assert client.post(f"/cart/add/{shop.id}", data={"qty": 1, "csrf_token": token}).status_code == 302
+    assert "Your cart is empty." not in client.get("/cart").text
+
+
+def test_a_form_read_before_a_login_is_refused_saying_so_and_changes_nothing(app, visitor, shop):
+    client = visitor()
+    token = csrf_token(client.get("/products/nuoc-mam-cua-khe").text)
+    log_in(client, "customer")
+    refused = client.post(f"/cart/add/{shop.id}", data={"qty": 1, "csrf_token": token})
+    assert refused.status_code == 400
+    assert "this page was opened before your session ended or changed. Reload the page" in refused.text
+    assert "Your cart is empty." in client.get("/cart").text
+    token = csrf_token(client.get("/products/nuoc-mam-cua-khe").text)
+    assert client.post(f"/cart/add/{shop.id}", data={"qty": 1, "csrf_token": token}).status_code == 302
+
+
+def test_a_revisit_without_the_session_the_copy_was_made_for_gets_a_token_that_works(app, visitor, shop):
+    """The browser kept the page but lost its cookie (or logged in or out since): no 304, as the
+    copy's token would be refused."""
+    first = visitor()
+    page = first.get("/products/nuoc-mam-cua-khe")
+    tag = {"If-None-Match": page.headers["ETag"]}
+    assert first.get("/products/nuoc-mam-cua-khe", headers=tag).status_code == 304
+    cookieless = visitor()
+    again = cookieless.get("/products/nuoc-mam-cua-khe", headers=tag)
+    assert again.status_code == 200
+    added = cookieless.post(f"/cart/add/{shop.id}", data={"qty": 1, "csrf_token": csrf_token(again.text)})
+    assert added.status_code == 302
 
 def log_in(client, role: str) -> None:
     user = create_user(email=f"{role}@example.vn", password=PASSWORD, role=role)

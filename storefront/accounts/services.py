@@ -8,7 +8,7 @@ import secrets
 import time
 from functools import lru_cache
 
-from flask import current_app, session
+from flask import current_app, g, session
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from flask_login import login_user, logout_user
@@ -79,6 +79,7 @@ def session_expired(user: User) -> bool:
 def log_in(user: User) -> None:
     login_user(user)
     session[LOGGED_IN_AT] = int(time.time())
+    forget_csrf_secret()
 
 
 def log_out(user: User) -> None:
@@ -87,6 +88,16 @@ def log_out(user: User) -> None:
     with transaction():
         user.end_sessions()
     logout_user()
+    forget_csrf_secret()
+
+
+def forget_csrf_secret() -> None:
+    """Form tokens last as long as the session's secret (WTF_CSRF_TIME_LIMIT is None): a new one
+    at each login and logout, so a token read before either is refused after it (as Django
+    rotates its token at login)."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(field, None)
+    g.pop(field, None)  # the token this request made, if any, from the secret gone
 
 
 def find_user(email: str) -> User | None:
