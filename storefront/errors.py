@@ -10,7 +10,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/stripe/")
+    """The API, Stripe, and a page's script asking for JSON (static/js/product-actions.js)."""
+    return (request.path.startswith(("/api/", "/stripe/"))
+            or request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json")
 
 
 def error_message(code: int) -> str:
@@ -41,8 +43,11 @@ log = logging.getLogger(__name__)
 
 def own_description(error: HTTPException) -> str | None:
     """What the app said about this error (a parameter refused, a slug unknown), in the
-    request's language; None for Werkzeug's own English description of the status."""
-    return error.description if error.description and error.description != type(error).description else None
+    request's language; None for Werkzeug's own English description of the status, and for
+    Flask-WTF's reason a form's token was refused."""
+    if isinstance(error, CSRFError) or error.description == type(error).description:
+        return None
+    return error.description
 
 
 def handle_http_error(error: HTTPException):

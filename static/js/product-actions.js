@@ -3,8 +3,9 @@
 (function () {
   "use strict";
 
-  // "Add to cart" confirms here and updates the header's count; anything unexpected (a stale
-  // CSRF token, the network) falls back to posting the form the ordinary way.
+  // "Add to cart" confirms here and updates the header's count, or says why not: the cart's
+  // refusal, or the shop's JSON error (a page opened before the session ended). Anything
+  // unexpected (the network, an answer that is not JSON) falls back to posting the form.
   document.querySelectorAll("form[data-in-place]").forEach(function (form) {
     var notice = form.parentNode.querySelector("[data-cart-notice]");
     var button = form.querySelector("button[type=submit]");
@@ -23,8 +24,9 @@
         if (!json) throw new Error("not an answer for this page");
         return response.json().then(function (data) {
           answered = true;
-          notice.textContent = data.error || data.message;
-          notice.classList.toggle("is-error", Boolean(data.error));
+          var error = data.error && (data.error.message || data.error);
+          notice.textContent = error || data.message;
+          notice.classList.toggle("is-error", Boolean(error));
           if (!data.error) {  // static/js/app.js shows the new count in the header
             document.dispatchEvent(new CustomEvent("cartchange", { detail: { count: data.count, label: data.count_label } }));
           }

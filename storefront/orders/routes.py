@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from config import card_payments_configured
 from storefront.catalog.models import Product
+from storefront.errors import wants_json
 from storefront.extensions import db
 from storefront.i18n import current_language, vnd
 from storefront.orders import bp
@@ -93,7 +94,7 @@ def cart_add(product_id: int):
     product = product_or_404(product_id)
     form = QuantityForm()
     back = url_for("catalog.product_detail", slug=product.slug) if product.is_public else url_for(".cart")
-    in_place = wants_json()  # static/js/add-to-cart.js: the shopper stays on the product
+    in_place = wants_json()  # static/js/product-actions.js: the shopper stays on the product
     if not form.validate():
         return cart_refusal(next(iter(form.errors.values()))[0], back, in_place)
     try:
@@ -107,10 +108,6 @@ def cart_add(product_id: int):
                        count_label=ngettext("%(num)d item", "%(num)d items", count))
     flash(message, "success")
     return redirect(url_for(".cart"))
-
-
-def wants_json() -> bool:
-    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
 def cart_refusal(message: str, back: str, in_place: bool):

@@ -81,3 +81,19 @@ def test_copy_link_puts_the_product_address_on_the_clipboard(live_app, page, fis
     expect(page.locator(".share-notice")).to_have_text("Đã sao chép liên kết.")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == live_app.config["PUBLIC_URL"].rstrip("/") + f"/products/{fish_sauce.slug}"
+
+
+def test_a_page_opened_before_the_session_ended_says_so_in_place(live_app, page, fish_sauce):
+    base = live_app.config["LIVE_URL"]
+    page.goto(base + f"/products/{fish_sauce.slug}")
+    form = enhanced(page, "form.add-to-cart")
+    page.context.clear_cookies()  # the session is gone (ended, or the cookie cleared) with the page still open
+    form.get_by_role("button").click()
+
+    expect(page.locator(".cart-notice.is-error")).to_have_text(
+        "Chưa có gì thay đổi: trang này được mở trước khi phiên làm việc của bạn kết thúc hoặc thay đổi. "
+        "Hãy tải lại trang rồi thử lại.")
+    assert page.url == base + f"/products/{fish_sauce.slug}"
+    page.reload()
+    enhanced(page, "form.add-to-cart").get_by_role("button").click()
+    expect(page.locator(".cart-link .cart-count")).to_have_text("1")
