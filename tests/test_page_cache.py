@@ -141,6 +141,7 @@ def test_a_revisit_without_the_session_the_copy_was_made_for_gets_a_token_that_w
     added = cookieless.post(f"/cart/add/{shop.id}", data={"qty": 1, "csrf_token": csrf_token(again.text)})
     assert added.status_code == 302
 
+
 def log_in(client, role: str) -> None:
     user = create_user(email=f"{role}@example.vn", password=PASSWORD, role=role)
     token = csrf_token(client.get("/login").text)
