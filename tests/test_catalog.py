@@ -286,3 +286,28 @@ def test_a_listing_page_is_read_from_an_index_alone(app, sort, filtered):
         plan = [row.detail for row in _db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
         assert all("COVERING INDEX" in step for step in plan if "product" in step), plan
     _db.session.rollback()
+
+
+def test_deep_pages_started_from_bookmarks_are_the_pages_offset_gives(app, monkeypatch):
+    """Bookmarks every 3 products, pages of 2: every page of every order and filter holds what
+    plain OFFSET gives, ties in price, stars and date included (the id settles them)."""
+    from datetime import datetime
+
+    from storefront.catalog import listing
+    from storefront.catalog.models import Product
+
+    for n in range(23):
+        make_product(f"Sản phẩm {n}", stars=3 + n % 3, price=(1 + n % 4) * 50_000, group=("food", "herbal")[n % 2])
+    _db.session.execute(_db.update(Product).where(Product.id % 3 == 0).values(created_at=datetime(2026, 1, 1)))
+    _db.session.commit()
+
+    def every_page(filters: dict, bookmark_rows: int) -> list[list[int]]:
+        monkeypatch.setattr(listing, "BOOKMARK_ROWS", bookmark_rows)
+        return [_db.session.scalars(page_of_ids(ProductFilters(page=page, **filters), per_page=2)).all()
+                for page in range(1, 14)]
+
+    for sort in SORTS:
+        for filtered in ({}, {"stars": (4, 5)}, {"group": "herbal", "max_price": 150_000}):
+            with_bookmarks, with_offset = every_page({"sort": sort, **filtered}, 3), every_page({"sort": sort, **filtered}, 10**9)
+            assert with_bookmarks == with_offset, (sort, filtered)
+            assert len({i for page in with_offset for i in page}) == sum(map(len, with_offset)) >= 6

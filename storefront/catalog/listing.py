@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func
+from sqlalchemy import func, tuple_
+from sqlalchemy.sql import operators
 
 from storefront.catalog.filters import FacetValue, Listing, ProductFilters
 from storefront.catalog.labels import group_label
@@ -43,6 +44,8 @@ def price_conditions(filters: ProductFilters) -> list:
     return conditions
 
 
+# Each order runs one way and ends with the id, so a page can start after a bookmark: the row
+# value of the last product before it.
 ORDERINGS = {
     "relevance": (Product.certified_stars.desc(), Product.created_at.desc(), Product.id.desc()),
     "stars": (Product.certified_stars.desc(), Product.created_at.desc(), Product.id.desc()),
@@ -65,16 +68,56 @@ def sql_page(filters: ProductFilters, per_page: int) -> list[Product]:
     return load_products_in_order(db.session.scalars(page_of_ids(filters, per_page)).all())
 
 
+# A deep page starts from the nearest bookmark before it, the sort key of every BOOKMARK_ROWS-th
+# product (found once per catalogue version, as the counts are), so its OFFSET steps over fewer
+# than BOOKMARK_ROWS index entries however deep it is: page 2,000 of 100,000 products stepped
+# over 48,000 (10-18 ms).
+BOOKMARK_ROWS = 600
+
+
 def page_of_ids(filters: ProductFilters, per_page: int):
-    """The ids on the page, in order: read from an index in that order alone (see Product's
-    indexes), as deep pages' OFFSET steps over every entry before them."""
-    return (
-        db.select(Product.id)
+    """The ids on the page, in order, read from an index in that order alone (see Product's
+    indexes)."""
+    order, conditions = ORDERINGS[filters.sort], filter_conditions(filters)
+    skip = (filters.page - 1) * per_page
+    # Staff's listing of every product may hold ones without stars, which a row value skips.
+    if skip >= BOOKMARK_ROWS and not filters.include_uncertified:
+        bookmarks = bookmarks_per_version(filters)
+        passed = min(skip // BOOKMARK_ROWS, len(bookmarks))
+        if passed:
+            conditions.append(after(order, bookmarks[passed - 1]))
+            skip -= passed * BOOKMARK_ROWS
+    return db.select(Product.id).where(*conditions).order_by(*order).limit(per_page).offset(skip)
+
+
+def after(order: tuple, bookmark: tuple):
+    """The products that come after the bookmark in this order."""
+    key = tuple_(*(term.element for term in order))
+    return key < bookmark if order[0].modifier is operators.desc_op else key > bookmark
+
+
+def bookmarks_per_version(filters: ProductFilters) -> list[tuple]:
+    key = ":".join(str(part) for part in (
+        "bookmarks", filters.sort, filters.stars, filters.group, filters.area.id if filters.area else None,
+        filters.min_price, filters.max_price))
+    return cached_per_version(key, lambda: find_bookmarks(filters))
+
+
+def find_bookmarks(filters: ProductFilters) -> list[tuple]:
+    """The sort key of the BOOKMARK_ROWS-th product, the 2 × BOOKMARK_ROWS-th, and so on."""
+    order = ORDERINGS[filters.sort]
+    columns = [term.element for term in order]
+    numbered = (
+        db.select(*columns, func.row_number().over(order_by=order).label("position"))
         .where(*filter_conditions(filters))
-        .order_by(*ORDERINGS[filters.sort])
-        .limit(per_page)
-        .offset((filters.page - 1) * per_page)
+        .subquery()
     )
+    rows = db.session.execute(
+        db.select(*(numbered.c[column.key] for column in columns))
+        .where(numbered.c.position % BOOKMARK_ROWS == 0)
+        .order_by(numbered.c.position)
+    )
+    return [tuple(row) for row in rows]
 
 
 def area_facet_scope(filters: ProductFilters) -> tuple[object, ProductFilters]:
