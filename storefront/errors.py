@@ -3,10 +3,12 @@ error is logged with its traceback under a request id that its page shows."""
 import logging
 import secrets
 
-from flask import current_app, g, jsonify, render_template, request
+from flask import g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from storefront.revalidation import csrf_field
 
 
 def wants_json() -> bool:
@@ -30,7 +32,7 @@ def error_message(code: int) -> str:
 def page_outlived_its_session(error: HTTPException) -> bool:
     """A form sent with a token that is refused: one made for a session that is gone (a logout,
     a login, the cookie lost since the page was opened). A form sent with none is not the shop's."""
-    return isinstance(error, CSRFError) and bool(request.form.get(current_app.config["WTF_CSRF_FIELD_NAME"]))
+    return isinstance(error, CSRFError) and bool(request.form.get(csrf_field()))
 
 
 def session_ended_message() -> str:

@@ -45,10 +45,9 @@ def secret_mark() -> str:
     return digest(session[csrf_field()].encode())[:12]
 
 
-def token_still_good(made_at: str, mark: str) -> bool:
+def token_still_young(made_at: str) -> bool:
     limit = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
-    return (mark == secret_mark() and made_at.isdigit()
-            and (limit is None or 0 <= time.time() - int(made_at) < limit / 2))
+    return made_at.isdigit() and (limit is None or 0 <= time.time() - int(made_at) < limit / 2)
 
 
 def conditional(response: Response, page_digest: str, *, holds_token: bool = False,
@@ -64,13 +63,14 @@ def conditional(response: Response, page_digest: str, *, holds_token: bool = Fal
     if not holds_token:
         response.set_etag(page_digest, weak=True)
         return response.make_conditional(request) if request.if_none_match else response
+    session_mark = secret_mark()
     for tag in filter(None, request.if_none_match.as_set(include_weak=True)):  # `W/""` is None
         seen_digest, _, made = tag.partition(".")
         made_at, _, mark = made.partition(".")
-        if seen_digest == page_digest and token_still_good(made_at, mark):
+        if seen_digest == page_digest and mark == session_mark and token_still_young(made_at):
             response.set_etag(tag, weak=True)
             return response.make_conditional(request)
-    response.set_etag(f"{page_digest}.{int(time.time())}.{secret_mark()}", weak=True)
+    response.set_etag(f"{page_digest}.{int(time.time())}.{session_mark}", weak=True)
     return response
 
 

@@ -23,6 +23,7 @@ from storefront.audit.services import record_change
 from storefront.extensions import db
 from storefront.mail.services import external_url, queue_message
 from storefront.outlets.services import unassign_manager
+from storefront.revalidation import csrf_field
 from storefront.search.analysis import folded
 from storefront.transactions import transaction
 
@@ -95,9 +96,8 @@ def forget_csrf_secret() -> None:
     """Form tokens last as long as the session's secret (WTF_CSRF_TIME_LIMIT is None): a new one
     at each login and logout, so a token read before either is refused after it (as Django
     rotates its token at login)."""
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    session.pop(field, None)
-    g.pop(field, None)  # the token this request made, if any, from the secret gone
+    session.pop(csrf_field(), None)
+    g.pop(csrf_field(), None)  # the token this request made, if any, from the secret gone
 
 
 def find_user(email: str) -> User | None:
