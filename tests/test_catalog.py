@@ -1,11 +1,12 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
 from storefront.catalog.filters import SORTS, ProductFilters
+from storefront.catalog import listing
 from storefront.catalog.listing import page_of_ids
-from storefront.catalog.models import Evaluation, stars_for_score
+from storefront.catalog.models import Evaluation, Product, stars_for_score
 from storefront.extensions import db as _db
 from storefront.catalog import services
 from storefront.catalog.services import (
@@ -291,11 +292,6 @@ def test_a_listing_page_is_read_from_an_index_alone(app, sort, filtered):
 def test_deep_pages_started_from_bookmarks_are_the_pages_offset_gives(app, monkeypatch):
     """Bookmarks every 3 products, pages of 2: every page of every order and filter holds what
     plain OFFSET gives, ties in price, stars and date included (the id settles them)."""
-    from datetime import datetime
-
-    from storefront.catalog import listing
-    from storefront.catalog.models import Product
-
     for n in range(23):
         make_product(f"Sản phẩm {n}", stars=3 + n % 3, price=(1 + n % 4) * 50_000, group=("food", "herbal")[n % 2])
     _db.session.execute(_db.update(Product).where(Product.id % 3 == 0).values(created_at=datetime(2026, 1, 1)))

@@ -97,10 +97,7 @@ def after(order: tuple, bookmark: tuple):
 
 
 def bookmarks_per_version(filters: ProductFilters) -> list[tuple]:
-    key = ":".join(str(part) for part in (
-        "bookmarks", filters.sort, filters.stars, filters.group, filters.area.id if filters.area else None,
-        filters.min_price, filters.max_price))
-    return cached_per_version(key, lambda: find_bookmarks(filters))
+    return cached_per_version(f"bookmarks:{filters.sort}:{filters_key(filters)}", lambda: find_bookmarks(filters))
 
 
 def find_bookmarks(filters: ProductFilters) -> list[tuple]:
@@ -188,10 +185,14 @@ def sql_facets(filters: ProductFilters) -> tuple[int, dict[str, list[FacetValue]
 def counts_per_version(filters: ProductFilters) -> tuple[int, dict, dict, dict]:
     """The counts scan the visible catalogue, so they are kept per catalogue version and day:
     a listing then costs what its page costs, whatever the catalogue's size."""
-    key = ":".join(str(part) for part in (
-        "facets", filters.stars, filters.group, filters.area.id if filters.area else None,
+    return cached_per_version(f"facets:{filters_key(filters)}", lambda: count_facets(filters))
+
+
+def filters_key(filters: ProductFilters) -> str:
+    """The filters that choose a listing's products (not its page or order), for a cache key."""
+    return ":".join(str(part) for part in (
+        filters.stars, filters.group, filters.area.id if filters.area else None,
         filters.min_price, filters.max_price, filters.include_uncertified))
-    return cached_per_version(key, lambda: count_facets(filters))
 
 
 def count_facets(filters: ProductFilters) -> tuple[int, dict, dict, dict]:
