@@ -270,7 +270,9 @@ def test_products_by_id_finds_the_existing_products_with_their_certification(app
 
 
 @pytest.mark.parametrize("sort", SORTS)
-@pytest.mark.parametrize("filtered", [{}, {"stars": (4, 5), "group": "food"}, {"min_price": 50_000, "max_price": 90_000}])
+@pytest.mark.parametrize("filtered", [
+    {}, {"stars": (4, 5), "group": "food"}, {"min_price": 50_000, "max_price": 90_000},
+])
 def test_a_listing_page_is_read_from_an_index_alone(app, sort, filtered):
     """Page 2,000 skips 47,976 products: over index entries, not table rows, whatever the order
     and filters (the index holds them all), so a deep page costs a crawler little. The test
@@ -304,6 +306,7 @@ def test_deep_pages_started_from_bookmarks_are_the_pages_offset_gives(app, monke
 
     for sort in SORTS:
         for filtered in ({}, {"stars": (4, 5)}, {"group": "herbal", "max_price": 150_000}):
-            with_bookmarks, with_offset = every_page({"sort": sort, **filtered}, 3), every_page({"sort": sort, **filtered}, 10**9)
+            with_bookmarks = every_page({"sort": sort, **filtered}, bookmark_rows=3)
+            with_offset = every_page({"sort": sort, **filtered}, bookmark_rows=10**9)
             assert with_bookmarks == with_offset, (sort, filtered)
             assert len({i for page in with_offset for i in page}) == sum(map(len, with_offset)) >= 6
