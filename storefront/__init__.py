@@ -61,12 +61,11 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from flask_babel import lazy_gettext as _l
-
     from storefront import (
         compression, i18n, page_cache, page_chrome, revalidation, security_headers, session_cookie, static_files,
         transactions,
     )
+    from storefront.accounts.access import send_to_log_in
     from storefront.accounts.services import load_user
     from storefront.catalog import versions
     from storefront.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
@@ -87,10 +86,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "accounts.login"
-    # Flashed in the visitor's language: the lazy text is turned into a string per request.
-    login_manager.login_message = _l("Please log in to see this page.")
-    login_manager.localize_callback = str
+    login_manager.unauthorized_handler(send_to_log_in)
     login_manager.user_loader(load_user)
     search_index.init_app(app)
     i18n.init_app(app)

@@ -1,6 +1,9 @@
 """The point of sale and its receipt, through HTTP as a sales-point manager uses them."""
+import time
+
 import pytest
 
+from storefront.accounts.services import LOGGED_IN_AT
 from storefront.catalog.services import revoke_certification
 from storefront.i18n import vnd
 from storefront.outlets.models import StockLevel, StockMove
@@ -14,6 +17,7 @@ from storefront.sales.services import (
     find_sale,
     record_sale,
 )
+from tests.conftest import PASSWORD
 from tests.factories import Shop, make_outlet, make_product, stock
 
 
@@ -370,3 +374,23 @@ def test_customers_and_visitors_cannot_reach_the_till(client, world, login_as, r
         login_as(role)
     assert client.get("/manage/QN-A/pos").status_code == status
     assert add(client, "NM-01").status_code == status
+
+
+def test_a_line_sent_after_the_login_session_ended_brings_the_manager_back_to_the_till(client, manager):
+    """Before, the login led on to the line's own address, which answers a POST only: 405."""
+    add(client, "NM-01", "2")
+    with client.session_transaction() as session:
+        session[LOGGED_IN_AT] = int(time.time() - 9 * 3600)  # past the back office's 8 hours
+
+    refused = client.post("/manage/QN-A/pos/lines", data={"product_code": "RV-01", "qty": "1"},
+                          headers={"Referer": "http://localhost/manage/QN-A/pos"})
+    login_page = client.get(refused.location)
+    logged_in = client.post(refused.location, data={"email": manager.email, "password": PASSWORD})
+    till = client.get(logged_in.location)
+
+    assert refused.location == "/login?next=%2Fmanage%2FQN-A%2Fpos"
+    assert "Your login session had ended, so nothing was changed." in login_page.text
+    assert logged_in.location == "/manage/QN-A/pos"
+    assert till.status_code == 200
+    assert "2 × 150.000" in till.text  # the sale as it was
+    assert "RV-01" not in till.text

@@ -267,6 +267,24 @@ def test_a_post_without_its_csrf_token_is_refused_and_changes_nothing(csrf_world
     assert csrf_world.snapshot() == before
 
 
+LOGIN_ROUTES = [(method, rule) for method, rule in STATE_CHANGING_ROUTES
+                if "anonymous" not in ACCESS[rule.endpoint] and ACCESS[rule.endpoint] != ORDER_HOLDER]
+
+
+@pytest.mark.parametrize("method, rule", LOGIN_ROUTES, ids=[f"{method} {rule.rule}" for method, rule in LOGIN_ROUTES])
+def test_a_form_sent_without_a_login_returns_to_its_page_after_logging_in(world, method, rule):
+    """The form's own address answers that method only: going back there after the login was a
+    405. A page on another site is not returned to."""
+    client = world.client_as("anonymous")
+    from_the_shop = client.open(world.url(rule), method=method, data={},
+                                headers={"Referer": "http://localhost/manage/QN-A-01/pos?q=tea"})
+    from_elsewhere = client.open(world.url(rule), method=method, data={},
+                                 headers={"Referer": "http://evil.example/manage/QN-A-01/pos"})
+
+    assert from_the_shop.location == "/login?next=%2Fmanage%2FQN-A-01%2Fpos%3Fq%3Dtea"
+    assert from_elsewhere.location == "/login"
+
+
 def test_the_csrf_exemptions_are_the_listed_ones(world):
     from storefront.extensions import csrf
 
