@@ -7,7 +7,7 @@ from collections.abc import Callable, Hashable
 from flask import Flask, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 
-from storefront.i18n import current_language
+from storefront.i18n import current_language, this_page
 from storefront.page_cache import session_links
 from storefront.static_files import static_url
 
@@ -37,7 +37,7 @@ def site_header() -> Markup:
         "query": request.args.get("q", "")[:200] if request.blueprint == "catalog" else "",
         "logo": static_url("img/logo.svg"),
         "icons": static_url("img/icons.svg"),
-        **{f"switch-{code}": url_for("i18n.set_language", code=code, next=request.full_path)
+        **{f"switch-{code}": url_for("i18n.set_language", code=code, next=this_page())
            for code in current_app.config["LANGUAGES"] if code != language},
     }
     # Kept text and the names of the parts between, in turn: text, name, text, …, name, text.

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime, get_locale, get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
 bp = Blueprint("i18n", __name__)
 
@@ -94,6 +95,27 @@ def safe_next(target: str | None) -> str:
     if "\\" in cleaned or parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
         return url_for("catalog.home")
     return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+
+
+def this_page() -> str | None:
+    """The address that shows this page again: its own, when it answers a GET. A form's answer
+    from an address that answers a POST only (the form shown again with its errors, or refused
+    for want of a login) is shown again by the page the form was sent from, when that page is
+    this site's; None when it is not known."""
+    if request.method in ("GET", "HEAD") or answers_a_get(request.path):
+        return request.full_path.removesuffix("?")
+    sent_from = urlsplit(request.referrer or "")
+    if sent_from.netloc != request.host:
+        return None
+    return urlunsplit(("", "", sent_from.path, sent_from.query, ""))
+
+
+def answers_a_get(path: str) -> bool:
+    try:
+        current_app.create_url_adapter(request).match(path, method="GET")
+    except HTTPException:  # not allowed, unknown, or a redirect to another address
+        return False
+    return True
 
 
 def install_template_gettext(app) -> None:
