@@ -217,7 +217,7 @@ def test_collecting_a_pay_at_pickup_order_sells_it_at_the_counter(client, db, wo
     ]
     assert lines[0].cost_amount == 180_000 and lines[0].outlet_id == world.a.id
     page = client.get(response.location).text
-    assert "paid at pickup: cash" in page and manager.email in page
+    assert "paid at pickup in cash" in page and manager.email in page
 
 
 def test_collected_before_ready_is_refused(client, db, world, manager):

@@ -236,6 +236,45 @@ def test_each_role_reaches_exactly_what_the_table_says(world, method, rule):
                 assert world.snapshot() == before, f"{role}'s refused {method} {url} changed something"
 
 
+FORM_ROUTES = [(method, rule) for method, rule in ROUTES if method in STATE_CHANGING]
+LOGIN_ROUTES = [(method, rule) for method, rule in FORM_ROUTES
+                if "anonymous" not in ACCESS[rule.endpoint] and ACCESS[rule.endpoint] != ORDER_HOLDER]
+
+
+@pytest.mark.parametrize("method, rule", LOGIN_ROUTES, ids=[f"{method} {rule.rule}" for method, rule in LOGIN_ROUTES])
+def test_a_form_sent_without_a_login_returns_to_its_page_after_logging_in(world, method, rule):
+    """Back to the form's own address when it shows a page; when it answers a POST only (going
+    there after the login was a 405), to the page the form was sent from, if it is the shop's."""
+    client, url = world.client_as("anonymous"), world.url(rule)
+    from_the_shop = client.open(url, method=method, data={},
+                                headers={"Referer": "http://localhost/manage/QN-A-01/pos?q=tea"})
+    from_elsewhere = client.open(url, method=method, data={},
+                                 headers={"Referer": "http://evil.example/manage/QN-A-01/pos"})
+
+    if "GET" in world.app.url_map.bind("localhost").allowed_methods(url):
+        assert from_the_shop.location == from_elsewhere.location == f"/login?next={quote(url, safe='')}"
+    else:
+        assert from_the_shop.location == "/login?next=%2Fmanage%2FQN-A-01%2Fpos%3Fq%3Dtea"
+        assert from_elsewhere.location == "/login"
+
+
+def test_a_form_shown_again_with_its_errors_switches_language_back_to_the_page_it_came_from(world):
+    """When its answer comes from an address that answers a POST only, the language switch led
+    there with a GET: "not allowed". An address that answers a GET too (the login) is kept."""
+    links, expected = {}, {}
+    for method, rule in FORM_ROUTES:
+        role = next(role for role in ROLES if role in ACCESS[rule.endpoint])
+        url = world.url(rule)
+        response = world.client_as(role).open(url, method=method, data={},
+                                               headers={"Referer": "http://localhost/the-form?step=2"})
+        if response.status_code == 200 and response.mimetype == "text/html":
+            links[url] = re.search(r'href="/lang/vi\?next=([^"]*)"', response.text).group(1)
+            expected[url] = url if "GET" in world.app.url_map.bind("localhost").allowed_methods(url) else "/the-form?step%3D2"
+
+    assert len(links) >= 20, links  # the till's, the stock pages', the back office's forms
+    assert links == expected
+
+
 class CsrfWorldConfig(TestConfig):
     WTF_CSRF_ENABLED = True
 
@@ -267,44 +306,6 @@ def test_a_post_without_its_csrf_token_is_refused_and_changes_nothing(csrf_world
 
     assert response.status_code == 400, f"{method} {url} as {role}: {response.status_code}"
     assert csrf_world.snapshot() == before
-
-
-LOGIN_ROUTES = [(method, rule) for method, rule in STATE_CHANGING_ROUTES
-                if "anonymous" not in ACCESS[rule.endpoint] and ACCESS[rule.endpoint] != ORDER_HOLDER]
-
-
-@pytest.mark.parametrize("method, rule", LOGIN_ROUTES, ids=[f"{method} {rule.rule}" for method, rule in LOGIN_ROUTES])
-def test_a_form_sent_without_a_login_returns_to_its_page_after_logging_in(world, method, rule):
-    """Back to the form's own address when it shows a page; when it answers a POST only (going
-    there after the login was a 405), to the page the form was sent from, if it is the shop's."""
-    client, url = world.client_as("anonymous"), world.url(rule)
-    from_the_shop = client.open(url, method=method, data={},
-                                headers={"Referer": "http://localhost/manage/QN-A-01/pos?q=tea"})
-    from_elsewhere = client.open(url, method=method, data={},
-                                 headers={"Referer": "http://evil.example/manage/QN-A-01/pos"})
-
-    if "GET" in world.app.url_map.bind("localhost").allowed_methods(url):
-        assert from_the_shop.location == from_elsewhere.location == f"/login?next={quote(url, safe='')}"
-    else:
-        assert from_the_shop.location == "/login?next=%2Fmanage%2FQN-A-01%2Fpos%3Fq%3Dtea"
-        assert from_elsewhere.location == "/login"
-
-
-def test_a_form_shown_again_with_its_errors_switches_language_back_to_the_page_it_came_from(world):
-    """When its answer comes from an address that answers a POST only, the language switch led
-    there with a GET: "not allowed". An address that answers a GET too (the login) is kept."""
-    links, expected = {}, {}
-    for method, rule in STATE_CHANGING_ROUTES:
-        role = next(role for role in ROLES if role in ACCESS[rule.endpoint])
-        url = world.url(rule)
-        response = world.client_as(role).open(url, method=method, data={},
-                                               headers={"Referer": "http://localhost/the-form?step=2"})
-        if response.status_code == 200 and response.mimetype == "text/html":
-            links[url] = re.search(r'href="/lang/vi\?next=([^"]*)"', response.text).group(1)
-            expected[url] = url if "GET" in world.app.url_map.bind("localhost").allowed_methods(url) else "/the-form?step%3D2"
-
-    assert len(links) >= 20, links  # the till's, the stock pages', the back office's forms
-    assert links == expected
 
 
 def test_the_csrf_exemptions_are_the_listed_ones(world):

@@ -1,10 +1,11 @@
 """Online orders: what was bought, where it is fulfilled, how it is paid, and its history."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,6 +13,7 @@ from storefront.accounts.models import User
 from storefront.catalog.models import Product
 from storefront.clock import utcnow
 from storefront.extensions import Money, db
+from storefront.i18n import vnd
 from storefront.outlets.models import Outlet
 
 FULFILMENTS = ("pickup", "delivery")
@@ -138,6 +140,9 @@ def customer_status_label(order: Order) -> str:
 
 
 class Order(db.Model):
+    # The till's end-of-day report reads an outlet's orders paid on a day.
+    __table_args__ = (db.Index("ix_order_outlet_paid_at", "outlet_id", "paid_at"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
     access_token: Mapped[str] = mapped_column(String(64), unique=True)
@@ -159,6 +164,9 @@ class Order(db.Model):
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None]
+    # Paid to the outlet at handover (pay at pickup, cash on delivery): cash, card or transfer,
+    # for the till's end-of-day report. None for orders paid online.
+    paid_in_person_by: Mapped[str | None] = mapped_column(String(10))
 
     user: Mapped[User | None] = relationship()
     outlet: Mapped[Outlet] = relationship()
@@ -226,7 +234,26 @@ SYSTEM_NOTES = {
     "paid after the reservation had lapsed": _l("paid after the reservation had lapsed"),
     "paid, but the stock is gone: refund or supply from elsewhere":
         _l("paid, but the stock is gone: refund or supply from elsewhere"),
+    "paid at pickup: cash": _l("paid at pickup in cash"),
+    "paid at pickup: card": _l("paid at pickup by card"),
+    "paid at pickup: transfer": _l("paid at pickup by bank transfer"),
+    "paid at delivery: cash": _l("paid on delivery in cash"),
+    "paid at delivery: card": _l("paid on delivery by card"),
+    "paid at delivery: transfer": _l("paid on delivery by bank transfer"),
 }
+# Refunds' notes carry their amount (and at the counter, whether the goods went back on the
+# shelf and why): written in this one form, shown in the reader's language.
+REFUND_NOTE = re.compile(r"(?P<amount>\d+) VND")
+COUNTER_REFUND_NOTE = re.compile(r"refunded at the counter: (?P<amount>\d+) VND, (?P<restocked>(not )?restocked): (?P<reason>.*)",
+                                 re.DOTALL)
+
+
+def refund_note(amount: int) -> str:
+    return f"{amount} VND"
+
+
+def counter_refund_note(amount: int, *, restocked: bool, reason: str) -> str:
+    return f"refunded at the counter: {amount} VND, {'restocked' if restocked else 'not restocked'}: {reason}"[:255]
 
 
 class OrderEvent(db.Model):
@@ -243,7 +270,24 @@ class OrderEvent(db.Model):
     @property
     def shown_note(self) -> str:
         """The note in the current language when the code wrote it; as typed by a person otherwise."""
-        return str(SYSTEM_NOTES.get(self.note or "", self.note or ""))
+        note = self.note or ""
+        if refund := REFUND_NOTE.fullmatch(note):
+            return _("%(amount)s refunded", amount=vnd(int(refund["amount"])))
+        if refund := COUNTER_REFUND_NOTE.fullmatch(note):
+            if refund["restocked"] == "restocked":
+                return _("%(amount)s refunded at the counter, the goods back in stock: %(reason)s",
+                         amount=vnd(int(refund["amount"])), reason=refund["reason"])
+            return _("%(amount)s refunded at the counter, the goods not back in stock: %(reason)s",
+                     amount=vnd(int(refund["amount"])), reason=refund["reason"])
+        return str(SYSTEM_NOTES.get(note, note))
+
+    @property
+    def customer_note(self) -> str:
+        """shown_note for the customer's own page: a counter refund's amount, without the outlet's
+        reason and what it did with the goods."""
+        if refund := COUNTER_REFUND_NOTE.fullmatch(self.note or ""):
+            return _("%(amount)s refunded at the counter", amount=vnd(int(refund["amount"])))
+        return self.shown_note
 
 
 class CartItem(db.Model):

@@ -8,8 +8,9 @@ cancellation and expiry release it.
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -21,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storefront.accounts.models import User
 from storefront.catalog.models import Product
-from storefront.clock import utcnow, vietnam_today
+from storefront.clock import utc_start_of, utcnow, vietnam_today
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.orders.models import (
@@ -35,14 +36,18 @@ from storefront.orders.models import (
     OrderLine,
     Status,
     Step,
+    counter_refund_note,
+    refund_note,
 )
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import OutOfStock, check_quantity, move_stock
-from storefront.sales.models import SaleLine
+from storefront.sales.models import PAYMENT_KINDS, SaleLine
 from storefront.sales.services import (
     LineLeft,
+    TillTotal,
     give_back_line,
     left_to_reverse,
+    order_refunds_made_on,
     order_sale_lines,
     reversal_of,
     sale_line,
@@ -171,6 +176,30 @@ def awaiting_transfers(outlet: Outlet, *, limit: int = PICKUP_QUEUE_SHOWN) -> li
         .where(Order.outlet_id == outlet.id, Order.status == Status.AWAITING_TRANSFER)
         .order_by(Order.created_at, Order.id).limit(limit)
     ))
+
+
+def counter_order_totals(outlet: Outlet, day: date) -> list[TillTotal]:
+    """The end-of-day report's online orders: per payment kind, what customers paid for their
+    orders in person on that day (at pickup, or on delivery from this outlet) and what the
+    counter gave back of such orders and of bank-transfer ones, as paid. Card orders are
+    refunded through Stripe, not from the drawer."""
+    start, end = utc_start_of(day), utc_start_of(day + timedelta(days=1))
+    paid = db.session.execute(
+        db.select(Order.paid_in_person_by, func.count(), func.sum(Order.total))
+        .where(Order.outlet_id == outlet.id, Order.paid_at >= start, Order.paid_at < end,
+               Order.paid_in_person_by.is_not(None))
+        .group_by(Order.paid_in_person_by)
+    ).all()
+    refunds = order_refunds_made_on(outlet, day)
+    refund_kinds = db.session.execute(
+        db.select(Order.id, func.coalesce(Order.paid_in_person_by, "transfer"))
+        .where(Order.id.in_(refunds), Order.payment_method != "card")
+    ).tuples()
+    given_back = Counter()
+    for order_id, kind in refund_kinds:
+        given_back[kind] += refunds[order_id]
+    taken = {kind: (count, int(total)) for kind, count, total in paid}
+    return [TillTotal(kind, *taken.get(kind, (0, 0)), given_back[kind]) for kind in PAYMENT_KINDS]
 
 
 def find_outlet_order(outlet: Outlet, number: str) -> Order | None:
@@ -587,6 +616,7 @@ def collect_payment(order: Order, *, user: User, payment_kind: str | None, where
         raise OrderError(_l("Choose how the customer paid."))
     sell_lines(order, from_reservation=True, user=user)
     order.paid_at = utcnow()
+    order.paid_in_person_by = payment_kind
     return f"paid at {where}: {payment_kind}"
 
 
@@ -658,7 +688,7 @@ def record_refund(*, order: Order, refunded_total: int, restock: bool = False, u
                     reason="refunded and returned",
                 )
         order.refunded_amount += new_amount
-        add_event(order, Status.REFUNDED if full else Status.PARTLY_REFUNDED, f"{new_amount} VND", user)
+        add_event(order, Status.REFUNDED if full else Status.PARTLY_REFUNDED, refund_note(new_amount), user)
     return True
 
 
@@ -723,6 +753,6 @@ def refund_at_counter(*, order: Order, quantities: dict[int, int], reason: str, 
                            reference=order.number, user=user, reason=reason[:255])
         order.refunded_amount += refunded
         full = order.refunded_amount >= order.total
-        note = f"refunded at the counter: {refunded} VND, {'restocked' if restock else 'not restocked'}: {reason}"
-        add_event(order, Status.REFUNDED if full else Status.PARTLY_REFUNDED, note[:255], user)
+        note = counter_refund_note(refunded, restocked=restock, reason=reason)
+        add_event(order, Status.REFUNDED if full else Status.PARTLY_REFUNDED, note, user)
     return refunded

@@ -372,6 +372,17 @@ def reversal_of(line: SaleLine, *, qty: int, amount: int, cost_amount: int, sold
     )
 
 
+def order_refunds_made_on(outlet: Outlet, day: date) -> dict[int, int]:
+    """What the ledger gave back of online orders at this outlet on that day (negative), by order."""
+    rows = db.session.execute(
+        db.select(SaleLine.order_id, func.sum(SaleLine.amount))
+        .where(SaleLine.outlet_id == outlet.id, SaleLine.order_id.is_not(None), SaleLine.reverses_id.is_not(None),
+               SaleLine.sold_at >= utc_start_of(day), SaleLine.sold_at < utc_start_of(day + timedelta(days=1)))
+        .group_by(SaleLine.order_id)
+    )
+    return {order_id: int(amount) for order_id, amount in rows}  # PostgreSQL sums bigints as numeric
+
+
 def order_sale_lines(order_id: int) -> list[SaleLine]:
     """The ledger lines of an online order's sale, by product (none if it was never sold: paid
     after its stock was gone)."""

@@ -31,7 +31,7 @@ from storefront.till.forms import (
     line_quantities,
     with_fields,
 )
-from storefront.orders.services import awaiting_transfers
+from storefront.orders.services import awaiting_transfers, counter_order_totals
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import OutOfStock, StockError
 from storefront.query_args import number, page_number
@@ -272,15 +272,17 @@ def pos_sales(code: str):
 @bp.get("/<code>/pos/day")
 @role_required(*manager_roles)
 def till_day(code: str):
-    """Till history: one day's receipts and the end-of-day report per payment kind, with the
-    cash counted in the drawer against what the till expects."""
+    """Till history: one day's receipts and the end-of-day report per payment kind, online
+    orders paid or refunded at the counter beside the till's receipts, with the cash counted in
+    the drawer against what both leave in it."""
     outlet = outlet_or_403(code)
     day = day_from(request.args.get("day"))
-    totals = till_day_totals(outlet, day)
+    totals, order_totals = till_day_totals(outlet, day), counter_order_totals(outlet, day)
     counted = number(request.args, "counted", 0, MAX_COUNTED_CASH)
-    expected_cash = next(total.net for total in totals if total.payment_kind == "cash")
+    expected_cash = sum(total.net for total in totals + order_totals if total.payment_kind == "cash")
     return render_template("manage/pos_day.html", outlet=outlet, day=day, today=vietnam_today(), totals=totals,
-                           counted=counted, expected_cash=expected_cash, payment_labels=PAYMENT_KIND_LABELS,
+                           order_totals=order_totals, counted=counted, expected_cash=expected_cash,
+                           payment_labels=PAYMENT_KIND_LABELS,
                            receipts=till_receipts(outlet, day=day, page=page_number(request.args)))
 
 
