@@ -231,3 +231,30 @@ def test_public_and_customer_pages_in_english_have_no_vietnamese_words(client, l
     client.post("/logout")
     found |= {url: vietnamese_ui_words(client.get(url).text) for url in ("/login", "/register", "/password/forgot")}
     assert {url: words for url, words in found.items() if words} == {}
+
+
+# WTForms' own messages, which WTForms ships in English and some thirty languages, not Vietnamese
+
+def test_wtforms_own_messages_read_in_vietnamese(client, login_as):
+    client.set_cookie("lang", "vi")
+    login = client.post("/login", data={"email": "", "password": ""}).text
+    register = client.post("/register", data={"name": "Lan", "email": "not-an-email", "password": "x",
+                                              "confirm": "x"}).text
+
+    assert "Vui lòng điền mục này." in login and "This field is required." not in login
+    assert "Địa chỉ email không hợp lệ." in register and "Invalid email address." not in register
+
+
+def test_every_form_takes_its_messages_from_the_shops_catalogue(app):
+    from flask_wtf import FlaskForm
+
+    from storefront.form_fields import Form
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    strays = sorted(f"{form.__module__}.{form.__name__}" for form in subclasses(FlaskForm)
+                    if form.__module__.startswith("storefront.") and not issubclass(form, Form))
+    assert strays == [], "derive these from storefront.form_fields.Form"

@@ -1,12 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from storefront.accounts.models import ROLES
 from storefront.accounts.services import MAX_PASSWORD_LENGTH, AccountError, check_password_rules
-from storefront.form_fields import stripped
+from storefront.form_fields import Form, stripped
 from storefront.orders.forms import VIETNAMESE_MOBILE, compact_phone
 
 ROLE_LABELS = {
@@ -17,7 +16,7 @@ ROLE_LABELS = {
 }
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=120)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
 
@@ -34,7 +33,7 @@ class AcceptablePassword:
             raise ValidationError(str(error)) from None
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     """A password chosen twice, by the same rules wherever one is chosen."""
 
     password = PasswordField(_l("Password"), validators=[DataRequired(), AcceptablePassword()])
@@ -49,14 +48,14 @@ class RegisterForm(NewPasswordForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=120)])
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=120)])
 
 
 # A person's own account page
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Full name"), filters=[stripped],
                        validators=[DataRequired(_l("Enter your name.")), Length(max=120)],
                        render_kw={"autocomplete": "name"})
@@ -67,7 +66,7 @@ class ProfileForm(FlaskForm):
     )
 
 
-class AddressForm(FlaskForm):
+class AddressForm(Form):
     address = TextAreaField(_l("Delivery address"), filters=[stripped],
                             validators=[DataRequired(_l("Enter an address.")), Length(max=300)],
                             render_kw={"rows": 3, "autocomplete": "street-address"})
@@ -81,14 +80,14 @@ class ChangePasswordForm(NewPasswordForm):
 # The admin's forms on a person's page
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Role"), choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something (disable, enable, send a link): only the CSRF token."""
 
 
-class OutletCodeForm(FlaskForm):
+class OutletCodeForm(Form):
     code = StringField(_l("Outlet code"), filters=[lambda value: value.strip().upper() if value else value],
                        validators=[DataRequired(), Length(max=20)])

@@ -3,7 +3,6 @@ an unknown code is an error on its field, never a 500."""
 from __future__ import annotations
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -11,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from storefront.catalog.models import Product
 from storefront.catalog.services import LOT_CODE, find_product_by_code, lot_owners, products_by_code
-from storefront.form_fields import MoneyField, QuantityField, stripped, stripped_upper
+from storefront.form_fields import Form, MoneyField, QuantityField, stripped, stripped_upper
 from storefront.i18n import local_datetime
 from storefront.outlets.models import Outlet
 from storefront.outlets.services import MAX_QTY, ReceiptLine, reference_first_received
@@ -54,7 +53,7 @@ class ReceiveLineForm(Form):
         return not (self.product_code.data or typed_qty or self.lot_code.data)
 
 
-class ReceiveForm(FlaskForm):
+class ReceiveForm(Form):
     lines = FieldList(FormField(ReceiveLineForm), max_entries=MAX_RECEIVE_ROWS)
     reference = StringField(
         _l("Delivery note or reference (optional)"), filters=[stripped], validators=[Length(max=40)]
@@ -103,7 +102,7 @@ class ReceiveForm(FlaskForm):
         ]
 
 
-class AdjustForm(ProductCodeMixin, FlaskForm):
+class AdjustForm(ProductCodeMixin, Form):
     product_code = product_code_field()
     change = QuantityField(
         _l("Change (+ adds, − removes)"), minimum=-MAX_QTY, maximum=MAX_QTY,
@@ -119,7 +118,7 @@ class AdjustForm(ProductCodeMixin, FlaskForm):
             raise ValidationError(_("A change of 0 changes nothing."))
 
 
-class TransferForm(ProductCodeMixin, FlaskForm):
+class TransferForm(ProductCodeMixin, Form):
     product_code = product_code_field()
     qty = QuantityField(_l("Quantity"), maximum=MAX_QTY)
     destination = SelectField(
@@ -128,11 +127,11 @@ class TransferForm(ProductCodeMixin, FlaskForm):
     reason = StringField(_l("Note (optional)"), filters=[stripped], validators=[Length(max=255)])
 
 
-class ThresholdForm(FlaskForm):
+class ThresholdForm(Form):
     threshold = QuantityField(_l("Low-stock threshold"), minimum=0, maximum=MAX_QTY)
 
 
-class StockTakeForm(FlaskForm):
+class StockTakeForm(Form):
     file = FileField(
         _l("Stock-take file (CSV or XLSX)"),
         validators=[
@@ -142,7 +141,7 @@ class StockTakeForm(FlaskForm):
     )
 
 
-class StockTakeConfirmForm(FlaskForm):
+class StockTakeConfirmForm(Form):
     """Applies the stock-take a preview showed (its signed counts)."""
     counts = HiddenField(validators=[DataRequired()])
 
@@ -152,11 +151,11 @@ class StockTakeConfirmForm(FlaskForm):
 # the order's state then accepts or refuses.
 
 
-class OrderStepForm(FlaskForm):
+class OrderStepForm(Form):
     """A step that needs nothing but the click (and its CSRF token)."""
 
 
-class CollectForm(FlaskForm):
+class CollectForm(Form):
     # Only orders paid at handover (pickup or delivery) need it; the service refuses them without one.
     payment_kind = RadioField(
         _l("The customer paid by"),
@@ -165,17 +164,17 @@ class CollectForm(FlaskForm):
     )
 
 
-class ShipForm(FlaskForm):
+class ShipForm(Form):
     tracking = StringField(
         _l("Carrier and tracking number (optional)"), filters=[stripped], validators=[Length(max=255)]
     )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = StringField(_l("Reason (optional)"), filters=[stripped], validators=[Length(max=255)])
 
 
-class RefundForm(FlaskForm):
+class RefundForm(Form):
     amount = MoneyField(_l("Amount to refund (empty: the rest of the order)"))
     restock = BooleanField(_l("Return the goods to stock (full refunds only)"))
 

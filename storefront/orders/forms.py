@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Regexp, ValidationError
 
-from storefront.form_fields import QuantityField, stripped
+from storefront.form_fields import Form, QuantityField, stripped
 
 # Vietnamese mobile numbers after the 2018 renumbering: 0 or +84, then 3/5/7/8/9 and 8 digits.
 VIETNAMESE_MOBILE = r"^(\+84|0)(3|5|7|8|9)\d{8}$"
@@ -21,11 +20,11 @@ def compact_phone(value: str | None) -> str:
     return re.sub(r"[\s.\-()]", "", value or "")
 
 
-class QuantityForm(FlaskForm):
+class QuantityForm(Form):
     qty = QuantityField(_l("Quantity"), default=1)
 
 
-class CheckoutForm(FlaskForm):
+class CheckoutForm(Form):
     name = StringField(
         _l("Full name"), filters=[stripped],
         validators=[DataRequired(_l("Enter your name.")), Length(max=120)],

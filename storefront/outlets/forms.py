@@ -5,14 +5,13 @@ from __future__ import annotations
 import math
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from storefront.catalog.areas import find_area
 from storefront.catalog.models import Area
-from storefront.form_fields import stripped
+from storefront.form_fields import Form, stripped
 from storefront.outlets.management import (
     OutletDetails,
     code_problem,
@@ -58,7 +57,7 @@ class CoordinateField(StringField):
         return "" if self.data is None else f"{self.data:.6f}".rstrip("0").rstrip(".")
 
 
-class OutletForm(FlaskForm):
+class OutletForm(Form):
     code = StringField(_l("Code"), filters=[code_text], validators=[DataRequired(), Length(max=20)],
                        description=_l("Capital letters, digits and dashes, such as QN-514. It cannot change later."))
     name = StringField(_l("Outlet name"), filters=[stripped], validators=[DataRequired(), Length(max=200)])
@@ -157,10 +156,10 @@ def commune_choices(communes: list[Area]) -> list[SelectChoice]:
     return [SelectChoice("", _("The whole district"))] + [SelectChoice(area.code, area.name) for area in communes]
 
 
-class CloseOutletForm(FlaskForm):
+class CloseOutletForm(Form):
     reason = StringField(_l("Why does it close?"), filters=[stripped], validators=[DataRequired(), Length(max=255)])
 
 
-class ManagerForm(FlaskForm):
+class ManagerForm(Form):
     email = EmailField(_l("Manager's email"), filters=[stripped],
                        validators=[DataRequired(), Email(), Length(max=120)])

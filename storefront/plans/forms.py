@@ -3,13 +3,12 @@ and the watchlist's form that schedules a product's re-evaluation."""
 from __future__ import annotations
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from storefront.catalog.models import Area
-from storefront.form_fields import stripped
+from storefront.form_fields import Form, stripped
 from storefront.plans.indicators import INDICATORS
 from storefront.plans.models import Plan
 from storefront.plans.services import (
@@ -24,7 +23,7 @@ from storefront.plans.services import (
 from storefront.reports.forms import YearField
 
 
-class PlanForm(FlaskForm):
+class PlanForm(Form):
     name = StringField(_l("Name"), filters=[stripped], validators=[InputRequired(_l("Give the plan a name.")),
                                                                     Length(max=200)])
     province = SelectField(_l("Province"), validate_choice=False)
@@ -90,6 +89,6 @@ for _indicator in INDICATORS:
             StringField(_indicator.label, filters=[stripped], validators=[Length(max=40)]))
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(Form):
     scheduled_on = DateField(_l("Re-evaluation scheduled on"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Length(max=255)])

@@ -3,14 +3,13 @@ Amounts (storefront.form_fields.MoneyField) read as in the files and obey the sa
 from __future__ import annotations
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, StopValidation, ValidationError
 
 from storefront.clock import vietnam_today
-from storefront.form_fields import MoneyField, stripped
+from storefront.form_fields import Form, MoneyField, stripped
 from storefront.reports.imports import (
     FIRST_YEAR,
     NOTE_LENGTH,
@@ -44,7 +43,7 @@ class YearField(SelectField):
             raise StopValidation(_("Choose a year from the list."))
 
 
-class FiguresForm(FlaskForm):
+class FiguresForm(Form):
     revenue = MoneyField(_l("Revenue (VND)"), required=True)
     profit = MoneyField(_l("Profit (VND; a loss is negative)"), required=True, signed=True)
     note = StringField(_l("Note (optional)"), filters=[stripped], validators=[Length(max=NOTE_LENGTH)])
@@ -83,7 +82,7 @@ class DeclaredForm(FiguresForm):
             raise ValidationError(problem)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("File (CSV or XLSX)"),
         validators=[

@@ -3,12 +3,11 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from storefront.form_fields import MoneyField, QuantityField
+from storefront.form_fields import Form, MoneyField, QuantityField
 from storefront.sales.models import PAYMENT_KIND_LABELS
 
 # Above this a "cash received" is a typing slip, and PostgreSQL's integer column ends at 2^31.
@@ -17,18 +16,18 @@ MAX_CASH = 1_000_000_000
 MAX_RETURN_LINES = 100  # a sale holds at most this many (storefront.till.routes.MAX_LINES)
 
 
-class PosAddForm(FlaskForm):
+class PosAddForm(Form):
     product_code = StringField(_l("Product code"), validators=[DataRequired(), Length(max=30)])
     qty = QuantityField(_l("Quantity"), default=1)
     # The search the cashier came from, to show its results again after adding.
     q = HiddenField()
 
 
-class PosLineForm(FlaskForm):
+class PosLineForm(Form):
     qty = QuantityField(_l("Quantity"))
 
 
-class PosCheckoutForm(FlaskForm):
+class PosCheckoutForm(Form):
     # The sale and the total the cashier saw; the view compares them with the sale as it is
     # now (see pos.checkout_problem), so a missing or stale value gets a visible message.
     sale_number = HiddenField()
@@ -62,7 +61,7 @@ class ReturnLineForm(Form):
             raise ValidationError(_l("That line is not on this page; reload it and try again."))
 
 
-class GiveBackForm(FlaskForm):
+class GiveBackForm(Form):
     """What every way of giving money back at the counter asks: why, and whether the goods go
     back on the shelf (or are written off, damaged or not returned)."""
 

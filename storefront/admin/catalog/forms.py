@@ -25,7 +25,7 @@ from storefront.catalog.labels import COUNCIL_LABELS, GROUP_LABELS, PRODUCER_KIN
 from storefront.catalog.models import Area, Producer
 from storefront.catalog.services import LOT_CODE, PRODUCT_CODE, CatalogError
 from storefront.extensions import db
-from storefront.form_fields import MoneyField, stripped, stripped_upper
+from storefront.form_fields import Form, MoneyField, stripped, stripped_upper
 
 
 def show_error(form: FlaskForm, error: CatalogError) -> None:
@@ -92,7 +92,7 @@ def children_of(parent: Area | None, level: str) -> list[Area]:
     return list(db.session.scalars(db.select(Area).where(under, Area.level == level).order_by(Area.name, Area.code)))
 
 
-class ProducerForm(AreaPickerMixin, FlaskForm):
+class ProducerForm(AreaPickerMixin, Form):
     name = StringField(_l("Producer name"), filters=[stripped],
                        validators=[DataRequired(_l("Enter the producer's name.")), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in PRODUCER_KIND_LABELS.items()])
@@ -116,7 +116,7 @@ class ProducerForm(AreaPickerMixin, FlaskForm):
                 "ethnic_minority_led": self.ethnic_minority_led.data}
 
 
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     code = StringField(_l("Product code"), filters=[stripped_upper], validators=[
         DataRequired(_l("Enter a product code.")),
         Regexp(PRODUCT_CODE.pattern + "$", message=_l("A product code has 2–30 letters, digits or dashes."))])
@@ -161,12 +161,12 @@ class ProductForm(FlaskForm):
                 "description_vi": self.description_vi.data, "description_en": self.description_en.data or None}
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(Form):
     photos = MultipleFileField(_l("Photos (JPEG, PNG or WebP, 10 MB each at most)"),
                                validators=[FileRequired(_l("Choose one or more photos."))])
 
 
-class EvaluationForm(FlaskForm):
+class EvaluationForm(Form):
     score = FloatField(_l("Score (0–100)"), validators=[
         InputRequired(_l("Enter the council's score.")),
         NumberRange(0, 100, message=_l("A score is between 0 and 100."))])
@@ -177,13 +177,13 @@ class EvaluationForm(FlaskForm):
     issued_on = DateField(_l("Issued on"), validators=[InputRequired(_l("Enter the issue date."))])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     reason = StringField(_l("Reason"), filters=[stripped],
                          validators=[DataRequired(_l("A revocation needs a reason.")), Length(max=255)])
     revoked_on = DateField(_l("Revoked on"), validators=[InputRequired(_l("Enter the revocation date."))])
 
 
-class LotForm(FlaskForm):
+class LotForm(Form):
     lot_code = StringField(_l("Lot code"), filters=[stripped_upper], validators=[
         DataRequired(_l("Enter the lot code.")),
         Regexp(LOT_CODE.pattern + "$", message=_l("A lot code has 3–40 letters, digits or dashes."))])
@@ -203,7 +203,7 @@ class LotForm(FlaskForm):
                 "standards": [s for s in self.standards.data.split(",") if s.strip()]}
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     happened_on = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
     kind = SelectField(_l("Step"), choices=[SelectChoice(k, v) for k, v in TRACE_EVENT_LABELS.items()])
     description = StringField(_l("What was done"), filters=[stripped], validators=[Length(max=500)])
