@@ -310,3 +310,17 @@ def test_deep_pages_started_from_bookmarks_are_the_pages_offset_gives(app, monke
             with_offset = every_page({"sort": sort, **filtered}, bookmark_rows=10**9)
             assert with_bookmarks == with_offset, (sort, filtered)
             assert len({i for page in with_offset for i in page}) == sum(map(len, with_offset)) >= 6
+
+
+def test_the_price_filter_reads_prices_as_the_shop_writes_them(client, in_english):
+    """A number input took "150.000" for 150 and the server refused it: prices are written so."""
+    make_product("Trà sâm dây", price=150_000)
+    make_product("Sâm Ngọc Linh củ", price=2_500_000)
+
+    grouped = client.get("/products?min_price=150.000&max_price=300.000+₫").text
+    refused = client.get("/products?min_price=1,5").text
+
+    assert "Trà sâm dây" in grouped and "Sâm Ngọc Linh củ" not in grouped and "Ignored" not in grouped
+    assert 'name="min_price" value="150000"' in grouped
+    assert "Ignored the minimum price" in refused and "Sâm Ngọc Linh củ" in refused
+    assert 'type="number"' not in grouped.split('class="price-filter"')[1].split("</form>")[0]
