@@ -12,7 +12,7 @@ from storefront.catalog.models import (  # noqa: F401
 )
 from storefront.search.models import SearchChange  # noqa: F401
 from storefront.mail.models import OutboxMessage  # noqa: F401
-from storefront.outlets.models import Outlet, StockLevel, StockMove, outlet_managers  # noqa: F401
+from storefront.outlets.models import Outlet, OutletEarlierOpening, StockLevel, StockMove, outlet_managers  # noqa: F401
 from storefront.sales.models import PosSale, SaleLine  # noqa: F401
 from storefront.orders.models import CartItem, Order, OrderEvent, OrderLine  # noqa: F401
 from storefront.payments.models import PaymentReview, StripeEvent  # noqa: F401

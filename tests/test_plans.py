@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from storefront.audit.models import AuditEntry
 from storefront.catalog.services import revoke_certification
 from storefront.extensions import db
+from storefront.outlets.management import reopen_outlet
 from storefront.outlets.models import StockMove
 from storefront.plans.members import MemberFilters, members_page
 from storefront.plans.services import indicator_months, plan_dashboard, plan_scope
@@ -347,3 +348,14 @@ def test_staff_mark_a_province_taken_over_from_the_command_line(world, app):
                           (["NOWHERE", bac_kan.code], "No area has the code NOWHERE")):
         result = run(args=["areas", "replace", *args, "--from", "2025-07-01"])
         assert result.exit_code != 0 and message in result.output
+
+
+def test_reopening_an_outlet_keeps_the_months_it_was_open_before(world):
+    """Reopened, an outlet counted from its reopening day alone: the months before it closed lost it."""
+    before = dict(indicator_months(world.plan, "districts_with_outlet"))
+
+    reopen_outlet(outlet=world.outlets["O3"], actor=None)
+
+    after = dict(indicator_months(world.plan, "districts_with_outlet"))
+    assert after == before and after["2024-05"] == 2 and after["2024-06"] == 1
+    assert values(plan_dashboard(world.plan))["districts_with_outlet"] == (2, 3)  # the plan's day, 2024's end

@@ -23,7 +23,8 @@ from storefront.extensions import cache, db
 from storefront.transactions import listen_to_sessions
 
 VERSIONED_TABLES = frozenset(
-    {"area", "producer", "product", "evaluation", "trace_lot", "trace_event", "product_photo", "outlet"}
+    {"area", "producer", "product", "evaluation", "trace_lot", "trace_event", "product_photo", "outlet",
+     "outlet_earlier_opening"}
 )
 CHANGED_KEY = "catalogue_changed"
 VERSION = select(CatalogueVersion.version).where(CatalogueVersion.id == 1)

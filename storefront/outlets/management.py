@@ -20,7 +20,7 @@ from storefront.clock import utcnow, vietnam_today
 from storefront.extensions import db
 from storefront.orders.services import open_orders_at
 from storefront.outlets.directory import outlet_places, with_places
-from storefront.outlets.models import OUTLET_KINDS, Outlet, StockLevel
+from storefront.outlets.models import OUTLET_KINDS, Outlet, OutletEarlierOpening, StockLevel
 from storefront.outlets.services import OutletError
 from storefront.search.analysis import folded
 from storefront.transactions import transaction
@@ -166,7 +166,9 @@ def reopen_outlet(*, outlet: Outlet, actor: User | None) -> None:
         raise OutletError(_l("%(outlet)s is already open.", outlet=outlet.name))
     with transaction():
         before = snapshot(outlet, AUDITED)
-        # The network's history keeps one opening per outlet: reopened, it counts from today.
+        if outlet.closed_on is not None:  # the plans still count it open over that period
+            db.session.add(OutletEarlierOpening(outlet_id=outlet.id, opened_on=outlet.opened_on,
+                                                closed_on=outlet.closed_on))
         outlet.active, outlet.closed_at, outlet.closed_reason = True, None, None
         outlet.opened_on, outlet.closed_on = vietnam_today(), None
         record_change(actor=actor, record=outlet, action="reopen", before=before, after=snapshot(outlet, AUDITED))

@@ -57,6 +57,17 @@ class Outlet(db.Model):
         return self.area.find_level("district")
 
 
+class OutletEarlierOpening(db.Model):
+    """A period an outlet was open before it closed and was reopened: its current period is on
+    the outlet (opened_on, closed_on), and the plans' history of the network counts it open on
+    every day of each period."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlet.id"), index=True)
+    opened_on: Mapped[date | None]  # None: opened before the network kept dates
+    closed_on: Mapped[date]
+
+
 def outlet_search_text(code: str, name: str, address: str) -> str:
     return folded(f"{code} {name} {address}")
 

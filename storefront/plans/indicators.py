@@ -31,7 +31,7 @@ from storefront.catalog.models import CERTIFIED_MIN_STARS, Area, Evaluation, Pro
 from storefront.clock import utc_start_of
 from storefront.extensions import db
 from storefront.outlets.directory import outlet_places
-from storefront.outlets.models import Outlet, StockMove
+from storefront.outlets.models import Outlet, OutletEarlierOpening, StockMove
 from storefront.plans.models import GROWTH_RATIO
 from storefront.reports.figures import Calendar, CreateTemporaryTableAs, growth_verdicts
 from storefront.reports.services import ReportFilters, hundredths
@@ -203,8 +203,16 @@ def sold_in_period(scope: Scope):
 
 
 def open_on(scope: Scope):
+    """The outlet was open on the scope's day: in its current period, or in one before it closed
+    and was reopened."""
     closed_later = or_(Outlet.closed_on > scope.day, and_(Outlet.closed_on.is_(None), Outlet.active.is_(True)))
-    return and_(or_(Outlet.opened_on.is_(None), Outlet.opened_on <= scope.day), closed_later)
+    earlier = (
+        select(OutletEarlierOpening.id)
+        .where(OutletEarlierOpening.outlet_id == Outlet.id, OutletEarlierOpening.closed_on > scope.day,
+               or_(OutletEarlierOpening.opened_on.is_(None), OutletEarlierOpening.opened_on <= scope.day))
+        .exists()
+    )
+    return or_(and_(or_(Outlet.opened_on.is_(None), Outlet.opened_on <= scope.day), closed_later), earlier)
 
 
 def districts_with_outlet(scope: Scope):
