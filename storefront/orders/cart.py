@@ -158,7 +158,8 @@ def load_cart(*, with_photos: bool = False) -> Cart:
 # Changing
 
 
-def check_wanted_quantity(product: Product, qty: int) -> None:
+def check_wanted_quantity(product: Product, qty: int, *, in_cart: int = 0) -> None:
+    """`qty` in all, of which `in_cart` the cart holds already (adding to it)."""
     name = product.name(current_language())
     if not product.is_sellable:
         raise CartError(_("%(name)s is not for sale online.", name=name))
@@ -167,6 +168,13 @@ def check_wanted_quantity(product: Product, qty: int) -> None:
     available = largest_stock([product.id])[product.id]
     if available <= 0:
         raise CartError(_("%(name)s is out of stock at every sales point.", name=name))
+    if qty > available and in_cart >= available:
+        raise CartError(_("Your cart already holds %(in_cart)d of %(name)s: one sales point cannot supply more.",
+                          in_cart=in_cart, name=name))
+    if qty > available and in_cart:
+        raise CartError(_("Your cart already holds %(in_cart)d of %(name)s, and one sales point can supply "
+                          "%(n)d: add %(more)d or fewer.", in_cart=in_cart, name=name, n=available,
+                          more=available - in_cart))
     if qty > available:
         raise CartError(
             _("Only %(n)d of %(name)s can be supplied from one sales point; choose %(n)d or fewer.",
@@ -207,8 +215,9 @@ def add_to_cart(*, product: Product, qty: int) -> int:
         raise CartError(
             _("A cart holds at most %(n)d different products. Place this order first.", n=MAX_CART_LINES)
         )
-    total = quantities.get(product.id, 0) + qty
-    check_wanted_quantity(product, total)
+    in_cart = quantities.get(product.id, 0)
+    total = in_cart + qty
+    check_wanted_quantity(product, total, in_cart=in_cart)
     store_quantity(product.id, total)
     return total
 
