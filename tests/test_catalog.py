@@ -324,3 +324,16 @@ def test_the_price_filter_reads_prices_as_the_shop_writes_them(client, in_englis
     assert 'name="min_price" value="150000"' in grouped
     assert "Ignored the minimum price" in refused and "Sâm Ngọc Linh củ" in refused
     assert 'type="number"' not in grouped.split('class="price-filter"')[1].split("</form>")[0]
+
+
+def test_a_page_past_the_last_leads_to_the_last_page(app, client, in_english, monkeypatch):
+    """It said "No products match" and "Page 99 of 2", with a link to page 98, empty as well."""
+    monkeypatch.setitem(app.config, "PRODUCTS_PER_PAGE", 2)
+    for number in range(3):
+        make_product(f"Trà thảo mộc {number}")
+
+    page = client.get("/products?sort=price_asc&page=99").text
+
+    assert "This page is past the last one." in page and "No products match" not in page
+    assert 'href="/products?sort=price_asc&amp;page=2">Go to the last page' in page
+    assert "Page 99 of 2" not in page and "page=98" not in page
