@@ -77,6 +77,16 @@ def test_the_list_works_without_javascript(client, places):
     assert "<noscript" not in text and "Điểm bán OCOP QN-TP-01" in text
 
 
+def test_one_outlets_map_says_its_own_page_holds_the_way_there(client, places):
+    """It said every sales point was listed there, on the page of one."""
+    make_outlet("QN-TP-01", area=places["tien_phuoc"], latitude=15.48, longitude=108.29)
+    text = client.get("/outlets/QN-TP-01").text
+
+    assert "The map needs JavaScript; the address and directions are on this page." in text
+    assert "The map tiles could not be loaded; the address and directions are on this page." in text
+    assert "every sales point is listed" not in text
+
+
 def test_no_outlets_says_so(client, db):
     assert "No sales points are open yet." in client.get("/outlets").text
 
