@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import segno
 from flask import current_app
 from markupsafe import Markup
+from sqlalchemy import select
 from vietnam_qr_pay import QRPay
 from vietnam_qr_pay.constants.banks import BanksObject
 
+from storefront.extensions import db
 from storefront.orders.models import Status
 from storefront.outlets.models import Outlet
 
@@ -52,6 +54,15 @@ def operator_bank_account() -> BankAccount | None:
 def bank_account_for(outlet: Outlet) -> BankAccount | None:
     """The outlet's own account when it has one, else the operator's; None: no transfers."""
     return complete_account(outlet.bank_bin, outlet.bank_account_number, outlet.bank_account_name) or operator_bank_account()
+
+
+def transfers_offered() -> bool:
+    """Whether the checkout can offer bank transfers anywhere: the operator's account, or an open
+    sales point's own."""
+    if operator_bank_account():
+        return True
+    outlets = db.session.scalars(select(Outlet).where(Outlet.active.is_(True), Outlet.bank_account_number != ""))
+    return any(complete_account(o.bank_bin, o.bank_account_number, o.bank_account_name) for o in outlets)
 
 
 def transfer_payload(account: BankAccount, *, amount: int, purpose: str) -> str:

@@ -115,6 +115,17 @@ def test_the_terms_describe_every_way_to_pay(client, in_english, app):
     assert "reserved for 12 hours" in client.get("/policies/terms").text
 
 
+def test_the_terms_say_when_bank_transfers_are_not_offered(client, in_english, app, db):
+    """The checkout offers them only where a bank account is set: the terms offered them always."""
+    not_offered = "Bank transfer is not offered at the moment."
+    outlet = make_outlet("QN-A")
+    assert not_offered in client.get("/policies/terms").text  # no account in tests
+
+    outlet.bank_bin, outlet.bank_account_number, outlet.bank_account_name = "970436", "0071000123456", "DIEM OCOP"
+    db.session.commit()
+    assert not_offered not in client.get("/policies/terms").text
+
+
 def test_the_ocop_page_gives_the_score_bands_councils_and_revocation(client, in_english):
     page = client.get("/policies/ocop").text
     for band in ("90–100</td><td>5★", "70–&lt;90</td><td>4★", "50–&lt;70</td><td>3★", "30–&lt;50</td><td>2★",

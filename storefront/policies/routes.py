@@ -7,6 +7,7 @@ from storefront.page_chrome import keep
 from storefront.payments.services import stripe_enabled
 from storefront.policies import bp
 from storefront.policies.meta import canonical_url, page_image_url, public_url
+from storefront.vietqr import transfers_offered
 
 # Shown outside production when the operator is not configured, so a demo shop reads whole.
 DEMO_SHOP = {
@@ -64,6 +65,7 @@ def policy(name: str):
         f"policies/{name}.html",
         name=name,
         card_payment=stripe_enabled(),
+        transfer_payment=transfers_offered(),
         card_minutes=config["CARD_RESERVATION_MINUTES"],
         pickup_hours=config["PICKUP_RESERVATION_HOURS"],
         transfer_hours=config["TRANSFER_RESERVATION_HOURS"],
