@@ -384,19 +384,32 @@ def test_a_bad_xlsx_line_names_its_row(client, manager, db):
     assert levels(db) == before and move_count(db) == moves
 
 
-def test_counting_below_what_is_reserved_is_refused(client, manager, world, db):
+def test_counting_below_what_is_reserved_offers_no_apply_and_names_the_orders(client, manager, world, db):
     with transaction():
-        move_stock(outlet=world.a, product=world.sauce, kind="reserve", reserved_change=6)
+        move_stock(outlet=world.a, product=world.sauce, kind="reserve", reserved_change=6, reference="OC-0001")
     before, moves = levels(db), move_count(db)
     preview = upload(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
     assert "Below the 6 reserved for orders" in preview.text
-    response = count(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
-    assert "counted 5 but 6 are reserved" in response.text
+    assert "Apply the count" not in preview.text and not SEALED_COUNTS.search(preview.text)
+    assert ("Nước mắm Cửa Khe: counted 5 but 6 are reserved for order OC-0001. "
+            "Cancel that order or hand it over, then upload the count again.") in preview.text
+    assert "Fix these lines" not in preview.text
     assert levels(db) == before and move_count(db) == moves
 
     client.set_cookie("lang", "vi")
-    response = count(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
-    assert "Nước mắm Cửa Khe: đếm được 5 nhưng có 6 đang được giữ cho đơn hàng." in response.text
+    preview = upload(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
+    assert "Nước mắm Cửa Khe: đếm được 5 nhưng có 6 đang được giữ cho đơn hàng OC-0001." in preview.text
+
+
+def test_an_order_placed_after_the_preview_refuses_the_count_and_says_why(client, manager, world, db):
+    preview = upload(client, b"product_code,counted\nNM-01,5\n", "count.csv")
+    with transaction():
+        move_stock(outlet=world.a, product=world.sauce, kind="reserve", reserved_change=6, reference="OC-0002")
+    before, moves = levels(db), move_count(db)
+    response = client.post("/manage/QN-A/stock-take/confirm", data={"counts": SEALED_COUNTS.search(preview.text)[1]})
+    assert "Nothing was saved:" in response.text and "Fix these lines" not in response.text
+    assert "counted 5 but 6 are reserved for order OC-0002. Cancel that order" in response.text
+    assert levels(db) == before and move_count(db) == moves
 
 
 def test_a_stock_take_shows_its_differences_and_saves_nothing_until_confirmed(client, manager, db):

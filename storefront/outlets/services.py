@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import format_number, lazy_gettext as _l
+from flask_babel import format_number, lazy_gettext as _l, ngettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, bindparam, case, false, func, or_, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -220,12 +220,7 @@ def count_stock(*, outlet: Outlet, counts: list[tuple[Product, int]], user: User
                        product=product.name(current_language()), on_hand=level.on_hand)
                 )
             if counted < level.reserved:
-                raise StockError(
-                    _l(
-                        "%(product)s: counted %(counted)d but %(reserved)d are reserved for orders.",
-                        product=product.name(current_language()), counted=counted, reserved=level.reserved,
-                    )
-                )
+                raise StockError(count_below_reserved(outlet, product, counted, level.reserved))
             if counted != level.on_hand:
                 change = counted - level.on_hand
                 moves.append(
@@ -238,6 +233,32 @@ def count_stock(*, outlet: Outlet, counts: list[tuple[Product, int]], user: User
                 audit_level_change(outlet, product, change, action="count",
                                    reason=" ".join(("stock-take", reference)).strip(), user=user)
     return moves
+
+
+def count_below_reserved(outlet: Outlet, product: Product, counted: int, reserved: int) -> str:
+    """Why a count below what orders hold here cannot apply, and what to do about it: on hand
+    may not drop below reserved, so those orders must be cancelled or handed over first."""
+    orders = orders_holding(outlet, product)
+    return ngettext(
+        "%(product)s: counted %(counted)d but %(reserved)d are reserved for order %(orders)s. "
+        "Cancel that order or hand it over, then upload the count again.",
+        "%(product)s: counted %(counted)d but %(reserved)d are reserved for orders %(orders)s. "
+        "Cancel those orders or hand them over, then upload the count again.",
+        len(orders), product=product.name(current_language()), counted=counted, reserved=reserved,
+        orders=", ".join(orders),
+    )
+
+
+def orders_holding(outlet: Outlet, product: Product) -> list[str]:
+    """The numbers of the orders still holding some of this product here, read from the ledger:
+    an order's reserve, release and sale moves carry its number as their reference."""
+    return list(db.session.scalars(
+        db.select(StockMove.reference)
+        .where(StockMove.outlet_id == outlet.id, StockMove.product_id == product.id, StockMove.reference != "")
+        .group_by(StockMove.reference)
+        .having(func.sum(StockMove.reserved_change) > 0)
+        .order_by(StockMove.reference)
+    ))
 
 
 def audit_level_change(outlet: Outlet, product: Product, change: int, *, action: str, reason: str,
