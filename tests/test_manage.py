@@ -321,6 +321,21 @@ def test_stock_take_from_csv_with_bom(client, manager, db):
     assert "Stock-take" in client.get("/manage/QN-A/products/NM-01/history").text
 
 
+def test_the_history_shows_reasons_the_code_wrote_in_the_readers_language(client, manager, world, db):
+    count(client, b"product_code,counted\nNM-01,17\n", "count.csv")
+    with transaction():
+        move_stock(outlet=world.a, product=world.sauce, kind="return", on_hand_change=1,
+                   reason="refunded and returned", reference="OC-0004")
+        move_stock(outlet=world.a, product=world.sauce, kind="adjust", on_hand_change=-1, reason="stock-take lẻ")
+
+    client.set_cookie("lang", "vi")
+    history = client.get("/manage/QN-A/products/NM-01/history").text
+    assert 'data-label="Lý do">kiểm kê<' in history
+    assert 'data-label="Lý do">hoàn tiền và nhập lại kho<' in history
+    assert 'data-label="Lý do">stock-take lẻ<' in history  # typed by a person: as typed
+    assert ">stock-take<" not in history and ">refunded and returned<" not in history
+
+
 def test_stock_take_reads_semicolons_from_vietnamese_spreadsheets(client, manager, db):
     response = count(client, b"product_code;counted\nNM-01;4\n", "count.CSV")
     assert response.status_code == 302 and on_hand(db, "QN-A", "NM-01") == 4
