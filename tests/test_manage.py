@@ -281,6 +281,26 @@ def test_a_refused_adjustment_is_explained_in_the_managers_language(client, mana
     assert response.status_code == 200 and message in response.text
 
 
+@pytest.mark.parametrize("path, data", [
+    ("/manage/QN-A/adjust", {"product_code": "NM-01", "change": "-20", "reason": "mất"}),
+    ("/manage/QN-A/transfer", {"product_code": "NM-01", "qty": "20", "destination": "QN-B"}),
+])
+def test_taking_what_orders_hold_says_how_much_is_reserved_and_how_much_can_be_taken(
+        client, manager, world, db, path, data):
+    with transaction():
+        move_stock(outlet=world.a, product=world.sauce, kind="reserve", reserved_change=1, reference="OC-0005")
+    before, moves = levels(db), move_count(db)
+    response = client.post(path, data=data)
+    assert response.status_code == 200
+    assert ("Nước mắm Cửa Khe: 1 of the 20 on hand is reserved for orders, so at most 19 can be taken "
+            "(20 asked).") in response.text
+    assert levels(db) == before and move_count(db) == moves
+
+    client.set_cookie("lang", "vi")
+    response = client.post(path, data=data)
+    assert "1 trong số 20 đang có được giữ cho đơn hàng, nên chỉ lấy được tối đa 19 (yêu cầu 20)." in response.text
+
+
 # --- Transfers ---------------------------------------------------------------------------
 
 

@@ -39,15 +39,39 @@ class StockError(ValueError):
 
 
 class OutOfStock(StockError):
-    def __init__(self, product: Product, outlet: Outlet, available: int, wanted: int):
+    def __init__(self, product: Product, outlet: Outlet, available: int, wanted: int, reserved: int = 0):
         self.product, self.outlet, self.available, self.wanted = product, outlet, available, wanted
-        super().__init__(
-            _l(
-                "Only %(available)d of %(product)s available at %(outlet)s; %(wanted)d asked.",
-                available=available, product=product.name(current_language()), outlet=outlet.name,
-                wanted=wanted,
-            )
+        self.reserved = reserved
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        return _l(
+            "Only %(available)d of %(product)s available at %(outlet)s; %(wanted)d asked.",
+            available=self.available, product=self.product.name(current_language()), outlet=self.outlet.name,
+            wanted=self.wanted,
         )
+
+
+class TakingReserved(OutOfStock):
+    """The refusal a manager taking stock out sees: the pages show on hand, so it says how much
+    of it orders hold and how much can be taken."""
+
+    def message(self) -> str:
+        return ngettext(
+            "%(product)s: %(num)d of the %(on_hand)d on hand is reserved for orders, so at most %(available)d "
+            "can be taken (%(wanted)d asked).",
+            "%(product)s: %(num)d of the %(on_hand)d on hand are reserved for orders, so at most %(available)d "
+            "can be taken (%(wanted)d asked).",
+            self.reserved, product=self.product.name(current_language()), on_hand=self.available + self.reserved,
+            available=self.available, wanted=self.wanted,
+        )
+
+
+def taking_reserved(error: OutOfStock) -> OutOfStock:
+    """A manager's adjustment or transfer refused: the error that says orders hold part of the stock."""
+    if not error.reserved:
+        return error
+    return TakingReserved(error.product, error.outlet, error.available, error.wanted, error.reserved)
 
 
 def check_quantity(qty: int, *, allow_zero: bool = False) -> None:
@@ -132,7 +156,7 @@ def move_stock(
             )
         # What the change takes from the available quantity.
         wanted = reserved_change - on_hand_change
-        raise OutOfStock(product, outlet, level.available, wanted)
+        raise OutOfStock(product, outlet, level.available, wanted, level.reserved)
     move = StockMove(
         outlet_id=outlet.id,
         product_id=product.id,
@@ -181,10 +205,13 @@ def adjust_stock(*, outlet: Outlet, product: Product, change: int, reason: str, 
     # Not abs(change): it fails on a string with a TypeError and lets True through as 1.
     check_quantity(-change if isinstance(change, int) and change < 0 else change)
     with transaction():
-        move = move_stock(
-            outlet=outlet, product=product, kind="adjust", on_hand_change=change,
-            reason=reason.strip(), user=user,
-        )
+        try:
+            move = move_stock(
+                outlet=outlet, product=product, kind="adjust", on_hand_change=change,
+                reason=reason.strip(), user=user,
+            )
+        except OutOfStock as error:
+            raise taking_reserved(error) from error
         audit_level_change(outlet, product, change, action="adjust", reason=move.reason, user=user)
         return move
 
@@ -286,13 +313,16 @@ def transfer_stock(
         [(source, "transfer_out", -qty), (destination, "transfer_in", qty)], key=lambda leg: leg[0].id
     )
     with transaction():
-        moves = {
-            kind: move_stock(
-                outlet=outlet, product=product, kind=kind, on_hand_change=change,
-                reason=reason, reference=reference, user=user,
-            )
-            for outlet, kind, change in legs
-        }
+        try:
+            moves = {
+                kind: move_stock(
+                    outlet=outlet, product=product, kind=kind, on_hand_change=change,
+                    reason=reason, reference=reference, user=user,
+                )
+                for outlet, kind, change in legs
+            }
+        except OutOfStock as error:
+            raise taking_reserved(error) from error
     return moves["transfer_out"], moves["transfer_in"]
 
 
