@@ -157,7 +157,8 @@ def test_dashboard_counts_todays_sales_only(client, manager, world, db):
 # --- Receiving ---------------------------------------------------------------------------
 
 
-def test_receive_several_lines_with_lots(client, manager, db):
+def test_receive_several_lines_with_lots(client, manager, world, db):
+    make_lot(world.sauce, "QN-NM-2411")
     response = client.post("/manage/QN-A/receive", data={
         **receive_data(("NM-01", "12", "qn-nm-2411"), ("rn-01", "4", ""), ("", "", "")),
         "reference": "PN-0042",
@@ -211,12 +212,14 @@ def test_the_picker_says_what_this_outlet_holds(client, manager, world):
     (("NM-01", "", ""), "Enter a quantity."),
     (("", "3", ""), "Enter a product code."),
     (("NM-01", "3", "lot code!"), "A lot code has 3–40 letters, digits or dashes."),
+    (("NM-01", "3", "lot-nope"), "Unknown lot code LOT-NOPE: check the label, or leave it empty."),
 ])
 def test_a_bad_receive_line_saves_nothing(client, manager, db, line, message):
     before, moves = levels(db), move_count(db)
     response = client.post("/manage/QN-A/receive", data=receive_data(("RN-01", "5", ""), line))
     assert response.status_code == 200
     assert message in response.text
+    assert 'value="RN-01"' in response.text  # the typed lines stay
     assert levels(db) == before and move_count(db) == moves
 
 
