@@ -284,6 +284,19 @@ def test_a_refused_adjustment_is_explained_in_the_managers_language(client, mana
     assert response.status_code == 200 and message in response.text
 
 
+@pytest.mark.parametrize("path, data, message", [
+    ("/manage/QN-A/adjust", {"product_code": "NM-01", "change": "-2", "reason": "Vỡ"}, "Adjusted Cua Khe fish sauce by -2."),
+    ("/manage/QN-A/transfer", {"product_code": "NM-01", "qty": "2", "destination": "QN-B"},
+     "Sent 2 × Cua Khe fish sauce to Điểm OCOP Hội An."),
+])
+def test_adjust_and_transfer_confirmations_name_the_product_in_the_managers_language(
+        client, manager, world, db, path, data, message):
+    world.sauce.name_en = "Cua Khe fish sauce"
+    db.session.commit()
+    response = client.post(path, data=data, follow_redirects=True)
+    assert message in response.text
+
+
 @pytest.mark.parametrize("path, data", [
     ("/manage/QN-A/adjust", {"product_code": "NM-01", "change": "-20", "reason": "mất"}),
     ("/manage/QN-A/transfer", {"product_code": "NM-01", "qty": "20", "destination": "QN-B"}),

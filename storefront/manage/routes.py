@@ -18,7 +18,7 @@ from storefront.accounts.access import role_required
 from storefront.accounts.models import User
 from storefront.catalog.services import find_product_by_code
 from storefront.clock import vietnam_today
-from storefront.i18n import vnd
+from storefront.i18n import current_language, vnd
 from storefront.manage import bp
 from storefront.manage.access import managed_outlets, manager_roles, outlet_or_403
 from storefront.manage.forms import (
@@ -156,7 +156,7 @@ def adjust(code: str):
         except StockError as error:
             form.change.errors.append(str(error))
         else:
-            flash(_("Adjusted %(product)s by %(change)s.", product=form.product.name_vi,
+            flash(_("Adjusted %(product)s by %(change)s.", product=form.product.name(current_language()),
                     change=f"{form.change.data:+d}"), "success")
             return redirect(url_for("manage.history", code=outlet.code, product_code=form.product.code))
     return render_template("manage/adjust.html", outlet=outlet, form=form)
@@ -180,7 +180,7 @@ def transfer(code: str):
             form.qty.errors.append(str(error))
         else:
             flash(_("Sent %(qty)d × %(product)s to %(outlet)s.", qty=form.qty.data,
-                    product=form.product.name_vi, outlet=destination.name), "success")
+                    product=form.product.name(current_language()), outlet=destination.name), "success")
             return redirect(url_for("manage.dashboard", code=outlet.code))
     return render_template("manage/transfer.html", outlet=outlet, form=form)
 
