@@ -10,6 +10,7 @@ from werkzeug.test import encode_multipart
 
 
 from storefront.clock import utcnow
+from storefront.orders.services import cancel_order
 from storefront.outlets import services as outlet_services
 from storefront.outlets.models import StockLevel, StockMove
 from storefront.outlets.services import assign_outlets, move_stock
@@ -17,7 +18,7 @@ from storefront.sales.models import SaleLine
 from storefront.sales.services import SaleRequestLine, record_sale
 from storefront.spreadsheets import escape_cell, unescape_cell
 from storefront.transactions import transaction
-from tests.factories import make_lot, make_outlet, make_product, stock
+from tests.factories import make_lot, make_order, make_outlet, make_product, stock
 
 
 pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
@@ -436,20 +437,23 @@ def test_a_bad_xlsx_line_names_its_row(client, manager, db):
 
 
 def test_counting_below_what_is_reserved_offers_no_apply_and_names_the_orders(client, manager, world, db):
-    with transaction():
-        move_stock(outlet=world.a, product=world.sauce, kind="reserve", reserved_change=6, reference="OC-0001")
+    order = make_order(world.a, [(world.sauce, 6)])
     before, moves = levels(db), move_count(db)
     preview = upload(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
     assert "Below the 6 reserved for orders" in preview.text
     assert "Apply the count" not in preview.text and not SEALED_COUNTS.search(preview.text)
-    assert ("Nước mắm Cửa Khe: counted 5 but 6 are reserved for order OC-0001. "
+    assert (f"Nước mắm Cửa Khe: counted 5 but 6 are reserved for order {order.number}. "
             "Cancel that order or hand it over, then upload the count again.") in preview.text
     assert "Fix these lines" not in preview.text
     assert levels(db) == before and move_count(db) == moves
 
     client.set_cookie("lang", "vi")
     preview = upload(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
-    assert "Nước mắm Cửa Khe: đếm được 5 nhưng có 6 đang được giữ cho đơn hàng OC-0001." in preview.text
+    assert f"Nước mắm Cửa Khe: đếm được 5 nhưng có 6 đang được giữ cho đơn hàng {order.number}." in preview.text
+
+    cancel_order(order=order, user=manager)  # what the message says to do
+    assert count(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv").status_code == 302
+    assert on_hand(db, "QN-A", "NM-01") == 5
 
 
 def test_an_order_placed_after_the_preview_refuses_the_count_and_says_why(client, manager, world, db):
