@@ -10,6 +10,7 @@ from werkzeug.test import encode_multipart
 
 
 from storefront.clock import utcnow
+from storefront.orders.services import cancel_order
 from storefront.outlets import services as outlet_services
 from storefront.outlets.models import StockLevel, StockMove
 from storefront.outlets.services import assign_outlets, move_stock
@@ -17,7 +18,7 @@ from storefront.sales.models import SaleLine
 from storefront.sales.services import SaleRequestLine, record_sale
 from storefront.spreadsheets import escape_cell, unescape_cell
 from storefront.transactions import transaction
-from tests.factories import make_lot, make_outlet, make_product, stock
+from tests.factories import make_lot, make_order, make_outlet, make_product, stock
 
 
 pytestmark = pytest.mark.usefixtures("in_english")  # assertions read English
@@ -157,7 +158,8 @@ def test_dashboard_counts_todays_sales_only(client, manager, world, db):
 # --- Receiving ---------------------------------------------------------------------------
 
 
-def test_receive_several_lines_with_lots(client, manager, db):
+def test_receive_several_lines_with_lots(client, manager, world, db):
+    make_lot(world.sauce, "QN-NM-2411")
     response = client.post("/manage/QN-A/receive", data={
         **receive_data(("NM-01", "12", "qn-nm-2411"), ("rn-01", "4", ""), ("", "", "")),
         "reference": "PN-0042",
@@ -211,12 +213,14 @@ def test_the_picker_says_what_this_outlet_holds(client, manager, world):
     (("NM-01", "", ""), "Enter a quantity."),
     (("", "3", ""), "Enter a product code."),
     (("NM-01", "3", "lot code!"), "A lot code has 3–40 letters, digits or dashes."),
+    (("NM-01", "3", "lot-nope"), "Unknown lot code LOT-NOPE: check the label, or leave it empty."),
 ])
 def test_a_bad_receive_line_saves_nothing(client, manager, db, line, message):
     before, moves = levels(db), move_count(db)
     response = client.post("/manage/QN-A/receive", data=receive_data(("RN-01", "5", ""), line))
     assert response.status_code == 200
     assert message in response.text
+    assert 'value="RN-01"' in response.text  # the typed lines stay
     assert levels(db) == before and move_count(db) == moves
 
 
@@ -281,6 +285,39 @@ def test_a_refused_adjustment_is_explained_in_the_managers_language(client, mana
     assert response.status_code == 200 and message in response.text
 
 
+@pytest.mark.parametrize("path, data, message", [
+    ("/manage/QN-A/adjust", {"product_code": "NM-01", "change": "-2", "reason": "Vỡ"}, "Adjusted Cua Khe fish sauce by -2."),
+    ("/manage/QN-A/transfer", {"product_code": "NM-01", "qty": "2", "destination": "QN-B"},
+     "Sent 2 × Cua Khe fish sauce to Điểm OCOP Hội An."),
+])
+def test_adjust_and_transfer_confirmations_name_the_product_in_the_managers_language(
+        client, manager, world, db, path, data, message):
+    world.sauce.name_en = "Cua Khe fish sauce"
+    db.session.commit()
+    response = client.post(path, data=data, follow_redirects=True)
+    assert message in response.text
+
+
+@pytest.mark.parametrize("path, data", [
+    ("/manage/QN-A/adjust", {"product_code": "NM-01", "change": "-20", "reason": "mất"}),
+    ("/manage/QN-A/transfer", {"product_code": "NM-01", "qty": "20", "destination": "QN-B"}),
+])
+def test_taking_what_orders_hold_says_how_much_is_reserved_and_how_much_can_be_taken(
+        client, manager, world, db, path, data):
+    with transaction():
+        move_stock(outlet=world.a, product=world.sauce, kind="reserve", reserved_change=1, reference="OC-0005")
+    before, moves = levels(db), move_count(db)
+    response = client.post(path, data=data)
+    assert response.status_code == 200
+    assert ("Nước mắm Cửa Khe: 1 of the 20 on hand is reserved for orders, so at most 19 can be taken "
+            "(20 asked).") in response.text
+    assert levels(db) == before and move_count(db) == moves
+
+    client.set_cookie("lang", "vi")
+    response = client.post(path, data=data)
+    assert "1 trong số 20 đang có được giữ cho đơn hàng, nên chỉ lấy được tối đa 19 (yêu cầu 20)." in response.text
+
+
 # --- Transfers ---------------------------------------------------------------------------
 
 
@@ -319,6 +356,21 @@ def test_stock_take_from_csv_with_bom(client, manager, db):
     assert on_hand(db, "QN-A", "NM-01") == 17 and on_hand(db, "QN-A", "RN-01") == 3
     assert "2 products counted, 1 changed" in client.get(response.location).text
     assert "Stock-take" in client.get("/manage/QN-A/products/NM-01/history").text
+
+
+def test_the_history_shows_reasons_the_code_wrote_in_the_readers_language(client, manager, world, db):
+    count(client, b"product_code,counted\nNM-01,17\n", "count.csv")
+    with transaction():
+        move_stock(outlet=world.a, product=world.sauce, kind="return", on_hand_change=1,
+                   reason="refunded and returned", reference="OC-0004")
+        move_stock(outlet=world.a, product=world.sauce, kind="adjust", on_hand_change=-1, reason="stock-take lẻ")
+
+    client.set_cookie("lang", "vi")
+    history = client.get("/manage/QN-A/products/NM-01/history").text
+    assert 'data-label="Lý do">kiểm kê<' in history
+    assert 'data-label="Lý do">hoàn tiền và nhập lại kho<' in history
+    assert 'data-label="Lý do">stock-take lẻ<' in history  # typed by a person: as typed
+    assert ">stock-take<" not in history and ">refunded and returned<" not in history
 
 
 def test_stock_take_reads_semicolons_from_vietnamese_spreadsheets(client, manager, db):
@@ -384,19 +436,35 @@ def test_a_bad_xlsx_line_names_its_row(client, manager, db):
     assert levels(db) == before and move_count(db) == moves
 
 
-def test_counting_below_what_is_reserved_is_refused(client, manager, world, db):
-    with transaction():
-        move_stock(outlet=world.a, product=world.sauce, kind="reserve", reserved_change=6)
+def test_counting_below_what_is_reserved_offers_no_apply_and_names_the_orders(client, manager, world, db):
+    order = make_order(world.a, [(world.sauce, 6)])
     before, moves = levels(db), move_count(db)
     preview = upload(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
     assert "Below the 6 reserved for orders" in preview.text
-    response = count(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
-    assert "counted 5 but 6 are reserved" in response.text
+    assert "Apply the count" not in preview.text and not SEALED_COUNTS.search(preview.text)
+    assert (f"Nước mắm Cửa Khe: counted 5 but 6 are reserved for order {order.number}. "
+            "Cancel that order or hand it over, then upload the count again.") in preview.text
+    assert "Fix these lines" not in preview.text
     assert levels(db) == before and move_count(db) == moves
 
     client.set_cookie("lang", "vi")
-    response = count(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
-    assert "Nước mắm Cửa Khe: đếm được 5 nhưng có 6 đang được giữ cho đơn hàng." in response.text
+    preview = upload(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv")
+    assert f"Nước mắm Cửa Khe: đếm được 5 nhưng có 6 đang được giữ cho đơn hàng {order.number}." in preview.text
+
+    cancel_order(order=order, user=manager)  # what the message says to do
+    assert count(client, b"product_code,counted\nRN-01,1\nNM-01,5\n", "count.csv").status_code == 302
+    assert on_hand(db, "QN-A", "NM-01") == 5
+
+
+def test_an_order_placed_after_the_preview_refuses_the_count_and_says_why(client, manager, world, db):
+    preview = upload(client, b"product_code,counted\nNM-01,5\n", "count.csv")
+    with transaction():
+        move_stock(outlet=world.a, product=world.sauce, kind="reserve", reserved_change=6, reference="OC-0002")
+    before, moves = levels(db), move_count(db)
+    response = client.post("/manage/QN-A/stock-take/confirm", data={"counts": SEALED_COUNTS.search(preview.text)[1]})
+    assert "Nothing was saved:" in response.text and "Fix these lines" not in response.text
+    assert "counted 5 but 6 are reserved for order OC-0002. Cancel that order" in response.text
+    assert levels(db) == before and move_count(db) == moves
 
 
 def test_a_stock_take_shows_its_differences_and_saves_nothing_until_confirmed(client, manager, db):

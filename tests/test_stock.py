@@ -187,7 +187,8 @@ def test_an_adjustment_cannot_take_units_reserved_for_orders(world):
     stock(world.a, world.fish_sauce, 10)
     reserve(world.a, world.fish_sauce, 4)
 
-    with refused(OutOfStock, match="Only 6 of Nước mắm Cửa Khe available") as info:
+    with refused(OutOfStock, match="Nước mắm Cửa Khe: 4 of the 10 on hand are reserved for orders, "
+                                   r"so at most 6 can be taken \(7 asked\)") as info:
         adjust_stock(outlet=world.a, product=world.fish_sauce, change=-7, reason="Hỏng", user=world.manager)
 
     assert (info.value.available, info.value.wanted) == (6, 7)
@@ -281,7 +282,7 @@ def test_a_transfer_of_more_than_available_is_refused_at_both_ends(world, direct
     stock(source, world.fish_sauce, 5)
     reserve(source, world.fish_sauce, 2)
 
-    with refused(OutOfStock, match="Only 3 of Nước mắm Cửa Khe available"):
+    with refused(OutOfStock, match="2 of the 5 on hand are reserved for orders, so at most 3 can be taken"):
         transfer_stock(source=source, destination=destination, product=world.fish_sauce, qty=4, user=None)
 
     assert level(destination, world.fish_sauce) == (0, 0)

@@ -30,6 +30,7 @@
     var quick = form.querySelector("[data-quick-cash]");
     var preview = form.querySelector("[data-preview]");
     var kinds = form.querySelectorAll("input[name=payment_kind]");
+    var cashField = cash.closest(".field");
 
     function paidInCash() {
       var checked = form.querySelector("input[name=payment_kind]:checked");
@@ -55,6 +56,15 @@
       change.appendChild(value);
     }
 
+    // What the server said about the amount sent (short of the total, not an amount) no longer
+    // applies once the cashier changes it; the live change due says whether it is enough now.
+    function amountChanged() {
+      cashField.classList.remove("has-error");
+      cash.removeAttribute("aria-invalid");
+      cashField.querySelectorAll(".field-error").forEach(function (error) { error.hidden = true; });
+      showChange();
+    }
+
     function showCashFields() {
       cashFields.hidden = !paidInCash();
       showChange();
@@ -69,13 +79,13 @@
         button.textContent = index === 0 ? form.dataset.exactLabel : money.format(amount);
         button.addEventListener("click", function () {
           cash.value = String(amount);
-          showChange();
+          amountChanged();
         });
         quick.appendChild(button);
       });
       quick.hidden = false;
     }
-    cash.addEventListener("input", showChange);
+    cash.addEventListener("input", amountChanged);
     kinds.forEach(function (kind) { kind.addEventListener("change", showCashFields); });
     showCashFields();
 

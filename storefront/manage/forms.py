@@ -91,7 +91,11 @@ class ReceiveForm(Form):
             if line.qty.data is None and not line.qty.errors:
                 line.qty.errors.append(_("Enter a quantity."))
             owner = owners.get(line.lot_code.data)
-            if line.product and owner is not None and owner != line.product.id:
+            if line.lot_code.data and owner is None:
+                # Stock under a lot nobody registered would trace back to nothing.
+                line.lot_code.errors.append(_("Unknown lot code %(lot)s: check the label, or leave it empty.",
+                                              lot=line.lot_code.data))
+            elif line.product and owner is not None and owner != line.product.id:
                 line.lot_code.errors.append(_("Lot %(lot)s belongs to another product.", lot=line.lot_code.data))
         return valid and not any(line.errors for line in lines)
 

@@ -18,7 +18,7 @@ from storefront.accounts.access import role_required
 from storefront.accounts.models import User
 from storefront.catalog.services import find_product_by_code
 from storefront.clock import vietnam_today
-from storefront.i18n import vnd
+from storefront.i18n import current_language, vnd
 from storefront.manage import bp
 from storefront.manage.access import managed_outlets, manager_roles, outlet_or_403
 from storefront.manage.forms import (
@@ -44,6 +44,7 @@ from storefront.manage.services import (
     parse_stock_take,
     preview_stock_take,
     seal_stock_take,
+    stock_take_blocks,
     stock_take_csv,
     stock_take_xlsx,
 )
@@ -155,7 +156,7 @@ def adjust(code: str):
         except StockError as error:
             form.change.errors.append(str(error))
         else:
-            flash(_("Adjusted %(product)s by %(change)s.", product=form.product.name_vi,
+            flash(_("Adjusted %(product)s by %(change)s.", product=form.product.name(current_language()),
                     change=f"{form.change.data:+d}"), "success")
             return redirect(url_for("manage.history", code=outlet.code, product_code=form.product.code))
     return render_template("manage/adjust.html", outlet=outlet, form=form)
@@ -179,7 +180,7 @@ def transfer(code: str):
             form.qty.errors.append(str(error))
         else:
             flash(_("Sent %(qty)d × %(product)s to %(outlet)s.", qty=form.qty.data,
-                    product=form.product.name_vi, outlet=destination.name), "success")
+                    product=form.product.name(current_language()), outlet=destination.name), "success")
             return redirect(url_for("manage.dashboard", code=outlet.code))
     return render_template("manage/transfer.html", outlet=outlet, form=form)
 
@@ -202,7 +203,8 @@ def stock_take(code: str):
             confirm = StockTakeConfirmForm(
                 counts=seal_stock_take(outlet, preview, secure_filename(upload.filename)[:40]))
             return render_template("manage/stock_take_preview.html", outlet=outlet, preview=preview,
-                                   changes=[row for row in preview if row.change], form=confirm)
+                                   changes=[row for row in preview if row.change], form=confirm,
+                                   blocks=stock_take_blocks(outlet, preview))
     return render_stock_take(outlet, form, problems)
 
 
@@ -219,15 +221,15 @@ def stock_take_confirm(code: str):
     counts, expected, reference = sealed
     try:
         moves = count_stock(outlet=outlet, counts=counts, user=current_user, reference=reference, expected=expected)
-    except StockError as error:  # stock moved since the preview, or counted below what is reserved
-        return render_stock_take(outlet, StockTakeForm(), [str(error)])
+    except StockError as error:  # stock moved or an order was placed since the preview: not the file's fault
+        return render_stock_take(outlet, StockTakeForm(), [str(error)], heading=_("Nothing was saved:"))
     flash(_("Stock-take saved: %(counted)d products counted, %(changed)d changed.",
             counted=len(counts), changed=len(moves)), "success")
     return redirect(url_for("manage.dashboard", code=outlet.code))
 
 
-def render_stock_take(outlet, form: StockTakeForm, problems: list[str]):
-    return render_template("manage/stock_take.html", outlet=outlet, form=form, problems=problems,
+def render_stock_take(outlet, form: StockTakeForm, problems: list[str], heading: str | None = None):
+    return render_template("manage/stock_take.html", outlet=outlet, form=form, problems=problems, heading=heading,
                            max_megabytes=MAX_UPLOAD_BYTES // MEGABYTE, max_lines=format_number(MAX_COUNT_LINES))
 
 

@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from storefront.catalog.models import Product
 from storefront.catalog.services import products_by_code, products_by_id
 from storefront.outlets.models import Outlet
-from storefront.outlets.services import MAX_QTY, levels_at, stock_count_rows
+from storefront.outlets.services import MAX_QTY, count_below_reserved, levels_at, stock_count_rows
 from storefront.spreadsheets import (
     MEGABYTE,
     FileRejected,
@@ -138,6 +138,13 @@ def preview_stock_take(outlet: Outlet, counts: list[tuple[Product, int]]) -> lis
                      reserved=levels[product.id].reserved if product.id in levels else 0)
         for product, counted in counts
     ]
+
+
+def stock_take_blocks(outlet: Outlet, preview: list[CountPreview]) -> list[str]:
+    """Why applying this count would be refused (count_stock checks the same): products counted
+    below what orders hold here. The preview offers no Apply while there are any."""
+    return [count_below_reserved(outlet, row.product, row.counted, row.reserved)
+            for row in preview if row.counted < row.reserved]
 
 
 def stock_take_serializer(outlet: Outlet) -> URLSafeTimedSerializer:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -114,6 +115,13 @@ MOVE_KINDS = (
 )
 
 
+# Reasons the code writes on stock moves, stored in English: shown in the reader's language.
+SYSTEM_REASONS = {
+    "stock-take": _l("stock-take"),
+    "refunded and returned": _l("refunded and returned"),
+}
+
+
 class StockMove(db.Model):
     """One change to a level; levels always equal the sum of their moves."""
 
@@ -132,6 +140,11 @@ class StockMove(db.Model):
     product: Mapped[Product] = relationship()
     outlet: Mapped[Outlet] = relationship()
     user: Mapped[User | None] = relationship()
+
+    @property
+    def shown_reason(self) -> str:
+        """The reason in the current language when the code wrote it; as typed by a person otherwise."""
+        return str(SYSTEM_REASONS.get(self.reason, self.reason))
 
 
 db.Index("ix_stock_move_outlet_product", StockMove.outlet_id, StockMove.product_id, StockMove.id)

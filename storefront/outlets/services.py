@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import format_number, lazy_gettext as _l
+from flask_babel import format_number, lazy_gettext as _l, ngettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, bindparam, case, false, func, or_, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -39,15 +39,39 @@ class StockError(ValueError):
 
 
 class OutOfStock(StockError):
-    def __init__(self, product: Product, outlet: Outlet, available: int, wanted: int):
+    def __init__(self, product: Product, outlet: Outlet, available: int, wanted: int, reserved: int = 0):
         self.product, self.outlet, self.available, self.wanted = product, outlet, available, wanted
-        super().__init__(
-            _l(
-                "Only %(available)d of %(product)s available at %(outlet)s; %(wanted)d asked.",
-                available=available, product=product.name(current_language()), outlet=outlet.name,
-                wanted=wanted,
-            )
+        self.reserved = reserved
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        return _l(
+            "Only %(available)d of %(product)s available at %(outlet)s; %(wanted)d asked.",
+            available=self.available, product=self.product.name(current_language()), outlet=self.outlet.name,
+            wanted=self.wanted,
         )
+
+
+class TakingReserved(OutOfStock):
+    """The refusal a manager taking stock out sees: the pages show on hand, so it says how much
+    of it orders hold and how much can be taken."""
+
+    def message(self) -> str:
+        return ngettext(
+            "%(product)s: %(num)d of the %(on_hand)d on hand is reserved for orders, so at most %(available)d "
+            "can be taken (%(wanted)d asked).",
+            "%(product)s: %(num)d of the %(on_hand)d on hand are reserved for orders, so at most %(available)d "
+            "can be taken (%(wanted)d asked).",
+            self.reserved, product=self.product.name(current_language()), on_hand=self.available + self.reserved,
+            available=self.available, wanted=self.wanted,
+        )
+
+
+def taking_reserved(error: OutOfStock) -> OutOfStock:
+    """A manager's adjustment or transfer refused: the error that says orders hold part of the stock."""
+    if not error.reserved:
+        return error
+    return TakingReserved(error.product, error.outlet, error.available, error.wanted, error.reserved)
 
 
 def check_quantity(qty: int, *, allow_zero: bool = False) -> None:
@@ -132,7 +156,7 @@ def move_stock(
             )
         # What the change takes from the available quantity.
         wanted = reserved_change - on_hand_change
-        raise OutOfStock(product, outlet, level.available, wanted)
+        raise OutOfStock(product, outlet, level.available, wanted, level.reserved)
     move = StockMove(
         outlet_id=outlet.id,
         product_id=product.id,
@@ -181,10 +205,13 @@ def adjust_stock(*, outlet: Outlet, product: Product, change: int, reason: str, 
     # Not abs(change): it fails on a string with a TypeError and lets True through as 1.
     check_quantity(-change if isinstance(change, int) and change < 0 else change)
     with transaction():
-        move = move_stock(
-            outlet=outlet, product=product, kind="adjust", on_hand_change=change,
-            reason=reason.strip(), user=user,
-        )
+        try:
+            move = move_stock(
+                outlet=outlet, product=product, kind="adjust", on_hand_change=change,
+                reason=reason.strip(), user=user,
+            )
+        except OutOfStock as error:
+            raise taking_reserved(error) from error
         audit_level_change(outlet, product, change, action="adjust", reason=move.reason, user=user)
         return move
 
@@ -220,12 +247,7 @@ def count_stock(*, outlet: Outlet, counts: list[tuple[Product, int]], user: User
                        product=product.name(current_language()), on_hand=level.on_hand)
                 )
             if counted < level.reserved:
-                raise StockError(
-                    _l(
-                        "%(product)s: counted %(counted)d but %(reserved)d are reserved for orders.",
-                        product=product.name(current_language()), counted=counted, reserved=level.reserved,
-                    )
-                )
+                raise StockError(count_below_reserved(outlet, product, counted, level.reserved))
             if counted != level.on_hand:
                 change = counted - level.on_hand
                 moves.append(
@@ -238,6 +260,32 @@ def count_stock(*, outlet: Outlet, counts: list[tuple[Product, int]], user: User
                 audit_level_change(outlet, product, change, action="count",
                                    reason=" ".join(("stock-take", reference)).strip(), user=user)
     return moves
+
+
+def count_below_reserved(outlet: Outlet, product: Product, counted: int, reserved: int) -> str:
+    """Why a count below what orders hold here cannot apply, and what to do about it: on hand
+    may not drop below reserved, so those orders must be cancelled or handed over first."""
+    orders = orders_holding(outlet, product)
+    return ngettext(
+        "%(product)s: counted %(counted)d but %(reserved)d are reserved for order %(orders)s. "
+        "Cancel that order or hand it over, then upload the count again.",
+        "%(product)s: counted %(counted)d but %(reserved)d are reserved for orders %(orders)s. "
+        "Cancel those orders or hand them over, then upload the count again.",
+        len(orders), product=product.name(current_language()), counted=counted, reserved=reserved,
+        orders=", ".join(orders),
+    )
+
+
+def orders_holding(outlet: Outlet, product: Product) -> list[str]:
+    """The numbers of the orders still holding some of this product here, read from the ledger:
+    an order's reserve, release and sale moves carry its number as their reference."""
+    return list(db.session.scalars(
+        db.select(StockMove.reference)
+        .where(StockMove.outlet_id == outlet.id, StockMove.product_id == product.id, StockMove.reference != "")
+        .group_by(StockMove.reference)
+        .having(func.sum(StockMove.reserved_change) > 0)
+        .order_by(StockMove.reference)
+    ))
 
 
 def audit_level_change(outlet: Outlet, product: Product, change: int, *, action: str, reason: str,
@@ -265,13 +313,16 @@ def transfer_stock(
         [(source, "transfer_out", -qty), (destination, "transfer_in", qty)], key=lambda leg: leg[0].id
     )
     with transaction():
-        moves = {
-            kind: move_stock(
-                outlet=outlet, product=product, kind=kind, on_hand_change=change,
-                reason=reason, reference=reference, user=user,
-            )
-            for outlet, kind, change in legs
-        }
+        try:
+            moves = {
+                kind: move_stock(
+                    outlet=outlet, product=product, kind=kind, on_hand_change=change,
+                    reason=reason, reference=reference, user=user,
+                )
+                for outlet, kind, change in legs
+            }
+        except OutOfStock as error:
+            raise taking_reserved(error) from error
     return moves["transfer_out"], moves["transfer_in"]
 
 

@@ -48,6 +48,10 @@ class SaleError(StockError):
     pass
 
 
+class CashShort(SaleError):
+    """Less cash than the total: the till shows it at the amount, which the cashier corrects."""
+
+
 class SaleAlreadyRecorded(Exception):
     """The sale with this number was completed before (a double submission): nothing new written."""
 
@@ -283,7 +287,7 @@ def record_sale(
     total = sum(line.product.price * line.qty for line in lines)
     if payment_kind == "cash":
         if cash_received is None or cash_received < total:
-            raise SaleError(_l("The cash received is less than the total."))
+            raise CashShort(_l("The cash received is less than the total."))
     else:
         cash_received = None
     sale = PosSale(

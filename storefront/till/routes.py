@@ -37,6 +37,7 @@ from storefront.outlets.services import OutOfStock, StockError
 from storefront.query_args import number, page_number
 from storefront.vietqr import bank_account_for, transfer_details, transfer_to
 from storefront.sales.services import (
+    CashShort,
     PricedCart,
     SaleAlreadyRecorded,
     SaleError,
@@ -249,6 +250,9 @@ def pos_complete(code: str):
         )
     except SaleAlreadyRecorded as duplicate:
         sale = duplicate.sale
+    except CashShort as error:
+        form.cash_received.errors.append(str(error))
+        return render_pos(outlet, checkout_form=form)
     except StockError as error:
         return render_pos(outlet, checkout_form=form, checkout_error=sale_error_message(error))
     cart.clear()

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from storefront.accounts.services import create_user
 from storefront.extensions import db
-from tests.factories import make_outlet, make_product
+from tests.factories import make_lot, make_outlet, make_product
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ def available_cell(page):
 def test_receive_sell_in_cash_and_stay_in_own_outlet(live_app, page):
     mine = make_outlet("QN-514", name="Điểm bán OCOP Tiên Phước")
     make_outlet("QN-503", name="Điểm bán OCOP Hội An")
-    make_product("Tiêu Tiên Phước", code="TP-TIEU-200", price=85_000, stars=4)
+    make_lot(make_product("Tiêu Tiên Phước", code="TP-TIEU-200", price=85_000, stars=4), "TP-TIEU-2411")
     manager = create_user(email="quanly@tienphuoc.vn", password=PASSWORD, role="manager")
     mine.managers.append(manager)
     db.session.commit()
@@ -48,7 +48,13 @@ def test_receive_sell_in_cash_and_stay_in_own_outlet(live_app, page):
     add_by_code.get_by_role("button", name="Add").click()
     expect(page.locator(".pos-sale")).to_contain_text("255.000")  # 3 × 85.000 ₫
     page.locator(".pos-pay-choice", has_text="Cash").click()
+    page.get_by_label("Cash received").fill("200000")
+    page.locator("[data-complete]").click()
+    short = page.get_by_text("The cash received is less than the total.")
+    expect(short).to_be_visible()
     page.get_by_label("Cash received").fill("300000")
+    expect(short).to_be_hidden()  # corrected: the live change due says it is enough now
+    expect(page.locator("[data-change]")).to_contain_text("45.000")
     page.locator("[data-complete]").click()
 
     expect(page).to_have_url(re.compile(r"/manage/QN-514/receipts/"))
