@@ -40,6 +40,20 @@ def test_a_revoked_product_page_gives_the_reason(client):
     assert NOINDEX in page.text and "add-to-cart" not in page.text
 
 
+def test_a_revoked_product_lists_no_sales_point_though_they_hold_stock(client):
+    product = make_product("Rượu Hồng Đào", stars=4)
+    receive_stock(outlet=make_outlet(), lines=[ReceiptLine(product, 5)], user=None)
+    revoke_certification(evaluation=product.certification, reason="Sai nhãn")
+    page = client.get(f"/products/{product.slug}").text  # in Vietnamese
+    assert "Không còn bán: giấy chứng nhận OCOP của sản phẩm đã bị thu hồi." in page
+    assert "hết hiệu lực" not in page
+    assert "Hiện không bán tại điểm bán nào." in page and "còn 5" not in page
+    english(client)
+    page = client.get(f"/products/{product.slug}").text
+    assert "Not for sale: its OCOP certificate was revoked." in page
+    assert "Not for sale at any sales point." in page and "5 available" not in page
+
+
 def test_a_withdrawn_product_page_says_it_is_no_longer_offered(client):
     product = make_product("Kẹo gương Đại Lộc", stars=3)
     update_product(product, active=False)
