@@ -90,3 +90,12 @@ def test_a_tourism_service_shows_how_to_visit_and_book_not_stock(client, phone, 
     assert "openstreetmap.org/search?query=" in page
     assert (f'href="tel:{phone}"' in page) == bool(phone) and (f"mailto:{email}" in page) == bool(email)
     assert "Available at" not in page and "Traceability" not in page and "add-to-cart" not in page
+
+
+def test_the_certificate_score_has_each_languages_decimal_mark(client, db):
+    product = make_product("Trà Shan tuyết Tây Giang", stars=4)
+    product.certification.score = 75.1
+    db.session.commit()
+    assert "(75,1/100 điểm)" in client.get(f"/products/{product.slug}").text
+    english(client)
+    assert "(score 75.1/100)" in client.get(f"/products/{product.slug}").text
