@@ -1,6 +1,7 @@
 """Accounts: registering, logging in and out, rate limits, cookies and `flask users create`."""
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -100,6 +101,18 @@ def test_passwords_are_stored_hashed(client):
     assert PASSWORD not in user.password_hash
     assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
     assert user.check_password(PASSWORD) and not user.check_password(PASSWORD.upper())
+
+
+@pytest.mark.parametrize("path, fields", [
+    ("/login", {"email": "username", "password": "current-password"}),
+    ("/register", {"name": "name", "email": "username", "password": "new-password", "confirm": "new-password"}),
+    ("/password/forgot", {"email": "username"}),
+])
+def test_password_managers_and_phones_can_fill_the_account_forms(client, path, fields):
+    page = client.get(path).text
+    for name, autocomplete in fields.items():
+        tag = re.search(rf'<input[^>]*\bname="{name}"[^>]*>', page).group(0)
+        assert f'autocomplete="{autocomplete}"' in tag, tag
 
 
 # Logging in and out

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from storefront.clock import utcnow
+from storefront.i18n import vnd
 from storefront.orders.models import TRANSITIONS, Order, Status
 from storefront.orders.services import (
     OrderError,
@@ -122,6 +123,26 @@ def test_the_customers_orders_say_a_reserved_cash_on_delivery_order_is_paid_at_t
     make_order(shop.outlet, [(shop.sauce, 1)], user=customer)
     listing = client.get("/orders").text
     assert listing.count("Reserved, pay on delivery") == 1 and listing.count("Reserved, pay at pickup") == 1
+
+
+def test_a_cash_on_delivery_order_page_and_message_read_as_a_delivery(client, db, shop, caplog):
+    caplog.set_level("INFO")
+    order = shop.cash_on_delivery()
+    page = client.get(f"/orders/{order.number}?key={order.access_token}").text
+    assert "Order placed · Reserved, pay on delivery" in page
+    assert "pay at pickup" not in page and "We hold your items until" not in page
+    assert "Điểm OCOP Tiên Phước is preparing your parcel. Pay in cash when it is delivered." in page
+    assert f"Điểm OCOP Tiên Phước is preparing your parcel. Pay {vnd(330_000)} in cash when it is delivered." in caplog.text
+    assert "set aside" not in caplog.text
+
+
+def test_a_cash_on_delivery_message_in_vietnamese_does_not_ask_to_collect(db, shop, caplog):
+    caplog.set_level("INFO")
+    make_order(shop.outlet, [(shop.sauce, 1)], payment_method="pay_on_delivery", fulfilment="delivery",
+               delivery_address=ADDRESS, language="vi")
+    assert (f"Điểm OCOP Tiên Phước đang chuẩn bị gói hàng để gửi cho bạn. Trả {vnd(180_000)} tiền mặt khi nhận hàng."
+            in caplog.text)
+    assert "giữ tại" not in caplog.text
 
 
 def test_the_manager_ships_and_delivers_through_the_order_page(client, db, shop, login_as):

@@ -167,8 +167,25 @@ def test_choices_that_are_not_possible_are_refused(client, filled_cart, db, chan
 def test_pay_at_pickup_needs_a_pickup_order(client, filled_cart, db, card_payments):
     form = checkout_form(client, filled_cart, fulfilment="delivery", delivery_address="12 Trần Phú, Hội An, Quảng Nam")
     page = client.post("/checkout", data=form).text
-    assert "Paying at the sales point is only for pickup orders." in page
+    message = "Paying at the sales point is only for pickup orders. Choose how you will pay."
+    # Listed at the top of the page too, linking to the payment options.
+    assert page.count(message) == 2
+    summary = re.search(r'<div class="flash flash-error error-summary" id="error-summary".*?</div>', page, re.S).group(0)
+    assert f'<a href="#payment">{message}</a>' in summary
+    assert 'id="payment"' in page
     assert order_count(db) == 0 and reserved(db) == {}
+
+
+def test_a_payment_that_does_not_fit_is_explained_in_vietnamese(client, filled_cart, db):
+    client.set_cookie("lang", "vi")
+    form = checkout_form(client, filled_cart, fulfilment="pickup", payment="pay_on_delivery")
+    page = client.post("/checkout", data=form).text
+    assert "Thanh toán khi nhận hàng chỉ áp dụng cho đơn giao tận nơi. Hãy chọn hình thức thanh toán." in page
+    assert "Hãy xem lại các mục sau trước khi tiếp tục:" in page
+
+
+def test_a_form_without_errors_has_no_error_summary(client, filled_cart):
+    assert "error-summary" not in client.get("/checkout").text
 
 
 @pytest.mark.parametrize("outlet", ["b", "no_pickup", "closed", "99999", "abc"])

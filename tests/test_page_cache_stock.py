@@ -8,6 +8,7 @@ import re
 import brotli
 import pytest
 
+from storefront.catalog.services import revoke_certification
 from storefront.extensions import cache, db
 from storefront.outlets.services import adjust_stock
 from tests.factories import make_order, make_outlet, make_product, stock
@@ -100,6 +101,19 @@ def test_a_product_sold_out_and_back_in_stock(app, visitor, language, shop, outl
     page = visitor().get(PRODUCT_PAGE).text
     assert SOLD_OUT[language] not in page and available_at(page) == {"Điểm bán OCOP QN-TP-01": 5}
     assert most_to_add(page) == 5
+
+
+NOT_FOR_SALE = {"vi": "Hiện không bán tại điểm bán nào.", "en": "Not for sale at any sales point."}
+
+
+def test_a_stored_page_of_a_revoked_product_lists_no_stock_when_the_stock_changes(app, visitor, language, shop, outlet):
+    revoke_certification(evaluation=shop.certification, reason="Sai nhãn")
+    visitor().get(PRODUCT_PAGE)  # stored
+    stock(db.session.merge(outlet), db.session.merge(shop), 5)
+    with rendered_templates(app) as rendered:
+        page = visitor().get(PRODUCT_PAGE).text
+    assert rendered == STOCK_PARTS  # rendered anew for the new stock
+    assert NOT_FOR_SALE[language] in page and available_at(page) == {} and most_to_add(page) is None
 
 
 def test_the_filled_page_is_the_page_the_app_renders(app, visitor, shop, outlet):

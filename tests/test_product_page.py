@@ -40,6 +40,20 @@ def test_a_revoked_product_page_gives_the_reason(client):
     assert NOINDEX in page.text and "add-to-cart" not in page.text
 
 
+def test_a_revoked_product_lists_no_sales_point_though_they_hold_stock(client):
+    product = make_product("Rượu Hồng Đào", stars=4)
+    receive_stock(outlet=make_outlet(), lines=[ReceiptLine(product, 5)], user=None)
+    revoke_certification(evaluation=product.certification, reason="Sai nhãn")
+    page = client.get(f"/products/{product.slug}").text  # in Vietnamese
+    assert "Không còn bán: giấy chứng nhận OCOP của sản phẩm đã bị thu hồi." in page
+    assert "hết hiệu lực" not in page
+    assert "Hiện không bán tại điểm bán nào." in page and "còn 5" not in page
+    english(client)
+    page = client.get(f"/products/{product.slug}").text
+    assert "Not for sale: its OCOP certificate was revoked." in page
+    assert "Not for sale at any sales point." in page and "5 available" not in page
+
+
 def test_a_withdrawn_product_page_says_it_is_no_longer_offered(client):
     product = make_product("Kẹo gương Đại Lộc", stars=3)
     update_product(product, active=False)
@@ -76,3 +90,12 @@ def test_a_tourism_service_shows_how_to_visit_and_book_not_stock(client, phone, 
     assert "openstreetmap.org/search?query=" in page
     assert (f'href="tel:{phone}"' in page) == bool(phone) and (f"mailto:{email}" in page) == bool(email)
     assert "Available at" not in page and "Traceability" not in page and "add-to-cart" not in page
+
+
+def test_the_certificate_score_has_each_languages_decimal_mark(client, db):
+    product = make_product("Trà Shan tuyết Tây Giang", stars=4)
+    product.certification.score = 75.1
+    db.session.commit()
+    assert "(75,1/100 điểm)" in client.get(f"/products/{product.slug}").text
+    english(client)
+    assert "(score 75.1/100)" in client.get(f"/products/{product.slug}").text

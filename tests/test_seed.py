@@ -1,4 +1,5 @@
 """The demo seed tells the plans' story; the synthetic seed is fast, deterministic and sound."""
+import re
 from collections import Counter, defaultdict
 from datetime import date
 
@@ -41,6 +42,16 @@ def test_demo_catalogue_certifications_and_lots(demo, db):
 def test_demo_sales_points_stock_and_accounts(demo, db):
     check_sales_points_cover_every_district(db, demo)
     check_accounts_and_reseeding(db, demo)
+
+
+def test_demo_host_address_names_its_commune_once(demo, db, client):
+    # A producer's address is the street or village; pages add its area (the commune) after it.
+    homestay = by_name(db, "Làng Cơ Tu Bhờ Hôồng – homestay một đêm")
+    area = homestay.producer.area.full_name
+    page = client.get(f"/products/{homestay.slug}").text
+    address = re.search(r"<dd>(Thôn [^<]*)</dd>", page).group(1)
+    assert address.count(area) == 1 and address.endswith(area)
+    assert not any(p.area.name in p.address for p in all_of(db, Producer))
 
 
 def check_catalogue_covers_every_group_and_kind(db, demo):
@@ -177,6 +188,7 @@ def test_synthetic_same_seed_same_data(db):
     seed_synthetic(products=300, seed=11)
     assert synthetic_rows(db) == first and len(first) == 300
     assert all(code.startswith("syn11-") for code, _name, _price in first)
+    assert not any(p.area.name in p.address for p in all_of(db, Producer))  # the area is kept apart
 
 
 def test_synthetic_certifications_point_at_own_certified_evaluations(db):

@@ -16,9 +16,13 @@ ROLE_LABELS = {
 }
 
 
+# The email is the account's user name: "username" lets password managers save and fill it
+# with the password.
 class LoginForm(Form):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=120)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=120)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+                             render_kw={"autocomplete": "current-password"})
 
 
 class AcceptablePassword:
@@ -36,20 +40,25 @@ class AcceptablePassword:
 class NewPasswordForm(Form):
     """A password chosen twice, by the same rules wherever one is chosen."""
 
-    password = PasswordField(_l("Password"), validators=[DataRequired(), AcceptablePassword()])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), AcceptablePassword()],
+                             render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
         _l("Repeat password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
     )
 
 
 class RegisterForm(NewPasswordForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=120)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)],
+                       render_kw={"autocomplete": "name"})
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=120)],
+                       render_kw={"autocomplete": "username"})
 
 
 class ForgotPasswordForm(Form):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=120)],
+                       render_kw={"autocomplete": "username"})
 
 
 # A person's own account page

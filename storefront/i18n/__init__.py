@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 from babel import Locale
 from babel.numbers import format_currency
 from flask import Blueprint, current_app, has_request_context, request, url_for
-from flask_babel import format_date, format_datetime, get_locale, get_translations
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
@@ -52,6 +52,14 @@ def file_product_name(name_vi: str, name_en: str | None, language: str | None = 
     registered Vietnamese name otherwise. `language` given (the file's, known once per file)
     spares looking the current one up for every row."""
     return name_en or name_vi if (language or current_language()) == "en" else name_vi
+
+
+def decimal(value: float | None) -> str:
+    """A number with the reader's decimal mark (75,1 in Vietnamese, 75.1 in English), to two
+    decimals at most."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.##")
 
 
 @lru_cache(maxsize=4096)  # a page shows a dozen amounts, the same prices again and again
@@ -154,6 +162,7 @@ def template_text(eval_ctx, text: str, variables: dict):
 def init_app(app) -> None:
     install_template_gettext(app)
     app.jinja_env.filters["vnd"] = vnd
+    app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.globals["current_language"] = current_language

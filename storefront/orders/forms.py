@@ -97,8 +97,8 @@ class CheckoutForm(Form):
         if field.data == "bank_transfer" and not self.transfer_enabled:
             raise ValidationError(_("Bank transfer is not available right now."))
         if field.data == "pay_at_pickup" and self.fulfilment.data != "pickup":
-            raise ValidationError(_("Paying at the sales point is only for pickup orders."))
+            raise ValidationError(_("Paying at the sales point is only for pickup orders. Choose how you will pay."))
         if field.data == "pay_on_delivery" and self.fulfilment.data != "delivery":
-            raise ValidationError(_("Cash on delivery is only for delivery orders."))
+            raise ValidationError(_("Cash on delivery is only for delivery orders. Choose how you will pay."))
         if field.data not in ("card", "bank_transfer", "pay_at_pickup", "pay_on_delivery"):
             raise ValidationError(_("Choose how you will pay."))

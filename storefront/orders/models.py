@@ -132,11 +132,13 @@ FULFILMENT_LABELS = {"pickup": _l("Pickup"), "delivery": _l("Delivery")}
 CUSTOMER_FULFILMENT_LABELS = FULFILMENT_LABELS | {"pickup": _l("Pickup at a sales point")}
 
 
-def customer_status_label(order: Order) -> str:
-    """A reserved order is paid where the goods change hands: at the counter or at the door."""
-    if order.status == Status.RESERVED and order.payment_method == "pay_on_delivery":
+def customer_status_label(order: Order, status: str | None = None) -> str:
+    """The order's status (or one it had, from its history) in the customer's words. A reserved
+    order is paid where the goods change hands: at the counter or at the door."""
+    status = status or order.status
+    if status == Status.RESERVED and order.payment_method == "pay_on_delivery":
         return str(_l("Reserved, pay on delivery"))
-    return str(CUSTOMER_STATUS_LABELS[order.status])
+    return str(CUSTOMER_STATUS_LABELS[status])
 
 
 class Order(db.Model):

@@ -30,7 +30,6 @@ from storefront.orders.actions import cancel_and_refund
 from storefront.orders.models import (
     CUSTOMER_FULFILMENT_LABELS,
     CUSTOMER_PAYMENT_METHOD_LABELS,
-    CUSTOMER_STATUS_LABELS,
     Order,
     Step,
     customer_status_label,
@@ -62,7 +61,6 @@ def cart_in_navigation() -> dict:
 def order_vocabulary() -> dict:
     """The customer's words for an order (managers' screens have their own, in /manage)."""
     return {
-        "order_status_labels": CUSTOMER_STATUS_LABELS,
         "order_status_label": customer_status_label,
         "payment_method_labels": CUSTOMER_PAYMENT_METHOD_LABELS,
         "fulfilment_labels": CUSTOMER_FULFILMENT_LABELS,

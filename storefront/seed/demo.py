@@ -109,7 +109,7 @@ def create_producers(rng: random.Random, areas: dict[str, Area]) -> list[Produce
             kind=kind,
             registration_no=f"{province.code}{commune}{n:04d}",
             area=area,
-            address=f"Thôn {rng.randint(1, 9)}, {area.full_name}",
+            address=f"Thôn {rng.randint(1, 9)}",  # the commune is the producer's area
             phone=f"09{rng.randint(10_000_000, 99_999_999)}",
             women_led=women,
             ethnic_minority_led=minority,

@@ -96,7 +96,7 @@ def grow_plan_provinces(areas: dict[str, Area], today: date) -> Grown:
             producers.append(Producer(
                 name=f"{KIND_NAMES[kind]} {speciality} {commune.name} {n + 1}", kind=kind,
                 registration_no=f"{province_code}-DEMO-{n + 1:03d}", area=commune,
-                address=f"Thôn {rng.randint(1, 9)}, {commune.full_name}", contact_person=f"Chủ thể {n + 1}",
+                address=f"Thôn {rng.randint(1, 9)}", contact_person=f"Chủ thể {n + 1}",
                 phone=f"09{rng.randint(10_000_000, 99_999_999)}", women_led=rng.random() < women,
                 ethnic_minority_led=rng.random() < minority,
             ))

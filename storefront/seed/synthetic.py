@@ -143,7 +143,7 @@ def insert_producers(rng: random.Random, prefix: str, count: int, communes: list
                 "kind": kind,
                 "registration_no": f"{prefix}R{n + 1:07d}",
                 "area_id": commune["id"],
-                "address": f"Thôn {rng.randint(1, 12)}, {commune['name']}, {commune['district']}",
+                "address": f"Thôn {rng.randint(1, 12)}",
                 "phone": f"09{rng.randint(10_000_000, 99_999_999)}",
                 "email": "",
                 "women_led": rng.random() < 0.4,

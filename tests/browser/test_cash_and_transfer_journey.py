@@ -63,7 +63,7 @@ def test_cash_on_delivery_shipped_then_delivered_and_paid(live_app, page, new_co
     manager.get_by_label("Cash").check()
     manager.get_by_role("button", name="Delivered and paid").click()
     expect(manager.locator("[data-order-status]")).to_have_text("Delivered")
-    expect(manager.locator(".order-history")).to_contain_text("paid at delivery: cash")
+    expect(manager.locator(".order-history")).to_contain_text("paid on delivery in cash")
     save_screenshot(manager, "cash-on-delivery-manager")
 
     page.goto(guest_link)

@@ -1,9 +1,11 @@
-"""On a phone the listing's filters start folded, and folding them never makes the products jump."""
+"""On a phone the listing's filters start folded, folding them never makes the products jump, and a
+long search word wraps in the heading instead of widening the page."""
 import time
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.screens import fits_the_screen
 from tests.factories import make_product
 
 pytestmark = pytest.mark.browser
@@ -31,3 +33,9 @@ def test_filters_are_folded_before_the_products_are_drawn(live_app, page):
     expect(page.locator(".product-card").first).to_be_visible()
     page.wait_for_load_state("load")
     assert page.evaluate(LAYOUT_SHIFT) < 0.1
+
+
+def test_a_long_search_word_wraps_in_the_heading(live_app, page):
+    page.goto(live_app.config["LIVE_URL"] + "/search?q=" + "x" * 200)
+    expect(page.locator("h1")).to_contain_text("x" * 200)
+    assert fits_the_screen(page)

@@ -66,7 +66,7 @@ def test_pay_at_pickup_reserved_made_ready_and_collected_in_cash(live_app, page,
     counter.get_by_label("Cash").check()
     counter.get_by_role("button", name="Collected").click()
     expect(counter.locator("[data-order-status]")).to_have_text("Collected")
-    expect(counter.locator(".order-history")).to_contain_text("paid at pickup: cash")
+    expect(counter.locator(".order-history")).to_contain_text("paid at pickup in cash")
 
     # Back on the guest's phone: the link from the confirmation shows the order collected.
     page.goto(guest_link)
