@@ -49,7 +49,7 @@ def test_cash_on_delivery_shipped_then_delivered_and_paid(live_app, page, new_co
     number = order_as_guest(page, base, pepper, payment="Cash on delivery",
                             delivery_address="12 Trần Phú, Tam Kỳ, Quảng Nam")
     expect(page.locator(".status-tag")).to_have_text("Reserved, pay on delivery")
-    expect(page.locator(".status-words")).to_contain_text("Pay in cash when the parcel is delivered")
+    expect(page.locator(".status-words")).to_contain_text("Pay in cash when it is delivered")
     guest_link = page.url
 
     manager = new_context().new_page()  # the manager's own phone
