@@ -47,15 +47,25 @@ def test_invalid_details_are_shown_again_with_the_error(client, login_as, data, 
 def test_addresses_are_kept_once_up_to_a_limit_and_removed(client, login_as):
     user = login_as("customer")
     for n in range(MAX_ADDRESSES):
-        client.post("/account/addresses", data={"address": f"{n} Trần Phú"})
-    client.post("/account/addresses", data={"address": "0 Trần Phú"})  # already kept
-    refused = client.post("/account/addresses", data={"address": "99 Lê Lợi"})
+        client.post("/account/addresses", data={"address": f"{n} Trần Phú, Tam Kỳ"})
+    client.post("/account/addresses", data={"address": "0 Trần Phú, Tam Kỳ"})  # already kept
+    refused = client.post("/account/addresses", data={"address": "99 Lê Lợi, Tam Kỳ"})
     assert refused.status_code == 400 and "remove one first" in refused.text
     assert count_rows(DeliveryAddress) == MAX_ADDRESSES
     assert client.post("/account/addresses", data={"address": ""}).status_code == 400
     first = user.addresses[0]
     assert client.post(f"/account/addresses/{first.id}/delete").status_code == 302
     assert count_rows(DeliveryAddress) == MAX_ADDRESSES - 1
+
+
+def test_an_address_the_checkout_would_refuse_is_not_kept(client, login_as):
+    """It was kept, then prefilled the checkout, which refused it."""
+    login_as("customer")
+    refused = client.post("/account/addresses", data={"address": "x"})
+
+    assert refused.status_code == 400
+    assert "Enter the full delivery address: house number and street, commune or ward, province." in refused.text
+    assert count_rows(DeliveryAddress) == 0
 
 
 def test_nobody_removes_someone_elses_address(client, login_as, app):

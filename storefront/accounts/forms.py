@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, R
 from storefront.accounts.models import ROLES
 from storefront.accounts.services import MAX_PASSWORD_LENGTH, AccountError, check_password_rules
 from storefront.form_fields import Form, stripped
-from storefront.orders.forms import VIETNAMESE_MOBILE, compact_phone
+from storefront.orders.forms import VIETNAMESE_MOBILE, FullAddress, compact_phone
 
 ROLE_LABELS = {
     "customer": _l("Customer"),
@@ -77,7 +77,7 @@ class ProfileForm(Form):
 
 class AddressForm(Form):
     address = TextAreaField(_l("Delivery address"), filters=[stripped],
-                            validators=[DataRequired(_l("Enter an address.")), Length(max=300)],
+                            validators=[DataRequired(_l("Enter an address.")), FullAddress(), Length(max=300)],
                             render_kw={"rows": 3, "autocomplete": "street-address"})
 
 

@@ -24,6 +24,15 @@ class QuantityForm(Form):
     qty = QuantityField(_l("Quantity"), default=1)
 
 
+class FullAddress:
+    """An address a courier can find, at checkout and among those an account keeps (which
+    prefill the checkout). Since 2025 a province's communes and wards have no district above them."""
+
+    def __call__(self, form, field) -> None:
+        if len(field.data or "") < 10:
+            raise ValidationError(_("Enter the full delivery address: house number and street, commune or ward, province."))
+
+
 class CheckoutForm(Form):
     name = StringField(
         _l("Full name"), filters=[stripped],
@@ -88,8 +97,8 @@ class CheckoutForm(Form):
             raise ValidationError(_("That sales point cannot supply your cart. Choose one from the list."))
 
     def validate_delivery_address(self, field) -> None:
-        if self.fulfilment.data == "delivery" and len(field.data) < 10:
-            raise ValidationError(_("Enter the full delivery address: street, commune, district, province."))
+        if self.fulfilment.data == "delivery":
+            FullAddress()(self, field)
 
     def validate_payment(self, field) -> None:
         if field.data == "card" and not self.card_enabled:
