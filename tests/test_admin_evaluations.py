@@ -57,7 +57,9 @@ def test_stars_follow_the_official_bands(client, staff_user, score, stars):
     ({"council_level": "village"}, "Not a valid choice"),
     ({"issued_on": ""}, "Enter the issue date."),
     ({"issued_on": "31/02/2025"}, "Not a valid date value."),
-    ({"issued_on": (vietnam_today() + timedelta(days=1)).isoformat()}, "The issue date cannot be in the future."),
+    ({"issued_on": (vietnam_today() + timedelta(days=1)).isoformat()}, "The issue date must be from 2018 to today."),
+    # A typo the import refuses too: it would make 1900 the product's first certified year.
+    ({"issued_on": "1900-01-01"}, "The issue date must be from 2018 to today."),
     ({"certificate_no": ""}, "A result of 3 stars or more comes with a certificate number."),
 ])
 def test_a_bad_result_says_why_and_saves_nothing(client, staff_user, overrides, message):

@@ -297,9 +297,11 @@ def test_a_revocation_in_the_file_takes_the_badge_away(app, products):
     ({1: "tám mươi"}, "Line 2, column Điểm: “tám mươi” is not a number."),
     ({2: "xã"}, "Line 2, column Cấp đánh giá: “xã” is not one of: central, district, province."),
     ({3: "31/02/2024"}, "Line 2, column Ngày cấp: “31/02/2024” is not a date"),
-    ({3: "01/01/2099"}, "Line 2, column Ngày cấp: the date must be from 2018 to today."),
+    ({3: "01/01/2099"}, "Line 2, column Ngày cấp: The issue date must be from 2018 to today."),
+    ({3: "01/01/1900"}, "Line 2, column Ngày cấp: The issue date must be from 2018 to today."),
     ({1: "40", 4: "GCN-1"}, "Line 2, column Số giấy chứng nhận: a product rated below 3★ gets no certificate."),
-], ids=["product", "score", "score in words", "council", "no such day", "future", "certificate below 3 stars"])
+], ids=["product", "score", "score in words", "council", "no such day", "future", "before the programme",
+     "certificate below 3 stars"])
 def test_a_bad_evaluation_line_is_named(app, products, cells, message):
     rows = evaluation_file()
     for at, value in cells.items():

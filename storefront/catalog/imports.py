@@ -59,7 +59,7 @@ from storefront.catalog.services import (
     revocation_problem,
     unique_slugs,
 )
-from storefront.clock import VIETNAM, utc_start_of, utcnow, vietnam_today
+from storefront.clock import VIETNAM, utc_start_of, utcnow
 from storefront.imports import ImportResult, save_rows
 from storefront.lookups import rows_where_in, scalars_where_in
 from storefront.search.analysis import folded
@@ -84,7 +84,6 @@ from storefront.transactions import once_more_if_raced
 # A nationwide file is ~16,000 lines; 100,000 is the bench scale.
 MAX_FILE_LINES = 100_000
 MAX_FILE_BYTES = 16 * MEGABYTE
-FIRST_EVALUATION_YEAR = 2018  # the OCOP programme's first councils
 YES = {"yes", "y", "true", "1", "x", "co"}  # "có" folds to "co"
 NO = {"no", "n", "false", "0", "khong", ""}
 
@@ -252,11 +251,9 @@ class LineCheck:
     def day(self, column: str, *, required: bool = False) -> date | None:
         if not self.text(column, 40, required=required):
             return None
-        day = self.parsed(column, parse_day)
-        if day is not None and not date(FIRST_EVALUATION_YEAR, 1, 1) <= day <= vietnam_today():
-            self.problem(column, _("the date must be from %(first)d to today", first=FIRST_EVALUATION_YEAR))
-            return None
-        return day
+        # Which days a date may hold is the rule of its record (evaluation_problem,
+        # revocation_problem), the same for the back-office form.
+        return self.parsed(column, parse_day)
 
 
 def words_for(labels: Mapping[str, object], codes: Iterable[str], **aliases: str) -> dict[str, str]:

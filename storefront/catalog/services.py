@@ -60,6 +60,7 @@ class DuplicateRecord(CatalogError):
 
 LOT_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,39}")  # printed under the QR code on packages
 PRODUCT_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,29}")
+FIRST_EVALUATION_YEAR = 2018  # the OCOP programme's first councils
 
 # What the audit log keeps of each record.
 PRODUCER_FIELDS = (
@@ -388,8 +389,10 @@ def evaluation_problem(*, score: float, council_level: str, issued_on: date,
         return CatalogError(_("A score is between 0 and 100."), field="score")
     if council_level not in COUNCIL_LEVELS:
         return CatalogError(_("Choose the council from the list."), field="council_level")
-    if issued_on > vietnam_today():
-        return CatalogError(_("The issue date cannot be in the future."), field="issued_on")
+    # A typo such as 1900 would move the product's first certified year in the growth report.
+    if not date(FIRST_EVALUATION_YEAR, 1, 1) <= issued_on <= vietnam_today():
+        return CatalogError(_("The issue date must be from %(first)d to today.", first=FIRST_EVALUATION_YEAR),
+                            field="issued_on")
     if stars_for_score(score) >= CERTIFIED_MIN_STARS and not (certificate_no or "").strip():
         return CatalogError(_("A result of 3 stars or more comes with a certificate number."),
                             field="certificate_no")
