@@ -311,6 +311,20 @@ def test_a_bad_evaluation_line_is_named(app, products, cells, message):
     assert count(Evaluation) == 0
 
 
+def test_a_certificate_number_on_another_product_is_refused(app, products):
+    rows = evaluation_file()
+    rows[2][1:] = ["80", "tỉnh", rows[2][3], "gcn-49-001"]  # the tea's certificate, on the biscuits
+    assert problems(import_evaluations, rows) == [
+        "Line 3, column Số giấy chứng nhận: Certificate number GCN-49-001 is already on another product, TK-TRA-01."]
+    assert count(Evaluation) == 0
+
+    run(import_evaluations, evaluation_file())
+    later = [EVALUATIONS_VI, ["BL-BT-01", "80", "tỉnh", date.today().isoformat(), "GCN-49-001"]]
+    assert problems(import_evaluations, later) == [
+        "Line 2, column Số giấy chứng nhận: Certificate number GCN-49-001 is already on another product, TK-TRA-01."]
+    assert count(Evaluation) == 2
+
+
 def test_the_same_evaluation_twice_in_a_file_is_refused(app, products):
     rows = evaluation_file()
     rows.append(list(rows[1]))

@@ -9,7 +9,8 @@ revocation_problem), numbers and codes are kept in capitals the same way (capita
 - a product by its code (it names its producer by registration number);
 - an evaluation by product code, issue date and council level (a council evaluates a product
   once on a given day; a certificate number is not a key, since products rated below 3★ get
-  none, and a re-evaluation may keep the old number).
+  none, and a re-evaluation may keep the old number; the number stays on one product, checked by
+  certificate_products as the form does).
 A matched line updates what differs, a new one is created, a line equal to what is saved
 changes nothing, so importing the same file again creates and updates nothing. An optional
 column left out of the file leaves that field as it is; present and empty, it clears it.
@@ -50,6 +51,8 @@ from storefront.catalog.models import (
 from storefront.catalog.services import (
     CatalogError,
     capitals,
+    certificate_elsewhere,
+    certificate_products,
     certifying_evaluation,
     evaluation_problem,
     origin_of,
@@ -507,6 +510,9 @@ def import_evaluations(*, filename: str, data: bytes, actor: User | None) -> Imp
 
     # A column left out keeps the saved value: the rules judge the evaluation as it will be.
     existing = saved((product.id, None, None) for product in products.values())
+    # Each certificate number's product, saved or on an earlier line, as record_evaluation checks it.
+    certificate_owners = certificate_products(
+        {capitals(cell_text([line.cells.get("certificate_no")], 0)) for line in lines} - {""})
     problems: Problems = []
     entries = []
     for line in lines:
@@ -543,6 +549,10 @@ def import_evaluations(*, filename: str, data: bytes, actor: User | None) -> Imp
             check.refuse(revocation_problem(stars=stars, issued_on=issued_on, revoked_on=revoked_at and vietnam_day(revoked_at),
                                             reason=evaluation.get("revoked_reason") or ""),
                          {"reason": "revoked_reason", None: "revoked_on"})
+        if check.ok and values.get("certificate_no"):
+            owner = certificate_owners.setdefault(values["certificate_no"], product)
+            if owner != product:
+                check.refuse(certificate_elsewhere(values["certificate_no"], owner.code), {})
         if check.ok:
             values |= {"product_id": product.id, "stars": stars, "expires_on": Evaluation.expiry_for(issued_on)}
             entries.append(Entry(line.number, (product.id, issued_on, council),

@@ -41,7 +41,7 @@ from storefront.catalog.models import (
 )
 from storefront.clock import utc_start_of, utcnow, vietnam_today
 from storefront.extensions import db
-from storefront.lookups import scalars_where_in
+from storefront.lookups import rows_where_in, scalars_where_in
 from storefront.search.queries import search_products
 
 
@@ -399,6 +399,23 @@ def evaluation_problem(*, score: float, council_level: str, issued_on: date,
     return None
 
 
+def evaluation_taken() -> DuplicateRecord:
+    return DuplicateRecord(_("This evaluation is already recorded: the product has one by the same council on "
+                             "that day."), field="issued_on")
+
+
+def certificate_elsewhere(certificate_no: str, code: str) -> DuplicateRecord:
+    return DuplicateRecord(_("Certificate number %(no)s is already on another product, %(code)s.",
+                             no=certificate_no, code=code), field="certificate_no")
+
+
+def certificate_products(numbers: Collection[str]) -> dict[str, Product]:
+    """The product each saved certificate number is on. A certificate number identifies one
+    product's certificate: a re-evaluation of that product may keep it, no other product may."""
+    statement = db.select(Evaluation.certificate_no, Product).join(Evaluation.product)
+    return {number: product for number, product in rows_where_in(statement, Evaluation.certificate_no, set(numbers))}
+
+
 def record_evaluation(
     *,
     product: Product,
@@ -411,11 +428,20 @@ def record_evaluation(
     commit: bool = True,
 ) -> Evaluation:
     """A council's evaluation (or re-evaluation); 3★+ makes it the product's certificate for
-    36 months, from the day it is issued."""
+    36 months, from the day it is issued. A council evaluates a product once on a day, so a form
+    sent twice is refused rather than saved twice."""
     if error := evaluation_problem(score=score, council_level=council_level, issued_on=issued_on,
                                    certificate_no=certificate_no):
         raise error
     stars = stars_for_score(score)
+    certificate_no = capitals(certificate_no) if certificate_no and stars >= CERTIFIED_MIN_STARS else None
+    if certificate_no and (owner := certificate_products([certificate_no]).get(certificate_no, product)) != product:
+        raise certificate_elsewhere(certificate_no, owner.code)
+    if db.session.scalar(db.select(Evaluation.id).where(
+        Evaluation.product_id == product.id, Evaluation.issued_on == issued_on,
+        Evaluation.council_level == council_level,
+    )):
+        raise evaluation_taken()
     evaluation = Evaluation(
         product=product,
         score=score,
@@ -424,10 +450,10 @@ def record_evaluation(
         issued_on=issued_on,
         expires_on=Evaluation.expiry_for(issued_on),
         decision_no=capitals(decision_no),
-        certificate_no=capitals(certificate_no) if certificate_no and stars >= CERTIFIED_MIN_STARS else None,
+        certificate_no=certificate_no,
     )
-    db.session.add(evaluation)
-    db.session.flush()
+    with refusing_duplicates(evaluation_taken(), commit=False):
+        db.session.add(evaluation)
     refresh_certification(product)
     if actor is not None:
         record_change(actor=actor, record=evaluation, action="create",
