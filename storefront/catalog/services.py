@@ -513,6 +513,8 @@ def lot_problem(*, lot_code: str, produced_on: date, best_before: date | None,
                 material_hectares: float | None = None) -> CatalogError | None:
     if not LOT_CODE.fullmatch(lot_code):
         return CatalogError(_("A lot code has 3–40 letters, digits or dashes."), field="lot_code")
+    if produced_on > vietnam_today():
+        return CatalogError(_("The production date cannot be in the future."), field="produced_on")
     if best_before is not None and best_before < produced_on:
         return CatalogError(_("Best before cannot be earlier than the production date."), field="best_before")
     if material_hectares is not None and material_hectares < 0:
