@@ -125,13 +125,17 @@ def read_xlsx_rows(data: bytes, max_lines: int, max_bytes: int) -> Rows:
         # openpyxl warns about styles and extensions it ignores; they do not matter here.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            # Formulas are read as formulas (data_only=False), to be refused: the result a
+            # spreadsheet program saves beside a formula is missing from files written by programs
+            # that do not calculate, and an import must hold the figures staff can see typed in.
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
             try:
                 sheet = workbook.worksheets[0]
                 if (sheet.max_row or 0) > last_line:  # the sheet's own declared dimensions
                     raise too_long
                 columns = min(sheet.max_column or XLSX_MAX_COLUMNS, XLSX_MAX_COLUMNS)
-                lines = sheet.iter_rows(max_row=last_line + 1, max_col=columns, values_only=True)
+                lines = ([Formula(cell.value) if cell.data_type == "f" else cell.value for cell in line]
+                         for line in sheet.iter_rows(max_row=last_line + 1, max_col=columns))
                 rows = filled_rows(enumerate(lines, start=1), max_lines, last_line=last_line)
             finally:
                 workbook.close()
@@ -141,7 +145,26 @@ def read_xlsx_rows(data: bytes, max_lines: int, max_bytes: int) -> Rows:
         raise FileRejected([_("The file could not be read as an XLSX workbook.")])
     if rows and rows[-1][0] > last_line:
         raise too_long
+    refuse_if(formula_problems(rows))
     return rows
+
+
+class Formula(str):
+    """A cell's formula as the workbook holds it, without its result."""
+
+
+def formula_problems(rows: Rows) -> Problems:
+    """Each formula cell, in the column its header names (its letter, if the header has none)."""
+    header = rows[0][1] if rows else []
+    problems = []
+    for number, cells in rows:
+        for index, value in enumerate(cells):
+            if isinstance(value, Formula):
+                column = cell_text(header, index) if number != rows[0][0] else ""
+                problems.append((number, in_column(number, column or get_column_letter(index + 1), _(
+                    "the cell holds the formula %(formula)s; formulas are not read, type the figure itself or "
+                    "paste it as a value", formula=value[:40]))))
+    return problems
 
 
 def check_xlsx_archive(data: bytes, *, max_unpacked: int) -> None:
@@ -235,6 +258,11 @@ def parse_amount(value: object) -> int | str:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    # A date cell is echoed as the date it is, not as text with its spaces taken out.
+    if isinstance(value, datetime) and value.time() == time.min:
+        value = value.date()
+    if isinstance(value, date):
+        return _("“%(value)s” is not a whole number of đồng", value=str(value))
     text = "" if value is None else re.sub(r"\s", "", str(value))
     if not text:
         return _("the cell is empty")

@@ -2,7 +2,7 @@
 import csv
 import io
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
@@ -190,6 +190,22 @@ def test_xlsx_imports_with_numbers_as_numbers(client, db, products, staff):
     assert client.post("/admin/declared/import", data=xlsx_file(declared)).status_code == 302
     assert declarations(db) == {("QN-NMCK-01", 2024): (90_000_000, 15_000_000, "Tự khai"),
                                 ("QN-NMCK-01", 2025): (120_000_000, 30_000_000, "")}
+
+
+def test_an_xlsx_formula_is_refused_saying_formulas_are_not_read(client, db, products, staff):
+    rows = [BASELINE_HEADER, ["QN-NMCK-01", "=100*2", 50, "declared", None]]
+    response = client.post("/admin/baselines/import", data=xlsx_file(rows))
+    assert response.status_code == 200 and "the cell is empty" not in response.text
+    assert ("Line 2, column revenue: the cell holds the formula =100*2; formulas are not read, type the figure "
+            "itself or paste it as a value.") in response.text
+    assert baselines(db) == {}
+
+
+def test_a_date_in_a_money_column_is_echoed_as_a_date(client, db, products, staff):
+    rows = [BASELINE_HEADER, ["QN-NMCK-01", datetime(2025, 1, 1), 50, "declared", None]]
+    response = client.post("/admin/baselines/import", data=xlsx_file(rows))
+    assert "Line 2, column revenue: “2025-01-01” is not a whole number of đồng." in response.text
+    assert baselines(db) == {}
 
 
 def test_declared_reimport_updates_the_same_product_and_year(client, db, products, staff):
