@@ -88,6 +88,26 @@ def test_each_import_has_templates_in_both_languages(client, staff, kind, langua
     assert client.get(f"/admin/imports/{kind}/template-fr.csv").status_code == 404
 
 
+@pytest.mark.parametrize("kind", ["producers", "products", "evaluations"])
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_every_template_column_is_known_to_its_import(client, staff, kind, language):
+    template = client.get(f"/admin/imports/{kind}/template-{language}.xlsx").data
+    header = next(openpyxl.load_workbook(io.BytesIO(template)).active.iter_rows(values_only=True))
+    response = client.post(f"/admin/imports/{kind}", data={"file": (io.BytesIO(csv_bytes([header])), "x.csv")})
+    assert "The file has a header but no lines." in response.text and "template does not" not in response.text
+
+
+def test_a_column_the_template_does_not_have_refuses_the_file(app, products):
+    rows = evaluation_file()
+    rows[0] = [*rows[0], "revocation_reason"]
+    assert problems(import_evaluations, rows) == [
+        "Line 1: the file has columns the template does not: revocation_reason. The columns are "
+        "product_code / Mã sản phẩm, score / Điểm, council_level / Cấp đánh giá, issued_on / Ngày cấp, "
+        "decision_no / Số quyết định, certificate_no / Số giấy chứng nhận, revoked_on / Ngày thu hồi, "
+        "revoked_reason / Lý do thu hồi."]
+    assert count(Evaluation) == 0
+
+
 def test_the_imports_page_lists_the_three(client, staff):
     page = client.get("/admin/imports").text
     for kind in ("producers", "products", "evaluations"):

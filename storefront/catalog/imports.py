@@ -174,7 +174,7 @@ def read_lines(kind: ImportKind, filename: str, data: bytes) -> list[FileLine]:
     positions = column_positions(
         header_line, header, columns=[column.name for column in kind.columns],
         optional=[column.name for column in kind.columns if not column.required],
-        aliases={column.name: (column.vietnamese,) for column in kind.columns},
+        aliases={column.name: (column.vietnamese,) for column in kind.columns}, others=(),
     )
     if not rows:
         raise FileRejected([_("The file has a header but no lines.")])
