@@ -187,10 +187,12 @@ def header_key(name: object) -> str:
 
 
 def column_positions(line: int, header: list[object], *, columns: Sequence[str],
-                     optional: Sequence[str] = (), aliases: Mapping[str, Sequence[str]] = {}) -> dict[str, int]:
+                     optional: Sequence[str] = (), aliases: Mapping[str, Sequence[str]] = {},
+                     others: Sequence[str] | None = None) -> dict[str, int]:
     """Where each named column is, found by its name or one of its `aliases` (its header in
-    another language) as header_key matches them; the optional ones may be missing and other
-    columns are ignored."""
+    another language) as header_key matches them; the optional ones may be missing. Other
+    columns are ignored if named in `others` (or whatever they are, when it is None); any other
+    refuses the file, as a misspelt optional column would otherwise be dropped unnoticed."""
     keys = [header_key(cell) for cell in header]
     positions = {}
     for column in columns:
@@ -198,6 +200,16 @@ def column_positions(line: int, header: list[object], *, columns: Sequence[str],
         found = next((index for index, key in enumerate(keys) if key in names), None)
         if found is not None:
             positions[column] = found
+    if others is not None:
+        known = set(positions.values()) | {index for index, key in enumerate(keys)
+                                           if not key or key in {header_key(name) for name in others}}
+        unknown = [cell_text(header, index) for index in range(len(keys)) if index not in known]
+        if unknown:
+            raise FileRejected([
+                _("Line %(line)d: the file has columns the template does not: %(unknown)s. The columns are %(columns)s.",
+                  line=line, unknown=", ".join(unknown),
+                  columns=", ".join(" / ".join((column, *aliases.get(column, ()))) for column in columns))
+            ])
     missing = [" / ".join((column, *aliases.get(column, ()))) for column in columns
                if column not in positions and column not in optional]
     if missing:
@@ -235,6 +247,11 @@ def parse_amount(value: object) -> int | str:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    # A date cell is echoed as the date it is, not as text with its spaces taken out.
+    if isinstance(value, datetime) and value.time() == time.min:
+        value = value.date()
+    if isinstance(value, date):
+        return _("“%(value)s” is not a whole number of đồng", value=str(value))
     text = "" if value is None else re.sub(r"\s", "", str(value))
     if not text:
         return _("the cell is empty")

@@ -57,7 +57,9 @@ def test_stars_follow_the_official_bands(client, staff_user, score, stars):
     ({"council_level": "village"}, "Not a valid choice"),
     ({"issued_on": ""}, "Enter the issue date."),
     ({"issued_on": "31/02/2025"}, "Not a valid date value."),
-    ({"issued_on": (vietnam_today() + timedelta(days=1)).isoformat()}, "The issue date cannot be in the future."),
+    ({"issued_on": (vietnam_today() + timedelta(days=1)).isoformat()}, "The issue date must be from 2018 to today."),
+    # A typo the import refuses too: it would make 1900 the product's first certified year.
+    ({"issued_on": "1900-01-01"}, "The issue date must be from 2018 to today."),
     ({"certificate_no": ""}, "A result of 3 stars or more comes with a certificate number."),
 ])
 def test_a_bad_result_says_why_and_saves_nothing(client, staff_user, overrides, message):
@@ -66,6 +68,35 @@ def test_a_bad_result_says_why_and_saves_nothing(client, staff_user, overrides, 
     assert response.status_code == 400
     assert message in response.text
     assert count_rows(Evaluation) == 0 and count_rows(AuditEntry) == 0
+
+
+def test_a_form_sent_twice_records_one_evaluation(client, staff_user):
+    product = make_product(stars=None)
+    assert client.post(f"/admin/products/{product.code}/evaluations", data=evaluation_data()).status_code == 302
+
+    again = client.post(f"/admin/products/{product.code}/evaluations", data=evaluation_data())
+    assert again.status_code == 400
+    assert "This evaluation is already recorded: the product has one by the same council on that day." in again.text
+    assert count_rows(Evaluation) == 1
+
+
+def test_a_certificate_number_belongs_to_one_product(client, staff_user):
+    first = make_product(stars=None)
+    client.post(f"/admin/products/{first.code}/evaluations", data=evaluation_data(certificate_no="qn-ocop-2025-0042"))
+    other = make_product(stars=None)
+    response = client.post(f"/admin/products/{other.code}/evaluations", data=evaluation_data())
+    assert response.status_code == 400
+    assert f"Certificate number QN-OCOP-2025-0042 is already on another product, {first.code}." in response.text
+    assert db.session.scalar(db.select(db.func.count()).where(Evaluation.product_id == other.id)) == 0
+
+
+def test_a_re_evaluation_may_keep_its_certificate_number(client, staff_user):
+    product = make_product(stars=None)
+    client.post(f"/admin/products/{product.code}/evaluations", data=evaluation_data(
+        issued_on=(vietnam_today() - timedelta(days=400)).isoformat()))
+    response = client.post(f"/admin/products/{product.code}/evaluations", data=evaluation_data(score="91"))
+    assert response.status_code == 302
+    assert count_rows(Evaluation) == 2
 
 
 def test_a_re_evaluation_becomes_the_current_certificate_and_history_stays(client, staff_user):

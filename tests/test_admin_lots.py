@@ -58,10 +58,21 @@ def test_a_lot_is_corrected_and_its_code_stays(client, staff_user):
     assert entry.changes["material_area"] == ["", "Rừng Trà My"]
 
 
+def test_a_lot_cannot_be_moved_to_a_future_day(client, staff_user):
+    product = make_product()
+    lot = make_lot(product, "QN-TEST-01")
+    response = client.post(f"/admin/products/{product.code}/lots/{lot.lot_code}",
+                           data=lot_data(produced_on="2030-01-01", best_before=""))
+    assert "The production date cannot be in the future." in response.text
+    db.session.expire_all()
+    assert db.session.get(TraceLot, lot.id).produced_on == date.today() - timedelta(days=20)
+
+
 @pytest.mark.parametrize("overrides, message", [
     ({"lot_code": "a"}, "A lot code has 3–40 letters, digits or dashes."),
     ({"lot_code": "QN-TEST-01"}, "Lot QN-TEST-01 already exists."),
     ({"produced_on": ""}, "Enter the production date."),
+    ({"produced_on": (vietnam_today() + timedelta(days=1)).isoformat()}, "The production date cannot be in the future."),
     ({"best_before": "2000-01-01"}, "Best before cannot be earlier than the production date."),
     ({"material_hectares": "-3"}, "Enter the area in hectares, 0 or more."),
     ({"material_hectares": "nhiều"}, "Not a valid float value."),

@@ -2,7 +2,7 @@
 import csv
 import io
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
@@ -192,6 +192,13 @@ def test_xlsx_imports_with_numbers_as_numbers(client, db, products, staff):
                                 ("QN-NMCK-01", 2025): (120_000_000, 30_000_000, "")}
 
 
+def test_a_date_in_a_money_column_is_echoed_as_a_date(client, db, products, staff):
+    rows = [BASELINE_HEADER, ["QN-NMCK-01", datetime(2025, 1, 1), 50, "declared", None]]
+    response = client.post("/admin/baselines/import", data=xlsx_file(rows))
+    assert "Line 2, column revenue: “2025-01-01” is not a whole number of đồng." in response.text
+    assert baselines(db) == {}
+
+
 def test_declared_reimport_updates_the_same_product_and_year(client, db, products, staff):
     rows = [DECLARED_HEADER, ["QN-TSD-01", "2024", "5000000", "1000000", ""]]
     client.post("/admin/declared/import", data=csv_file(rows))
@@ -241,6 +248,8 @@ def test_a_bad_declared_line_refuses_the_whole_file(client, db, products, staff,
     (csv_file([["product_code", "revenue", "source"], GOOD_LINE]),
      "Line 1: the header row must name the columns product_code, revenue, profit, source, note; missing: profit."),
     (csv_file([BASELINE_HEADER, ["QN-NMCK-01", "", "", "", ""]]), "The file has no lines with figures."),
+    (csv_file([[*BASELINE_HEADER, "profit_2024"], [*GOOD_LINE, "300000"]]),
+     "Line 1: the file has columns the template does not: profit_2024."),
     (csv_file([BASELINE_HEADER, GOOD_LINE], name="figures.txt"), "Upload a CSV or XLSX file."),
     ({"file": (io.BytesIO(b"not a workbook"), "figures.xlsx")}, "could not be read as an XLSX workbook"),
     ({"file": (io.BytesIO("product_code;revenue\n".encode("utf-16")), "figures.csv")}, "not UTF-8"),

@@ -88,6 +88,26 @@ def test_each_import_has_templates_in_both_languages(client, staff, kind, langua
     assert client.get(f"/admin/imports/{kind}/template-fr.csv").status_code == 404
 
 
+@pytest.mark.parametrize("kind", ["producers", "products", "evaluations"])
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_every_template_column_is_known_to_its_import(client, staff, kind, language):
+    template = client.get(f"/admin/imports/{kind}/template-{language}.xlsx").data
+    header = next(openpyxl.load_workbook(io.BytesIO(template)).active.iter_rows(values_only=True))
+    response = client.post(f"/admin/imports/{kind}", data={"file": (io.BytesIO(csv_bytes([header])), "x.csv")})
+    assert "The file has a header but no lines." in response.text and "template does not" not in response.text
+
+
+def test_a_column_the_template_does_not_have_refuses_the_file(app, products):
+    rows = evaluation_file()
+    rows[0] = [*rows[0], "revocation_reason"]
+    assert problems(import_evaluations, rows) == [
+        "Line 1: the file has columns the template does not: revocation_reason. The columns are "
+        "product_code / Mã sản phẩm, score / Điểm, council_level / Cấp đánh giá, issued_on / Ngày cấp, "
+        "decision_no / Số quyết định, certificate_no / Số giấy chứng nhận, revoked_on / Ngày thu hồi, "
+        "revoked_reason / Lý do thu hồi."]
+    assert count(Evaluation) == 0
+
+
 def test_the_imports_page_lists_the_three(client, staff):
     page = client.get("/admin/imports").text
     for kind in ("producers", "products", "evaluations"):
@@ -297,9 +317,11 @@ def test_a_revocation_in_the_file_takes_the_badge_away(app, products):
     ({1: "tám mươi"}, "Line 2, column Điểm: “tám mươi” is not a number."),
     ({2: "xã"}, "Line 2, column Cấp đánh giá: “xã” is not one of: central, district, province."),
     ({3: "31/02/2024"}, "Line 2, column Ngày cấp: “31/02/2024” is not a date"),
-    ({3: "01/01/2099"}, "Line 2, column Ngày cấp: the date must be from 2018 to today."),
+    ({3: "01/01/2099"}, "Line 2, column Ngày cấp: The issue date must be from 2018 to today."),
+    ({3: "01/01/1900"}, "Line 2, column Ngày cấp: The issue date must be from 2018 to today."),
     ({1: "40", 4: "GCN-1"}, "Line 2, column Số giấy chứng nhận: a product rated below 3★ gets no certificate."),
-], ids=["product", "score", "score in words", "council", "no such day", "future", "certificate below 3 stars"])
+], ids=["product", "score", "score in words", "council", "no such day", "future", "before the programme",
+     "certificate below 3 stars"])
 def test_a_bad_evaluation_line_is_named(app, products, cells, message):
     rows = evaluation_file()
     for at, value in cells.items():
@@ -307,6 +329,20 @@ def test_a_bad_evaluation_line_is_named(app, products, cells, message):
     found = problems(import_evaluations, rows)
     assert any(problem.startswith(message) for problem in found), found
     assert count(Evaluation) == 0
+
+
+def test_a_certificate_number_on_another_product_is_refused(app, products):
+    rows = evaluation_file()
+    rows[2][1:] = ["80", "tỉnh", rows[2][3], "gcn-49-001"]  # the tea's certificate, on the biscuits
+    assert problems(import_evaluations, rows) == [
+        "Line 3, column Số giấy chứng nhận: Certificate number GCN-49-001 is already on another product, TK-TRA-01."]
+    assert count(Evaluation) == 0
+
+    run(import_evaluations, evaluation_file())
+    later = [EVALUATIONS_VI, ["BL-BT-01", "80", "tỉnh", date.today().isoformat(), "GCN-49-001"]]
+    assert problems(import_evaluations, later) == [
+        "Line 2, column Số giấy chứng nhận: Certificate number GCN-49-001 is already on another product, TK-TRA-01."]
+    assert count(Evaluation) == 2
 
 
 def test_the_same_evaluation_twice_in_a_file_is_refused(app, products):

@@ -9,7 +9,8 @@ revocation_problem), numbers and codes are kept in capitals the same way (capita
 - a product by its code (it names its producer by registration number);
 - an evaluation by product code, issue date and council level (a council evaluates a product
   once on a given day; a certificate number is not a key, since products rated below 3★ get
-  none, and a re-evaluation may keep the old number).
+  none, and a re-evaluation may keep the old number; the number stays on one product, checked by
+  certificate_products as the form does).
 A matched line updates what differs, a new one is created, a line equal to what is saved
 changes nothing, so importing the same file again creates and updates nothing. An optional
 column left out of the file leaves that field as it is; present and empty, it clears it.
@@ -50,6 +51,8 @@ from storefront.catalog.models import (
 from storefront.catalog.services import (
     CatalogError,
     capitals,
+    certificate_elsewhere,
+    certificate_products,
     certifying_evaluation,
     evaluation_problem,
     origin_of,
@@ -59,7 +62,7 @@ from storefront.catalog.services import (
     revocation_problem,
     unique_slugs,
 )
-from storefront.clock import VIETNAM, utc_start_of, utcnow, vietnam_today
+from storefront.clock import VIETNAM, utc_start_of, utcnow
 from storefront.imports import ImportResult, save_rows
 from storefront.lookups import rows_where_in, scalars_where_in
 from storefront.search.analysis import folded
@@ -84,7 +87,6 @@ from storefront.transactions import once_more_if_raced
 # A nationwide file is ~16,000 lines; 100,000 is the bench scale.
 MAX_FILE_LINES = 100_000
 MAX_FILE_BYTES = 16 * MEGABYTE
-FIRST_EVALUATION_YEAR = 2018  # the OCOP programme's first councils
 YES = {"yes", "y", "true", "1", "x", "co"}  # "có" folds to "co"
 NO = {"no", "n", "false", "0", "khong", ""}
 
@@ -172,7 +174,7 @@ def read_lines(kind: ImportKind, filename: str, data: bytes) -> list[FileLine]:
     positions = column_positions(
         header_line, header, columns=[column.name for column in kind.columns],
         optional=[column.name for column in kind.columns if not column.required],
-        aliases={column.name: (column.vietnamese,) for column in kind.columns},
+        aliases={column.name: (column.vietnamese,) for column in kind.columns}, others=(),
     )
     if not rows:
         raise FileRejected([_("The file has a header but no lines.")])
@@ -252,11 +254,9 @@ class LineCheck:
     def day(self, column: str, *, required: bool = False) -> date | None:
         if not self.text(column, 40, required=required):
             return None
-        day = self.parsed(column, parse_day)
-        if day is not None and not date(FIRST_EVALUATION_YEAR, 1, 1) <= day <= vietnam_today():
-            self.problem(column, _("the date must be from %(first)d to today", first=FIRST_EVALUATION_YEAR))
-            return None
-        return day
+        # Which days a date may hold is the rule of its record (evaluation_problem,
+        # revocation_problem), the same for the back-office form.
+        return self.parsed(column, parse_day)
 
 
 def words_for(labels: Mapping[str, object], codes: Iterable[str], **aliases: str) -> dict[str, str]:
@@ -510,6 +510,9 @@ def import_evaluations(*, filename: str, data: bytes, actor: User | None) -> Imp
 
     # A column left out keeps the saved value: the rules judge the evaluation as it will be.
     existing = saved((product.id, None, None) for product in products.values())
+    # Each certificate number's product, saved or on an earlier line, as record_evaluation checks it.
+    certificate_owners = certificate_products(
+        {capitals(cell_text([line.cells.get("certificate_no")], 0)) for line in lines} - {""})
     problems: Problems = []
     entries = []
     for line in lines:
@@ -546,6 +549,10 @@ def import_evaluations(*, filename: str, data: bytes, actor: User | None) -> Imp
             check.refuse(revocation_problem(stars=stars, issued_on=issued_on, revoked_on=revoked_at and vietnam_day(revoked_at),
                                             reason=evaluation.get("revoked_reason") or ""),
                          {"reason": "revoked_reason", None: "revoked_on"})
+        if check.ok and values.get("certificate_no"):
+            owner = certificate_owners.setdefault(values["certificate_no"], product)
+            if owner != product:
+                check.refuse(certificate_elsewhere(values["certificate_no"], owner.code), {})
         if check.ok:
             values |= {"product_id": product.id, "stars": stars, "expires_on": Evaluation.expiry_for(issued_on)}
             entries.append(Entry(line.number, (product.id, issued_on, council),

@@ -296,6 +296,8 @@ class Evaluation(db.Model):
         # a day, the first one): from this index alone, not the wide rows.
         db.Index("ix_evaluation_product_history", "product_id", "issued_on", "id", "stars", "expires_on",
                  "revoked_at", "score"),
+        # A council evaluates a product once on a day: a form sent twice cannot save it twice.
+        db.Index("uq_evaluation_product_day_council", "product_id", "issued_on", "council_level", unique=True),
     )
 
     @staticmethod

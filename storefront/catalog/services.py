@@ -41,7 +41,7 @@ from storefront.catalog.models import (
 )
 from storefront.clock import utc_start_of, utcnow, vietnam_today
 from storefront.extensions import db
-from storefront.lookups import scalars_where_in
+from storefront.lookups import rows_where_in, scalars_where_in
 from storefront.search.queries import search_products
 
 
@@ -60,6 +60,7 @@ class DuplicateRecord(CatalogError):
 
 LOT_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,39}")  # printed under the QR code on packages
 PRODUCT_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,29}")
+FIRST_EVALUATION_YEAR = 2018  # the OCOP programme's first councils
 
 # What the audit log keeps of each record.
 PRODUCER_FIELDS = (
@@ -388,12 +389,31 @@ def evaluation_problem(*, score: float, council_level: str, issued_on: date,
         return CatalogError(_("A score is between 0 and 100."), field="score")
     if council_level not in COUNCIL_LEVELS:
         return CatalogError(_("Choose the council from the list."), field="council_level")
-    if issued_on > vietnam_today():
-        return CatalogError(_("The issue date cannot be in the future."), field="issued_on")
+    # A typo such as 1900 would move the product's first certified year in the growth report.
+    if not date(FIRST_EVALUATION_YEAR, 1, 1) <= issued_on <= vietnam_today():
+        return CatalogError(_("The issue date must be from %(first)d to today.", first=FIRST_EVALUATION_YEAR),
+                            field="issued_on")
     if stars_for_score(score) >= CERTIFIED_MIN_STARS and not (certificate_no or "").strip():
         return CatalogError(_("A result of 3 stars or more comes with a certificate number."),
                             field="certificate_no")
     return None
+
+
+def evaluation_taken() -> DuplicateRecord:
+    return DuplicateRecord(_("This evaluation is already recorded: the product has one by the same council on "
+                             "that day."), field="issued_on")
+
+
+def certificate_elsewhere(certificate_no: str, code: str) -> DuplicateRecord:
+    return DuplicateRecord(_("Certificate number %(no)s is already on another product, %(code)s.",
+                             no=certificate_no, code=code), field="certificate_no")
+
+
+def certificate_products(numbers: Collection[str]) -> dict[str, Product]:
+    """The product each saved certificate number is on. A certificate number identifies one
+    product's certificate: a re-evaluation of that product may keep it, no other product may."""
+    statement = db.select(Evaluation.certificate_no, Product).join(Evaluation.product)
+    return {number: product for number, product in rows_where_in(statement, Evaluation.certificate_no, set(numbers))}
 
 
 def record_evaluation(
@@ -408,11 +428,20 @@ def record_evaluation(
     commit: bool = True,
 ) -> Evaluation:
     """A council's evaluation (or re-evaluation); 3★+ makes it the product's certificate for
-    36 months, from the day it is issued."""
+    36 months, from the day it is issued. A council evaluates a product once on a day, so a form
+    sent twice is refused rather than saved twice."""
     if error := evaluation_problem(score=score, council_level=council_level, issued_on=issued_on,
                                    certificate_no=certificate_no):
         raise error
     stars = stars_for_score(score)
+    certificate_no = capitals(certificate_no) if certificate_no and stars >= CERTIFIED_MIN_STARS else None
+    if certificate_no and (owner := certificate_products([certificate_no]).get(certificate_no, product)) != product:
+        raise certificate_elsewhere(certificate_no, owner.code)
+    if db.session.scalar(db.select(Evaluation.id).where(
+        Evaluation.product_id == product.id, Evaluation.issued_on == issued_on,
+        Evaluation.council_level == council_level,
+    )):
+        raise evaluation_taken()
     evaluation = Evaluation(
         product=product,
         score=score,
@@ -421,10 +450,10 @@ def record_evaluation(
         issued_on=issued_on,
         expires_on=Evaluation.expiry_for(issued_on),
         decision_no=capitals(decision_no),
-        certificate_no=capitals(certificate_no) if certificate_no and stars >= CERTIFIED_MIN_STARS else None,
+        certificate_no=certificate_no,
     )
-    db.session.add(evaluation)
-    db.session.flush()
+    with refusing_duplicates(evaluation_taken(), commit=False):
+        db.session.add(evaluation)
     refresh_certification(product)
     if actor is not None:
         record_change(actor=actor, record=evaluation, action="create",
@@ -484,6 +513,8 @@ def lot_problem(*, lot_code: str, produced_on: date, best_before: date | None,
                 material_hectares: float | None = None) -> CatalogError | None:
     if not LOT_CODE.fullmatch(lot_code):
         return CatalogError(_("A lot code has 3–40 letters, digits or dashes."), field="lot_code")
+    if produced_on > vietnam_today():
+        return CatalogError(_("The production date cannot be in the future."), field="produced_on")
     if best_before is not None and best_before < produced_on:
         return CatalogError(_("Best before cannot be earlier than the production date."), field="best_before")
     if material_hectares is not None and material_hectares < 0:

@@ -265,7 +265,7 @@ def read_figure_lines(filename: str, data: bytes, columns: tuple[str, ...]) -> t
     """The lines with figures, how many lines had none (the templates list every certified
     product; not all get filled in), and the problems found so far: unknown or empty codes."""
     header, *rows = read_rows(filename=filename, data=data, max_bytes=MAX_FILE_BYTES, max_lines=MAX_FILE_LINES)
-    positions = column_positions(*header, columns=columns, optional=OPTIONAL_COLUMNS)
+    positions = column_positions(*header, columns=columns, optional=OPTIONAL_COLUMNS, others=(HELPER_COLUMN,))
     figure_columns = [c for c in columns if c not in ("product_code", "year") and c in positions]
     filled = []
     for number, row in rows:
