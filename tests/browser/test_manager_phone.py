@@ -102,7 +102,7 @@ def test_till_history_compares_the_counted_cash(live_app, page):
     base = live_app.config["LIVE_URL"]
     log_in(page, base)
     page.goto(base + "/manage/QN-514/pos/day")
-    expect(page.locator("tr[data-kind='cash'] td[data-label='Net']")).to_contain_text("170.000")
+    expect(page.locator("[data-totals='till'] tr[data-kind='cash'] td[data-label='Net']")).to_contain_text("170.000")
     page.get_by_label("Cash counted in the drawer (đồng)").fill("170000")
     page.get_by_role("button", name="Compare").click()
     expect(page.locator(".cash-result")).to_contain_text("The drawer matches the till.")
