@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from storefront.i18n import this_page
 from storefront.revalidation import csrf_field
 
 
@@ -54,13 +55,16 @@ def own_description(error: HTTPException) -> str | None:
 
 def handle_http_error(error: HTTPException):
     code = error.code or 500
-    message = session_ended_message() if page_outlived_its_session(error) else error_message(code)
+    outlived = page_outlived_its_session(error)
+    message = session_ended_message() if outlived else error_message(code)
     request_id = g.get("request_id")
     if wants_json():
         detail = (code < 500 and own_description(error)) or message
         body = {"status": code, "message": detail} | ({"request_id": request_id} if request_id else {})
         return jsonify(error=body), code
-    return render_template("errors/error.html", code=code, message=message, request_id=request_id), code
+    # The page the refused form came from, opened again, asks for a login if the session needs one.
+    return render_template("errors/error.html", code=code, message=message, request_id=request_id,
+                           reload=this_page() if outlived else None), code
 
 
 def handle_unexpected(error: Exception):

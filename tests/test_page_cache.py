@@ -8,9 +8,11 @@ from sqlalchemy import text
 
 from config import TestConfig
 from storefront import page_cache
+from storefront.accounts.models import User
 from storefront.accounts.services import create_user
 from storefront.catalog.services import revoke_certification, update_product
 from storefront.extensions import db
+from storefront.outlets.services import assign_outlets
 from tests.conftest import require
 from tests.factories import make_outlet, make_product, stock
 
@@ -126,6 +128,24 @@ def test_a_form_read_before_a_login_is_refused_saying_so_and_changes_nothing(app
     assert "Your cart is empty." in client.get("/cart").text
     token = csrf_token(client.get("/products/nuoc-mam-cua-khe").text)
     assert client.post(f"/cart/add/{shop.id}", data={"qty": 1, "csrf_token": token}).status_code == 302
+
+
+def test_a_till_line_sent_after_the_cookie_was_lost_leads_back_to_the_till(app, visitor):
+    """The refusal's page had only a link to the home page: the manager could not find the way back
+    to the till, which asks for the login and then returns there."""
+    make_outlet("QN-A")
+    manager = visitor()
+    log_in(manager, "manager")
+    assign_outlets(user=db.session.scalar(db.select(User).where(User.email == "manager@example.vn")), codes=["QN-A"])
+    token = csrf_token(manager.get("/manage/QN-A/pos").text)
+    manager.delete_cookie("session")
+
+    refused = manager.post("/manage/QN-A/pos/lines", data={"product_code": "NM-01", "qty": "1", "csrf_token": token},
+                           headers={"Referer": "http://localhost/manage/QN-A/pos"})
+
+    assert refused.status_code == 400
+    assert 'href="/manage/QN-A/pos">Open the page again' in refused.text
+    assert manager.get("/manage/QN-A/pos").location == "/login?next=%2Fmanage%2FQN-A%2Fpos"
 
 
 def test_a_revisit_without_the_session_the_copy_was_made_for_gets_a_token_that_works(app, visitor, shop):
