@@ -258,3 +258,14 @@ def test_every_form_takes_its_messages_from_the_shops_catalogue(app):
     strays = sorted(f"{form.__module__}.{form.__name__}" for form in subclasses(FlaskForm)
                     if form.__module__.startswith("storefront.") and not issubclass(form, Form))
     assert strays == [], "derive these from storefront.form_fields.Form"
+
+
+def test_pickup_and_delivery_reservations_read_apart_in_vietnamese(client, outlet, sauce):
+    """Both read "Đã giữ hàng, trả tiền khi nhận": a pickup customer could think the parcel comes."""
+    client.set_cookie("lang", "vi")
+    pickup = make_order(outlet, [(sauce, 1)])
+    delivery = make_order(outlet, [(sauce, 1)], payment_method="pay_on_delivery", fulfilment="delivery",
+                          delivery_address="12 Lê Lợi, Tam Kỳ, Quảng Nam")
+
+    assert "Đã giữ hàng, trả tiền tại điểm bán" in client.get(order_link(pickup)).text
+    assert "Đã giữ hàng, trả tiền khi giao hàng" in client.get(order_link(delivery)).text
