@@ -11,16 +11,20 @@ from tests.factories import make_outlet, make_product, stock
 pytestmark = pytest.mark.browser
 
 
-def test_errors_disappear_once_their_field_is_fixed(live_app, page):
+def open_checkout_with_pepper(live_app, page) -> None:
+    """In English, a product added to the cart in place, then the checkout."""
     outlet = make_outlet("QN-514", name="Điểm bán OCOP Tiên Phước")
     pepper = make_product("Tiêu Tiên Phước", code="TP-TIEU-200", price=85_000, stars=4)
     stock(outlet, pepper, 5)
     base = live_app.config["LIVE_URL"]
-
     page.goto(base + f"/lang/en?next=/products/{pepper.slug}")
     enhanced(page, "form.add-to-cart").get_by_role("button", name="Add to cart").click()
     expect(page.locator(".cart-notice")).to_contain_text("Added")  # confirmed in place
     page.goto(base + "/checkout")
+
+
+def test_errors_disappear_once_their_field_is_fixed(live_app, page):
+    open_checkout_with_pepper(live_app, page)
     page.get_by_label("Email").fill("lan@")
     page.get_by_role("button", name="Place order").click()
     errors = page.locator(".field-error")
@@ -40,15 +44,7 @@ def test_errors_disappear_once_their_field_is_fixed(live_app, page):
 
 
 def test_choosing_delivery_chooses_the_one_way_to_pay_it_allows(live_app, page):
-    outlet = make_outlet("QN-514", name="Điểm bán OCOP Tiên Phước")
-    pepper = make_product("Tiêu Tiên Phước", code="TP-TIEU-200", price=85_000, stars=4)
-    stock(outlet, pepper, 5)
-    base = live_app.config["LIVE_URL"]
-
-    page.goto(base + f"/lang/en?next=/products/{pepper.slug}")
-    enhanced(page, "form.add-to-cart").get_by_role("button", name="Add to cart").click()
-    expect(page.locator(".cart-notice")).to_contain_text("Added")
-    page.goto(base + "/checkout")
+    open_checkout_with_pepper(live_app, page)
     checkout = enhanced(page, "form.checkout-form")
     # By value: the stylesheet hides the options of the other way of receiving.
     at_pickup = page.locator('input[name="payment"][value="pay_at_pickup"]')
