@@ -41,6 +41,13 @@ DECIMAL_LOOKING = re.compile(r"-?[0-9]+[.,][0-9]{1,2}")
 CURRENCY_MARK = re.compile(r"\s*(₫|đ|vnd|vnđ)\s*$", re.IGNORECASE)
 
 
+def typed_amount(text: str) -> int | str | None:
+    """Đồng as people type them, grouped or not, with or without "₫": the amount, None when
+    nothing was typed, or what is wrong with it."""
+    text = CURRENCY_MARK.sub("", text.strip())
+    return parse_amount(text) if text else None
+
+
 class MoneyField(IntegerField):
     """Whole đồng, with or without thousands separators: 1250000, 1.250.000, 1,250,000 and
     1 250 000 ₫ are the same amount (the rule of storefront.spreadsheets.parse_amount, which
@@ -65,10 +72,7 @@ class MoneyField(IntegerField):
         if not valuelist:
             return
         text = CURRENCY_MARK.sub("", valuelist[0].strip())
-        if not text:
-            self.data = None
-            return
-        parsed = parse_amount(text)
+        parsed = typed_amount(text)
         self.data = None if isinstance(parsed, str) else parsed
         if isinstance(parsed, str):
             if DECIMAL_LOOKING.fullmatch(text.replace(" ", "")):

@@ -12,9 +12,8 @@ from flask_babel import gettext as _
 
 from storefront.catalog.models import CERTIFIED_MIN_STARS, MAX_PRICE, PRODUCT_GROUPS, Area, Product
 from storefront.extensions import db
-from storefront.form_fields import CURRENCY_MARK
+from storefront.form_fields import typed_amount
 from storefront.query_args import page_number, parse_int
-from storefront.spreadsheets import parse_amount
 
 MAX_QUERY_LENGTH = 200
 SORTS = ("relevance", "price_asc", "price_desc", "stars", "newest")
@@ -110,7 +109,7 @@ def parse_filters(args, *, staff: bool = False) -> tuple[ProductFilters, list[st
     for name, label in (("min_price", _("minimum price")), ("max_price", _("maximum price"))):
         raw = args.get(name) or ""
         # Typed as the shop writes prices: "150.000", "150,000" and "150 000" are 150000.
-        value = parse_amount(CURRENCY_MARK.sub("", raw[:40])) if raw.strip() else None
+        value = typed_amount(raw[:40])
         if isinstance(value, str) or (value is not None and not 0 <= value <= MAX_PRICE):
             notices.append(_("Ignored the %(label)s: enter a whole number of đồng.", label=label))
             value = None
